@@ -1,0 +1,3 @@
+"""reviewbot: reviews kernel patch series for DMA-alignment hazards."""
+
+__version__ = "0.1.0"

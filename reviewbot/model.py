@@ -1,0 +1,193 @@
+"""The objects that flow between stages: Series in, Findings and Review out.
+
+They are plain frozen dataclasses so every stage can be tested on hand-made
+values, and so no stage needs to know which front end produced them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from unidiff import PatchSet
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+@dataclass(frozen=True)
+class CoverLetter:
+    msgid: str
+    subject: str
+    body: str
+    author: Person
+    date: str = ""
+    to: tuple[Person, ...] = ()
+    cc: tuple[Person, ...] = ()
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One patch mail of a series.
+
+    ``diff`` is the unidiff parse of ``diff_text``; a diff unidiff cannot read
+    leaves an empty PatchSet and a note in ``diff_error`` rather than failing
+    the series, so the rest can still be reviewed.
+    """
+
+    index: int
+    total: int
+    msgid: str
+    subject: str
+    author: Person
+    date: str
+    commit_message: str
+    diff_text: str
+    diff: PatchSet = field(compare=False, repr=False)
+    to: tuple[Person, ...] = ()
+    cc: tuple[Person, ...] = ()
+    references: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+    diff_error: str | None = None
+
+    @property
+    def files(self) -> list[str]:
+        """Post-image paths the patch touches (pre-image path for deletions)."""
+        out = []
+        for pf in self.diff:
+            out.append(pf.source_file[2:] if pf.is_removed_file else pf.path)
+        return out
+
+
+@dataclass(frozen=True)
+class Series:
+    """A patch series revision as received, whatever the source."""
+
+    revision: int
+    subject: str
+    patches: tuple[Patch, ...]
+    expected: int
+    msgid: str
+    author: Person
+    cover: CoverLetter | None = None
+    base_commit: str | None = None
+    prerequisite_patch_ids: tuple[str, ...] = ()
+    list_id: str | None = None
+    source: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        have = {p.index for p in self.patches}
+        return tuple(i for i in range(1, self.expected + 1) if i not in have)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def incomplete_message(self) -> str | None:
+        """Why the series is incomplete, in the words the user sees, or None."""
+        if self.complete:
+            return None
+        have = ", ".join(str(p.index) for p in self.patches)
+        return f"v{self.revision} is incomplete: have {have} of {self.expected}"
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class Confidence(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One hazard at one place.
+
+    ``introduced`` is True when the post-image of the series has it and the
+    pre-image did not, False for hazards already present in touched code, and
+    None where there is no before/after (a tree scan). ``fixed_in_patch``
+    records a problem one patch introduced and a later patch removed.
+    """
+
+    rule: str
+    severity: Severity
+    file: str
+    line: int
+    function: str | None
+    buffer: str | None
+    sink: str | None
+    direction: str | None
+    message: str
+    confidence: Confidence = Confidence.HIGH
+    introduced: bool | None = None
+    patch: int | None = None
+    fixed_in_patch: int | None = None
+    details: tuple[tuple[str, str], ...] = ()
+
+    def key(self) -> tuple[str, str, str | None, str | None]:
+        """Identity across pre/post images: never the line number."""
+        return (self.rule, self.file, self.function, self.buffer)
+
+
+@dataclass(frozen=True)
+class DriverSite:
+    file: str
+    line: int
+    function: str | None
+    rule: str
+
+
+@dataclass(frozen=True)
+class AffectedDriver:
+    name: str
+    path: str
+    kconfig: str | None
+    maintainers: tuple[str, ...]
+    lists: tuple[str, ...]
+    sites: tuple[DriverSite, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    path: str
+    in_reply_to: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class PatchStatus:
+    """What the apply stage could do with one patch."""
+
+    index: int
+    applied: bool | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything the render stage needs: the product of one pipeline run."""
+
+    series: Series
+    findings: tuple[Finding, ...] = ()
+    affected_drivers: tuple[AffectedDriver, ...] = ()
+    drafts: tuple[Draft, ...] = ()
+    base: str | None = None
+    patch_status: tuple[PatchStatus, ...] = ()
+    notes: tuple[str, ...] = ()
