@@ -1,0 +1,71 @@
+"""Intake: any SOURCE the user names becomes one ``Series``.
+
+SOURCE is a message-id, a public-inbox URL, an mbox or single-message file, a
+maildir, ``-`` for standard input, or a git range. Everything funnels
+through ``build_series`` so the same mail yields the same Series whatever
+road it came by.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from reviewbot.errors import InputError
+from reviewbot.intake.gitrange import looks_like_range, series_from_range
+from reviewbot.intake.lore import LorePolicy, clean_msgid, fetch_thread, split_lore_url
+from reviewbot.intake.mail import read_path, split_bytes
+from reviewbot.intake.series import build_series
+from reviewbot.model import Series
+
+__all__ = ["IntakeOptions", "LorePolicy", "classify", "load_series"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeOptions:
+    lore_url: str = "https://lore.kernel.org/all"
+    revision: int | None = None
+    repo: Path | None = None
+    lore: LorePolicy = LorePolicy()
+
+
+def classify(source: str) -> str:
+    """Name the kind of SOURCE: stdin, path, url, range or msgid."""
+    if source == "-":
+        return "stdin"
+    if source.startswith(("http://", "https://")):
+        return "url"
+    if Path(source).exists():
+        return "path"
+    if looks_like_range(source):
+        return "range"
+    if "@" in source and not any(c.isspace() for c in source.strip()):
+        return "msgid"
+    raise InputError(f"{source}: no such file, and not a message-id, URL or git range")
+
+
+def load_series(source: str, options: IntakeOptions, stdin: BinaryIO | None = None) -> Series:
+    """Read SOURCE into a Series (latest revision unless one is asked for)."""
+    kind = classify(source)
+    if kind == "stdin":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        raw = split_bytes(stream.read(), "<stdin>")
+        return build_series(raw.messages, "<stdin>", options.revision, unreadable=raw.unreadable)
+    if kind == "path":
+        raw = read_path(Path(source))
+        return build_series(raw.messages, source, options.revision, unreadable=raw.unreadable)
+    if kind == "range":
+        series, _base = series_from_range(source, options.repo or Path.cwd())
+        return series
+    if kind == "url":
+        base, msgid = split_lore_url(source)
+    else:
+        base, msgid = options.lore_url, clean_msgid(source)
+    messages = fetch_thread(msgid, base, options.lore)
+    series = build_series(messages, f"<{msgid}>", options.revision, base_url=base)
+    return replace(series, source=f"{base}/{msgid}")

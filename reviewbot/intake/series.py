@@ -1,0 +1,198 @@
+"""Build a ``Series`` from messages, with b4 deciding what is a patch.
+
+b4 already knows how kernel series are threaded: revisions, cover letters,
+follow-ups carrying trailers, partial rerolls. We ask it for the revision
+and convert its ``LoreSeries`` into our frozen model, parsing each diff
+with unidiff.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from email.message import EmailMessage
+
+import b4
+import liblore.utils
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from reviewbot.errors import InputError
+from reviewbot.intake.b4config import isolated_b4
+from reviewbot.model import CoverLetter, Patch, Person, Series
+
+logger = logging.getLogger(__name__)
+
+_DIFF_START = re.compile(r"^(?:diff --git |--- \S|Index: \S)", re.M)
+
+
+def build_series(
+    messages: Iterable[EmailMessage],
+    name: str,
+    revision: int | None = None,
+    base_url: str | None = None,
+    unreadable: int = 0,
+) -> Series:
+    """Pick one revision out of ``messages`` and convert it.
+
+    ``name`` is how the user named the source, for error messages.
+    """
+    notes: list[str] = []
+    if unreadable:
+        notes.append(f"{unreadable} message(s) in {name} could not be parsed and were skipped")
+    with isolated_b4(base_url or "https://lore.kernel.org/all"):
+        mbx = b4.LoreMailbox()
+        for msg in messages:
+            try:
+                mbx.add_message(msg)
+            except Exception as exc:  # b4 on fuzzed mail: skip the message, keep going
+                logger.debug("%s: b4 could not take a message: %s", name, exc)
+                notes.append(f"skipped a message b4 could not read ({type(exc).__name__})")
+        if not mbx.series:
+            raise InputError(f"{name}: no patch found in this mail")
+        revisions = sorted(mbx.series)
+        if revision is not None and revision not in mbx.series:
+            have = ", ".join(f"v{r}" for r in revisions)
+            raise InputError(f"{name}: no v{revision} here (have {have})")
+        try:
+            lser = mbx.get_series(revision, codereview_trailers=False)
+        except Exception as exc:
+            raise InputError(f"{name}: cannot assemble the series ({exc})") from None
+        if lser is None:
+            raise InputError(f"{name}: no patch found in this mail")
+        others = [r for r in revisions if r != lser.revision]
+        if others:
+            notes.append(
+                "thread also has " + ", ".join(f"v{r}" for r in others)
+                + f"; reviewing v{lser.revision} (use --revision to choose)"
+            )
+        return _convert(lser, name, notes)
+
+
+def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
+    patches: list[Patch] = []
+    for lmsg in lser.patches[1:]:
+        if lmsg is None:
+            continue
+        patches.append(_convert_patch(lmsg, lser.expected))
+        if patches[-1].diff_error:
+            notes.append(f"patch {lmsg.counter}: {patches[-1].diff_error}")
+    if not patches:
+        raise InputError(f"{name}: no patch found in this mail")
+    cover = None
+    first = lser.patches[0]
+    if first is not None and lser.has_cover:
+        cover = CoverLetter(
+            msgid=first.msgid,
+            subject=_header(first.msg, "Subject") or first.full_subject,
+            body=first.body,
+            author=Person(first.fromname, first.fromemail),
+            date=first.date.isoformat(),
+            to=_addresses(first.msg, "To"),
+            cc=_addresses(first.msg, "Cc"),
+            references=tuple(first.references),
+        )
+    head = cover or patches[0]
+    series = Series(
+        revision=lser.revision,
+        subject=lser.subject or head.subject,
+        patches=tuple(patches),
+        expected=lser.expected,
+        msgid=head.msgid,
+        author=head.author,
+        cover=cover,
+        base_commit=lser.base_commit,
+        prerequisite_patch_ids=tuple(lser.prereq_patch_ids or ()),
+        list_id=_list_id(first.msg if first is not None else lser.patches[patches[0].index].msg),
+        source=name,
+        notes=tuple(notes),
+    )
+    incomplete = series.incomplete_message()
+    if incomplete:
+        series = _with_note(series, incomplete)
+    return series
+
+
+def _with_note(series: Series, note: str) -> Series:
+    from dataclasses import replace
+
+    return replace(series, notes=(*series.notes, note))
+
+
+def _convert_patch(lmsg: b4.LoreMessage, total: int) -> Patch:
+    message, diff_text = split_commit_and_diff(lmsg.body)
+    diff, error = parse_diff(diff_text)
+    return Patch(
+        index=lmsg.counter,
+        total=total,
+        msgid=lmsg.msgid,
+        subject=_header(lmsg.msg, "Subject") or lmsg.full_subject,
+        author=Person(lmsg.fromname, lmsg.fromemail),
+        date=lmsg.date.isoformat(),
+        commit_message=message,
+        diff_text=diff_text,
+        diff=diff,
+        to=_addresses(lmsg.msg, "To"),
+        cc=_addresses(lmsg.msg, "Cc"),
+        references=tuple(lmsg.references),
+        in_reply_to=lmsg.in_reply_to,
+        diff_error=error,
+    )
+
+
+def split_commit_and_diff(body: str) -> tuple[str, str]:
+    """Split a patch mail body into the commit message and the diff text.
+
+    The commit message ends at the ``---`` line; the diff starts at the first
+    diff header (after the diffstat). Both survive a missing ``---``.
+    """
+    body = body.replace("\r\n", "\n")
+    match = _DIFF_START.search(body)
+    if match is None:
+        return body.strip("\n"), ""
+    head, diff = body[: match.start()], body[match.start():]
+    cut = re.search(r"^---\s*$", head, re.M)
+    message = head[: cut.start()] if cut else head
+    # A trailing mail signature ("-- \n2.39.0") is not part of the diff.
+    sig = re.search(r"^-- \n", diff, re.M)
+    if sig:
+        diff = diff[: sig.start()]
+    return message.strip("\n"), diff
+
+
+def parse_diff(diff_text: str) -> tuple[PatchSet, str | None]:
+    """Parse with unidiff; a diff it cannot read is kept as text with a reason."""
+    if not diff_text.strip():
+        return PatchSet(""), None
+    try:
+        return PatchSet(diff_text), None
+    except (UnidiffParseError, ValueError, IndexError) as exc:
+        return PatchSet(""), f"diff not parsed ({exc})"
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    try:
+        value = msg.get(name)
+    except Exception:
+        return ""
+    return liblore.utils.clean_header(str(value)) if value is not None else ""
+
+
+def _addresses(msg: EmailMessage, name: str) -> tuple[Person, ...]:
+    try:
+        values: Sequence[str] = [str(v) for v in msg.get_all(name, [])]
+    except Exception:
+        return ()
+    out = []
+    for realname, addr in email.utils.getaddresses(values):
+        if addr:
+            out.append(Person(realname, addr))
+    return tuple(out)
+
+
+def _list_id(msg: EmailMessage) -> str | None:
+    value = _header(msg, "List-Id")
+    match = re.search(r"<([^>]+)>", value)
+    return match.group(1) if match else (value or None)

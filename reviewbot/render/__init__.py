@@ -1,0 +1,1 @@
+"""Render: a Review becomes text, JSON, drafts; nothing here decides anything."""

@@ -1,0 +1,83 @@
+"""The JSON contract of design.md, as plain dictionaries.
+
+Key order follows the contract so a diff of two outputs reads naturally.
+Extra keys (``expected``, ``missing``, ``notes``, ``confidence``...) come
+after the contract's own and are documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewbot import __version__
+from reviewbot.model import AffectedDriver, Finding, Review, Series
+
+
+def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"rule": f.rule, "severity": f.severity.value}
+    if with_patch:
+        out["introduced"] = f.introduced
+        out["patch"] = f.patch
+    out.update(
+        file=f.file, line=f.line, function=f.function, buffer=f.buffer,
+        sink=f.sink, direction=f.direction, message=f.message,
+        confidence=f.confidence.value,
+    )
+    if with_patch and f.fixed_in_patch is not None:
+        out["fixed_in_patch"] = f.fixed_in_patch
+    return out
+
+
+def driver_dict(d: AffectedDriver) -> dict[str, Any]:
+    return {
+        "name": d.name, "path": d.path, "kconfig": d.kconfig,
+        "maintainers": list(d.maintainers), "lists": list(d.lists),
+        "sites": [
+            {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule}
+            for s in d.sites
+        ],
+    }
+
+
+def series_dict(series: Series, review: Review | None = None) -> dict[str, Any]:
+    status = {s.index: s.applied for s in review.patch_status} if review else {}
+    return {
+        "msgid": series.msgid,
+        "subject": series.subject,
+        "revision": series.revision,
+        "base": review.base if review else None,
+        "patches": [
+            {
+                "index": p.index, "msgid": p.msgid, "subject": p.subject,
+                "author": str(p.author), "applied": status.get(p.index, False),
+            }
+            for p in series.patches
+        ],
+        "expected": series.expected,
+        "missing": list(series.missing),
+        "cover": series.cover.msgid if series.cover else None,
+        "base_commit": series.base_commit,
+        "prerequisite_patch_ids": list(series.prerequisite_patch_ids),
+        "list": series.list_id,
+        "notes": list(series.notes),
+    }
+
+
+def review_dict(review: Review) -> dict[str, Any]:
+    return {
+        "tool": "reviewbot",
+        "version": __version__,
+        "series": series_dict(review.series, review),
+        "findings": [finding_dict(f) for f in review.findings],
+        "affected_drivers": [driver_dict(d) for d in review.affected_drivers],
+        "drafts": [
+            {"path": d.path, "in_reply_to": d.in_reply_to, "subject": d.subject}
+            for d in review.drafts
+        ],
+        "notes": list(review.notes),
+    }
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
