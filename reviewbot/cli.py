@@ -30,7 +30,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="reviewbot", description="Review kernel patch series for DMA-alignment hazards.")
+    parser = _Parser(
+        prog="reviewbot", description="Review kernel patch series for DMA-alignment hazards."
+    )
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
     parser.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs and tracebacks")
@@ -38,14 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    review = sub.add_parser("review", help="review a series: message-id, lore URL, mbox, maildir, -, or git range")
+    review = sub.add_parser(
+        "review", help="review a series: message-id, lore URL, mbox, maildir, -, or git range"
+    )
     review.add_argument("source", metavar="SOURCE")
-    review.add_argument("--lore-url", metavar="URL", help="public-inbox base (default: config lore.url)")
-    review.add_argument("--tree", type=Path, metavar="PATH", help="kernel tree to apply the series to")
+    review.add_argument(
+        "--lore-url", metavar="URL", help="public-inbox base (default: config lore.url)"
+    )
+    review.add_argument(
+        "--tree", type=Path, metavar="PATH", help="kernel tree to apply the series to"
+    )
     review.add_argument("--format", choices=("text", "json"), default="text")
     review.add_argument("--outbox", type=Path, metavar="DIR", help="write reply drafts here")
     review.add_argument("--revision", type=int, metavar="N", help="review vN instead of the latest")
-    review.add_argument("--no-cache", action="store_true", help="do not use the lore download cache")
+    review.add_argument(
+        "--no-cache", action="store_true", help="do not use the lore download cache"
+    )
     review.set_defaults(func=cmd_review)
 
     for name, what in (
@@ -66,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s" if args.verbose else "%(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(levelname)s: %(message)s" if args.verbose else "%(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -7,7 +7,7 @@ values, and so no stage needs to know which front end produced them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from unidiff import PatchSet
 
@@ -100,7 +100,7 @@ class Series:
         return f"v{self.revision} is incomplete: have {have} of {self.expected}"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
@@ -110,7 +110,7 @@ class Severity(str, Enum):
         return {"info": 0, "warning": 1, "error": 2}[self.value]
 
 
-class Confidence(str, Enum):
+class Confidence(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"

@@ -55,9 +55,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], name: Path) -> None:
             want = known.get(sub) if known else None
             if known is not None and want is None:
                 raise ConfigError(f"{name}: unknown key {key}.{sub}")
-            if want is not None and (
-                not isinstance(subval, want) or isinstance(subval, bool)
-            ):
+            if want is not None and (not isinstance(subval, want) or isinstance(subval, bool)):
                 raise ConfigError(f"{name}: {key}.{sub} has the wrong type")
             base.setdefault(key, {})[sub] = subval
 
@@ -77,7 +75,9 @@ def _cache_dir(env: Mapping[str, str]) -> Path:
     return Path(root) / "reviewbot"
 
 
-def load_settings(config_file: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    config_file: Path | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
     env = os.environ if env is None else env
     default = data_path("config/default.toml")
     merged: dict[str, Any] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,7 +31,7 @@ class IntakeOptions:
     lore_url: str = "https://lore.kernel.org/all"
     revision: int | None = None
     repo: Path | None = None
-    lore: LorePolicy = LorePolicy()
+    lore: LorePolicy = field(default_factory=LorePolicy)
 
 
 def classify(source: str) -> str:

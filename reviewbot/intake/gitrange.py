@@ -29,7 +29,10 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
         proc = subprocess.run(
             ["git", "-C", str(repo), *args],
-            input=stdin, capture_output=True, check=False, timeout=300,
+            input=stdin,
+            capture_output=True,
+            check=False,
+            timeout=300,
         )
     except FileNotFoundError:
         raise InputError("git is not installed") from None
@@ -52,13 +55,20 @@ def series_from_range(spec: str, repo: Path) -> tuple:
     if not commits:
         raise InputError(f"{spec}: no commits in this range")
     mbox = _git(
-        repo, "format-patch", "--stdout", "--numbered", "--no-signature",
-        "--no-color", "--no-notes", f"{base}..{b}",
+        repo,
+        "format-patch",
+        "--stdout",
+        "--numbered",
+        "--no-signature",
+        "--no-color",
+        "--no-notes",
+        f"{base}..{b}",
     )
     raw = split_bytes(mbox, spec)
     if len(raw.messages) != len(commits):
-        raise InputError(f"{spec}: git format-patch gave {len(raw.messages)} mails "
-                         f"for {len(commits)} commits")
+        raise InputError(
+            f"{spec}: git format-patch gave {len(raw.messages)} mails for {len(commits)} commits"
+        )
     for msg, sha in zip(raw.messages, commits, strict=True):
         del msg["Message-Id"]
         msg["Message-Id"] = f"<{sha}@git.reviewbot>"

@@ -70,7 +70,11 @@ class _RetryingNode(liblore.LoreNode):
                 sleep = delay * (1 + random.random() / 2)
                 logger.warning(
                     "%s: %s (attempt %d of %d), retrying in %.1fs",
-                    self.url, exc, attempt, self.policy.attempts, sleep,
+                    self.url,
+                    exc,
+                    attempt,
+                    self.policy.attempts,
+                    sleep,
                 )
                 time.sleep(sleep)
                 delay *= 2

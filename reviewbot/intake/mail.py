@@ -80,7 +80,7 @@ def split_bytes(data: bytes, name: str) -> RawMail:
 def _looks_like_mail(msg: EmailMessage) -> bool:
     """At least one header every list mail has; guards against random text."""
     try:
-        keys = {k.lower() for k in msg.keys()}
+        keys = {k.lower() for k in msg}
     except Exception:
         return False
     return bool(keys & {"from", "subject", "message-id", "date"})

@@ -65,7 +65,8 @@ def build_series(
         others = [r for r in revisions if r != lser.revision]
         if others:
             notes.append(
-                "thread also has " + ", ".join(f"v{r}" for r in others)
+                "thread also has "
+                + ", ".join(f"v{r}" for r in others)
                 + f"; reviewing v{lser.revision} (use --revision to choose)"
             )
         return _convert(lser, name, notes)
@@ -152,7 +153,7 @@ def split_commit_and_diff(body: str) -> tuple[str, str]:
     match = _DIFF_START.search(body)
     if match is None:
         return body.strip("\n"), ""
-    head, diff = body[: match.start()], body[match.start():]
+    head, diff = body[: match.start()], body[match.start() :]
     cut = re.search(r"^---\s*$", head, re.M)
     message = head[: cut.start()] if cut else head
     # A trailing mail signature ("-- \n2.39.0") is not part of the diff.

@@ -20,8 +20,13 @@ def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
         out["introduced"] = f.introduced
         out["patch"] = f.patch
     out.update(
-        file=f.file, line=f.line, function=f.function, buffer=f.buffer,
-        sink=f.sink, direction=f.direction, message=f.message,
+        file=f.file,
+        line=f.line,
+        function=f.function,
+        buffer=f.buffer,
+        sink=f.sink,
+        direction=f.direction,
+        message=f.message,
         confidence=f.confidence.value,
     )
     if with_patch and f.fixed_in_patch is not None:
@@ -31,8 +36,11 @@ def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
 
 def driver_dict(d: AffectedDriver) -> dict[str, Any]:
     return {
-        "name": d.name, "path": d.path, "kconfig": d.kconfig,
-        "maintainers": list(d.maintainers), "lists": list(d.lists),
+        "name": d.name,
+        "path": d.path,
+        "kconfig": d.kconfig,
+        "maintainers": list(d.maintainers),
+        "lists": list(d.lists),
         "sites": [
             {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule}
             for s in d.sites
@@ -49,8 +57,11 @@ def series_dict(series: Series, review: Review | None = None) -> dict[str, Any]:
         "base": review.base if review else None,
         "patches": [
             {
-                "index": p.index, "msgid": p.msgid, "subject": p.subject,
-                "author": str(p.author), "applied": status.get(p.index, False),
+                "index": p.index,
+                "msgid": p.msgid,
+                "subject": p.subject,
+                "author": str(p.author),
+                "applied": status.get(p.index, False),
             }
             for p in series.patches
         ],
