@@ -71,7 +71,7 @@ class _RetryingNode(liblore.LoreNode):
                 logger.warning(
                     "%s: %s (attempt %d of %d), retrying in %.1fs",
                     self.url,
-                    exc,
+                    _describe(exc),
                     attempt,
                     self.policy.attempts,
                     sleep,
@@ -127,14 +127,17 @@ def fetch_thread(msgid: str, base_url: str, policy: LorePolicy) -> list[EmailMes
         return list(msgs)
     err = node.last_error
     if err is not None and (err.status_code is None or err.status_code >= 500):
-        what = f"HTTP {err.status_code}" if err.status_code else _short_cause(err)
+        what = _describe(err)
         raise NetworkError(
             f"{base_url}: cannot fetch <{msgid}> after {policy.attempts} attempts ({what})"
         )
     raise InputError(f"no thread for <{msgid}> at {base_url}")
 
 
-def _short_cause(exc: BaseException) -> str:
+def _describe(exc: liblore.RemoteError) -> str:
+    """A few words on why a request failed, instead of urllib3's paragraph."""
+    if exc.status_code:
+        return f"HTTP {exc.status_code}"
     cause = exc.__cause__ or exc
     text = str(cause)
     if "Connection refused" in text:
