@@ -1,0 +1,417 @@
+"""DMA knowledge (allocators, sinks, copying APIs, alignment macros) loaded from data.
+
+The analysis never names a kernel API in code: everything it knows about the
+kernel comes from ``config/dma.toml`` through these frozen objects, so adding
+an API is a reviewed data change. Validation is strict (unknown key, missing
+key, wrong type) because a typo in a knowledge file silently disables a check.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reviewbot.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = 1
+DIRECTIONS = ("to_device", "from_device", "bidirectional")
+ALLOCATOR_CLASSES = ("kmalloc", "devm-kmalloc", "kmem-cache", "page", "vmalloc", "coherent")
+LEVELS = ("dma", "kmalloc", "l1", "slab", "runtime")
+CONFIDENCES = ("high", "medium", "low")
+_DIRECTION_KINDS = ("dma_dir_arg", "pipe_arg", "request_type_arg", "via_object", "flag")
+
+
+@dataclass(frozen=True)
+class DirectionSpec:
+    """How a call or field tells which way the data goes.
+
+    ``kind`` is "fixed" (``value`` is a direction or None for unknown) or one
+    of ``dma_dir_arg``, ``pipe_arg``, ``request_type_arg``, ``via_object``
+    (``arg`` is the argument index) or ``flag`` (``value`` is the flag name).
+    """
+
+    kind: str
+    arg: int | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Allocator:
+    function: str
+    cls: str
+    size_args: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Sink:
+    function: str
+    buffer: int
+    direction: DirectionSpec
+    maps: bool = False
+    confidence: str = "high"
+
+
+@dataclass(frozen=True)
+class FieldSink:
+    struct: str
+    field: str
+    direction: DirectionSpec
+    untyped: bool
+    flags_field: str | None = None
+    only_with_flag: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectConsumer:
+    function: str
+    object: int
+    direction: DirectionSpec
+
+
+@dataclass(frozen=True)
+class CopyingApi:
+    function: str
+    buffer: int
+    why: str
+
+
+@dataclass(frozen=True)
+class Macro:
+    name: str
+    level: str
+    watch_definition: bool
+    values: tuple[tuple[str, str], ...]
+
+    def value_for(self, arch: str) -> str | None:
+        return dict(self.values).get(arch)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    name: str
+    level: str | None = None
+    takes_alignment: bool = False
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Directions:
+    dma_dir: tuple[tuple[str, str], ...]
+    pipe: tuple[tuple[str, str], ...]
+    request_type_in: tuple[str, ...]
+    request_type_out: tuple[str, ...]
+    request_type_in_bit: int
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the analysis knows about the kernel, indexed for lookups."""
+
+    path: str
+    directions: Directions
+    allocators: tuple[Allocator, ...]
+    sinks: tuple[Sink, ...]
+    field_sinks: tuple[FieldSink, ...]
+    consumers: tuple[ObjectConsumer, ...]
+    copying: tuple[CopyingApi, ...]
+    macros: tuple[Macro, ...]
+    annotations: tuple[Annotation, ...]
+    dma_minalign_bytes: int
+    kmalloc_size_classes: tuple[int, ...]
+    buffer_wrappers: tuple[str, ...]
+    attribute_words: tuple[str, ...]
+    attribute_calls: tuple[str, ...]
+    sizes: tuple[tuple[str, int], ...]
+    # Lookup maps built once; the analysis asks them for every call it sees.
+    _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        maps = {
+            "allocator": {a.function: a for a in self.allocators},
+            "sink": {s.function: s for s in self.sinks},
+            "consumer": {c.function: c for c in self.consumers},
+            "copying": {c.function: c for c in self.copying},
+            "macro": {m.name: m for m in self.macros},
+            "annotation": {a.name: a for a in self.annotations},
+            "size": dict(self.sizes),
+        }
+        object.__setattr__(self, "_by_name", maps)
+
+    def allocator(self, name: str) -> Allocator | None:
+        return self._by_name["allocator"].get(name)
+
+    def sink(self, name: str) -> Sink | None:
+        return self._by_name["sink"].get(name)
+
+    def consumer(self, name: str) -> ObjectConsumer | None:
+        return self._by_name["consumer"].get(name)
+
+    def copying_api(self, name: str) -> CopyingApi | None:
+        return self._by_name["copying"].get(name)
+
+    def macro(self, name: str) -> Macro | None:
+        return self._by_name["macro"].get(name)
+
+    def annotation(self, name: str) -> Annotation | None:
+        return self._by_name["annotation"].get(name)
+
+    def size_of(self, type_name: str) -> int | None:
+        return self._by_name["size"].get(type_name)
+
+
+def default_path() -> Path:
+    """Where the bundled knowledge lives, installed wheel or source checkout."""
+    bundled = Path(__file__).parent / "_data/config/dma.toml"
+    if bundled.exists():
+        return bundled
+    return Path(__file__).resolve().parent.parent / "config/dma.toml"
+
+
+def load_knowledge(path: Path | None = None) -> Knowledge:
+    """Read and validate a knowledge file; raise ConfigError on any mistake."""
+    path = path or default_path()
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read knowledge file: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return _Reader(str(path)).knowledge(raw)
+
+
+class _Reader:
+    """Validates one file; every error names the file, the entry and the key."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, entry: str, key: str, why: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {entry}: key {key!r}: {why}")
+
+    def table(self, raw: Any, entry: str, required: dict[str, type],
+              optional: dict[str, type] | None = None) -> dict[str, Any]:
+        optional = optional or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{self.path}: {entry}: expected a table")
+        for key in raw:
+            if key not in required and key not in optional:
+                raise self.fail(entry, key, "unknown key")
+        out = {}
+        for key, typ in {**required, **optional}.items():
+            if key not in raw:
+                if key in required:
+                    raise self.fail(entry, key, "missing")
+                continue
+            value = raw[key]
+            if not _is_type(value, typ):
+                got = type(value).__name__
+                raise self.fail(entry, key, f"expected {_type_name(typ)}, got {got}")
+            out[key] = value
+        return out
+
+    def str_list(self, value: list[Any], entry: str, key: str) -> tuple[str, ...]:
+        if not all(isinstance(v, str) for v in value):
+            raise self.fail(entry, key, "expected a list of strings")
+        return tuple(value)
+
+    def int_list(self, value: list[Any], entry: str, key: str) -> tuple[int, ...]:
+        if not all(_is_type(v, int) for v in value):
+            raise self.fail(entry, key, "expected a list of integers")
+        return tuple(value)
+
+    def str_map(self, value: dict[str, Any], entry: str, key: str) -> tuple[tuple[str, str], ...]:
+        if not all(isinstance(v, str) for v in value.values()):
+            raise self.fail(entry, key, "expected a table of strings")
+        return tuple(value.items())
+
+    def choice(self, value: str, allowed: tuple[str, ...], entry: str, key: str) -> str:
+        if value not in allowed:
+            raise self.fail(entry, key, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def direction(self, value: Any, entry: str, field_sink: bool = False) -> DirectionSpec:
+        if isinstance(value, str):
+            if value == "unknown":
+                return DirectionSpec("fixed", value=None)
+            return DirectionSpec("fixed", value=self.choice(value, DIRECTIONS, entry, "direction"))
+        kinds = ("flag",) if field_sink else _DIRECTION_KINDS[:-1]
+        spec = self.table(value, f"{entry}.direction", {}, {k: str if k == "flag" else int
+                                                             for k in kinds})
+        if len(spec) != 1:
+            raise self.fail(entry, "direction", f"expected exactly one of {', '.join(kinds)}")
+        ((kind, arg),) = spec.items()
+        if kind == "flag":
+            return DirectionSpec("flag", value=arg)
+        return DirectionSpec(kind, arg=arg)
+
+    def entries(self, raw: dict[str, Any], name: str) -> list[tuple[str, Any]]:
+        items = raw.get(name, [])
+        if not isinstance(items, list):
+            raise self.fail("top level", name, "expected an array of tables")
+        out = []
+        for i, item in enumerate(items):
+            label = f"{name}[{i}]"
+            if isinstance(item, dict):
+                ident = item.get("functions") or item.get("name") or item.get("field")
+                if isinstance(ident, list) and ident:
+                    ident = ident[0]
+                if isinstance(ident, str):
+                    label = f"{name}[{i}] ({ident})"
+            out.append((label, item))
+        return out
+
+    def knowledge(self, raw: dict[str, Any]) -> Knowledge:
+        top = self.table(raw, "top level", {
+            "schema": int, "directions": dict, "allocator": list, "sink": list,
+            "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
+            "annotation": list, "alignment": dict, "parse": dict, "sizes": dict})
+        if top["schema"] != SCHEMA:
+            raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
+        d = self.table(top["directions"], "directions", {
+            "dma_dir": dict, "pipe": dict, "request_type_in": list,
+            "request_type_out": list, "request_type_in_bit": int})
+        for key in ("dma_dir", "pipe"):
+            for token, direction in d[key].items():
+                self.choice(direction, DIRECTIONS, f"directions.{key}", token)
+        directions = Directions(
+            dma_dir=self.str_map(d["dma_dir"], "directions", "dma_dir"),
+            pipe=self.str_map(d["pipe"], "directions", "pipe"),
+            request_type_in=self.str_list(d["request_type_in"], "directions", "request_type_in"),
+            request_type_out=self.str_list(d["request_type_out"], "directions",
+                                           "request_type_out"),
+            request_type_in_bit=d["request_type_in_bit"])
+        align = self.table(top["alignment"], "alignment", {
+            "dma_minalign_bytes": int, "kmalloc_size_classes": list})
+        parse = self.table(top["parse"], "parse", {
+            "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list})
+        sizes = top["sizes"]
+        for key, value in sizes.items():
+            if not _is_type(value, int):
+                raise self.fail("sizes", key, "expected an integer")
+        knowledge = Knowledge(
+            path=self.path,
+            directions=directions,
+            allocators=self.allocators(top),
+            sinks=self.sinks(top),
+            field_sinks=self.field_sinks(top),
+            consumers=self.consumers(top),
+            copying=self.copying(top),
+            macros=self.macros(top),
+            annotations=self.annotations(top),
+            dma_minalign_bytes=align["dma_minalign_bytes"],
+            kmalloc_size_classes=self.int_list(align["kmalloc_size_classes"], "alignment",
+                                               "kmalloc_size_classes"),
+            buffer_wrappers=self.str_list(parse["buffer_wrappers"], "parse", "buffer_wrappers"),
+            attribute_words=self.str_list(parse["attribute_words"], "parse", "attribute_words"),
+            attribute_calls=self.str_list(parse["attribute_calls"], "parse", "attribute_calls"),
+            sizes=tuple(sizes.items()),
+        )
+        self.check_unique(knowledge)
+        return knowledge
+
+    def allocators(self, top: dict[str, Any]) -> tuple[Allocator, ...]:
+        out = []
+        for entry, raw in self.entries(top, "allocator"):
+            t = self.table(raw, entry, {"class": str, "size": list, "functions": list})
+            cls = self.choice(t["class"], ALLOCATOR_CLASSES, entry, "class")
+            size = self.int_list(t["size"], entry, "size")
+            for fn in self.str_list(t["functions"], entry, "functions"):
+                out.append(Allocator(fn, cls, size))
+        return tuple(out)
+
+    def sinks(self, top: dict[str, Any]) -> tuple[Sink, ...]:
+        out = []
+        for entry, raw in self.entries(top, "sink"):
+            t = self.table(raw, entry, {"functions": list, "buffer": int, "direction": object},
+                           {"maps": bool, "confidence": str})
+            direction = self.direction(t["direction"], entry)
+            conf = self.choice(t.get("confidence", "high"), CONFIDENCES, entry, "confidence")
+            for fn in self.str_list(t["functions"], entry, "functions"):
+                out.append(Sink(fn, t["buffer"], direction, t.get("maps", False), conf))
+        return tuple(out)
+
+    def field_sinks(self, top: dict[str, Any]) -> tuple[FieldSink, ...]:
+        out = []
+        for entry, raw in self.entries(top, "field_sink"):
+            t = self.table(raw, entry, {"struct": str, "field": str, "direction": object,
+                                        "untyped": bool},
+                           {"flags_field": str, "only_with_flag": str})
+            direction = self.direction(t["direction"], entry, field_sink=True)
+            if (direction.kind == "flag" or "only_with_flag" in t) and "flags_field" not in t:
+                raise self.fail(entry, "flags_field", "missing (needed by a flag)")
+            out.append(FieldSink(t["struct"], t["field"], direction, t["untyped"],
+                                 t.get("flags_field"), t.get("only_with_flag")))
+        return tuple(out)
+
+    def consumers(self, top: dict[str, Any]) -> tuple[ObjectConsumer, ...]:
+        out = []
+        for entry, raw in self.entries(top, "object_consumer"):
+            t = self.table(raw, entry, {"functions": list, "object": int, "direction": object})
+            direction = self.direction(t["direction"], entry)
+            if direction.kind == "via_object":
+                raise self.fail(entry, "direction", "a consumer cannot defer its direction")
+            for fn in self.str_list(t["functions"], entry, "functions"):
+                out.append(ObjectConsumer(fn, t["object"], direction))
+        return tuple(out)
+
+    def copying(self, top: dict[str, Any]) -> tuple[CopyingApi, ...]:
+        out = []
+        for entry, raw in self.entries(top, "copying"):
+            t = self.table(raw, entry, {"functions": list, "buffer": int, "why": str})
+            for fn in self.str_list(t["functions"], entry, "functions"):
+                out.append(CopyingApi(fn, t["buffer"], t["why"]))
+        return tuple(out)
+
+    def macros(self, top: dict[str, Any]) -> tuple[Macro, ...]:
+        out = []
+        for entry, raw in self.entries(top, "macro"):
+            t = self.table(raw, entry, {"name": str, "level": str, "watch_definition": bool,
+                                        "values": dict})
+            out.append(Macro(t["name"], self.choice(t["level"], LEVELS, entry, "level"),
+                             t["watch_definition"], self.str_map(t["values"], entry, "values")))
+        return tuple(out)
+
+    def annotations(self, top: dict[str, Any]) -> tuple[Annotation, ...]:
+        out = []
+        for entry, raw in self.entries(top, "annotation"):
+            t = self.table(raw, entry, {"name": str},
+                           {"level": str, "takes_alignment": bool, "group": str})
+            level = t.get("level")
+            if level is not None:
+                self.choice(level, LEVELS, entry, "level")
+            group = t.get("group")
+            if group is not None:
+                self.choice(group, ("begin", "end"), entry, "group")
+            if level is None and not t.get("takes_alignment") and group != "end":
+                raise self.fail(entry, "level", "missing (or takes_alignment / group = end)")
+            out.append(Annotation(t["name"], level, t.get("takes_alignment", False), group))
+        return tuple(out)
+
+    def check_unique(self, k: Knowledge) -> None:
+        seen: dict[str, str] = {}
+        for section, items in (("allocator", k.allocators), ("sink", k.sinks),
+                               ("object_consumer", k.consumers), ("copying", k.copying)):
+            for item in items:
+                if item.function in seen:
+                    raise self.fail(section, "functions",
+                                    f"{item.function} is already listed in {seen[item.function]}")
+                seen[item.function] = section
+
+
+def _is_type(value: Any, typ: type) -> bool:
+    if typ is object:
+        return True
+    if typ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, typ)
+
+
+def _type_name(typ: type) -> str:
+    return {str: "a string", int: "an integer", bool: "a boolean", list: "an array",
+            dict: "a table"}.get(typ, typ.__name__)
