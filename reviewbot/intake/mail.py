@@ -48,7 +48,7 @@ def split_bytes(data: bytes, name: str) -> RawMail:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             raise InputError(f"{name}: not a readable gzip file ({exc})") from None
-    if b"\x00" in data[:4096]:
+    if _mostly_binary(data[:8192]):
         raise InputError(f"{name}: binary data, not mail")
     stripped = data.lstrip(b"\r\n")
     if not stripped:
@@ -75,6 +75,14 @@ def split_bytes(data: bytes, name: str) -> RawMail:
     if not messages:
         raise InputError(f"{name}: not mail (no message with headers found)")
     return RawMail(tuple(messages), unreadable)
+
+
+def _mostly_binary(head: bytes) -> bool:
+    """Fuzzed mail has stray NULs and bad bytes; a binary file is mostly that."""
+    if not head:
+        return False
+    text = sum(1 for b in head if b >= 0x20 or b in (9, 10, 13))
+    return text / len(head) < 0.7
 
 
 def _looks_like_mail(msg: EmailMessage) -> bool:

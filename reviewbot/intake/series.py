@@ -9,6 +9,7 @@ with unidiff.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -45,13 +46,15 @@ def build_series(
     with isolated_b4(base_url or "https://lore.kernel.org/all"):
         mbx = b4.LoreMailbox()
         for msg in messages:
+            if _ensure_msgid(msg):
+                notes.append("a message without a Message-Id was given a stable one")
             try:
                 mbx.add_message(msg)
             except Exception as exc:  # b4 on fuzzed mail: skip the message, keep going
                 logger.debug("%s: b4 could not take a message: %s", name, exc)
                 notes.append(f"skipped a message b4 could not read ({type(exc).__name__})")
         if not mbx.series:
-            raise InputError(f"{name}: no patch found in this mail")
+            raise InputError(f"{name}: {_why_no_patch(mbx)}")
         revisions = sorted(mbx.series)
         if revision is not None and revision not in mbx.series:
             have = ", ".join(f"v{r}" for r in revisions)
@@ -74,12 +77,14 @@ def build_series(
 
 def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
     patches: list[Patch] = []
-    for lmsg in lser.patches[1:]:
+    # b4's slot, not the subject's counter: b4 shifts duplicates (two "1/2"
+    # mails) into slots of their own and grows ``expected`` to match.
+    for slot, lmsg in enumerate(lser.patches[1:], start=1):
         if lmsg is None:
             continue
-        patches.append(_convert_patch(lmsg, lser.expected))
+        patches.append(_convert_patch(lmsg, slot, lser.expected))
         if patches[-1].diff_error:
-            notes.append(f"patch {lmsg.counter}: {patches[-1].diff_error}")
+            notes.append(f"patch {slot}: {patches[-1].diff_error}")
     if not patches:
         raise InputError(f"{name}: no patch found in this mail")
     cover = None
@@ -116,17 +121,46 @@ def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
     return series
 
 
+def _ensure_msgid(msg: EmailMessage) -> bool:
+    """Give a message without a usable Message-Id a stable one; b4 needs it.
+
+    ``git format-patch`` without --thread writes none, and fuzzed mail has
+    broken ones. The id is derived from the content, so reviewing the same
+    file twice yields the same ids (and the same draft threading).
+    """
+    if liblore.utils.get_clean_msgid(msg):
+        return False
+    try:
+        seed = msg.as_bytes(policy=b4.emlpolicy)
+    except Exception:
+        seed = repr(sorted((k, str(v)) for k, v in msg.items())).encode(errors="replace")
+    digest = hashlib.sha256(seed).hexdigest()[:24]
+    del msg["Message-Id"]
+    msg["Message-Id"] = f"<{digest}@reviewbot.invalid>"
+    return True
+
+
+def _why_no_patch(mbx: b4.LoreMailbox) -> str:
+    """Say what the mail is, when it is not a patch: users ask "why nothing?"."""
+    bodies = [m.body for m in (*mbx.unknowns, *mbx.followups, *mbx.covers.values())]
+    if any("The following changes since commit" in b or "git pull" in b for b in bodies):
+        return "a git pull request, not a patch series"
+    if any(re.search(r"^diff --git ", b, re.M) for b in bodies):
+        return "its diffs have no text hunks (renames, mode changes or binary files only)"
+    return "no patch found in this mail"
+
+
 def _with_note(series: Series, note: str) -> Series:
     from dataclasses import replace
 
     return replace(series, notes=(*series.notes, note))
 
 
-def _convert_patch(lmsg: b4.LoreMessage, total: int) -> Patch:
+def _convert_patch(lmsg: b4.LoreMessage, index: int, total: int) -> Patch:
     message, diff_text = split_commit_and_diff(lmsg.body)
     diff, error = parse_diff(diff_text)
     return Patch(
-        index=lmsg.counter,
+        index=index,
         total=total,
         msgid=lmsg.msgid,
         subject=_header(lmsg.msg, "Subject") or lmsg.full_subject,
@@ -170,7 +204,8 @@ def parse_diff(diff_text: str) -> tuple[PatchSet, str | None]:
     try:
         return PatchSet(diff_text), None
     except (UnidiffParseError, ValueError, IndexError) as exc:
-        return PatchSet(""), f"diff not parsed ({exc})"
+        reason = " ".join(str(exc).split())[:160]
+        return PatchSet(""), f"diff not parsed ({reason})"
 
 
 def _header(msg: EmailMessage, name: str) -> str:
