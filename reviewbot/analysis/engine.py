@@ -1,0 +1,98 @@
+"""Analyse one source text (a whole file or a reconstructed fragment).
+
+The order matters: helpers are found first (a function that forwards a
+parameter to a DMA sink becomes a sink, transitively, like smatch's DMA
+function list), then every sink use in every function is resolved to the
+memory behind it and checked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tree_sitter import Parser
+
+from reviewbot.analysis.checks import buffer_text, check_use
+from reviewbot.analysis.cparse import parse
+from reviewbot.analysis.facts import FileFacts, FunctionFacts, collect
+from reviewbot.analysis.origins import Resolver
+from reviewbot.analysis.sinks import Helper, SinkUse, sink_uses
+from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
+from reviewbot.model import Finding
+
+logger = logging.getLogger(__name__)
+
+_MAX_ROUNDS = 8
+
+
+def analyse_source(path: str, text: str, knowledge: Knowledge,
+                   parser: Parser | None = None) -> list[Finding]:
+    """Findings of one file or fragment; ``path`` is only used to label them."""
+    facts = file_facts(path, text, knowledge, parser)
+    return analyse_facts(facts) if facts is not None else []
+
+
+def file_facts(path: str, text: str, knowledge: Knowledge,
+               parser: Parser | None = None) -> FileFacts | None:
+    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser)
+    return collect(src, knowledge) if src is not None else None
+
+
+def analyse_facts(facts: FileFacts) -> list[Finding]:
+    uses = _uses_with_helpers(facts)
+    findings: list[Finding] = []
+    for fn in facts.functions:
+        resolver = Resolver(facts, fn)
+        for use in uses.get(fn.name, []):
+            buffer = buffer_text(facts.src.text_of(use.buffer))
+            findings.extend(check_use(facts.path, use, buffer, resolver.origins(use.buffer),
+                                      facts.knowledge))
+    findings.sort(key=lambda f: (f.line, f.rule))
+    return findings
+
+
+def _uses_with_helpers(facts: FileFacts) -> dict[str, list[SinkUse]]:
+    helpers: dict[str, tuple[Helper, ...]] = {}
+    uses: dict[str, list[SinkUse]] = {}
+    pending: list[FunctionFacts] = list(facts.functions)
+    for _ in range(_MAX_ROUNDS):
+        new: set[str] = set()
+        for fn in pending:
+            uses[fn.name] = sink_uses(facts, fn, helpers)
+            found = _helpers_of(facts, fn, uses[fn.name])
+            if found and found != helpers.get(fn.name):
+                helpers[fn.name] = found
+                new.add(fn.name)
+        if not new:
+            break
+        pending = [fn for fn in facts.functions
+                   if any(c in new for c in _called_names(facts, fn))]
+    return uses
+
+
+def _called_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:
+    out = set()
+    for call in fn.calls:
+        f = call.child_by_field_name("function")
+        if f is not None and f.type == "identifier":
+            out.add(facts.src.text_of(f))
+    return out
+
+
+def _helpers_of(facts: FileFacts, fn: FunctionFacts,
+                uses: list[SinkUse]) -> tuple[Helper, ...]:
+    if facts.knowledge.sink(fn.name) is not None:
+        return ()
+    resolver = Resolver(facts, fn)
+    out: dict[int, Helper] = {}
+    for use in uses:
+        for origin in resolver.origins(use.buffer):
+            if origin.kind != "param" or origin.param is None or origin.param in out:
+                continue
+            if use.direction is not None or use.direction_param is None:
+                direction = DirectionSpec("fixed", value=use.direction)
+            else:
+                direction = use.direction_param
+            sink = Sink(fn.name, origin.param, direction, use.maps, use.confidence)
+            out[origin.param] = Helper(sink, use.via or use.sink)
+    return tuple(out[i] for i in sorted(out))

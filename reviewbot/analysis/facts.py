@@ -1,0 +1,230 @@
+"""Per-file and per-function facts: variables, assignments, stores, calls.
+
+One walk over each function body collects everything the rules ask about, so
+the (expensive) tree is traversed once per file however many rules run. Facts
+are deliberately flow-insensitive: a pointer's origins are every value ever
+assigned to it in the function, which is what a reviewer reads too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from reviewbot.analysis.consteval import Evaluator, simple_defines
+from reviewbot.analysis.cparse import Source, function_name, walk
+from reviewbot.analysis.structs import StructDef, annotation_of, base_type, collect_structs
+from reviewbot.knowledge import Knowledge
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Var:
+    """A named object: ``storage`` is "local", "static", "global" or "param"."""
+
+    name: str
+    type: str  # the declared type with pointer stars, e.g. "u8 *", "struct foo"
+    array_len: str | None
+    pointer: bool
+    storage: str
+    line: int
+    index: int | None = None  # parameter position
+    level: str | None = None  # isolation annotation on the declaration
+
+    @property
+    def struct(self) -> str:
+        return base_type(self.type)
+
+
+@dataclass
+class FunctionFacts:
+    name: str
+    node: Node
+    start_line: int
+    end_line: int
+    params: list[Var] = field(default_factory=list)
+    vars: dict[str, Var] = field(default_factory=dict)
+    assigns: dict[str, list[Node]] = field(default_factory=dict)
+    stores: list[tuple[Node, Node]] = field(default_factory=list)  # (lhs field expr, rhs)
+    calls: list[Node] = field(default_factory=list)
+    initializers: list[Node] = field(default_factory=list)
+
+    def var(self, name: str) -> Var | None:
+        return self.vars.get(name)
+
+    def types(self) -> dict[str, str]:
+        return {name: v.type for name, v in self.vars.items()}
+
+
+@dataclass
+class FileFacts:
+    src: Source
+    knowledge: Knowledge
+    structs: dict[str, StructDef]
+    globals: dict[str, Var]
+    field_values: dict[str, list[tuple[Node, FunctionFacts]]]  # field name -> stored values
+    functions: list[FunctionFacts]
+    evaluator: Evaluator
+
+    @property
+    def path(self) -> str:
+        return self.src.path
+
+    def function(self, name: str) -> FunctionFacts | None:
+        for fn in self.functions:
+            if fn.name == name:
+                return fn
+        return None
+
+
+def call_name(src: Source, call: Node) -> str | None:
+    fn = call.child_by_field_name("function")
+    if fn is not None and fn.type == "identifier":
+        return src.text_of(fn)
+    return None
+
+
+def call_args(call: Node) -> list[Node]:
+    args = call.child_by_field_name("arguments")
+    return list(args.named_children) if args is not None else []
+
+
+def collect(src: Source, knowledge: Knowledge) -> FileFacts:
+    """All facts of one parsed text (a whole file or a reconstructed fragment)."""
+    structs = collect_structs(src, knowledge)
+    evaluator = Evaluator(src, knowledge, structs, simple_defines(src.text))
+    facts = FileFacts(src, knowledge, structs, {}, {}, [], evaluator)
+    for node in walk(src.tree.root_node, skip=frozenset({"function_definition"})):
+        if node.type == "function_definition":
+            fn = _function(src, node, knowledge, facts)
+            if fn is not None:
+                facts.functions.append(fn)
+        elif node.type == "declaration" and _is_file_scope(node):
+            for var, _value in _declared(src, node, knowledge, "global"):
+                facts.globals[var.name] = var
+    return facts
+
+
+def _is_file_scope(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("function_definition", "compound_statement"):
+            return False
+        parent = parent.parent
+    return True
+
+
+def _storage(src: Source, decl: Node, default: str) -> str:
+    for child in decl.children:
+        if child.type == "storage_class_specifier":
+            word = src.text_of(child)
+            if word == "static":
+                return "static" if default == "local" else "global"
+            if word == "extern":
+                return "global"
+    return default
+
+
+def _declared(src: Source, decl: Node, knowledge: Knowledge,
+              default: str) -> list[tuple[Var, Node | None]]:
+    type_node = decl.child_by_field_name("type")
+    if type_node is None:
+        return []
+    type_text = src.text_of(type_node)
+    storage = _storage(src, decl, default)
+    level = annotation_of(src.text_of(decl), knowledge)[0]
+    out = []
+    for d in decl.children_by_field_name("declarator"):
+        value = d.child_by_field_name("value") if d.type == "init_declarator" else None
+        inner = d.child_by_field_name("declarator") if d.type == "init_declarator" else d
+        var = _var(src, inner, type_text, storage, decl.start_point[0] + 1, level)
+        if var is not None:
+            out.append((var, value))
+    return out
+
+
+def _var(src: Source, d: Node | None, type_text: str, storage: str, line: int,
+         level: str | None = None, index: int | None = None) -> Var | None:
+    stars = ""
+    array_len = None
+    while d is not None and d.type not in ("identifier", "field_identifier"):
+        if d.type == "pointer_declarator":
+            if array_len is None:
+                stars += "*"
+        elif d.type == "array_declarator":
+            size = d.child_by_field_name("size")
+            if array_len is None and not stars:
+                array_len = src.text_of(size) if size is not None else ""
+        elif d.type in ("function_declarator", "parenthesized_declarator"):
+            if d.type == "function_declarator":
+                return None  # a prototype, not an object
+            d = d.named_children[0] if d.named_children else None
+            continue
+        d = d.child_by_field_name("declarator")
+    if d is None:
+        return None
+    full_type = f"{type_text} {stars}".strip() if stars else type_text
+    return Var(src.text_of(d), full_type, array_len, bool(stars), storage, line, index, level)
+
+
+def _function(src: Source, node: Node, knowledge: Knowledge,
+              facts: FileFacts) -> FunctionFacts | None:
+    name = function_name(node)
+    body = node.child_by_field_name("body")
+    if name is None or body is None:
+        return None
+    fn = FunctionFacts(name, node, node.start_point[0] + 1, node.end_point[0] + 1)
+    _params(src, node, fn)
+    for n in walk(body):
+        t = n.type
+        if t == "declaration":
+            for var, value in _declared(src, n, knowledge, "local"):
+                fn.vars[var.name] = var
+                if value is not None:
+                    fn.assigns.setdefault(var.name, []).append(value)
+        elif t == "assignment_expression":
+            left = n.child_by_field_name("left")
+            right = n.child_by_field_name("right")
+            if left is None or right is None:
+                continue
+            if left.type == "identifier":
+                fn.assigns.setdefault(src.text_of(left), []).append(right)
+            elif left.type == "field_expression":
+                fn.stores.append((left, right))
+                fld = left.child_by_field_name("field")
+                if fld is not None:
+                    facts.field_values.setdefault(src.text_of(fld), []).append((right, fn))
+        elif t == "call_expression":
+            fn.calls.append(n)
+        elif t == "initializer_list" and (n.parent is None or n.parent.type not in
+                                          ("initializer_list", "initializer_pair")):
+            fn.initializers.append(n)
+    return fn
+
+
+def _params(src: Source, node: Node, fn: FunctionFacts) -> None:
+    decl = node.child_by_field_name("declarator")
+    while decl is not None and decl.type != "function_declarator":
+        decl = decl.child_by_field_name("declarator")
+    if decl is None:
+        return
+    plist = decl.child_by_field_name("parameters")
+    if plist is None:
+        return
+    index = 0
+    for p in plist.named_children:
+        if p.type != "parameter_declaration":
+            continue
+        type_node = p.child_by_field_name("type")
+        var = _var(src, p.child_by_field_name("declarator"),
+                   src.text_of(type_node) if type_node is not None else "", "param",
+                   p.start_point[0] + 1, index=index)
+        if var is not None:
+            if var.array_len is not None:  # 'u8 buf[]' as a parameter is a pointer
+                var = Var(var.name, var.type + " *", None, True, "param", var.line, index)
+            fn.params.append(var)
+            fn.vars[var.name] = var
+        index += 1

@@ -1,0 +1,233 @@
+"""Where the memory behind a buffer expression comes from.
+
+A DMA hazard is a property of the memory, not of the expression handed to the
+API: ``buf + 2``, ``(u8 *)p``, ``&st->rx[0]`` and a pointer assigned three
+lines earlier all lead back to a stack array, a kmalloc call, a struct member
+or a caller's parameter. Anything not visible in the text is "unknown", and
+rules stay silent on unknown memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from tree_sitter import Node
+
+from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
+from reviewbot.analysis.structs import Field, base_type
+
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One possible origin of a buffer.
+
+    kind: "stack", "static", "heap" (``cls`` is the allocator class), "embedded"
+    (a member of a struct; ``level`` is its isolation), "param" (``param`` is
+    the index) or "unknown". ``certain`` is False when the pointer may also
+    point elsewhere.
+    """
+
+    kind: str
+    what: str
+    line: int | None = None
+    cls: str | None = None
+    allocator: str | None = None
+    size: int | None = None
+    size_text: str | None = None
+    struct: str | None = None
+    field: str | None = None
+    level: str | None = None
+    annotation: str | None = None
+    param: int | None = None
+    certain: bool = True
+
+
+UNKNOWN = Origin("unknown", "memory of unknown origin")
+
+
+class Resolver:
+    """Resolves expressions of one function against the facts of its file."""
+
+    def __init__(self, facts: FileFacts, fn: FunctionFacts) -> None:
+        self.facts = facts
+        self.fn = fn
+        self.src = facts.src
+
+    def origins(self, node: Node) -> list[Origin]:
+        found = self._value(node, 0, frozenset())
+        unique = list(dict.fromkeys(found))
+        if len(unique) > 1:
+            unique = [replace(o, certain=False) for o in unique]
+        return unique or [UNKNOWN]
+
+    # -- values: what a pointer-valued expression points to
+    def _value(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
+        if node is None or depth > _MAX_DEPTH:
+            return [UNKNOWN]
+        t = node.type
+        text = self.src.text_of
+        if t in ("parenthesized_expression", "cast_expression"):
+            inner = node.child_by_field_name("value") or (node.named_children[-1]
+                                                          if node.named_children else None)
+            return self._value(inner, depth + 1, seen)
+        if t == "pointer_expression":
+            if text(node).lstrip().startswith("&"):
+                return self._address(node.child_by_field_name("argument"), depth + 1, seen)
+            return [UNKNOWN]
+        if t == "binary_expression":
+            op = node.child_by_field_name("operator")
+            if op is not None and op.type in ("+", "-"):
+                left = self._value(node.child_by_field_name("left"), depth + 1, seen)
+                if left != [UNKNOWN] or op.type == "-":
+                    return left
+                return self._value(node.child_by_field_name("right"), depth + 1, seen)
+            return [UNKNOWN]
+        if t == "conditional_expression":
+            return (self._value(node.child_by_field_name("consequence"), depth + 1, seen)
+                    + self._value(node.child_by_field_name("alternative"), depth + 1, seen))
+        if t == "string_literal":
+            return [Origin("static", "a string literal", node.start_point[0] + 1)]
+        if t == "identifier":
+            return self._identifier(text(node), depth, seen)
+        if t == "field_expression":
+            return self._field(node, depth, seen, address=False)
+        if t == "subscript_expression":
+            return [UNKNOWN]  # an element's value, e.g. bufs[i]: not followed
+        if t == "call_expression":
+            return self._call(node, depth, seen)
+        return [UNKNOWN]
+
+    def _identifier(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
+        var = self.fn.var(name)
+        if var is None:
+            var = self.facts.globals.get(name)
+            if var is None:
+                return [UNKNOWN]
+        if var.array_len is not None:  # an array decays to its own address
+            return [self._storage_origin(var, f"array '{name}'")]
+        if var.storage == "param":
+            return [Origin("param", f"parameter '{name}'", var.line, param=var.index)]
+        if not var.pointer or name in seen or var.storage == "global":
+            return [UNKNOWN]
+        out: list[Origin] = []
+        for value in self.fn.assigns.get(name, []):
+            out.extend(self._value(value, depth + 1, seen | {name}))
+        return out or [UNKNOWN]
+
+    def _storage_origin(self, var: Var, what: str) -> Origin:
+        if var.storage == "local" or var.storage == "param":
+            return Origin("stack", f"the stack {what}", var.line)
+        kind = "static" if var.storage == "static" else "global"
+        return Origin("static", f"the {kind} {what}", var.line)
+
+    # -- addresses: &x, &x[i], &x->f
+    def _address(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
+        if node is None:
+            return [UNKNOWN]
+        t = node.type
+        if t == "parenthesized_expression" and node.named_children:
+            return self._address(node.named_children[0], depth + 1, seen)
+        if t == "identifier":
+            name = self.src.text_of(node)
+            var = self.fn.var(name) or self.facts.globals.get(name)
+            if var is None:
+                return [UNKNOWN]
+            return [self._storage_origin(var, f"variable '{name}'")]
+        if t == "subscript_expression":
+            return self._value(node.child_by_field_name("argument"), depth + 1, seen)
+        if t == "field_expression":
+            return self._field(node, depth, seen, address=True)
+        return [UNKNOWN]
+
+    # -- struct members
+    def _field(self, node: Node, depth: int, seen: frozenset[str],
+               address: bool) -> list[Origin]:
+        base = node.child_by_field_name("argument")
+        fld = node.child_by_field_name("field")
+        op = node.child_by_field_name("operator")
+        if base is None or fld is None:
+            return [UNKNOWN]
+        name = self.src.text_of(fld)
+        arrow = op is not None and op.type == "->"
+        sdef_name = self.expr_type(base)
+        sdef = self.facts.structs.get(sdef_name) if sdef_name else None
+        member = sdef.field(name) if sdef is not None else None
+        expr = " ".join(self.src.text_of(node).split())
+        if member is not None and member.pointer:
+            return self._field_values(name, depth, seen)
+        inline = member is not None and (member.array_len is not None or address)
+        if member is None and not address:
+            return self._field_values(name, depth, seen)
+        if not arrow:
+            container = self._address(base, depth + 1, seen)
+            if any(o.kind in ("stack", "static") for o in container):
+                return [replace(o, what=f"{o.what} (member '{name}')")
+                        for o in container if o.kind in ("stack", "static")]
+        if not inline or member is None or sdef is None:
+            return [UNKNOWN]
+        return [_embedded(expr, sdef.name, member)]
+
+    def _field_values(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
+        key = "->" + name
+        if key in seen:
+            return [UNKNOWN]
+        out: list[Origin] = []
+        for value, fn in self.facts.field_values.get(name, []):
+            resolver = self if fn is self.fn else Resolver(self.facts, fn)
+            for o in resolver._value(value, depth + 1, seen | {key}):
+                if o.kind == "heap":
+                    out.append(o)
+        return out or [UNKNOWN]
+
+    def _call(self, node: Node, depth: int, seen: frozenset[str]) -> list[Origin]:
+        name = call_name(self.src, node)
+        if name is None:
+            return [UNKNOWN]
+        knowledge = self.facts.knowledge
+        if name in knowledge.buffer_wrappers:
+            args = call_args(node)
+            return self._value(args[0], depth + 1, seen) if args else [UNKNOWN]
+        alloc = knowledge.allocator(name)
+        if alloc is None:
+            return [UNKNOWN]
+        args = call_args(node)
+        size: int | None = None
+        size_text = None
+        if alloc.size_args and all(i < len(args) for i in alloc.size_args):
+            size_text = " * ".join(self.src.text_of(args[i]) for i in alloc.size_args)
+            size = 1
+            for i in alloc.size_args:
+                v = self.facts.evaluator.value(args[i], self.fn.types())
+                size = None if v is None or size is None else size * v
+        return [Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
+                       allocator=name, size=size, size_text=size_text)]
+
+    # -- types
+    def expr_type(self, node: Node | None, depth: int = 0) -> str | None:
+        """Struct (or base type) name of an expression, when visible."""
+        if node is None or depth > 6:
+            return None
+        t = node.type
+        if t == "identifier":
+            name = self.src.text_of(node)
+            var = self.fn.var(name) or self.facts.globals.get(name)
+            return var.struct if var is not None else None
+        if t in ("subscript_expression", "parenthesized_expression", "pointer_expression"):
+            inner = node.child_by_field_name("argument") or (
+                node.named_children[0] if node.named_children else None)
+            return self.expr_type(inner, depth + 1)
+        if t == "field_expression":
+            sname = self.expr_type(node.child_by_field_name("argument"), depth + 1)
+            sdef = self.facts.structs.get(sname) if sname else None
+            fld = node.child_by_field_name("field")
+            member = sdef.field(self.src.text_of(fld)) if sdef and fld is not None else None
+            return base_type(member.type) if member is not None else None
+        return None
+
+
+def _embedded(expr: str, struct: str, member: Field) -> Origin:
+    return Origin("embedded", f"member '{member.name}' of struct {struct}", member.line,
+                  struct=struct, field=member.name, level=member.isolation,
+                  annotation=member.annotation)
