@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what the tests need and run them: the README's test command, and CI's.
+#
+# As root on Debian/Ubuntu it installs public-inbox and git with apt-get;
+# elsewhere install those yourself (the public-inbox tests are skipped
+# without it, except under CI where a missing public-inbox is a failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v git >/dev/null || need_apt+=(git)
+command -v public-inbox-httpd >/dev/null || need_apt+=(public-inbox)
+if ((${#need_apt[@]})); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "== apt-get install ${need_apt[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    else
+        echo "warning: missing ${need_apt[*]}; install them (apt-get install -y public-inbox git)" >&2
+    fi
+fi
+
+VENV=${REVIEWBOT_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+echo "== pip install -e .[test]"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+
+echo "== ruff"
+"$VENV/bin/ruff" check --output-format concise .
+
+if [ -n "${CI:-}" ]; then
+    export REVIEWBOT_REQUIRE_PUBLIC_INBOX=1
+fi
+echo "== pytest"
+set +e
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+    echo "error: pytest collected no tests" >&2
+    exit 1
+fi
+exit "$status"
