@@ -9,6 +9,7 @@ above the threshold, 1 findings at or above it, 2 usage or input error,
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from reviewbot import __version__
+from reviewbot.commands import COMMANDS
 
 logger = logging.getLogger("reviewbot")
 
@@ -39,37 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-
-    review = sub.add_parser(
-        "review", help="review a series: message-id, lore URL, mbox, maildir, -, or git range"
-    )
-    review.add_argument("source", metavar="SOURCE")
-    review.add_argument(
-        "--lore-url", metavar="URL", help="public-inbox base (default: config lore.url)"
-    )
-    review.add_argument(
-        "--tree", type=Path, metavar="PATH", help="kernel tree to apply the series to"
-    )
-    review.add_argument("--format", choices=("text", "json"), default="text")
-    review.add_argument("--outbox", type=Path, metavar="DIR", help="write reply drafts here")
-    review.add_argument("--revision", type=int, metavar="N", help="review vN instead of the latest")
-    review.add_argument(
-        "--no-cache", action="store_true", help="do not use the lore download cache"
-    )
-    review.set_defaults(func=cmd_review)
-
-    for name, what in (
-        ("check", "CI check of a git range or patch files (planned)"),
-        ("scan", "tree-wide list of affected drivers (planned)"),
-        ("watch", "follow lore lists and searches (planned)"),
-    ):
-        planned = sub.add_parser(name, help=what)
-        planned.add_argument("args", nargs="*")
-        planned.set_defaults(func=cmd_planned)
-
-    explain = sub.add_parser("explain", help="what a rule means and how to fix it")
-    explain.add_argument("rule", metavar="RULE")
-    explain.set_defaults(func=cmd_explain)
+    for name in COMMANDS:
+        module = importlib.import_module(f"reviewbot.commands.{name}")
+        cmd = sub.add_parser(name, help=module.HELP, description=module.__doc__)
+        module.add_arguments(cmd)
+        cmd.set_defaults(func=module.run)
     return parser
 
 
@@ -85,49 +61,6 @@ def _setup_logging(args: argparse.Namespace) -> None:
     # b4 and liblore narrate their own progress and errors; we report ours.
     for name in ("b4", "liblore"):
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.CRITICAL + 1)
-
-
-def cmd_review(args: argparse.Namespace) -> int:
-    from reviewbot.intake import IntakeOptions, LorePolicy, load_series
-    from reviewbot.pipeline import review_series
-    from reviewbot.render import as_json, as_text
-    from reviewbot.settings import load_settings
-
-    settings = load_settings(args.config)
-    tree = args.tree or settings.tree
-    options = IntakeOptions(
-        lore_url=args.lore_url or settings.lore_url,
-        revision=args.revision,
-        repo=tree,
-        lore=LorePolicy(
-            attempts=settings.lore_attempts,
-            backoff=settings.lore_backoff,
-            timeout=settings.lore_timeout,
-            cache_dir=settings.cache_dir / "lore",
-            nocache=args.no_cache,
-        ),
-    )
-    series = load_series(args.source, options)
-    for note in series.notes:
-        logger.warning("%s: %s", args.source, note)
-    review = review_series(series)
-    if args.format == "json":
-        sys.stdout.write(as_json.dumps(as_json.review_dict(review)))
-    else:
-        sys.stdout.write(as_text.render_review(review))
-    return 0
-
-
-def cmd_planned(args: argparse.Namespace) -> int:
-    print(f"reviewbot {args.command}: not built yet (planned; see README)", file=sys.stderr)
-    return 2
-
-
-def cmd_explain(args: argparse.Namespace) -> int:
-    from reviewbot.analysis import explain
-
-    sys.stdout.write(explain(args.rule).rstrip("\n") + "\n")
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,53 @@
+"""``reviewbot review SOURCE``: one series in, findings and drafts out."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+HELP = "review a series: message-id, lore URL, mbox, maildir, -, or git range"
+
+logger = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="SOURCE")
+    p.add_argument("--lore-url", metavar="URL", help="public-inbox base (default: lore.url)")
+    p.add_argument("--tree", type=Path, metavar="PATH", help="kernel tree to apply the series to")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--outbox", type=Path, metavar="DIR", help="write reply drafts here")
+    p.add_argument("--revision", type=int, metavar="N", help="review vN instead of the latest")
+    p.add_argument("--no-cache", action="store_true", help="do not use the lore download cache")
+
+
+def run(args: argparse.Namespace) -> int:
+    from reviewbot.intake import IntakeOptions, LorePolicy, load_series
+    from reviewbot.pipeline import review_series
+    from reviewbot.render import as_json, as_text
+    from reviewbot.settings import load_settings
+
+    settings = load_settings(args.config)
+    tree = args.tree or settings.tree
+    options = IntakeOptions(
+        lore_url=args.lore_url or settings.lore_url,
+        revision=args.revision,
+        repo=tree,
+        lore=LorePolicy(
+            attempts=settings.lore_attempts,
+            backoff=settings.lore_backoff,
+            timeout=settings.lore_timeout,
+            cache_dir=settings.cache_dir / "lore",
+            nocache=args.no_cache,
+        ),
+    )
+    series = load_series(args.source, options)
+    review = review_series(series)
+    if args.format == "json":
+        for note in series.notes:
+            logger.warning("%s: %s", args.source, note)
+        sys.stdout.write(as_json.dumps(as_json.review_dict(review)))
+    else:
+        sys.stdout.write(as_text.render_review(review))
+    return 0
