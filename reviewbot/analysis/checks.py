@@ -17,6 +17,9 @@ from reviewbot.model import Confidence, Finding
 
 _CONF = {"high": Confidence.HIGH, "medium": Confidence.MEDIUM, "low": Confidence.LOW}
 _ORDER = [Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH]
+_DIRECTION_PHRASE = {"to_device": " for DMA to the device",
+                     "from_device": " for DMA from the device",
+                     "bidirectional": " for bidirectional DMA"}
 _CAST = re.compile(r"^\(\s*(?:const\s+)?(?:struct\s+)?\w+\s*\**\s*\)\s*")
 
 
@@ -110,7 +113,7 @@ def _at(o: Origin) -> str:
 
 
 def _sink_phrase(use: SinkUse) -> str:
-    direction = f" for {use.direction.replace('_', ' ')} DMA" if use.direction else ""
+    direction = _DIRECTION_PHRASE.get(use.direction or "", "")
     if "." in use.sink and not use.sink.endswith(")"):
         return f"stored in {use.sink}{direction}"
     if use.via:

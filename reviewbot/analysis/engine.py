@@ -43,7 +43,7 @@ def analyse_facts(facts: FileFacts) -> list[Finding]:
     findings: list[Finding] = []
     for fn in facts.functions:
         resolver = Resolver(facts, fn)
-        for use in uses.get(fn.name, []):
+        for use in uses.get(id(fn), []):
             buffer = buffer_text(facts.src.text_of(use.buffer))
             findings.extend(check_use(facts.path, use, buffer, resolver.origins(use.buffer),
                                       facts.knowledge))
@@ -51,17 +51,20 @@ def analyse_facts(facts: FileFacts) -> list[Finding]:
     return findings
 
 
-def _uses_with_helpers(facts: FileFacts) -> dict[str, list[SinkUse]]:
+def _uses_with_helpers(facts: FileFacts) -> dict[int, list[SinkUse]]:
     helpers: dict[str, tuple[Helper, ...]] = {}
-    uses: dict[str, list[SinkUse]] = {}
+    uses: dict[int, list[SinkUse]] = {}  # by id(): fragments repeat function names
     pending: list[FunctionFacts] = list(facts.functions)
     for _ in range(_MAX_ROUNDS):
         new: set[str] = set()
         for fn in pending:
-            uses[fn.name] = sink_uses(facts, fn, helpers)
-            found = _helpers_of(facts, fn, uses[fn.name])
-            if found and found != helpers.get(fn.name):
-                helpers[fn.name] = found
+            uses[id(fn)] = sink_uses(facts, fn, helpers)
+            have = helpers.get(fn.name, ())
+            known = {h.sink.buffer for h in have}
+            found = tuple(h for h in _helpers_of(facts, fn, uses[id(fn)])
+                          if h.sink.buffer not in known)
+            if found:  # same-named fragments of one function add to each other
+                helpers[fn.name] = have + found
                 new.add(fn.name)
         if not new:
             break

@@ -1,0 +1,137 @@
+"""What a patch series introduces, keeps or fixes, patch by patch.
+
+Each patch is analysed before and after (from the hunks alone, or from whole
+files when a later stage has a tree). A finding is introduced when the
+post-image has it and the pre-image did not, matched by ``Finding.key()``
+(rule, file, function, buffer) and never by line, because lines move. Walking
+the patches in order lets a problem introduced by patch 2 and repaired by
+patch 5 be reported once, with ``fixed_in_patch=5``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from tree_sitter import Parser
+from unidiff import PatchedFile
+
+from reviewbot.analysis.cparse import new_parser
+from reviewbot.analysis.engine import analyse_facts, file_facts
+from reviewbot.analysis.hunks import sides
+from reviewbot.analysis.minalign import diff_findings
+from reviewbot.knowledge import Knowledge
+from reviewbot.model import Finding, Patch, Series
+
+logger = logging.getLogger(__name__)
+
+# (path, patch index) -> (pre-image text, post-image text); None for "not available".
+# A missing side (added or deleted file) is None or "".
+Images = Callable[[str, int], "tuple[str | None, str | None] | None"]
+
+_C_SUFFIXES = (".c", ".h")
+
+Key = tuple[str, str, "str | None", "str | None"]
+
+
+def analyse_series(series: Series, knowledge: Knowledge,
+                   images: Images | None = None) -> list[Finding]:
+    """Findings of a series: introduced, pre-existing in touched code, or fixed.
+
+    Every finding has ``patch`` (the patch that introduced it, or the first
+    that touched it) and ``introduced``; ``fixed_in_patch`` is set when a
+    later patch (or the same one, for pre-existing hazards) removes it.
+    """
+    parser = new_parser()
+    reported: dict[Key, Finding] = {}
+    for patch in sorted(series.patches, key=lambda p: p.index):
+        for finding_set in _patch_findings(patch, knowledge, images, parser):
+            _merge(reported, patch.index, *finding_set)
+    return sorted(reported.values(),
+                  key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
+
+
+def analyse_patch(patch: Patch, knowledge: Knowledge,
+                  images: Images | None = None) -> list[Finding]:
+    """One patch on its own (``introduced`` relative to its own pre-image)."""
+    reported: dict[Key, Finding] = {}
+    for finding_set in _patch_findings(patch, knowledge, images, new_parser()):
+        _merge(reported, patch.index, *finding_set)
+    return sorted(reported.values(), key=lambda f: (f.file, f.line, f.rule))
+
+
+def _merge(reported: dict[Key, Finding], index: int, pre: list[Finding],
+           post: list[Finding], changes: list[Finding]) -> None:
+    pre_keys = {f.key(): f for f in pre}
+    post_keys: dict[Key, Finding] = {}
+    for f in post:
+        post_keys.setdefault(f.key(), f)
+    for key, f in post_keys.items():
+        old = reported.get(key)
+        if old is None:
+            reported[key] = replace(f, introduced=key not in pre_keys, patch=index)
+        elif old.fixed_in_patch is not None and key not in pre_keys:
+            # Removed by an earlier patch and back now: the last state counts.
+            reported[key] = replace(f, introduced=True, patch=index) \
+                if old.introduced else replace(old, fixed_in_patch=None)
+    for key, f in pre_keys.items():
+        if key in post_keys:
+            continue
+        old = reported.get(key)
+        if old is None:
+            reported[key] = replace(f, introduced=False, patch=index, fixed_in_patch=index)
+        elif old.fixed_in_patch is None:
+            reported[key] = replace(old, fixed_in_patch=index)
+    for f in changes:
+        reported.setdefault(f.key(), replace(f, introduced=True, patch=index))
+
+
+def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
+                    parser: Parser) -> list[tuple[list[Finding], list[Finding], list[Finding]]]:
+    out = []
+    for pf in patch.diff:
+        path = pf.source_file[2:] if pf.is_removed_file else pf.path
+        if not path.endswith(_C_SUFFIXES):
+            continue
+        whole = images(path, patch.index) if images is not None else None
+        if whole is not None:
+            pre, post = _whole_files(path, pf, whole, knowledge, parser)
+        else:
+            pre_side, post_side = sides(pf)
+            pre = _analyse(path, pre_side.text, knowledge, parser)
+            post = _analyse(path, post_side.text, knowledge, parser)
+        out.append((pre, post, diff_findings(path, pf, knowledge)))
+    return out
+
+
+def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser) -> list[Finding]:
+    if not text.strip():
+        return []
+    facts = file_facts(path, text, knowledge, parser)
+    return analyse_facts(facts) if facts is not None else []
+
+
+def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None],
+                 knowledge: Knowledge, parser: Parser) -> tuple[list[Finding], list[Finding]]:
+    """Analyse full images; keep unchanged findings only where the patch touched code."""
+    pre_text, post_text = whole
+    pre_lines = {ln.source_line_no for h in pf for ln in h if ln.is_removed}
+    post_lines = {ln.target_line_no for h in pf for ln in h if ln.is_added}
+    pre_facts = file_facts(path, pre_text or "", knowledge, parser) if pre_text else None
+    post_facts = file_facts(path, post_text or "", knowledge, parser) if post_text else None
+    touched: set[str] = set()
+    for facts, lines in ((pre_facts, pre_lines), (post_facts, post_lines)):
+        if facts is None:
+            continue
+        for fn in facts.functions:
+            if any(fn.start_line <= n <= fn.end_line for n in lines):
+                touched.add(fn.name)
+    pre = analyse_facts(pre_facts) if pre_facts is not None else []
+    post = analyse_facts(post_facts) if post_facts is not None else []
+    pre_keys = {f.key() for f in pre}
+    post_keys = {f.key() for f in post}
+    # Unchanged hazards outside touched functions are not this series' business.
+    pre = [f for f in pre if f.key() not in post_keys or f.function in touched]
+    post = [f for f in post if f.key() not in pre_keys or f.function in touched]
+    return pre, post
