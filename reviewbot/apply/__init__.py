@@ -1,0 +1,163 @@
+"""Apply: a series onto a tree, giving "file X before and after patch N".
+
+The user's tree is never written: each patch is applied with ``git apply``
+inside a scratch folder that holds only the files the series touches,
+copied from the base (a commit read through ``git cat-file``, or a plain
+folder). The cost follows the size of the series, not of the tree: no
+checkout, index or worktree of a 1.5 GB kernel is made.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot.apply.base import BaseTree, GitBase, PlainBase, is_git_repo, resolve_commit
+from reviewbot.apply.paths import safe_relpath
+from reviewbot.errors import InputError
+from reviewbot.model import Patch, PatchStatus, Series
+
+__all__ = ["TreeView", "apply_series", "open_base"]
+
+logger = logging.getLogger(__name__)
+
+_FAILED = re.compile(r"^error: patch failed: (?P<file>.+):(?P<line>\d+)$", re.M)
+_ERROR = re.compile(r"^error: (?P<msg>.+)$", re.M)
+
+
+@dataclass
+class TreeView:
+    """Answers "what did file X look like after patch N" (0: the base)."""
+
+    base: BaseTree
+    status: tuple[PatchStatus, ...]
+    notes: tuple[str, ...]
+    # path -> [(after_patch, content or None when deleted)], in patch order
+    versions: dict[str, list[tuple[int, bytes | None]]] = field(default_factory=dict)
+
+    def read(self, path: str, after: int) -> bytes | None:
+        for index, data in reversed(self.versions.get(path, [])):
+            if index <= after:
+                return data
+        return self.base.read(path)
+
+    def text(self, path: str, after: int) -> str | None:
+        data = self.read(path, after)
+        return data.decode("utf-8", errors="replace") if data is not None else None
+
+    def applied(self, index: int) -> bool:
+        return any(s.index == index and s.applied for s in self.status)
+
+    @property
+    def base_name(self) -> str:
+        return self.base.describe()
+
+    def close(self) -> None:
+        self.base.close()
+
+
+def open_base(tree: Path, series: Series) -> tuple[BaseTree, list[str]]:
+    """Choose the base: the series' base-commit if the repo has it, else HEAD."""
+    if not tree.is_dir():
+        raise InputError(f"{tree}: no such kernel tree (not a directory)")
+    notes: list[str] = []
+    if is_git_repo(tree):
+        commit = None
+        if series.base_commit:
+            commit = resolve_commit(tree, series.base_commit)
+            if commit is None:
+                notes.append(f"base-commit {series.base_commit[:12]} is not in {tree}; used HEAD")
+        if commit is None:
+            commit = resolve_commit(tree, "HEAD")
+            if commit is None:
+                raise InputError(f"{tree}: a git repository without commits")
+        return GitBase(tree, commit), notes
+    if series.base_commit:
+        notes.append(f"{tree} is not a git repository: base-commit ignored, files used as they are")
+    return PlainBase(tree), notes
+
+
+def _patch_paths(patch: Patch) -> list[tuple[str | None, str | None]]:
+    """(source, target) per file, each checked; None for /dev/null."""
+    where = f"patch {patch.index} ({patch.subject})"
+    out = []
+    for pf in patch.diff:
+        src = None if pf.is_added_file else safe_relpath(_strip(pf.source_file), where)
+        dst = None if pf.is_removed_file else safe_relpath(_strip(pf.target_file), where)
+        out.append((src, dst))
+    return out
+
+
+def _strip(name: str) -> str:
+    return name[2:] if name[:2] in ("a/", "b/") else name
+
+
+def apply_series(series: Series, tree: Path) -> TreeView:
+    """Apply every patch in order; one that fails is reported and skipped."""
+    base, notes = open_base(tree, series)
+    plans = [(p, _patch_paths(p)) for p in series.patches]  # refuse bad paths up front
+    view = TreeView(base=base, status=(), notes=tuple(notes))
+    status: list[PatchStatus] = []
+    scratch = Path(tempfile.mkdtemp(prefix="reviewbot-apply-"))
+    try:
+        present: set[str] = set()
+        for patch, paths in plans:
+            if not patch.diff:
+                status.append(PatchStatus(patch.index, False, patch.diff_error or "no diff"))
+                continue
+            for src, dst in paths:
+                for path in (src, dst):
+                    if path and path not in present:
+                        present.add(path)
+                        data = view.read(path, patch.index - 1)
+                        if data is not None:
+                            target = scratch / path
+                            target.parent.mkdir(parents=True, exist_ok=True)
+                            target.write_bytes(data)
+            error = _git_apply(scratch, patch)
+            status.append(PatchStatus(patch.index, error is None, error))
+            if error is not None:
+                logger.info("patch %d does not apply: %s", patch.index, error)
+                continue
+            for src, dst in paths:
+                for path in {src, dst} - {None}:
+                    f = scratch / path
+                    view.versions.setdefault(path, []).append(
+                        (patch.index, f.read_bytes() if f.is_file() else None)
+                    )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    view.status = tuple(status)
+    return view
+
+
+def _git_apply(scratch: Path, patch: Patch) -> str | None:
+    """Apply one patch in the scratch folder; the reason it failed, or None."""
+    proc = subprocess.run(
+        ["git", "apply", "--verbose", "--whitespace=nowarn", "-"],
+        cwd=scratch,
+        input=patch.diff_text.encode(),
+        capture_output=True,
+        check=False,
+        # No repository around the scratch folder, no user or system config.
+        env={
+            "GIT_CEILING_DIRECTORIES": str(scratch.parent),
+            "HOME": str(scratch),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+        },
+    )
+    if proc.returncode == 0:
+        return None
+    err = proc.stderr.decode(errors="replace")
+    m = _FAILED.search(err)
+    if m:
+        return f"{m['file']}: hunk at line {m['line']} does not apply"
+    m = _ERROR.search(err)
+    return m["msg"] if m else "git apply failed"
