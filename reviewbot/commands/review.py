@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     series = load_series(args.source, options)
-    review = review_series(series)
+    review = review_series(series, tree=tree)
     if args.format == "json":
         for note in series.notes:
             logger.warning("%s: %s", args.source, note)
