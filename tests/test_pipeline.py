@@ -77,5 +77,5 @@ def test_cli_json_findings(capsys):
     assert all(p["applied"] for p in data["series"]["patches"])
     assert data["series"]["base"].startswith("files in ")
     stack = next(f for f in data["findings"] if f["rule"] == "dma-stack")
-    assert stack["function"] == "acme_open" and stack["buffer"] == "status"
+    assert stack["function"] == "acme_open" and stack["buffer"] == "&status"
     assert stack["direction"] == "from_device" and "usb_control_msg" in stack["message"]
