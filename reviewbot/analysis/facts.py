@@ -188,8 +188,9 @@ def _function(src: Source, node: Node, knowledge: Knowledge,
         elif t == "assignment_expression":
             left = n.child_by_field_name("left")
             right = n.child_by_field_name("right")
-            if left is None or right is None:
-                continue
+            op = n.child_by_field_name("operator")
+            if left is None or right is None or (op is not None and op.type != "="):
+                continue  # p += n keeps p's origin
             if left.type == "identifier":
                 fn.assigns.setdefault(src.text_of(left), []).append(right)
             elif left.type == "field_expression":

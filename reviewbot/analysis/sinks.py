@@ -85,9 +85,16 @@ class _Finder:
                     continue
                 direction, param = self.direction(sink.direction, args, call)
                 out.append(SinkUse(self.fn.name, call.start_point[0] + 1, name, via,
-                                   args[sink.buffer], direction, param, sink.maps,
-                                   sink.confidence))
+                                   self._unwrap(args[sink.buffer]), direction, param,
+                                   sink.maps, sink.confidence))
         return out
+
+    def _unwrap(self, arg: Node) -> Node:
+        """``virt_to_page(buf)`` names the buffer ``buf``."""
+        while arg.type == "call_expression" and call_name(self.src, arg) in \
+                self.k.buffer_wrappers and call_args(arg):
+            arg = call_args(arg)[0]
+        return arg
 
     def direction(self, spec: DirectionSpec, args: list[Node],
                   call: Node) -> tuple[str | None, DirectionSpec | None]:

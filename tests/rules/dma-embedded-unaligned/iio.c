@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Buffers inside driver structs used for inbound DMA. */
+#include <linux/iio/iio.h>
+#include <linux/spi/spi.h>
+
+struct adc_state {
+	struct spi_device *spi;
+	struct mutex lock;
+	u8 rx[4];
+	u8 tx[4];
+	__be16 data[2];
+};
+
+struct adc_isolated {
+	struct spi_device *spi;
+	struct mutex lock;
+	u8 rx[4] __aligned(IIO_DMA_MINALIGN);
+	u8 tx[4];
+};
+
+struct adc_arch {
+	struct spi_device *spi;
+	int count;
+	__be32 sample __aligned(ARCH_DMA_MINALIGN);
+};
+
+struct adc_group {
+	struct spi_device *spi;
+	int count;
+	__dma_from_device_group_begin();
+	u8 evts[16];
+	__dma_from_device_group_end();
+};
+
+static int adc_read(struct iio_dev *indio_dev)
+{
+	struct adc_state *st = iio_priv(indio_dev);
+	struct spi_transfer xfer = {
+		/* ok: dma-embedded-unaligned */
+		.tx_buf = st->tx,
+		/* ruleid: dma-embedded-unaligned */
+		.rx_buf = st->rx,
+		.len = 4,
+	};
+
+	return spi_sync_transfer(st->spi, &xfer, 1);
+}
+
+static int adc_read_data(struct adc_state *st)
+{
+	/* ruleid: dma-embedded-unaligned */
+	return spi_read(st->spi, &st->data[0], sizeof(st->data));
+}
+
+static int adc_read_isolated(struct adc_isolated *st, struct adc_arch *a, struct adc_group *g)
+{
+	/* ok: dma-embedded-unaligned */
+	spi_read(st->spi, st->rx, 4);
+	/* ok: dma-embedded-unaligned */
+	spi_read(st->spi, st->tx, 4);
+	/* ok: dma-embedded-unaligned */
+	spi_read(a->spi, &a->sample, 4);
+	/* ok: dma-embedded-unaligned */
+	return spi_read(g->spi, g->evts, sizeof(g->evts));
+}
+
+static int adc_read_regmap(struct adc_state *st, struct regmap *map, struct unknown *u)
+{
+	/* ruleid: dma-embedded-unaligned */
+	regmap_bulk_read(map, 0x10, st->rx, 4);
+	/* ok: dma-embedded-unaligned */
+	return spi_read(st->spi, u->buf, 4);
+}
