@@ -107,6 +107,9 @@ def _side(hunks: list[tuple[list[HunkLine], str]]) -> Side:
                 depth = 1
             prefix += " {" * (need - depth)
             depth = need
+        if depth == 0 and _opens_body(texts) and name:
+            prefix += " " + _outer(header)[0].removesuffix("{")  # the hunk starts at '{'
+            open_fn = name
         if starts_in_comment and not in_comment:
             prefix += " /*"
         _put_before(lines, numbered[0].number, prefix.strip())
@@ -143,6 +146,11 @@ def _put_before(lines: dict[int, str], first: int, prefix: str) -> None:
         lines[first - 1] = prefix
     else:
         lines[first] = prefix + " " + lines[first]
+
+
+def _opens_body(texts: list[str]) -> bool:
+    first_code = next((t for t in texts if t.strip()), "")
+    return first_code.rstrip() == "{"
 
 
 def _indented(texts: list[str]) -> bool:

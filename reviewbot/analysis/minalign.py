@@ -69,7 +69,7 @@ def _definitions(path: str, lines: list[_Line], header: str,
         m = _DEFINE.match(ln.text)
         if not m or m.group(1) not in watched:
             continue
-        name, value = m.group(1), " ".join((m.group(2) or "") .split() + m.group(3).split())
+        name, value = m.group(1), _normalise((m.group(2) or "") + m.group(3))
         if ln.kind in "- ":
             before.setdefault(name, []).append(value)
         if ln.kind in "+ ":
@@ -96,6 +96,15 @@ def _definitions(path: str, lines: list[_Line], header: str,
             at = next((ln.number for ln in changed if ln.kind == "+"), changed[0].number)
             out.append(_definition_finding(path, at, name, arch, old, new, knowledge))
     return out
+
+
+def _normalise(value: str) -> str:
+    """``( 16 )`` and ``16`` define the same thing."""
+    value = "".join(value.split())
+    while value.startswith("(") and value.endswith(")") and \
+            value[1:-1].count("(") == value[1:-1].count(")"):
+        value = value[1:-1]
+    return value
 
 
 def _definition_finding(path: str, line: int, name: str, arch: str, old: list[str],
