@@ -1,0 +1,139 @@
+"""MAINTAINERS sections and which of them cover a file, as get_maintainer.pl says.
+
+Matching follows get_maintainer.pl's ``file_match_pattern``: ``.``, ``*``
+and ``?`` become a regex anchored at the start; a pattern ending in ``/``
+(or naming a directory) covers everything below it; any other pattern must
+also have as many ``/`` as the file, so ``drivers/usb/*`` does not reach
+``drivers/usb/serial/x.c``. ``X:`` excludes, ``N:`` is a regex on the path.
+Sections are ordered most specific first: by the depth of the matching
+pattern, as get_maintainer.pl sorts them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    maintainers: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    status: str | None = None
+    files: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    regexes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Builder:
+    title: str
+    tags: dict[str, list[str]] = field(default_factory=dict)
+
+    def build(self) -> Section:
+        t = self.tags
+        return Section(
+            title=self.title,
+            maintainers=tuple(t.get("M", [])),
+            reviewers=tuple(t.get("R", [])),
+            lists=tuple(_list_address(v) for v in t.get("L", [])),
+            status=(t.get("S") or [None])[0],
+            files=tuple(t.get("F", [])),
+            excludes=tuple(t.get("X", [])),
+            regexes=tuple(t.get("N", [])),
+        )
+
+
+def _list_address(value: str) -> str:
+    """``linux-arm-kernel@lists.infradead.org (moderated ...)`` -> the address."""
+    return value.split()[0] if value else value
+
+
+_TAG = re.compile(r"^([A-Z]):\s*(.*?)\s*$")
+
+
+def parse_maintainers(text: str) -> list[Section]:
+    """Sections of a MAINTAINERS file; the preamble before the first section is skipped."""
+    sections: list[Section] = []
+    current: _Builder | None = None
+    previous = ""
+    started = False
+    for line in text.splitlines():
+        m = _TAG.match(line)
+        if m and previous.strip() and not _TAG.match(previous):
+            # the line before the first tag of a section is its title
+            if current is not None and current.tags:
+                sections.append(current.build())
+            current = _Builder(previous.strip())
+            started = True
+        if m and current is not None and started:
+            current.tags.setdefault(m.group(1), []).append(m.group(2))
+        elif not line.strip() and current is not None and current.tags:
+            sections.append(current.build())
+            current = None
+        previous = line
+    if current is not None and current.tags:
+        sections.append(current.build())
+    return sections
+
+
+def _pattern_regex(pattern: str, is_dir: Callable[[str], bool]) -> tuple[str, str]:
+    """(regex, pattern with a trailing slash when it names a directory)."""
+    if not pattern.endswith("/") and not any(c in pattern for c in "*?") and is_dir(pattern):
+        pattern += "/"
+    rx = pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
+    return rx, pattern
+
+
+def _file_matches(path: str, pattern: str, is_dir: Callable[[str], bool]) -> int | None:
+    """The pattern's depth when it covers ``path``, else None."""
+    rx, pattern = _pattern_regex(pattern, is_dir)
+    try:
+        if not re.match(rx, path):
+            return None
+    except re.error:
+        return None
+    if not pattern.endswith("/") and path.count("/") != pattern.count("/"):
+        return None
+    depth = pattern.count("/") + (0 if pattern.endswith("/") else 1)
+    return -1 if pattern.startswith("*") else depth
+
+
+class Maintainers:
+    """Look up the sections that cover a path, most specific first."""
+
+    def __init__(self, sections: list[Section], is_dir: Callable[[str], bool]) -> None:
+        self.sections = sections
+        self.is_dir = is_dir
+        # index by the first path component of F: patterns for speed
+        self._by_top: dict[str, list[int]] = {}
+        self._anywhere: list[int] = []
+        for i, s in enumerate(sections):
+            tops = {f.split("/", 1)[0] for f in s.files}
+            if s.regexes or any(any(c in t for c in "*?") for t in tops):
+                self._anywhere.append(i)
+            for t in tops:
+                self._by_top.setdefault(t, []).append(i)
+
+    def lookup(self, path: str) -> list[Section]:
+        top = path.split("/", 1)[0]
+        candidates = sorted(set(self._by_top.get(top, [])) | set(self._anywhere))
+        hits: list[tuple[int, int, Section]] = []
+        for i in candidates:
+            s = self.sections[i]
+            if any(_file_matches(path, x, self.is_dir) is not None for x in s.excludes):
+                continue
+            depths = [d for f in s.files if (d := _file_matches(path, f, self.is_dir)) is not None]
+            for rx in s.regexes:
+                try:
+                    if re.search(rx, path):
+                        depths.append(0)
+                except re.error:
+                    continue
+            if depths:
+                hits.append((-max(depths), i, s))
+        hits.sort(key=lambda h: (h[0], h[1]))
+        return [s for _, _, s in hits]
