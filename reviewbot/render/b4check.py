@@ -1,0 +1,97 @@
+"""b4's review check protocol: a JSON list of ``{tool, status, summary, url, details}``.
+
+``b4 review`` runs the command named by ``b4.review-perpatch-check-cmd`` on
+each patch (one RFC 2822 message on stdin) and shows the status beside the
+patch. ``details`` is a JSON-encoded list of ``{status, description}``, the
+shape b4's own checkpatch runner produces, which its review TUI renders as
+one line per finding; plain text would also be accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewbot.baseline import blocking, counts_against
+from reviewbot.model import Finding, Review, Severity
+from reviewbot.render.as_text import finding_line
+
+TOOL = "reviewbot"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _counts(findings: list[Finding]) -> str:
+    parts = []
+    for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = sum(1 for f in findings if f.severity is sev)
+        if n:
+            parts.append(_plural(n, sev.value))
+    return ", ".join(parts)
+
+
+def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
+    """The protocol's list for one reviewed message (always exactly one entry).
+
+    fail: a finding the series introduced reaches ``fail_on``; warn: it
+    introduced findings below the threshold; pass: nothing it introduced.
+    Pre-existing findings appear in ``details`` only.
+    """
+    failing = blocking(review.findings, fail_on)
+    own = [f for f in review.findings if counts_against(f)]
+    older = [f for f in review.findings if not counts_against(f)]
+    if failing:
+        status = "fail"
+        first = failing[0]
+        summary = f"{_counts(own)}: {first.rule} at {first.file}:{first.line}"
+        if len(failing) > 1:
+            summary += f" and {len(failing) - 1} more"
+    elif own:
+        status = "warn"
+        summary = f"{_counts(own)} (below --fail-on {fail_on.value})"
+    else:
+        status = "pass"
+        summary = "no DMA-alignment findings"
+        if older:
+            summary = f"no new DMA-alignment findings ({len(older)} already present)"
+    details = [
+        {
+            "status": _status_of(f, fail_on),
+            "description": finding_line(f),
+        }
+        for f in (*own, *older)
+    ]
+    return [
+        {
+            "tool": TOOL,
+            "status": status,
+            "summary": summary,
+            "url": "",
+            "details": json.dumps(details, ensure_ascii=False) if details else "",
+        }
+    ]
+
+
+def not_a_patch(reason: str) -> list[dict[str, Any]]:
+    """The answer for a message with nothing to check (a cover letter, a reply)."""
+    return [
+        {
+            "tool": TOOL,
+            "status": "pass",
+            "summary": f"not a patch: nothing to check ({reason})",
+            "url": "",
+            "details": "",
+        }
+    ]
+
+
+def _status_of(f: Finding, fail_on: Severity) -> str:
+    if not counts_against(f):
+        return "pass"
+    return "fail" if f.severity.rank >= fail_on.rank else "warn"
+
+
+def dumps(results: list[dict[str, Any]]) -> str:
+    return json.dumps(results, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,43 @@
+"""GitHub Actions workflow commands: one annotation per finding.
+
+``::error file=F,line=N,title=T::message`` makes GitHub pin the finding to
+the line in a pull request's diff without uploading SARIF. Escaping follows
+the Actions toolkit (``@actions/core``, command.ts): in data ``%``, CR and LF
+are percent-encoded; in properties ``:`` and ``,`` as well, since they
+delimit the property list.
+"""
+
+from __future__ import annotations
+
+from reviewbot.baseline import counts_against
+from reviewbot.model import Finding, Review, Severity
+
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(f: Finding) -> str:
+    """One workflow command; pre-existing findings are notices, never errors."""
+    command = _COMMAND[f.severity] if counts_against(f) else "notice"
+    title = f"reviewbot {f.rule}"
+    if f.introduced is False:
+        title += " (pre-existing)"
+    elif f.fixed_in_patch is not None:
+        title += f" (fixed by patch {f.fixed_in_patch})"
+    props = [f"file={escape_property(f.file)}"]
+    if f.line >= 1:
+        props.append(f"line={f.line}")
+    props.append(f"title={escape_property(title)}")
+    return f"::{command} {','.join(props)}::{escape_data(f.message)}"
+
+
+def render_annotations(review: Review) -> str:
+    """All findings as workflow commands, one a line (empty when there are none)."""
+    return "".join(annotation(f) + "\n" for f in review.findings)
