@@ -81,9 +81,10 @@ class Evaluator:
                 if ty.endswith("*"):
                     return self.size_of_type(ty[:-1].strip())
             return None
-        if node.type == "identifier":
-            ty = types.get(self.src.text_of(node))
-            return self.size_of_type(ty) if ty else None
+        if node.type == "identifier":  # a variable, or a type the parser took for one
+            name = self.src.text_of(node)
+            ty = types.get(name)
+            return self.size_of_type(ty if ty else name)
         return None
 
     def size_of_type(self, type_text: str, depth: int = 0) -> int | None:

@@ -56,7 +56,9 @@ class FunctionFacts:
         return self.vars.get(name)
 
     def types(self) -> dict[str, str]:
-        return {name: v.type for name, v in self.vars.items()}
+        """Variable types as sizeof sees them (arrays keep their length)."""
+        return {name: v.type if v.array_len is None else f"{v.type}[{v.array_len}]"
+                for name, v in self.vars.items()}
 
 
 @dataclass
