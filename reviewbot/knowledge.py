@@ -54,6 +54,7 @@ class Sink:
     direction: DirectionSpec
     maps: bool = False
     confidence: str = "high"
+    vmalloc_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class FieldSink:
     untyped: bool
     flags_field: str | None = None
     only_with_flag: str | None = None
+    vmalloc_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -329,11 +331,12 @@ class _Reader:
         out = []
         for entry, raw in self.entries(top, "sink"):
             t = self.table(raw, entry, {"functions": list, "buffer": int, "direction": object},
-                           {"maps": bool, "confidence": str})
+                           {"maps": bool, "confidence": str, "vmalloc_ok": bool})
             direction = self.direction(t["direction"], entry)
             conf = self.choice(t.get("confidence", "high"), CONFIDENCES, entry, "confidence")
             for fn in self.str_list(t["functions"], entry, "functions"):
-                out.append(Sink(fn, t["buffer"], direction, t.get("maps", False), conf))
+                out.append(Sink(fn, t["buffer"], direction, t.get("maps", False), conf,
+                                t.get("vmalloc_ok", False)))
         return tuple(out)
 
     def field_sinks(self, top: dict[str, Any]) -> tuple[FieldSink, ...]:
@@ -341,12 +344,13 @@ class _Reader:
         for entry, raw in self.entries(top, "field_sink"):
             t = self.table(raw, entry, {"struct": str, "field": str, "direction": object,
                                         "untyped": bool},
-                           {"flags_field": str, "only_with_flag": str})
+                           {"flags_field": str, "only_with_flag": str, "vmalloc_ok": bool})
             direction = self.direction(t["direction"], entry, field_sink=True)
             if (direction.kind == "flag" or "only_with_flag" in t) and "flags_field" not in t:
                 raise self.fail(entry, "flags_field", "missing (needed by a flag)")
             out.append(FieldSink(t["struct"], t["field"], direction, t["untyped"],
-                                 t.get("flags_field"), t.get("only_with_flag")))
+                                 t.get("flags_field"), t.get("only_with_flag"),
+                                 t.get("vmalloc_ok", False)))
         return tuple(out)
 
     def consumers(self, top: dict[str, Any]) -> tuple[ObjectConsumer, ...]:

@@ -35,9 +35,12 @@ def buffer_text(text: str) -> str:
 
 def check_use(path: str, use: SinkUse, buffer: str, origins: list[Origin],
               knowledge: Knowledge) -> list[Finding]:
+    """Findings for one sink use; silent unless every possible origin agrees."""
+    verdicts = [(_classify(use, o, knowledge), o) for o in origins]
+    if len({v[0] if v else None for v, _ in verdicts}) > 1:
+        return []  # the pointer may point elsewhere, where this would be wrong
     out: dict[str, Finding] = {}
-    for origin in origins:
-        found = _classify(use, origin, knowledge)
+    for found, origin in verdicts:
         if found is None:
             continue
         rule_id, why, conf = found
@@ -57,6 +60,9 @@ def check_use(path: str, use: SinkUse, buffer: str, origins: list[Origin],
 
 def _classify(use: SinkUse, o: Origin,
               knowledge: Knowledge) -> tuple[str, str, Confidence] | None:
+    if use.vmalloc_ok and ((o.kind in ("stack", "static") and not use.inbound)
+                           or (o.kind == "heap" and o.cls == "vmalloc")):
+        return None  # the core maps it page by page; outbound cannot lose data
     if o.kind == "stack":
         return ("dma-stack", "stack memory is not DMA-able (it is vmalloc'd with "
                 "CONFIG_VMAP_STACK); use a kmalloc'd buffer or a copying API",

@@ -96,6 +96,7 @@ def _helpers_of(facts: FileFacts, fn: FunctionFacts,
                 direction = DirectionSpec("fixed", value=use.direction)
             else:
                 direction = use.direction_param
-            sink = Sink(fn.name, origin.param, direction, use.maps, use.confidence)
+            sink = Sink(fn.name, origin.param, direction, use.maps, use.confidence,
+                        use.vmalloc_ok)
             out[origin.param] = Helper(sink, use.via or use.sink)
     return tuple(out[i] for i in sorted(out))

@@ -39,6 +39,7 @@ class SinkUse:
     direction_param: DirectionSpec | None
     maps: bool
     confidence: str
+    vmalloc_ok: bool = False
 
     @property
     def inbound(self) -> bool:
@@ -86,7 +87,7 @@ class _Finder:
                 direction, param = self.direction(sink.direction, args, call)
                 out.append(SinkUse(self.fn.name, call.start_point[0] + 1, name, via,
                                    self._unwrap(args[sink.buffer]), direction, param,
-                                   sink.maps, sink.confidence))
+                                   sink.maps, sink.confidence, sink.vmalloc_ok))
         return out
 
     def _unwrap(self, arg: Node) -> Node:
@@ -236,7 +237,7 @@ class _Finder:
         else:
             direction = fs.direction.value
         return SinkUse(self.fn.name, at.start_point[0] + 1, f"{fs.struct}.{fs.field}", None,
-                       value, direction, None, False, "high")
+                       value, direction, None, False, "high", fs.vmalloc_ok)
 
 
 def _base(type_text: str) -> str:

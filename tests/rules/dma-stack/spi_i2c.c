@@ -10,7 +10,7 @@ static int adc_read_raw(struct spi_device *spi, int *val)
 	u8 rx[2];
 	struct spi_transfer xfers[] = {
 		{
-			/* ruleid: dma-stack */
+			/* ok: dma-stack (the SPI core maps stack pages; outbound is safe) */
 			.tx_buf = tx,
 			.len = 2,
 		}, {
@@ -47,7 +47,7 @@ static int adc_reset(struct spi_device *spi)
 {
 	u8 buf[4] = { 0xff, 0xff, 0xff, 0xff };
 
-	/* ruleid: dma-stack */
+	/* ok: dma-stack */
 	return spi_write(spi, buf, sizeof(buf));
 }
 
@@ -126,6 +126,6 @@ static int foo_resume(struct device *dev)
 	u8 wake = 0x01;
 
 	/* ruleid: dma-stack */
-	return spi_write(spi, &wake, 1);
+	return spi_read(spi, &wake, 1);
 }
 #endif

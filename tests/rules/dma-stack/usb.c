@@ -86,3 +86,15 @@ static void foo_stats(struct foo_dev *foo)
 				  NULL, FOO_TIMEOUT);
 	}
 }
+
+static int foo_maybe_heap(struct usb_device *udev, bool big)
+{
+	u8 small[8];
+	u8 *buf = small;
+	int actual;
+
+	if (big)
+		buf = kmalloc(4096, GFP_KERNEL);
+	/* ok: dma-stack (may point to the heap: silence rather than a guess) */
+	return usb_bulk_msg(udev, usb_sndbulkpipe(udev, 1), buf, 8, &actual, FOO_TIMEOUT);
+}

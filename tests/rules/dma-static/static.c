@@ -10,9 +10,15 @@ static struct {
 	u8 data[8];
 } shadow;
 
-static int panel_init(struct spi_device *spi)
+static int panel_init(struct spi_device *spi, struct usb_device *udev, struct device *dev)
 {
+	int actual;
+
 	/* ruleid: dma-static */
+	usb_bulk_msg(udev, usb_sndbulkpipe(udev, 1), init_seq, sizeof(init_seq), &actual, 100);
+	/* ruleid: dma-static */
+	dma_map_single(dev, (void *)reset_cmd, sizeof(reset_cmd), DMA_TO_DEVICE);
+	/* ok: dma-static (the SPI core maps vmalloc'd module data; outbound is safe) */
 	return spi_write(spi, init_seq, sizeof(init_seq));
 }
 
@@ -32,10 +38,10 @@ static int panel_reset(struct spi_device *spi)
 
 static int panel_hello(struct spi_device *spi)
 {
-	/* ruleid: dma-static */
+	/* ok: dma-static */
 	spi_write(spi, "\x29\x11", 2);
 	/* ruleid: dma-static */
-	return spi_write(spi, &shadow.cmd, 1);
+	return spi_read(spi, &shadow.cmd, 1);
 }
 
 static int panel_probe(struct spi_device *spi)
