@@ -66,6 +66,7 @@ class FieldSink:
     flags_field: str | None = None
     only_with_flag: str | None = None
     vmalloc_ok: bool = False
+    consumers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -344,13 +345,15 @@ class _Reader:
         for entry, raw in self.entries(top, "field_sink"):
             t = self.table(raw, entry, {"struct": str, "field": str, "direction": object,
                                         "untyped": bool},
-                           {"flags_field": str, "only_with_flag": str, "vmalloc_ok": bool})
+                           {"flags_field": str, "only_with_flag": str, "vmalloc_ok": bool,
+                            "consumers": list})
             direction = self.direction(t["direction"], entry, field_sink=True)
             if (direction.kind == "flag" or "only_with_flag" in t) and "flags_field" not in t:
                 raise self.fail(entry, "flags_field", "missing (needed by a flag)")
             out.append(FieldSink(t["struct"], t["field"], direction, t["untyped"],
                                  t.get("flags_field"), t.get("only_with_flag"),
-                                 t.get("vmalloc_ok", False)))
+                                 t.get("vmalloc_ok", False),
+                                 self.str_list(t.get("consumers", []), entry, "consumers")))
         return tuple(out)
 
     def consumers(self, top: dict[str, Any]) -> tuple[ObjectConsumer, ...]:

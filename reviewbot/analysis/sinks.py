@@ -155,6 +155,16 @@ class _Finder:
                 found.add(self.direction(consumer.direction, args, call)[0])
         return found.pop() if len(found) == 1 else None
 
+    def _consumed(self, holder: str | None, consumers: tuple[str, ...]) -> bool:
+        """Whether the descriptor variable is handed to one of the consumers here."""
+        if holder is None:
+            return False
+        for call in self.fn.calls:
+            if call_name(self.src, call) in consumers and any(
+                    _root_name(self.src.text_of(a)) == holder for a in call_args(call)):
+                return True
+        return False
+
     # -- transfer descriptors filled field by field
     def stores(self) -> list[SinkUse]:
         out = []
@@ -169,7 +179,7 @@ class _Finder:
                 holder_text = holder if isinstance(holder, str) else \
                     " ".join(self.src.text_of(holder).split())
                 flags = self._stored_flags(holder_text, fs)
-                use = self._field_use(fs, rhs, lhs, flags)
+                use = self._field_use(fs, rhs, lhs, flags, _root_name(holder_text))
                 if use is not None:
                     out.append(use)
         return out
@@ -194,24 +204,29 @@ class _Finder:
     def initializers(self) -> list[SinkUse]:
         out = []
         for init in self.fn.initializers:
-            struct = self._initializer_type(init)
+            struct, holder = self._initializer_type(init)
             for pairs in _element_lists(init):
-                out.extend(self._pairs(pairs, struct))
+                out.extend(self._pairs(pairs, struct, holder))
         return out
 
-    def _initializer_type(self, init: Node) -> str | None:
+    def _initializer_type(self, init: Node) -> tuple[str | None, str | None]:
+        """(struct name, variable name) of what an initialiser builds, where visible."""
         parent = init.parent
         if parent is not None and parent.type == "compound_literal_expression":
             ty = parent.child_by_field_name("type")
-            return _base(self.src.text_of(ty)) if ty is not None else None
+            return (_base(self.src.text_of(ty)) if ty is not None else None), None
+        holder = None
         while parent is not None and parent.type not in ("declaration",):
+            if parent.type == "init_declarator":
+                holder = _root_name(self.src.text_of(parent))
             parent = parent.parent
         if parent is None:
-            return None
+            return None, holder
         ty = parent.child_by_field_name("type")
-        return _base(self.src.text_of(ty)) if ty is not None else None
+        return (_base(self.src.text_of(ty)) if ty is not None else None), holder
 
-    def _pairs(self, pairs: list[tuple[str, Node]], struct: str | None) -> list[SinkUse]:
+    def _pairs(self, pairs: list[tuple[str, Node]], struct: str | None,
+               holder: str | None) -> list[SinkUse]:
         values = dict(pairs)
         out = []
         for path, value in pairs:
@@ -222,15 +237,18 @@ class _Finder:
                     continue
                 flags = self.src.text_of(values[fs.flags_field]) \
                     if fs.flags_field and fs.flags_field in values else ""
-                use = self._field_use(fs, value, value, flags)
+                use = self._field_use(fs, value, value, flags, holder)
                 if use is not None:
                     out.append(use)
         return out
 
-    def _field_use(self, fs: FieldSink, value: Node, at: Node, flags: str) -> SinkUse | None:
+    def _field_use(self, fs: FieldSink, value: Node, at: Node, flags: str,
+                   holder: str | None) -> SinkUse | None:
         tokens = set(_IDENT.findall(flags))
         if fs.only_with_flag is not None and fs.only_with_flag not in tokens:
             return None  # the core bounces it
+        if fs.consumers and not self._consumed(holder, fs.consumers):
+            return None  # a descriptor the driver uses for itself
         if fs.direction.kind == "flag":
             direction: str | None = "from_device" if fs.direction.value in tokens else \
                 "to_device"

@@ -81,9 +81,10 @@ def test_every_field_sink_reports_designated_and_assigned_buffers(fs) -> None:
     for part in reversed(fs.field.split(".")[1:]):
         inner = f"{{ .{part} = {inner} }}"
     head = fs.field.split(".")[0]
+    consume = "".join(f"\t{c}(a0, &x);\n\t{c}(a0, &y);\n" for c in fs.consumers[:1])
     text = wrap(f"\tstruct {fs.struct} x = {{\n{flag_init}\t\t.{head} = {inner},\n\t}};\n"
                 f"\tstruct {fs.struct} y;\n\ty.{fs.field} = stackbuf;\n"
-                f"\t{flag_store.replace('x.', 'y.')}")
+                f"\t{flag_store.replace('x.', 'y.')}{consume}")
     want = "from_device" if fs.direction.kind == "flag" else fs.direction.value
     facts = file_facts("entry.c", text, K)
     uses = sink_uses(facts, facts.functions[0], {})
@@ -96,6 +97,8 @@ def test_every_field_sink_reports_designated_and_assigned_buffers(fs) -> None:
     if fs.only_with_flag:
         quiet = text.replace(fs.only_with_flag + " | ", "")
         assert analyse_source("entry.c", quiet, K) == []
+    if fs.consumers:
+        assert analyse_source("entry.c", text.replace(consume, ""), K) == []
 
 
 def test_vmalloc_ok_sinks_still_report_inbound_stack_buffers() -> None:

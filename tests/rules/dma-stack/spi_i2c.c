@@ -129,3 +129,25 @@ static int foo_resume(struct device *dev)
 	return spi_read(spi, &wake, 1);
 }
 #endif
+
+static int ctrl_read_desc(struct ctrl *c)
+{
+	struct spi_mem_op op = SPI_MEM_OP(SPI_MEM_OP_CMD(0x03, 0), SPI_MEM_OP_ADDR(3, 0, 0),
+					  SPI_MEM_OP_NO_DUMMY, SPI_MEM_OP_DATA_IN(0, NULL, 0));
+	u32 buf[2];
+
+	/* ok: dma-stack (a controller driver's own use of the descriptor) */
+	op.data.buf.in = buf;
+	return ctrl_do_read(c, &op);
+}
+
+static int flash_read_sr(struct spi_mem *mem)
+{
+	struct spi_mem_op op = SPI_MEM_OP(SPI_MEM_OP_CMD(0x05, 1), SPI_MEM_OP_NO_ADDR,
+					  SPI_MEM_OP_NO_DUMMY, SPI_MEM_OP_DATA_IN(1, NULL, 1));
+	u8 sr;
+
+	/* ruleid: dma-stack */
+	op.data.buf.in = &sr;
+	return spi_mem_exec_op(mem, &op) ?: sr;
+}
