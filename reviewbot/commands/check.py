@@ -15,7 +15,10 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reviewbot.model import Finding, Review, Series, Severity
 
 HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, github, b4)"
 
@@ -87,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write_baseline:
         n = write_baseline(args.write_baseline, review.findings)
         logger.info("reviewbot: wrote %d finding(s) to the baseline %s", n, args.write_baseline)
+    suppressed: list[Finding] = []
     if known is not None:
         kept, suppressed = split_by_baseline(review.findings, known)
         if suppressed:
@@ -94,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             review = replace(review, findings=tuple(kept), notes=(*review.notes, note))
 
     failing = blocking(review.findings, fail_on)
-    sys.stdout.write(_render(review, args.format, fail_on, failing))
+    sys.stdout.write(_render(review, args.format, fail_on, failing, len(suppressed)))
     logger.info(
         "reviewbot: %d finding(s), %d introduced at or above %s",
         len(review.findings),
@@ -106,7 +110,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failing else 0
 
 
-def _load(sources: list[str], args: argparse.Namespace, stdin_data: bytes | None):
+def _load(
+    sources: list[str], args: argparse.Namespace, stdin_data: bytes | None
+) -> tuple[Series, Path | None]:
     """One Series from the sources, and the repository a git range was read from."""
     from reviewbot.errors import UsageError
     from reviewbot.intake import IntakeOptions, classify, load_series
@@ -141,7 +147,9 @@ def _mail_without_patch(data: bytes, exc: Exception) -> str:
     return reason.removeprefix("<stdin>: ")
 
 
-def _render(review, fmt: str, fail_on, failing: list) -> str:
+def _render(
+    review: Review, fmt: str, fail_on: Severity, failing: list[Finding], suppressed: int
+) -> str:
     from reviewbot.render import as_json, as_text, b4check, github, sarif
 
     if fmt == "json":
@@ -150,6 +158,7 @@ def _render(review, fmt: str, fail_on, failing: list) -> str:
             "fail_on": fail_on.value,
             "failed": bool(failing),
             "failing": [as_json.finding_dict(f) for f in failing],
+            "suppressed_by_baseline": suppressed,
         }
         return as_json.dumps(data)
     if fmt == "sarif":

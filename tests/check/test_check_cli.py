@@ -69,7 +69,12 @@ def test_fail_on_thresholds(repo: KernelRepo, check, needs_engine):
     assert [f["rule"] for f in data["findings"]] == ["dma-kmalloc-small"]
     assert data["findings"][0]["severity"] == "warning"
     assert status == 0
-    assert data["check"] == {"fail_on": "error", "failed": False, "failing": []}
+    assert data["check"] == {
+        "fail_on": "error",
+        "failed": False,
+        "failing": [],
+        "suppressed_by_baseline": 0,
+    }
     assert check("check", "--fail-on", "warning", "base..HEAD", cwd=repo.root)[0] == 1
     assert check("check", "--fail-on", "info", "base..HEAD", cwd=repo.root)[0] == 1
 
@@ -156,6 +161,9 @@ def test_baseline_round_trip_survives_moved_lines(repo: KernelRepo, check, needs
     status, out, _ = check("check", "--baseline", str(baseline), "base..HEAD")
     assert status == 0
     assert "1 finding(s) suppressed by the baseline" in out
+    status, out, _ = check("check", "--format", "json", "--baseline", str(baseline), "base..HEAD")
+    assert json.loads(out)["findings"] == []
+    assert json.loads(out)["check"]["suppressed_by_baseline"] == 1
 
     # The same code, moved down by an unrelated edit: still the same finding.
     repo.branch("moved", "base")
@@ -227,7 +235,7 @@ def test_exit_status_follows_threshold(monkeypatch, check, patch_file, findings,
         (("check",), "give a git range, patch files"),
         (("check", "--format", "b4", "base..HEAD"), "reads one message on standard input"),
         (("check", "no-such-file.patch"), "no-such-file.patch: no such file"),
-        (("check", "nope..HEAD"), "Not a valid object name nope"),
+        (("check", "nope..HEAD"), "nope"),
         (("check", "base..HEAD", "-"), "each must be a patch or mbox file"),
     ],
 )
