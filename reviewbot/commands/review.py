@@ -20,9 +20,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--outbox", type=Path, metavar="DIR", help="write reply drafts here")
     p.add_argument("--revision", type=int, metavar="N", help="review vN instead of the latest")
     p.add_argument("--no-cache", action="store_true", help="do not use the lore download cache")
+    p.add_argument("--always", action="store_true", help="draft a reply for clean patches too")
+    p.add_argument("--send", action="store_true", help="send the drafts by SMTP (config [smtp])")
+    p.add_argument("--dry-run", action="store_true", help="show what --send would send")
 
 
 def run(args: argparse.Namespace) -> int:
+    from reviewbot.errors import UsageError
     from reviewbot.intake import IntakeOptions, LorePolicy, load_series
     from reviewbot.pipeline import review_series
     from reviewbot.render import as_json, as_text
@@ -44,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     )
     series = load_series(args.source, options)
     review = review_series(series, tree=tree)
+    if args.outbox:
+        review = _drafts(args, settings, review)
+    elif args.send or args.dry_run:
+        raise UsageError("--send and --dry-run need --outbox DIR (drafts are sent from there)")
     if args.format == "json":
         for note in series.notes:
             logger.warning("%s: %s", args.source, note)
@@ -51,3 +59,24 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(as_text.render_review(review))
     return 0
+
+
+def _drafts(args: argparse.Namespace, settings, review):
+    """Compose and write reply drafts into --outbox; send them with --send."""
+    import dataclasses
+    import shlex
+
+    from reviewbot.outbox import write_outbox
+    from reviewbot.render.reply import compose_drafts
+    from reviewbot.settings import reply_settings, smtp_settings
+
+    command = shlex.join(["reviewbot", "review", args.source])
+    drafts = compose_drafts(review, reply_settings(settings), command, always=args.always)
+    review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox))
+    if args.send or args.dry_run:
+        from reviewbot.smtp_send import send_drafts
+
+        names = {Path(d.path).name for d in review.drafts}
+        for r in send_drafts(args.outbox, smtp_settings(settings), args.dry_run, only=names):
+            sys.stderr.write(f"{r.status}: {r.path.name} to {', '.join(r.recipients)}\n")
+    return review
