@@ -162,6 +162,9 @@ class AffectedDriver:
     maintainers: tuple[str, ...]
     lists: tuple[str, ...]
     sites: tuple[DriverSite, ...]
+    section: str | None = None  # the MAINTAINERS section title
+    reviewers: tuple[str, ...] = ()
+    status: str | None = None  # S: of that section
 
 
 @dataclass(frozen=True)

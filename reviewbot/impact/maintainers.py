@@ -80,26 +80,42 @@ def parse_maintainers(text: str) -> list[Section]:
     return sections
 
 
-def _pattern_regex(pattern: str, is_dir: Callable[[str], bool]) -> tuple[str, str]:
-    """(regex, pattern with a trailing slash when it names a directory)."""
+@dataclass(frozen=True)
+class _Pattern:
+    """An F:/X: pattern compiled once: regex, whether it covers a subtree, depth."""
+
+    regex: re.Pattern[str]
+    subtree: bool
+    slashes: int
+    depth: int
+
+    def depth_for(self, path: str) -> int | None:
+        if not self.regex.match(path):
+            return None
+        if not self.subtree and path.count("/") != self.slashes:
+            return None
+        return self.depth
+
+
+def _compile(pattern: str, is_dir: Callable[[str], bool]) -> _Pattern | None:
     if not pattern.endswith("/") and not any(c in pattern for c in "*?") and is_dir(pattern):
         pattern += "/"
     rx = pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
-    return rx, pattern
-
-
-def _file_matches(path: str, pattern: str, is_dir: Callable[[str], bool]) -> int | None:
-    """The pattern's depth when it covers ``path``, else None."""
-    rx, pattern = _pattern_regex(pattern, is_dir)
     try:
-        if not re.match(rx, path):
-            return None
+        compiled = re.compile(rx)
     except re.error:
         return None
-    if not pattern.endswith("/") and path.count("/") != pattern.count("/"):
-        return None
-    depth = pattern.count("/") + (0 if pattern.endswith("/") else 1)
-    return -1 if pattern.startswith("*") else depth
+    subtree = pattern.endswith("/")
+    depth = pattern.count("/") + (0 if subtree else 1)
+    return _Pattern(compiled, subtree, pattern.count("/"), -1 if pattern.startswith("*") else depth)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    section: Section
+    files: tuple[_Pattern, ...]
+    excludes: tuple[_Pattern, ...]
+    regexes: tuple[re.Pattern[str], ...]
 
 
 class Maintainers:
@@ -107,13 +123,30 @@ class Maintainers:
 
     def __init__(self, sections: list[Section], is_dir: Callable[[str], bool]) -> None:
         self.sections = sections
-        self.is_dir = is_dir
-        # index by the first path component of F: patterns for speed
+        dirs: dict[str, bool] = {}
+
+        def cached_is_dir(p: str) -> bool:
+            if p not in dirs:
+                dirs[p] = is_dir(p)
+            return dirs[p]
+
+        self._compiled: list[_Compiled] = []
+        # index by the first path component of F: patterns, so a lookup tries
+        # the few hundred sections that can match instead of all of them
         self._by_top: dict[str, list[int]] = {}
         self._anywhere: list[int] = []
         for i, s in enumerate(sections):
+            files = tuple(c for f in s.files if (c := _compile(f, cached_is_dir)))
+            excludes = tuple(c for x in s.excludes if (c := _compile(x, cached_is_dir)))
+            regexes = []
+            for rx in s.regexes:
+                try:
+                    regexes.append(re.compile(rx))
+                except re.error:
+                    continue
+            self._compiled.append(_Compiled(s, files, excludes, tuple(regexes)))
             tops = {f.split("/", 1)[0] for f in s.files}
-            if s.regexes or any(any(c in t for c in "*?") for t in tops):
+            if regexes or any(any(c in t for c in "*?") for t in tops):
                 self._anywhere.append(i)
             for t in tops:
                 self._by_top.setdefault(t, []).append(i)
@@ -123,17 +156,12 @@ class Maintainers:
         candidates = sorted(set(self._by_top.get(top, [])) | set(self._anywhere))
         hits: list[tuple[int, int, Section]] = []
         for i in candidates:
-            s = self.sections[i]
-            if any(_file_matches(path, x, self.is_dir) is not None for x in s.excludes):
+            c = self._compiled[i]
+            if any(x.depth_for(path) is not None for x in c.excludes):
                 continue
-            depths = [d for f in s.files if (d := _file_matches(path, f, self.is_dir)) is not None]
-            for rx in s.regexes:
-                try:
-                    if re.search(rx, path):
-                        depths.append(0)
-                except re.error:
-                    continue
+            depths = [d for f in c.files if (d := f.depth_for(path)) is not None]
+            depths += [0 for rx in c.regexes if rx.search(path)]
             if depths:
-                hits.append((-max(depths), i, s))
+                hits.append((-max(depths), i, c.section))
         hits.sort(key=lambda h: (h[0], h[1]))
         return [s for _, _, s in hits]

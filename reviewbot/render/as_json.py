@@ -45,6 +45,9 @@ def driver_dict(d: AffectedDriver) -> dict[str, Any]:
             {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule}
             for s in d.sites
         ],
+        "section": d.section,
+        "reviewers": list(d.reviewers),
+        "status": d.status,
     }
 
 
