@@ -144,6 +144,23 @@ class Knowledge:
             "size": dict(self.sizes),
         }
         object.__setattr__(self, "_by_name", maps)
+        words = {s.function for s in self.sinks}
+        for fs in self.field_sinks:
+            if fs.consumers:
+                words.update(fs.consumers)
+            elif fs.only_with_flag:
+                words.add(fs.only_with_flag)
+            else:
+                words.add(fs.field.rsplit(".", 1)[-1])
+        object.__setattr__(self, "_triggers", tuple(sorted(words)))
+
+    def trigger_words(self) -> tuple[str, ...]:
+        """Words without which a text cannot hand a buffer to a device.
+
+        A file that mentions none of them has no sink, so no helper either, and
+        a tree scan can skip parsing it.
+        """
+        return self._triggers  # type: ignore[attr-defined, no-any-return]
 
     def allocator(self, name: str) -> Allocator | None:
         return self._by_name["allocator"].get(name)

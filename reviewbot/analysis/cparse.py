@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import tree_sitter_c
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from reviewbot.knowledge import Knowledge
 
@@ -201,6 +201,27 @@ def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = 
         parser.reset()
         return None
     return Source(path, text, tree)
+
+
+_FACT_QUERY = """
+(function_definition) @fn
+(declaration) @decl
+(assignment_expression) @assign
+(call_expression) @call
+(initializer_list) @init
+(struct_specifier body: (field_declaration_list)) @struct
+(union_specifier body: (field_declaration_list)) @struct
+"""
+
+
+@lru_cache(maxsize=1)
+def _fact_query() -> Query:
+    return Query(_language(), _FACT_QUERY)
+
+
+def captures(root: Node) -> dict[str, list[Node]]:
+    """Nodes the fact collector needs, by kind: fn, decl, assign, call, init, struct."""
+    return QueryCursor(_fact_query()).captures(root)
 
 
 def walk(node: Node, skip: frozenset[str] = frozenset()) -> Iterator[Node]:

@@ -9,6 +9,8 @@ memory behind it and checked.
 from __future__ import annotations
 
 import logging
+import re
+from functools import lru_cache
 
 from tree_sitter import Parser
 
@@ -28,8 +30,20 @@ _MAX_ROUNDS = 8
 def analyse_source(path: str, text: str, knowledge: Knowledge,
                    parser: Parser | None = None) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them."""
+    if not may_reach_device(text, knowledge):
+        return []
     facts = file_facts(path, text, knowledge, parser)
     return analyse_facts(facts) if facts is not None else []
+
+
+def may_reach_device(text: str, knowledge: Knowledge) -> bool:
+    """Cheap text test: does the text name any sink at all? (Most files do not.)"""
+    return _trigger_pattern(knowledge.trigger_words()).search(text) is not None
+
+
+@lru_cache(maxsize=4)
+def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
 
 
 def file_facts(path: str, text: str, knowledge: Knowledge,

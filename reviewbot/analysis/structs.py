@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from reviewbot.analysis.cparse import Source, walk
+from reviewbot.analysis.cparse import Source
 from reviewbot.knowledge import Knowledge
 
 logger = logging.getLogger(__name__)
@@ -103,12 +103,11 @@ def _stronger(a: tuple[str | None, str | None],
     return a
 
 
-def collect_structs(src: Source, knowledge: Knowledge) -> dict[str, StructDef]:
-    """Struct (and union) definitions by tag and by typedef name."""
+def collect_structs(src: Source, knowledge: Knowledge,
+                    nodes: list[Node]) -> dict[str, StructDef]:
+    """Struct (and union) definitions by tag and by typedef name, from their nodes."""
     out: dict[str, StructDef] = {}
-    for node in walk(src.tree.root_node, skip=frozenset({"function_definition"})):
-        if node.type not in ("struct_specifier", "union_specifier"):
-            continue
+    for node in sorted(nodes, key=lambda n: n.start_byte):
         body = node.child_by_field_name("body")
         if body is None:
             continue
