@@ -170,12 +170,20 @@ def scan_tree(
             findings.extend(finding_from_dict(d, p) for d in cached)
     for p in fresh:
         st = stats[p]
-        if p in relevant_fresh:
+        if p not in relevant_fresh:
+            file_rows.append((p, st.st_mtime_ns, st.st_size, None, False))
+            continue
+        # content-keyed reuse: changed stat, but content seen before (a revert, a copy)
+        cached = None
+        if cache:
+            sha = hashlib.sha1((root / p).read_bytes()).hexdigest()
+            cached = cache.result(sha)
+        if cached is None:
             to_parse.append(p)
         else:
-            file_rows.append((p, st.st_mtime_ns, st.st_size, None, False))
+            file_rows.append((p, st.st_mtime_ns, st.st_size, sha, True))
+            findings.extend(finding_from_dict(d, p) for d in cached)
 
-    # content-keyed reuse: a changed file whose content was seen before
     results: dict[str, list[dict]] = {}
     parsed = 0
     if to_parse:

@@ -1,0 +1,122 @@
+"""reviewbot scan on a small kernel-like tree: findings, drivers, formats and the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewbot.cli import main
+from reviewbot.knowledge import load_knowledge
+from reviewbot.scan import scan_tree
+from tests.conftest import EXAMPLES
+
+BAD_USB = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/usb.h>
+
+static int widget_get_status(struct usb_device *udev, u8 *out)
+{
+\tu8 status[2];
+\tint ret;
+
+\tret = usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 0x01,
+\t\t\t      USB_TYPE_VENDOR | USB_DIR_IN, 0, 0, status, sizeof(status), 1000);
+\t*out = status[0];
+\treturn ret;
+}
+"""
+
+QUIET = """\
+// SPDX-License-Identifier: GPL-2.0
+static int widget_add(int a, int b)
+{
+\treturn a + b;
+}
+"""
+
+
+@pytest.fixture()
+def tree(tmp_path) -> Path:
+    root = tmp_path / "linux"
+    shutil.copytree(EXAMPLES / "tree", root)
+    (root / "drivers/usb/misc/widget.c").write_text(BAD_USB)
+    (root / "drivers/usb/misc/Makefile").write_text(
+        "obj-$(CONFIG_ACME_FW) += acme_fw.o\nobj-$(CONFIG_USB_WIDGET) += widget.o\n"
+    )
+    (root / "drivers/usb/misc/quiet.c").write_text(QUIET)
+    return root
+
+
+def test_scan_finds_the_stack_buffer_and_skips_files_without_sinks(tree, tmp_path):
+    result = scan_tree(tree, load_knowledge(), jobs=1, cache_dir=tmp_path / "cache")
+    got = {(f.file, f.line, f.rule) for f in result.findings if f.file.endswith("widget.c")}
+    assert got == {("drivers/usb/misc/widget.c", 9, "dma-stack")}
+    assert not any(f.file.endswith("quiet.c") for f in result.findings)
+    assert result.stats.files == len([p for p in tree.rglob("*") if p.suffix in (".c", ".h")])
+    assert result.stats.parsed == result.stats.candidates < result.stats.files
+
+
+def test_cache_reparses_only_the_changed_file(tree, tmp_path):
+    k = load_knowledge()
+    cache = tmp_path / "cache"
+    first = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    again = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    assert again.stats.parsed == 0 and again.findings == first.findings
+    widget = tree / "drivers/usb/misc/widget.c"
+    widget.write_text(widget.read_text().replace("u8 status[2];", "u8 status[2]; /* x */"))
+    os.utime(widget, ns=(1, 1))
+    third = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    assert third.stats.parsed == 1
+    assert {f.rule for f in third.findings if f.file.endswith("widget.c")} == {"dma-stack"}
+    # content-keyed: putting the old text back finds it in the cache, parsing nothing
+    widget.write_text(BAD_USB)
+    os.utime(widget, ns=(2, 2))
+    assert scan_tree(tree, k, jobs=1, cache_dir=cache).stats.parsed == 0
+
+
+def test_pool_and_single_process_agree(tree):
+    k = load_knowledge()
+    assert scan_tree(tree, k, jobs=2).findings == scan_tree(tree, k, jobs=1).findings
+
+
+def test_json_contract_and_drivers(tree, capsys, tmp_path):
+    assert main(["scan", "--format", "json", "--cache-dir", str(tmp_path / "c"), str(tree)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"tool", "version", "findings", "drivers", "stats"}
+    assert {"files", "parsed", "seconds"} <= set(data["stats"])
+    f = next(f for f in data["findings"] if f["file"] == "drivers/usb/misc/widget.c")
+    assert "patch" not in f and "introduced" not in f
+    assert f["rule"] == "dma-stack" and f["line"] == 9 and f["function"] == "widget_get_status"
+    widget = next(d for d in data["drivers"] if d["name"] == "widget")
+    assert widget["kconfig"] == "CONFIG_USB_WIDGET"
+    assert widget["path"] == "drivers/usb/misc/widget.c"
+    # the example MAINTAINERS has no entry for widget.c: no guess
+    assert widget["maintainers"] == [] and widget["section"] is None
+
+
+def test_markdown_groups_by_maintainers_section(tree, capsys):
+    (tree / "MAINTAINERS").write_text(
+        (tree / "MAINTAINERS").read_text()
+        + "\nUSB WIDGET DRIVER\nM:\tWendy Widget <wendy@example.org>\n"
+        "L:\tlinux-usb@vger.kernel.org\nS:\tMaintained\nF:\tdrivers/usb/misc/widget.c\n"
+    )
+    assert main(["scan", "--no-cache", "--format", "markdown", str(tree), "drivers/usb"]) == 0
+    out = capsys.readouterr().out
+    assert "## USB WIDGET DRIVER" in out
+    assert "Maintainers: Wendy Widget <wendy@example.org>" in out
+    assert "| widget | `drivers/usb/misc/widget.c` | CONFIG_USB_WIDGET | 1 |" in out
+    assert "`drivers/usb/misc/widget.c:9` `dma-stack`" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["/nonexistent/tree"], "not a directory"), (["{tree}", "drivers/nope"], "no such file")],
+)
+def test_bad_paths_are_one_line(tree, capsys, argv, message):
+    assert main(["scan", "--no-cache", *[a.format(tree=tree) for a in argv]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
