@@ -18,6 +18,10 @@ _BREAKS = re.compile(r"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # lines hang under the text after it. Prose starts with a capital and does not.
 _HANGING = re.compile(r"^\s*(?:[-*]|\d+[.)]|\||[a-z][\w-]{0,20}:)\s+(?=\S)")
 
+# Trailers (``Reported-by:``, ``Closes:``...) must stay on one line, also
+# behind the kernel test robot's "| " prefix, or tools stop reading them.
+_TRAILER = re.compile(r"^(?:\|\s*)?(?:[A-Z][A-Za-z]*-by|Closes|Link|Fixes|Cc):\s")
+
 
 def one_line(text: str | None) -> str:
     """Mail text for a single line of the body: no line breaks of any kind."""
@@ -27,7 +31,7 @@ def one_line(text: str | None) -> str:
 
 
 def _wrap_line(line: str, width: int) -> list[str]:
-    if len(line) <= width or line.startswith(">") or line == "-- ":
+    if len(line) <= width or line.startswith(">") or line == "-- " or _TRAILER.match(line):
         return [line]
     m = _HANGING.match(line)
     indent = re.match(r"\s*", line).group(0)

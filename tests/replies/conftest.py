@@ -1,0 +1,63 @@
+"""Fixtures for the reply-draft tests: the bundled series, a fixed clock and message-ids.
+
+``pytest tests/replies --regen-golden`` rewrites the golden drafts under
+``tests/golden/replies`` on purpose; review the diff before committing it.
+pytest registers options only from the conftests of the folders it is
+started on, so from the project root use ``REVIEWBOT_REGEN_GOLDEN=1 pytest``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from reviewbot.intake import IntakeOptions, load_series
+from reviewbot.model import Series
+from reviewbot.settings import ReplySettings
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_MBOX = ROOT / "examples" / "series.mbox"
+GOLDEN = ROOT / "tests" / "golden" / "replies"
+FIXED_DATE = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden reply drafts instead of comparing with them",
+    )
+
+
+@pytest.fixture
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    if os.environ.get("REVIEWBOT_REGEN_GOLDEN") == "1":
+        return True
+    return bool(request.config.getoption("--regen-golden", default=False))
+
+
+def fixed_clock() -> datetime:
+    return FIXED_DATE
+
+
+def fixed_msgid(index: int) -> str:
+    return f"reviewbot-acme-v1-{index}@reviewbot.example.net"
+
+
+@pytest.fixture(scope="session")
+def example_series() -> Series:
+    return load_series(str(EXAMPLE_MBOX), IntakeOptions())
+
+
+@pytest.fixture
+def reply_settings() -> ReplySettings:
+    """The bundled defaults, with an identity of its own (not localhost)."""
+    return ReplySettings(
+        identity="reviewbot <reviewbot@reviewbot.example.net>",
+        opt_out="Not useful, or not wanted? Reply and say so, and you will be left out of these.",
+        signature="reviewbot: DMA-alignment review for kernel patches",
+    )
