@@ -3,7 +3,8 @@
 Front ends (review, check, watch) all call this, so a series is judged the
 same way whichever door it came through. With a tree, each patch that
 applies is analysed on whole files (pre- and post-image); a patch that
-does not apply falls back to its hunks alone.
+does not apply falls back to its hunks alone; and a series that changes an
+alignment macro gets the list of drivers that depend on it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from reviewbot.model import PatchStatus, Review, Series
+from reviewbot.model import Finding, PatchStatus, Review, Series
 
 logger = logging.getLogger(__name__)
 
@@ -21,26 +22,39 @@ def review_series(
     *,
     tree: Path | None = None,
     knowledge=None,  # reviewbot.knowledge.Knowledge; loaded lazily when None
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
 ) -> Review:
     from reviewbot.analysis import analyse_series
+    from reviewbot.impact import changed_macros
     from reviewbot.knowledge import load_knowledge
 
     knowledge = knowledge or load_knowledge()
     if tree is None:
         findings = analyse_series(series, knowledge)
         status = tuple(PatchStatus(p.index, False) for p in series.patches)
-        return Review(series=series, findings=tuple(findings), patch_status=status)
+        notes = []
+        if changed_macros(findings, knowledge):
+            notes.append(
+                "this series changes an alignment macro: give --tree to list "
+                "the drivers that depend on it"
+            )
+        return Review(
+            series=series, findings=tuple(findings), patch_status=status, notes=tuple(notes)
+        )
 
     from reviewbot.apply import apply_series
 
     view = apply_series(series, tree)
     try:
+
         def images(path: str, index: int) -> tuple[str | None, str | None] | None:
             if not view.applied(index):
                 return None
             return view.text(path, index - 1), view.text(path, index)
 
         findings = analyse_series(series, knowledge, images)
+        drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs)
     finally:
         view.close()
     notes = list(view.notes)
@@ -50,7 +64,35 @@ def review_series(
     return Review(
         series=series,
         findings=tuple(findings),
+        affected_drivers=drivers,
         base=view.base_name,
         patch_status=view.status,
         notes=tuple(notes),
+    )
+
+
+def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs):
+    from reviewbot.analysis import analyse_source
+    from reviewbot.impact import ImpactInput, affected_drivers, changed_macros
+    from reviewbot.scan import scan_tree
+
+    if not changed_macros(findings, knowledge):
+        return ()
+    last = max((s.index for s in view.status), default=0)
+
+    def scan() -> list[Finding]:
+        logger.info("scanning %s for small kmalloc buffers used for inbound DMA", tree)
+        return list(scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir).findings)
+
+    impact_input = ImpactInput(
+        root=tree,
+        touched=frozenset(view.versions),
+        read_post=lambda path: view.text(path, last),
+    )
+    return affected_drivers(
+        findings,
+        impact_input,
+        knowledge,
+        scan=scan,
+        analyse_post=lambda path, text: analyse_source(path, text, knowledge),
     )

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     series = load_series(args.source, options)
-    review = review_series(series, tree=tree)
+    review = review_series(series, tree=tree, cache_dir=settings.cache_dir / "scan")
     if args.outbox:
         review = _drafts(args, settings, review)
     elif args.send or args.dry_run:

@@ -1,0 +1,199 @@
+"""Impact: which drivers depend on an alignment macro a series changes.
+
+When a series redefines ``ARCH_KMALLOC_MINALIGN`` (or another macro in
+config/dma.toml), the drivers to audit are those that use the macro or a
+macro defined through it, and, when kmalloc's alignment is what changes,
+those that DMA from the device into small kmalloc buffers. Definitions are
+read as they are *after* the series, so a series that also moves
+``IIO_DMA_MINALIGN`` to ``ARCH_DMA_MINALIGN`` takes the IIO drivers out of
+the list. Each site is grouped into its driver with Kconfig and MAINTAINERS.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewbot.impact.drivers import DriverIndex
+from reviewbot.knowledge import Knowledge
+from reviewbot.model import AffectedDriver, DriverSite, Finding
+
+__all__ = ["ImpactInput", "affected_drivers", "changed_macros"]
+
+logger = logging.getLogger(__name__)
+
+_DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)(?:\([^)]*\))?\s+(.*)$")
+_KMALLOC_LEVEL = {"ARCH_KMALLOC_MINALIGN", "KMALLOC_MIN_SIZE"}
+_MIN_CONFIDENCE = {"medium", "high"}
+
+
+@dataclass(frozen=True)
+class ImpactInput:
+    """The tree after the series: files on disk, overlaid by the series' post-images."""
+
+    root: Path
+    touched: frozenset[str]
+    read_post: Callable[[str], str | None]
+
+
+def changed_macros(findings: Iterable[Finding], knowledge: Knowledge) -> set[str]:
+    """Macros whose new definition puts drivers at risk.
+
+    Every redefinition of a watched macro counts (minalign-definition). A
+    known macro switched to another level (minalign-usage on its
+    ``#define``) counts only when it now follows kmalloc's alignment: one
+    moved to ``ARCH_DMA_MINALIGN`` makes its users safe, not affected.
+    """
+    out: set[str] = set()
+    for f in findings:
+        if f.introduced is False:
+            continue
+        if f.rule == "minalign-definition" and f.buffer:
+            out.add(f.buffer)
+        elif f.rule == "minalign-usage" and f.function and knowledge.macro(f.function):
+            after = knowledge.macro(dict(f.details).get("after", ""))
+            if after is not None and after.level == "kmalloc":
+                out.add(f.function)
+    return out
+
+
+def _grep(root: Path, names: set[str], exclude: frozenset[str]) -> list[tuple[str, int, str]]:
+    """(path, line, text) of lines naming any of ``names`` in C files, outside ``exclude``."""
+    if not names:
+        return []
+    grep = shutil.which("grep")
+    if grep is None:
+        return _grep_python(root, names, exclude)
+    proc = subprocess.run(
+        [
+            grep,
+            "-rnwE",
+            "--include=*.c",
+            "--include=*.h",
+            "--exclude-dir=.git",
+            "--exclude-dir=Documentation",
+            "--exclude-dir=tools",
+            "--exclude-dir=scripts",
+            "|".join(sorted(names)),
+            ".",
+        ],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    out = []
+    for raw in proc.stdout.decode("utf-8", "replace").splitlines():
+        path, _, rest = raw.partition(":")
+        line, _, text = rest.partition(":")
+        path = path[2:] if path.startswith("./") else path
+        if path not in exclude and line.isdigit():
+            out.append((path, int(line), text))
+    return out
+
+
+def _grep_python(
+    root: Path, names: set[str], exclude: frozenset[str]
+) -> list[tuple[str, int, str]]:
+    rx = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
+    out = []
+    for p in sorted(root.rglob("*.[ch]")):
+        rel = str(p.relative_to(root))
+        if rel in exclude:
+            continue
+        for n, text in enumerate(p.read_text(errors="replace").splitlines(), 1):
+            if rx.search(text):
+                out.append((rel, n, text))
+    return out
+
+
+def _lines_naming(tree: ImpactInput, names: set[str]) -> list[tuple[str, int, str]]:
+    """Lines naming ``names`` in the tree after the series."""
+    hits = _grep(tree.root, names, tree.touched)
+    rx = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
+    for path in sorted(tree.touched):
+        if not path.endswith((".c", ".h")):
+            continue
+        text = tree.read_post(path)
+        for n, line in enumerate((text or "").splitlines(), 1):
+            if rx.search(line):
+                hits.append((path, n, line))
+    return hits
+
+
+def dependent_macros(tree: ImpactInput, start: set[str]) -> set[str]:
+    """``start`` and every macro defined, after the series, through one of them."""
+    closure = set(start)
+    frontier = set(start)
+    while frontier:
+        new = set()
+        for _path, _line, text in _lines_naming(tree, frontier):
+            m = _DEFINE.match(text)
+            if m and m.group(1) not in closure:
+                new.add(m.group(1))
+        closure |= new
+        frontier = new
+    return closure
+
+
+def _usage_sites(tree: ImpactInput, macros: set[str]) -> list[DriverSite]:
+    """Code (not preprocessor plumbing, not comments) that uses a dependent macro."""
+    sites = []
+    for path, line, text in _lines_naming(tree, macros):
+        stripped = text.strip()
+        if stripped.startswith(("#", "*", "/*", "//")):
+            continue
+        sites.append(DriverSite(path, line, None, "minalign-usage"))
+    return sites
+
+
+def affected_drivers(
+    findings: Iterable[Finding],
+    tree: ImpactInput,
+    knowledge: Knowledge,
+    scan: Callable[[], list[Finding]] | None = None,
+    analyse_post: Callable[[str, str], list[Finding]] | None = None,
+) -> tuple[AffectedDriver, ...]:
+    """Drivers whose DMA safety depends on a macro the series changes.
+
+    ``scan`` gives tree-wide findings of the base (cached by the caller);
+    ``analyse_post`` analyses one touched file after the series. Both are
+    only needed when kmalloc's own alignment is in play.
+    """
+    findings = list(findings)
+    changed = changed_macros(findings, knowledge)
+    if not changed:
+        return ()
+    macros = dependent_macros(tree, changed)
+    logger.info(
+        "impact: %s changes; dependent macros: %s",
+        ", ".join(sorted(changed)),
+        ", ".join(sorted(macros - changed)) or "none",
+    )
+    sites = _usage_sites(tree, macros)
+    if macros & _KMALLOC_LEVEL and scan is not None:
+        small = [f for f in scan() if f.file not in tree.touched]
+        if analyse_post is not None:
+            for path in sorted(tree.touched):
+                text = tree.read_post(path) if path.endswith(".c") else None
+                if text:
+                    small += analyse_post(path, text)
+        sites += [
+            DriverSite(f.file, f.line, f.function, f.rule)
+            for f in small
+            if f.rule == "dma-kmalloc-small" and f.confidence.value in _MIN_CONFIDENCE
+        ]
+
+    def read(path: str) -> str | None:
+        if path in tree.touched:
+            return tree.read_post(path)
+        try:
+            return (tree.root / path).read_text(errors="replace")
+        except OSError:
+            return None
+
+    return DriverIndex(read, lambda p: (tree.root / p).is_dir()).group(sites)

@@ -1,0 +1,182 @@
+"""Impact of a minalign change on a small kernel-like git tree, and tree-only flows.
+
+The tree is the bundled example (arm64 cache.h, slab.h, iio.h, MAINTAINERS,
+Makefiles, drivers) made into a git repository; series are real commits
+turned into mail with git format-patch.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reviewbot.intake import IntakeOptions, load_series
+from reviewbot.intake.mail import split_bytes
+from reviewbot.intake.series import build_series
+from reviewbot.pipeline import review_series
+from tests.conftest import EXAMPLES
+
+ARM64_CACHE = "arch/arm64/include/asm/cache.h"
+IIO_H = "include/linux/iio/iio.h"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture()
+def repo(tmp_path) -> Path:
+    root = tmp_path / "linux"
+    shutil.copytree(EXAMPLES / "tree", root)
+    git(root, "init", "-q", "-b", "master")
+    git(root, "config", "user.name", "Dana Developer")
+    git(root, "config", "user.email", "dana@example.org")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    return root
+
+
+def edit(repo: Path, path: str, old: str, new: str, subject: str) -> None:
+    f = repo / path
+    text = f.read_text()
+    assert text.count(old) == 1, f"{old!r} not once in {path}"
+    f.write_text(text.replace(old, new))
+    git(
+        repo,
+        "commit",
+        "-q",
+        "-am",
+        f"{subject}\n\nSigned-off-by: Dana Developer <dana@example.org>",
+    )
+
+
+def series_since(repo: Path, base: str):
+    mbox = git(repo, "format-patch", "--stdout", "--numbered", f"{base}..HEAD").encode()
+    series = build_series(split_bytes(mbox, "series").messages, "series")
+    # the series is reviewed against its base, as a maintainer's tree would be before applying
+    git(repo, "checkout", "-q", base)
+    return series
+
+
+def lower_kmalloc_minalign(repo: Path) -> None:
+    edit(
+        repo,
+        ARM64_CACHE,
+        "#define ARCH_KMALLOC_MINALIGN\tARCH_DMA_MINALIGN",
+        "#define ARCH_KMALLOC_MINALIGN\t(8)",
+        "arm64: reduce ARCH_KMALLOC_MINALIGN to 8",
+    )
+
+
+def test_minalign_change_lists_exactly_the_dependent_drivers(repo):
+    base = git(repo, "rev-parse", "HEAD").strip()
+    lower_kmalloc_minalign(repo)
+    review = review_series(series_since(repo, base), tree=repo)
+    drivers = {d.name: d for d in review.affected_drivers}
+    assert set(drivers) == {"acme-adc", "acme_led"}
+    adc = drivers["acme-adc"]
+    assert adc.kconfig == "CONFIG_ACME_ADC"
+    assert adc.maintainers == ("Ada Lovelace <ada@example.org>",)
+    assert adc.lists == ("linux-iio@vger.kernel.org",)
+    assert adc.section == "ACME AD1234 ADC DRIVER" and adc.status == "Maintained"
+    assert [(s.file, s.line, s.rule) for s in adc.sites] == [
+        ("drivers/iio/adc/acme-adc.c", 15, "minalign-usage")
+    ]
+    led = drivers["acme_led"]
+    assert led.maintainers == ("Linus Example <linus@example.org>",)
+    assert led.reviewers == ("Ken Reviewer <ken@example.org>",)
+    assert [(s.line, s.rule, s.function) for s in led.sites] == [
+        (27, "dma-kmalloc-small", "acme_led_read_state")
+    ]
+
+
+def test_series_that_also_moves_iio_to_dma_minalign_takes_iio_out(repo):
+    base = git(repo, "rev-parse", "HEAD").strip()
+    edit(
+        repo,
+        IIO_H,
+        "#define IIO_DMA_MINALIGN ARCH_KMALLOC_MINALIGN",
+        "#define IIO_DMA_MINALIGN ARCH_DMA_MINALIGN",
+        "iio: use ARCH_DMA_MINALIGN for DMA buffers",
+    )
+    lower_kmalloc_minalign(repo)
+    review = review_series(series_since(repo, base), tree=repo)
+    assert {d.name for d in review.affected_drivers} == {"acme_led"}
+
+
+def test_no_minalign_change_no_impact(repo):
+    base = git(repo, "rev-parse", "HEAD").strip()
+    edit(
+        repo,
+        "drivers/hwmon/acme-hwmon.c",
+        "#define ACME_REG_CONFIG\t\t0x01",
+        "#define ACME_REG_CONFIG\t\t0x01\n#define ACME_REG_LIMIT\t\t0x02",
+        "hwmon: acme: limit reg",
+    )
+    review = review_series(series_since(repo, base), tree=repo)
+    assert review.affected_drivers == () and review.findings == ()
+
+
+def test_without_a_tree_the_review_says_how_to_get_the_list():
+    series = load_series(str(EXAMPLES / "series.mbox"), IntakeOptions())
+    review = review_series(series)
+    assert review.affected_drivers == ()
+    assert any("give --tree" in n for n in review.notes)
+
+
+PROBE_READ = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/usb.h>
+#include <linux/slab.h>
+
+struct skel {
+\tstruct usb_device *udev;
+\tunsigned char *bulk_in_buffer;
+\tsize_t bulk_in_size;
+\t__u8 bulk_in_endpointAddr;
+};
+
+static ssize_t skel_read(struct skel *dev, size_t count)
+{
+\tint actual, rv;
+
+\trv = usb_bulk_msg(dev->udev, usb_rcvbulkpipe(dev->udev, dev->bulk_in_endpointAddr),
+\t\t\t  dev->bulk_in_buffer, min(dev->bulk_in_size, count), &actual, 1000);
+\treturn rv ? rv : actual;
+}
+
+static int skel_probe(struct skel *dev)
+{
+\tdev->bulk_in_size = 4096;
+\tdev->bulk_in_buffer = kmalloc(dev->bulk_in_size, GFP_KERNEL);
+\tif (!dev->bulk_in_buffer)
+\t\treturn -ENOMEM;
+\treturn 0;
+}
+"""
+
+
+def test_probe_read_field_flow_is_found_only_with_the_tree(repo):
+    """kmalloc -> kvmalloc in probe; the sink is in an untouched read function."""
+    (repo / "drivers/usb/misc/skel.c").write_text(PROBE_READ)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "skel")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    edit(
+        repo,
+        "drivers/usb/misc/skel.c",
+        "\tdev->bulk_in_buffer = kmalloc(dev->bulk_in_size, GFP_KERNEL);",
+        "\tdev->bulk_in_buffer = kvmalloc(dev->bulk_in_size, GFP_KERNEL);",
+        "usb: skel: allow large buffers",
+    )
+    series = series_since(repo, base)
+    with_tree = review_series(series, tree=repo)
+    introduced = [(f.rule, f.function, f.introduced) for f in with_tree.findings]
+    assert ("dma-vmalloc", "skel_read", True) in introduced
+    alone = review_series(series)
+    assert not [f for f in alone.findings if f.rule == "dma-vmalloc"]
