@@ -129,6 +129,8 @@ class Knowledge:
     buffer_wrappers: tuple[str, ...]
     attribute_words: tuple[str, ...]
     attribute_calls: tuple[str, ...]
+    loop_macro_words: tuple[str, ...]
+    type_argument_macros: tuple[str, ...]
     sizes: tuple[tuple[str, int], ...]
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
@@ -309,7 +311,8 @@ class _Reader:
         align = self.table(top["alignment"], "alignment", {
             "dma_minalign_bytes": int, "kmalloc_size_classes": list})
         parse = self.table(top["parse"], "parse", {
-            "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list})
+            "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list,
+            "loop_macro_words": list, "type_argument_macros": list})
         sizes = top["sizes"]
         for key, value in sizes.items():
             if not _is_type(value, int):
@@ -330,6 +333,10 @@ class _Reader:
             buffer_wrappers=self.str_list(parse["buffer_wrappers"], "parse", "buffer_wrappers"),
             attribute_words=self.str_list(parse["attribute_words"], "parse", "attribute_words"),
             attribute_calls=self.str_list(parse["attribute_calls"], "parse", "attribute_calls"),
+            loop_macro_words=self.str_list(parse["loop_macro_words"], "parse",
+                                           "loop_macro_words"),
+            type_argument_macros=self.str_list(parse["type_argument_macros"], "parse",
+                                               "type_argument_macros"),
             sizes=tuple(sizes.items()),
         )
         self.check_unique(knowledge)

@@ -195,6 +195,25 @@ def test_every_attribute_macro_is_blanked(word) -> None:
     assert src is not None and not src.tree.root_node.has_error
 
 
+def _parses_cleanly(body: str) -> bool:
+    src = parse("entry.c", f"static int f(void)\n{{\n{body}\treturn 0;\n}}\n".encode(), K)
+    return src is not None and not src.tree.root_node.has_error
+
+
+@pytest.mark.parametrize("word", K.loop_macro_words)
+def test_every_loop_macro_word_makes_a_loop_head(word) -> None:
+    body = f"\tlist_{word}(pos, head, member) {{\n\t\tg(pos);\n\t}}\n"
+    assert not _parses_cleanly(body.replace(word, "not_a_loop"))
+    assert _parses_cleanly(body)
+
+
+@pytest.mark.parametrize("macro", K.type_argument_macros)
+def test_every_type_argument_macro_takes_types(macro) -> None:
+    body = f"\tx = {macro}(a, struct foo *, unsigned int, b);\n"
+    assert not _parses_cleanly(body.replace(macro, "plain_call"))
+    assert _parses_cleanly(body)
+
+
 @pytest.mark.parametrize("wrapper", K.buffer_wrappers)
 def test_every_buffer_wrapper_is_seen_through(wrapper) -> None:
     text = wrap(f"\tdma_map_page(dev, {wrapper}(stackbuf), 0, 4, DMA_TO_DEVICE);\n")

@@ -1,0 +1,242 @@
+"""Rewrite kernel idioms tree-sitter-c cannot read into C of exactly the same length.
+
+tree-sitter-c knows C, not the kernel's macro dialect: attribute macros
+(``__aligned(x)``, ``__init``), iterator macros used as loop heads
+(``list_for_each_entry(...) { }``), type arguments (``container_of(p, struct
+foo, m)``, ``min_t(unsigned int, a, b)``), string macros (``KERN_INFO "..."``),
+GNU case ranges and ``#else`` branches that repeat an opening brace all end
+in ERROR nodes that swallow whole functions. Every rewrite replaces bytes by
+the same number of bytes (spaces, or a token padded with spaces), so each
+byte offset and line in the tree is still true for the original text, and
+facts that need an annotation read it from the original bytes. Which macros
+get which treatment is data (``[parse]`` in config/dma.toml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reviewbot.knowledge import Knowledge
+
+_PP_LINE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b", re.M)
+_STATEMENT_END = b";{})/:"
+_TYPE_WORDS = rb"const|volatile|unsigned|signed|long|short|struct|union|enum"
+_TYPE_ARG = re.compile(
+    rb"\s*(?:(?:" + _TYPE_WORDS + rb")\s+)*[A-Za-z_]\w*(?:\s*\*+\s*(?:const)?)*\s*")
+_TYPE_HINT = re.compile(rb"\*|\b(?:" + _TYPE_WORDS + rb")\b")
+_MACRO_AFTER = re.compile(rb'[ \t]*([A-Z_][A-Za-z0-9_]+)\b(?![ \t]*\()')
+_MACRO_BEFORE = re.compile(rb'\b([A-Z_][A-Za-z0-9_]+)[ \t]*$')
+_RANGE = re.compile(rb"(?<=[ \t])\.\.\.(?=[ \t])")
+_ODD_NUMBER = re.compile(rb"\b[0-9][0-9]*[A-Za-z_]\w*\b")
+_VALID_NUMBER = re.compile(
+    rb"0[xX][0-9a-fA-F]+[uUlL]*|0[bB][01]+[uUlL]*|[0-9]+[uUlL]*|[0-9]+[eE][+-]?[0-9]*[fFlL]?"
+    rb"|[0-9]+[fF]")
+_CODE_NOISE = re.compile(rb'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    words: re.Pattern[bytes]
+    calls: re.Pattern[bytes]
+    loops: re.Pattern[bytes]
+    type_macros: re.Pattern[bytes]
+
+
+def _alternation(names: tuple[str, ...]) -> bytes:
+    return b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
+
+
+@lru_cache(maxsize=8)
+def _patterns(words: tuple[str, ...], calls: tuple[str, ...], loops: tuple[str, ...],
+              type_macros: tuple[str, ...]) -> _Patterns:
+    return _Patterns(
+        re.compile(rb"\b(?:" + _alternation(words) + rb")\b"),
+        re.compile(rb"\b(?:" + _alternation(calls) + rb")\s*\("),
+        re.compile(rb"\b(\w*(?:" + _alternation(loops) + rb")\w*)(\s*\()"),
+        re.compile(rb"\b(?:" + _alternation(type_macros) + rb")\s*\("))
+
+
+def preprocess(text: bytes, knowledge: Knowledge) -> bytes:
+    """Rewrite kernel idioms into plain C of exactly the same byte length."""
+    buf = bytearray(text)
+    pats = _patterns(knowledge.attribute_words, knowledge.attribute_calls,
+                     knowledge.loop_macro_words, knowledge.type_argument_macros)
+    if b"#" in text:
+        _conditionals(buf)
+    _attribute_calls(buf, pats.calls)
+    for m in pats.words.finditer(bytes(buf)):
+        _blank(buf, m.start(), m.end())
+    _loop_macros(buf, pats.loops)
+    _type_arguments(buf, pats.type_macros)
+    if b'"' in text:
+        _string_macros(buf)
+    for m in _RANGE.finditer(bytes(buf)):
+        buf[m.start():m.end()] = b"-  "  # case 1 ... 3: -> case 1 -   3:
+    for m in _ODD_NUMBER.finditer(bytes(buf)):
+        if not _VALID_NUMBER.fullmatch(m.group(0)):
+            buf[m.start()] = 0x5F  # DWC3_VER_IS(DWC3, 330A): 330A -> _30A, an identifier
+    return bytes(buf)
+
+
+def _blank(buf: bytearray, start: int, end: int) -> None:
+    for i in range(start, end):
+        if buf[i] not in (0x0A, 0x0D):
+            buf[i] = 0x20
+
+
+def _matching_paren(text: bytes | bytearray, open_at: int) -> int:
+    """Index just past the ')' matching text[open_at] == '(' (or len on imbalance)."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        c = text[i]
+        if c == 0x28:
+            depth += 1
+        elif c == 0x29:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
+
+
+def _prev_significant(text: bytes | bytearray, pos: int) -> int:
+    i = pos - 1
+    while i >= 0 and text[i] in b" \t\r\n":
+        i -= 1
+    return text[i] if i >= 0 else ord(";")
+
+
+def _line_is_directive(text: bytes, pos: int) -> bool:
+    start = text.rfind(b"\n", 0, pos) + 1
+    return text[start:pos].lstrip().startswith(b"#")
+
+
+@dataclass
+class _Group:
+    """One #if ... #endif: directive (start, end) spans of its branches and its #endif."""
+
+    branches: list[tuple[int, int, bool]]  # (directive start, directive end, is '#if 0')
+    end: int | None = None
+
+
+def _conditionals(buf: bytearray) -> None:
+    """Keep every branch of an #if whose branches each balance their braces.
+
+    Otherwise keep only the first (the #else of an #if 0): functions whose
+    opening line differs between branches (``#ifdef X if (a) { #else if (b) {``)
+    would leave unbalanced braces. Directive lines and dropped branches become
+    blank lines.
+    """
+    snapshot = bytes(buf)
+    groups: list[_Group] = []
+    stack: list[_Group] = []
+    directives = []
+    for m in _PP_LINE.finditer(snapshot):
+        kind = m.group(1)
+        end = snapshot.find(b"\n", m.start())
+        while end > 0 and snapshot[end - 1] == 0x5C:  # continued directive
+            end = snapshot.find(b"\n", end + 1)
+        end = len(snapshot) if end < 0 else end
+        directives.append((m.start(), end))
+        if kind in (b"if", b"ifdef", b"ifndef"):
+            cond = snapshot[m.end():end].strip()
+            group = _Group([(m.start(), end, kind == b"if" and cond in (b"0", b"(0)"))])
+            groups.append(group)
+            stack.append(group)
+        elif kind in (b"elif", b"else") and stack:
+            stack[-1].branches.append((m.start(), end, False))
+        elif kind == b"endif" and stack:
+            stack.pop().end = m.start()
+    for group in groups:
+        stops = [b[0] for b in group.branches[1:]] + [
+            group.end if group.end is not None else len(snapshot)]
+        bodies = [(b[1], stop) for b, stop in zip(group.branches, stops, strict=True)]
+        if group.branches[0][2]:  # #if 0: keep only the branch after it
+            drop = [bodies[0], *bodies[2:]]
+        elif all(_balanced(snapshot[a:b]) for a, b in bodies):
+            drop = []
+        else:
+            drop = bodies[1:]
+        for a, b in drop:
+            _blank(buf, a, b)
+    for a, b in directives:
+        _blank(buf, a, b)
+
+
+def _balanced(code: bytes) -> bool:
+    code = _CODE_NOISE.sub(b" ", code)
+    return code.count(b"{") == code.count(b"}") and code.count(b"(") == code.count(b")")
+
+
+def _attribute_calls(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
+    for m in pattern.finditer(bytes(buf)):
+        end = _matching_paren(buf, m.end() - 1)
+        nxt = end
+        while nxt < len(buf) and buf[nxt] in b" \t":
+            nxt += 1
+        if nxt < len(buf) and buf[nxt] == 0x3B and _prev_significant(buf, m.start()) in b";{}":
+            end = nxt + 1  # a marker used as a statement: drop its ';' too
+        _blank(buf, m.start(), end)
+
+
+def _loop_macros(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
+    """``list_for_each_entry(a, b, c) {`` -> ``while              (a, b, c) {``."""
+    snapshot = bytes(buf)
+    for m in pattern.finditer(snapshot):
+        name_len = len(m.group(1))
+        if name_len < 5 or _line_is_directive(snapshot, m.start()):
+            continue
+        if _prev_significant(snapshot, m.start()) not in _STATEMENT_END and not \
+                snapshot[max(0, m.start() - 5):m.start()].rstrip().endswith(b"else"):
+            continue  # used as an expression: ret = device_for_each_child(...)
+        buf[m.start():m.start() + name_len] = b"while" + b" " * (name_len - 5)
+
+
+def _type_arguments(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
+    """``min_t(unsigned int, a, b)`` -> ``min_t(0           , a, b)``."""
+    snapshot = bytes(buf)
+    for m in pattern.finditer(snapshot):
+        end = _matching_paren(snapshot, m.end() - 1) - 1
+        for a, b in _arguments(snapshot, m.end(), end):
+            arg = snapshot[a:b]
+            if _TYPE_ARG.fullmatch(arg) and _TYPE_HINT.search(arg):
+                lead = len(arg) - len(arg.lstrip())
+                _blank(buf, a, b)
+                buf[a + lead] = 0x30  # '0'
+
+
+def _arguments(text: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """Top-level comma-separated spans of text[start:end]."""
+    out = []
+    depth = 0
+    arg_start = start
+    for i in range(start, end):
+        c = text[i]
+        if c in b"([{":
+            depth += 1
+        elif c in b")]}":
+            depth -= 1
+        elif c == 0x2C and depth == 0:
+            out.append((arg_start, i))
+            arg_start = i + 1
+    out.append((arg_start, end))
+    return out
+
+
+def _string_macros(buf: bytearray) -> None:
+    """``KERN_INFO "x" DRIVER_DESC`` -> string literals of the same length."""
+    snapshot = bytes(buf)
+    spans = []
+    for m in _CODE_NOISE.finditer(snapshot):
+        if snapshot[m.start()] != 0x22:
+            continue  # a comment or a character literal
+        after = _MACRO_AFTER.match(snapshot, m.end())
+        if after:
+            spans.append(after.span(1))
+        before = _MACRO_BEFORE.search(snapshot, max(0, m.start() - 64), m.start())
+        if before:
+            spans.append(before.span(1))
+    for a, b in spans:
+        if b - a >= 2 and not _line_is_directive(snapshot, a):
+            buf[a:b] = b'"' + b" " * (b - a - 2) + b'"'
