@@ -1,0 +1,89 @@
+"""``reviewbot review --outbox DIR`` end to end, through ``reviewbot.cli.main``."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from reviewbot.cli import main
+from tests.replies.conftest import EXAMPLE_MBOX
+
+
+def test_review_outbox_writes_drafts_only_inside_dir_and_lists_them(tmp_path, monkeypatch, capsys):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = tmp_path / "outbox"
+    status = main(["review", "--format", "json", "--outbox", str(out), str(EXAMPLE_MBOX)])
+    assert status == 0
+    doc = json.loads(capsys.readouterr().out)
+    drafts = doc["drafts"]
+    assert [d["in_reply_to"] for d in drafts] == [
+        "20261102-acme-dma-v1-0@example.org",
+        *(f"20261102-acme-dma-v1-{i}@example.org" for i in (1, 2, 4, 7)),
+    ]
+    assert all(d["subject"].startswith("Re: [PATCH ") for d in drafts)
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(
+        [out / "drafts.mbox", *(out / d["path"].split("/")[-1] for d in drafts)]
+    )
+    assert all(d["path"].startswith(str(out) + "/") for d in drafts)
+    assert not any(work.iterdir())
+
+
+def test_send_needs_an_outbox(capsys):
+    assert main(["review", "--send", str(EXAMPLE_MBOX)]) == 2
+    assert "--outbox" in capsys.readouterr().err
+
+
+def test_dry_run_shows_what_would_go(tmp_path, capsys):
+    out = tmp_path / "outbox"
+    assert main(["-q", "review", "--outbox", str(out), "--dry-run", str(EXAMPLE_MBOX)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("would-send: ") == 5
+    assert "0001-usb-serial-acme-report-line-status.eml to dana@example.org" in err
+    assert not list(out.glob("*.sent"))
+
+
+def test_send_through_the_configured_server(tmp_path, capsys):
+    controller_mod = pytest.importorskip("aiosmtpd.controller")
+    got = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            got.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = controller_mod.Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[reply]\nfrom = "Review Bot <bot@example.net>"\n'
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = false\n'
+        )
+        out = tmp_path / "outbox"
+        argv = [
+            "-q",
+            "--config",
+            str(config),
+            "review",
+            "--outbox",
+            str(out),
+            "--send",
+            str(EXAMPLE_MBOX),
+        ]
+        assert main(argv) == 0
+        assert len(got) == 5 and got[0].mail_from == "bot@example.net"
+        assert capsys.readouterr().err.count("sent: ") == 5
+        # a second run composes fresh drafts, but the sent ones stay and go nowhere
+        assert main(argv) == 0
+        assert len(got) == 5
+        assert capsys.readouterr().err.count("already-sent: ") == 5
+    finally:
+        controller.stop()
