@@ -19,10 +19,13 @@ from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.errors import UsageError
 from reviewbot.model import Draft
-from reviewbot.render.reply import ComposedDraft
+
+if TYPE_CHECKING:
+    from reviewbot.render.reply import ComposedDraft
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from email.utils import format_datetime, parseaddr
 from fnmatch import fnmatchcase
 
 from reviewbot import __version__
+from reviewbot.errors import ConfigError
 from reviewbot.model import Person
 from reviewbot.settings import ReplyPolicy, ReplySettings
 
@@ -78,7 +79,7 @@ def identity(settings: ReplySettings) -> Address:
     name, email = parseaddr(settings.identity)
     found = address(Person(name, email))
     if found is None:
-        raise ValueError(f"reply.from is not an address: {settings.identity!r}")
+        raise ConfigError(f"reply.from is not an address: {settings.identity!r}")
     return found
 
 

@@ -184,3 +184,11 @@ def test_hostile_names_and_subjects_neither_inject_headers_nor_run(example_serie
     assert body.count("Hi Eve,") == 1  # the include did not run
     assert " 49 " not in " ".join(body.split())  # nor did the arithmetic
     assert not any(line.startswith("Bcc:") for line in body.splitlines())
+
+
+def test_a_bot_identity_that_is_not_an_address_is_a_config_error(example_series, reply_settings):
+    from reviewbot.errors import ConfigError
+
+    settings = dataclasses.replace(reply_settings, identity="reviewbot")
+    with pytest.raises(ConfigError, match=r"reply\.from"):
+        _compose(planted_review(example_series), settings)
