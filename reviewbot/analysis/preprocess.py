@@ -204,7 +204,7 @@ def _loop_macros(buf: bytearray, fragment: re.Pattern[bytes]) -> None:
                 _line_is_directive(snapshot, start):
             continue
         if _prev_significant(snapshot, start) not in _STATEMENT_END and not \
-                snapshot[max(0, start - 5):start].rstrip().endswith(b"else"):
+                snapshot[max(0, start - 16):start].rstrip().endswith(b"else"):
             continue  # used as an expression: ret = device_for_each_child(...)
         buf[start:end] = b"while" + b" " * (name_len - 5)
 

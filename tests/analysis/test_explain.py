@@ -1,0 +1,32 @@
+"""Rule ids, severities and documentation are fixed by the design."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewbot.analysis import RULES, explain
+from reviewbot.errors import UsageError
+
+DESIGN = {
+    "dma-stack": "error", "dma-vmalloc": "error", "dma-static": "warning",
+    "dma-coherent-remap": "error", "dma-kmalloc-small": "warning",
+    "dma-embedded-unaligned": "warning", "dma-cacheline-l1": "warning",
+    "minalign-definition": "info", "minalign-usage": "warning",
+}
+
+
+def test_rules_match_the_design_table() -> None:
+    assert {r.id: r.severity.value for r in RULES} == DESIGN
+
+
+@pytest.mark.parametrize("rule", sorted(DESIGN))
+def test_explain_has_every_section(rule) -> None:
+    text = explain(rule)
+    assert text.startswith(f"{rule} ({DESIGN[rule]}): ")
+    for heading in ("What it means", "Why it matters", "How to fix", "Read"):
+        assert f"\n{heading}\n" in text
+
+
+def test_unknown_rule_is_a_usage_error_listing_known_ones() -> None:
+    with pytest.raises(UsageError, match=r"unknown rule 'dma-heap'.*dma-stack"):
+        explain("dma-heap")
