@@ -70,7 +70,15 @@ def _drafts(args: argparse.Namespace, settings, review):
     from reviewbot.render.reply import compose_drafts
     from reviewbot.settings import reply_settings, smtp_settings
 
-    command = shlex.join(["reviewbot", "review", args.source])
+    words = ["reviewbot", "review"]
+    for flag, value in (
+        ("--lore-url", args.lore_url),
+        ("--tree", args.tree),
+        ("--revision", args.revision),
+    ):
+        if value is not None:
+            words += [flag, str(value)]
+    command = shlex.join([*words, args.source])  # what reproduces this review
     drafts = compose_drafts(review, reply_settings(settings), command, always=args.always)
     review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox))
     if args.send or args.dry_run:

@@ -1,8 +1,9 @@
 """Plain-text helpers for reply bodies: wrapping, tidying, tables, rule documentation.
 
 Wrapping is done once, on the rendered body, so a user's own template gets
-the same 72-column lines; quoted lines (``>``) and the signature separator
-are never touched, because quoted code must stay as the author wrote it.
+the same 72-column lines; quoted lines (``>``), tab-indented lines (commands
+to copy, as the kernel test robot indents them) and the signature separator
+are never touched, because code must stay as it was written.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def one_line(text: str | None) -> str:
 
 
 def _wrap_line(line: str, width: int) -> list[str]:
-    if len(line) <= width or line.startswith(">") or line == "-- " or _TRAILER.match(line):
+    if len(line) <= width or line.startswith((">", "\t")) or line == "-- ":
+        return [line]
+    if _TRAILER.match(line):
         return [line]
     m = _HANGING.match(line)
     indent = re.match(r"\s*", line).group(0)

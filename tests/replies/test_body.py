@@ -36,7 +36,7 @@ def test_unquoted_lines_are_wrapped_at_72_and_quoted_code_is_not(example_series,
     long_quotes = 0
     for d in drafts:
         for line in _body(d).splitlines():
-            if line.startswith(">"):
+            if line.startswith((">", "\t")):  # quoted code, a command to copy
                 long_quotes += len(line) > 72
                 continue
             # one unbreakable token (a URL) or a one-line trailer may run longer
@@ -44,11 +44,12 @@ def test_unquoted_lines_are_wrapped_at_72_and_quoted_code_is_not(example_series,
     assert long_quotes, "the diff --git line of the quote is longer than 72 and kept whole"
 
 
-def test_tidy_body_wraps_prose_and_keeps_quotes_and_signature():
-    text = "word " * 40 + "\n> " + "code " * 30 + "\n\n\n\n-- \nsig\n"
+def test_tidy_body_wraps_prose_and_keeps_quotes_commands_and_signature():
+    text = "word " * 40 + "\n> " + "code " * 30 + "\n\t" + "cmd " * 30 + "\n\n\n\n-- \nsig\n"
     out = tidy_body(text, 72).split("\n")
-    assert all(len(line) <= 72 for line in out if not line.startswith(">"))
+    assert all(len(line) <= 72 for line in out if not line.startswith((">", "\t")))
     assert "> " + ("code " * 30).rstrip() in out
+    assert "\t" + ("cmd " * 30).rstrip() in out
     assert "-- " in out and "" in out and "\n\n\n" not in "\n".join(out)
 
 

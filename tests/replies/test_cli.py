@@ -87,3 +87,27 @@ def test_send_through_the_configured_server(tmp_path, capsys):
         assert capsys.readouterr().err.count("already-sent: ") == 5
     finally:
         controller.stop()
+
+
+def test_with_a_tree_the_series_reply_lists_the_real_affected_drivers(tmp_path, capsys):
+    import email
+    from email import policy
+
+    tree = EXAMPLE_MBOX.parent / "tree"
+    out = tmp_path / "outbox"
+    argv = ["-q", "review", "--tree", str(tree), "--outbox", str(out), str(EXAMPLE_MBOX)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    series_reply = next(out.glob("0000-*.eml"))
+    msg = email.message_from_bytes(series_reply.read_bytes(), policy=policy.default)
+    body = msg.get_content()
+    assert msg["In-Reply-To"] == "<20261102-acme-dma-v1-0@example.org>"
+    assert f"reproduce:\n\treviewbot review --tree {tree} {EXAMPLE_MBOX}\n" in body
+    assert "Drivers whose DMA buffers depend on kmalloc alignment" in body
+    # every driver row is followed by its maintainers from MAINTAINERS
+    lines = body.splitlines()
+    rows = [i for i, line in enumerate(lines) if line.startswith("  ") and "drivers/" in line]
+    assert rows
+    for i in rows:
+        assert lines[i + 1].strip().startswith("maintainers: ")
+        assert "@" in lines[i + 1]
