@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_tree import kernel_tree  # noqa: E402
-from series_maker import make_series  # noqa: E402
+from kernel_tree import kernel_tree
+from series_maker import make_series
 
 REVIEWBOT = [sys.executable, "-m", "reviewbot"]
 
@@ -166,9 +166,9 @@ def main() -> int:
     # warm the page cache so neither side pays for the disk
     subprocess.run(["cat", *c_files[:1]], cwd=kernel, capture_output=True)
     subprocess.run(
-        f"find . -name '*.[ch]' -print0 | xargs -0 cat > /dev/null", shell=True, cwd=kernel
+        "find . -name '*.[ch]' -print0 | xargs -0 cat > /dev/null", shell=True, cwd=kernel
     )
-    grep_s, grep_mem, grep_out = timed(
+    grep_s, _grep_mem, grep_out = timed(
         [
             "grep",
             "-rlE",

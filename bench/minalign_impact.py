@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_tree import kernel_tree  # noqa: E402
-from series_maker import make_series  # noqa: E402
+from kernel_tree import kernel_tree
+from series_maker import make_series
 
 MINALIGN_SERIES = [
     (

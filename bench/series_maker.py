@@ -66,7 +66,7 @@ def make_series(
             "--thread",
             "-o",
             str(out),
-            "HEAD~%d" % len(patches),
+            f"HEAD~{len(patches)}",
         )
         return sorted(out.glob("*.patch"))
     finally:
