@@ -98,3 +98,12 @@ static int foo_maybe_heap(struct usb_device *udev, bool big)
 	/* ok: dma-stack (may point to the heap: silence rather than a guess) */
 	return usb_bulk_msg(udev, usb_sndbulkpipe(udev, 1), buf, 8, &actual, FOO_TIMEOUT);
 }
+
+static int foo_ctrl_urb(struct urb *urb, struct usb_device *udev, u8 *data)
+{
+	struct usb_ctrlrequest setup = { .bRequestType = USB_DIR_IN };
+
+	/* ruleid: dma-stack */
+	urb->setup_packet = (unsigned char *)&setup;
+	return usb_submit_urb(urb, GFP_KERNEL);
+}
