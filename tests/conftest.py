@@ -19,6 +19,15 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 REQUIRE_PI = os.environ.get("REVIEWBOT_REQUIRE_PUBLIC_INBOX") == "1"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden files (reply drafts) instead of comparing; review the diff",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     """No test reads or writes the developer's git config, caches or b4 state."""

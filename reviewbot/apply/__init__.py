@@ -72,14 +72,14 @@ def open_base(tree: Path, series: Series) -> tuple[BaseTree, list[str]]:
         if series.base_commit:
             commit = resolve_commit(tree, series.base_commit)
             if commit is None:
-                notes.append(f"base-commit {series.base_commit[:12]} is not in {tree}; used HEAD")
+                notes.append(f"base-commit {series.base_commit[:12]} is not in the tree; used HEAD")
         if commit is None:
             commit = resolve_commit(tree, "HEAD")
             if commit is None:
                 raise InputError(f"{tree}: a git repository without commits")
         return GitBase(tree, commit), notes
     if series.base_commit:
-        notes.append(f"{tree} is not a git repository: base-commit ignored, files used as they are")
+        notes.append("the tree is not a git repository: base-commit ignored, files as they are")
     return PlainBase(tree), notes
 
 

@@ -113,7 +113,8 @@ class PlainBase:
             return None
 
     def describe(self) -> str:
-        return f"files in {self.root}"
+        # No local path: this text goes into mail sent to a list.
+        return "a plain source tree (no git commit)"
 
     def close(self) -> None:
         pass

@@ -1,9 +1,8 @@
 """Fixtures for the reply-draft tests: the bundled series, a fixed clock and message-ids.
 
-``pytest tests/replies --regen-golden`` rewrites the golden drafts under
+``pytest --regen-golden`` (registered in tests/conftest.py, so it works from
+any folder) or ``REVIEWBOT_REGEN_GOLDEN=1`` rewrites the golden drafts under
 ``tests/golden/replies`` on purpose; review the diff before committing it.
-pytest registers options only from the conftests of the folders it is
-started on, so from the project root use ``REVIEWBOT_REGEN_GOLDEN=1 pytest``.
 """
 
 from __future__ import annotations
@@ -22,15 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_MBOX = ROOT / "examples" / "series.mbox"
 GOLDEN = ROOT / "tests" / "golden" / "replies"
 FIXED_DATE = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--regen-golden",
-        action="store_true",
-        default=False,
-        help="rewrite the golden reply drafts instead of comparing with them",
-    )
 
 
 @pytest.fixture
