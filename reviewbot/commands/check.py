@@ -114,10 +114,7 @@ def _load(
     sources: list[str], args: argparse.Namespace, stdin_data: bytes | None
 ) -> tuple[Series, Path | None]:
     """One Series from the sources, and the repository a git range was read from."""
-    from reviewbot.errors import UsageError
-    from reviewbot.intake import IntakeOptions, classify, load_series
-    from reviewbot.intake.mail import read_path
-    from reviewbot.intake.series import build_series
+    from reviewbot.intake import IntakeOptions, classify, load_files, load_series
 
     repo = args.tree or Path.cwd()
     if len(sources) == 1:
@@ -126,16 +123,7 @@ def _load(
         series = load_series(source, IntakeOptions(repo=repo), stdin=stdin)
         return series, (repo if classify(source) == "range" else None)
     # Several files (git format-patch output): one series, in the order given.
-    messages = []
-    unreadable = 0
-    for source in sources:
-        if source == "-" or classify(source) != "path":
-            raise UsageError(f"{source}: with several SOURCEs each must be a patch or mbox file")
-        raw = read_path(Path(source))
-        messages.extend(raw.messages)
-        unreadable += raw.unreadable
-    name = f"{sources[0]} (+{len(sources) - 1} more)"
-    return build_series(messages, name, None, unreadable=unreadable), None
+    return load_files(sources, IntakeOptions(repo=repo)), None
 
 
 def _mail_without_patch(data: bytes, exc: Exception) -> str:

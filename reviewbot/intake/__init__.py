@@ -21,7 +21,7 @@ from reviewbot.intake.mail import read_path, split_bytes
 from reviewbot.intake.series import build_series
 from reviewbot.model import Series
 
-__all__ = ["IntakeOptions", "LorePolicy", "classify", "load_series"]
+__all__ = ["IntakeOptions", "LorePolicy", "classify", "load_files", "load_series"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +69,21 @@ def load_series(source: str, options: IntakeOptions, stdin: BinaryIO | None = No
     messages = fetch_thread(msgid, base, options.lore)
     series = build_series(messages, f"<{msgid}>", options.revision, base_url=base)
     return replace(series, source=f"{base}/{msgid}")
+
+
+def load_files(sources: list[str], options: IntakeOptions) -> Series:
+    """Several patch or mbox files (``git format-patch`` output) as one series.
+
+    The files are read in the order given; b4 then orders the patches by
+    their ``[PATCH n/m]`` counters, as it would for mail.
+    """
+    messages = []
+    unreadable = 0
+    for source in sources:
+        if source == "-" or classify(source) != "path":
+            raise InputError(f"{source}: with several SOURCEs each must be a patch or mbox file")
+        raw = read_path(Path(source))
+        messages.extend(raw.messages)
+        unreadable += raw.unreadable
+    name = f"{sources[0]} (+{len(sources) - 1} more)"
+    return build_series(messages, name, options.revision, unreadable=unreadable)

@@ -50,7 +50,10 @@ def series_from_range(spec: str, repo: Path) -> tuple:
     a, b = match.group("a") or "HEAD", match.group("b") or "HEAD"
     if not (repo / ".git").exists() and not _is_git(repo):
         raise InputError(f"{spec}: {repo} is not a git repository")
-    base = _git(repo, "merge-base", a, b).decode().strip()
+    try:
+        base = _git(repo, "merge-base", a, b).decode().strip()
+    except InputError as exc:
+        raise InputError(f"{spec}: not a range in {repo} ({exc})") from None
     commits = _git(repo, "rev-list", "--reverse", "--no-merges", f"{base}..{b}").decode().split()
     if not commits:
         raise InputError(f"{spec}: no commits in this range")
