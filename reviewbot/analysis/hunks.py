@@ -19,6 +19,8 @@ from unidiff import PatchedFile
 STUB_FUNCTION = "__reviewbot_unknown_function"
 
 _NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_AGGREGATE_OPEN = re.compile(
+    r"^\s*(?:typedef\s+)?(?:static\s+)?(?:const\s+)?(?:struct|union|enum)\b[^()]*\{")
 _AGGREGATE = re.compile(r"^\s*(?:typedef\s+)?(?:struct|union|enum)\s+\w+\s*\{?\s*$")
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 _COMMENTS = re.compile(r"/\*.*?\*/|//.*$")
@@ -90,8 +92,9 @@ def _side(hunks: list[tuple[list[HunkLine], str]]) -> Side:
             if hl.changed:
                 changed.add(hl.number)
         texts = [hl.text for hl in numbered]
-        low, delta, starts_in_comment, ends_in_comment = _scan(texts)
-        need = max(-low, 1 if _indented(texts) else 0)
+        low, delta, starts_in_comment, ends_in_comment, opened = _scan(texts)
+        initialiser = "=" in header or bool(_AGGREGATE.match(header))
+        need = max(-low, min(_indent_depth(texts), 1) if initialiser else _indent_depth(texts))
         prefix = "*/ " if in_comment and not starts_in_comment else ""
         if depth and (need == 0 or name != open_fn):
             prefix += _closers(depth, outer_close)
@@ -113,7 +116,15 @@ def _side(hunks: list[tuple[list[HunkLine], str]]) -> Side:
         if starts_in_comment and not in_comment:
             prefix += " /*"
         _put_before(lines, numbered[0].number, prefix.strip())
+        if depth + low <= 0 and opened is not None:
+            # The hunk itself opens what stays open: an initialiser or struct needs '};'.
+            outer_close = "};" if "=" in opened or _AGGREGATE_OPEN.match(opened) else "}"
         depth = max(depth + delta, 0)
+        cut = _open_parens(texts)
+        if cut:
+            _put_after(lines, numbered[-1].number, cut)  # a call cut off mid-arguments
+        if depth == 0 and _ends_in_declarator(texts):
+            _put_after(lines, numbered[-1].number, ";")  # a header whose body is cut off
         open_fn = _last_defined(texts) or open_fn
         in_comment = ends_in_comment
     last = max(lines, default=0)
@@ -136,7 +147,39 @@ def _last_defined(texts: list[str]) -> str | None:
 
 
 def _closers(depth: int, outer_close: str) -> str:
-    return "}" * (depth - 1) + outer_close if depth else ""
+    """Close ``depth`` open braces; a function body first ends a cut statement."""
+    if not depth:
+        return ""
+    return ("; " if outer_close == "}" else "") + "}" * (depth - 1) + outer_close
+
+
+def _open_parens(texts: list[str]) -> str:
+    """What closes the parentheses the hunk's last statement leaves open."""
+    tail = []
+    for text in reversed(texts):
+        code, _ = _code_of(text, False)
+        tail.append(code)
+        if any(c in code for c in ";{}"):
+            break
+    code = "".join(reversed(tail))
+    code = code[max(code.rfind(";"), code.rfind("{"), code.rfind("}")) + 1:]
+    depth = code.count("(") - code.count(")")
+    if depth <= 0:
+        return ""
+    dangling = code.rstrip()[-1:] in tuple(",(*+-|&=?:<>/%^!~")
+    return ("0" if dangling else "") + ")" * depth
+
+
+def _ends_in_declarator(texts: list[str]) -> bool:
+    last = next((t for t in reversed(texts) if t.strip()), "")
+    return last.rstrip().endswith(")") and not last.lstrip().startswith(("#", "*", "/"))
+
+
+def _put_after(lines: dict[int, str], last: int, suffix: str) -> None:
+    if last + 1 not in lines:
+        lines[last + 1] = suffix
+    else:
+        lines[last] = lines[last] + " " + suffix
 
 
 def _put_before(lines: dict[int, str], first: int, prefix: str) -> None:
@@ -153,25 +196,43 @@ def _opens_body(texts: list[str]) -> bool:
     return first_code.rstrip() == "{"
 
 
-def _indented(texts: list[str]) -> bool:
+def _indent_depth(texts: list[str]) -> int:
+    """Blocks to open before the hunk, judged by kernel indentation (one tab a level).
+
+    Continuation lines over-count, which costs nothing: an extra '{' inside a
+    function is just a nested block, closed again after the hunk.
+    """
     first_code = next((t for t in texts if t.strip() and not t.lstrip().startswith(("*", "/*"))),
                       "")
-    return first_code[:1] in (" ", "\t")
+    if first_code[:1] not in (" ", "\t"):
+        return 0
+    tabs = len(first_code) - len(first_code.lstrip("\t"))
+    return max(tabs, 1)
 
 
-def _scan(texts: list[str]) -> tuple[int, int, bool, bool]:
-    """(lowest brace depth, net depth change, starts in a comment, ends in one)."""
+def _scan(texts: list[str]) -> tuple[int, int, bool, bool, str | None]:
+    """Brace and comment state of a hunk.
+
+    Returns (lowest depth, net depth change, starts in a comment, ends in
+    one, the code line whose '{' is the outermost one still open at the end,
+    counted from the hunk's start).
+    """
     depth = low = 0
+    openers: list[str] = []  # lines of the braces opened since the lowest point
     in_comment = starts = _starts_in_comment(texts)
     for text in texts:
         code, in_comment = _code_of(text, in_comment)
         for ch in code:
             if ch == "{":
                 depth += 1
+                openers.append(code)
             elif ch == "}":
                 depth -= 1
                 low = min(low, depth)
-    return low, depth, starts, in_comment
+                if openers:
+                    openers.pop()
+    opened = openers[0] if openers else None
+    return low, depth, starts, in_comment, opened
 
 
 def _starts_in_comment(texts: list[str]) -> bool:

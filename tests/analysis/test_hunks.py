@@ -70,3 +70,42 @@ def test_header_function_names() -> None:
     assert header_function("struct foo_state {") is None
     assert header_function("static const struct of_device_id ids[] = {") is None
     assert header_function("") is None
+
+
+CUTS = """// SPDX-License-Identifier: GPL-2.0
+static const struct pci_device_id foo_ids[] = {
+	{ PCI_VDEVICE(INTEL, 0x02a4), 1 },
+	{ PCI_VDEVICE(INTEL, 0x06a4), 2 },
+	{ PCI_VDEVICE(INTEL, 0x18e0), 3 },
+	{ PCI_VDEVICE(INTEL, 0x19e0), 4 },
+	{ },
+};
+
+static int foo_remove(struct platform_device *pdev)
+{
+	struct foo *foo = platform_get_drvdata(pdev);
+
+	spin_unlock_irqrestore(&foo->lock, flags);
+	kfree(foo->name);
+	if (foo->bufs)
+		dma_free_coherent(&pdev->dev,
+					FOO_MAX_PACKET *
+					(foo->max_ports + 1),
+					foo->bufs, foo->bufs_dma);
+	return 0;
+}
+
+static int foo_probe(struct platform_device *pdev)
+{
+	return 0;
+}
+"""
+
+
+def test_cut_initialisers_calls_and_headers_still_parse(knowledge) -> None:
+    lines = CUTS.splitlines(keepends=True)
+    for drop in (3, 15, 24):  # in an initialiser, before a cut call, before a header
+        new = "".join(lines[:drop - 1] + lines[drop:])
+        pre, _ = sides(PatchSet(unified("drivers/foo.c", CUTS, new))[0])
+        src = parse("foo.c", pre.text.encode(), knowledge)
+        assert not src.tree.root_node.has_error, (drop, pre.text)
