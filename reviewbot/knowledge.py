@@ -81,6 +81,8 @@ class CopyingApi:
     function: str
     buffer: int
     why: str
+    instead_of: tuple[str, ...] = ()
+    family: tuple[str, ...] = ()  # all functions of its entry, suggested together
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Directions:
     request_type_in: tuple[str, ...]
     request_type_out: tuple[str, ...]
     request_type_in_bit: int
+    request_type_prefix: str
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ class Knowledge:
             "macro": {m.name: m for m in self.macros},
             "annotation": {a.name: a for a in self.annotations},
             "size": dict(self.sizes),
+            "alternative": {s: c for c in self.copying for s in c.instead_of
+                            if c.function == c.family[0]},
         }
         object.__setattr__(self, "_by_name", maps)
         words = {s.function for s in self.sinks}
@@ -175,6 +180,10 @@ class Knowledge:
 
     def copying_api(self, name: str) -> CopyingApi | None:
         return self._by_name["copying"].get(name)
+
+    def copying_alternative(self, sink: str) -> CopyingApi | None:
+        """The copying API a finding at ``sink`` can suggest, if the data names one."""
+        return self._by_name["alternative"].get(sink)
 
     def macro(self, name: str) -> Macro | None:
         return self._by_name["macro"].get(name)
@@ -297,7 +306,8 @@ class _Reader:
             raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
         d = self.table(top["directions"], "directions", {
             "dma_dir": dict, "pipe": dict, "request_type_in": list,
-            "request_type_out": list, "request_type_in_bit": int})
+            "request_type_out": list, "request_type_in_bit": int,
+            "request_type_prefix": str})
         for key in ("dma_dir", "pipe"):
             for token, direction in d[key].items():
                 self.choice(direction, DIRECTIONS, f"directions.{key}", token)
@@ -307,7 +317,8 @@ class _Reader:
             request_type_in=self.str_list(d["request_type_in"], "directions", "request_type_in"),
             request_type_out=self.str_list(d["request_type_out"], "directions",
                                            "request_type_out"),
-            request_type_in_bit=d["request_type_in_bit"])
+            request_type_in_bit=d["request_type_in_bit"],
+            request_type_prefix=d["request_type_prefix"])
         align = self.table(top["alignment"], "alignment", {
             "dma_minalign_bytes": int, "kmalloc_size_classes": list})
         parse = self.table(top["parse"], "parse", {
@@ -340,6 +351,11 @@ class _Reader:
             sizes=tuple(sizes.items()),
         )
         self.check_unique(knowledge)
+        for api in knowledge.copying:
+            for name in api.instead_of:
+                if knowledge.sink(name) is None:
+                    raise self.fail(f"copying ({api.function})", "instead_of",
+                                    f"{name} is not a sink")
         return knowledge
 
     def allocators(self, top: dict[str, Any]) -> tuple[Allocator, ...]:
@@ -394,9 +410,12 @@ class _Reader:
     def copying(self, top: dict[str, Any]) -> tuple[CopyingApi, ...]:
         out = []
         for entry, raw in self.entries(top, "copying"):
-            t = self.table(raw, entry, {"functions": list, "buffer": int, "why": str})
-            for fn in self.str_list(t["functions"], entry, "functions"):
-                out.append(CopyingApi(fn, t["buffer"], t["why"]))
+            t = self.table(raw, entry, {"functions": list, "buffer": int, "why": str},
+                           {"instead_of": list})
+            instead = self.str_list(t.get("instead_of", []), entry, "instead_of")
+            family = self.str_list(t["functions"], entry, "functions")
+            for fn in family:
+                out.append(CopyingApi(fn, t["buffer"], t["why"], instead, family))
         return tuple(out)
 
     def macros(self, top: dict[str, Any]) -> tuple[Macro, ...]:

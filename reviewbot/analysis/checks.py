@@ -64,9 +64,13 @@ def _classify(use: SinkUse, o: Origin,
                            or (o.kind == "heap" and o.cls == "vmalloc")):
         return None  # the core maps it page by page; outbound cannot lose data
     if o.kind == "stack":
+        alt = knowledge.copying_alternative(use.via or use.sink)
+        instead = " or a copying API"
+        if alt is not None:
+            names = " / ".join(f"{f}()" for f in alt.family)
+            instead = f" or {names}, which {'copies' if len(alt.family) == 1 else 'copy'}"
         return ("dma-stack", "stack memory is not DMA-able (it is vmalloc'd with "
-                "CONFIG_VMAP_STACK); use a kmalloc'd buffer or a copying API",
-                Confidence.HIGH)
+                f"CONFIG_VMAP_STACK); use a kmalloc'd buffer{instead}", Confidence.HIGH)
     if o.kind == "static":
         return ("dma-static", "static data in the kernel image or a module is not DMA-able; "
                 "copy it into a kmalloc'd buffer", Confidence.HIGH)

@@ -16,7 +16,7 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
 from reviewbot.analysis.cparse import parse
-from reviewbot.analysis.facts import FileFacts, FunctionFacts, collect
+from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.sinks import Helper, SinkUse, sink_uses
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
@@ -88,12 +88,7 @@ def _uses_with_helpers(facts: FileFacts) -> dict[int, list[SinkUse]]:
 
 
 def _called_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:
-    out = set()
-    for call in fn.calls:
-        f = call.child_by_field_name("function")
-        if f is not None and f.type == "identifier":
-            out.add(facts.src.text_of(f))
-    return out
+    return {name for call in fn.calls if (name := call_name(facts.src, call))}
 
 
 def _helpers_of(facts: FileFacts, fn: FunctionFacts,

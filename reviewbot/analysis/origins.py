@@ -154,7 +154,6 @@ class Resolver:
         sdef_name = self.expr_type(base)
         sdef = self.facts.structs.get(sdef_name) if sdef_name else None
         member = sdef.field(name) if sdef is not None else None
-        expr = " ".join(self.src.text_of(node).split())
         if member is not None and member.pointer:
             return self._field_values(name, depth, seen)
         inline = member is not None and (member.array_len is not None or address)
@@ -167,7 +166,7 @@ class Resolver:
                         for o in container if o.kind in ("stack", "static")]
         if not inline or member is None or sdef is None:
             return [UNKNOWN]
-        return [_embedded(expr, sdef.name, member)]
+        return [_embedded(sdef.name, member)]
 
     def _field_values(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
         key = "->" + name
@@ -227,7 +226,7 @@ class Resolver:
         return None
 
 
-def _embedded(expr: str, struct: str, member: Field) -> Origin:
+def _embedded(struct: str, member: Field) -> Origin:
     return Origin("embedded", f"member '{member.name}' of struct {struct}", member.line,
                   struct=struct, field=member.name, level=member.isolation,
                   annotation=member.annotation)

@@ -17,6 +17,7 @@ from tree_sitter import Node
 
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_args, call_name
 from reviewbot.analysis.origins import Resolver
+from reviewbot.analysis.structs import base_type
 from reviewbot.knowledge import DirectionSpec, FieldSink, Sink
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*")
@@ -132,7 +133,8 @@ class _Finder:
         tokens = _IDENT.findall(text)
         if any(t in d.request_type_in for t in tokens):
             return "from_device"
-        if tokens and all(t.startswith("USB_") for t in tokens):
+        if any(t in d.request_type_out for t in tokens) or (
+                tokens and all(t.startswith(d.request_type_prefix) for t in tokens)):
             return "to_device"  # USB_DIR_OUT is 0: a request type without USB_DIR_IN
         if not tokens:
             try:
@@ -214,7 +216,7 @@ class _Finder:
         parent = init.parent
         if parent is not None and parent.type == "compound_literal_expression":
             ty = parent.child_by_field_name("type")
-            return (_base(self.src.text_of(ty)) if ty is not None else None), None
+            return (base_type(self.src.text_of(ty)) if ty is not None else None), None
         holder = None
         while parent is not None and parent.type not in ("declaration",):
             if parent.type == "init_declarator":
@@ -223,7 +225,7 @@ class _Finder:
         if parent is None:
             return None, holder
         ty = parent.child_by_field_name("type")
-        return (_base(self.src.text_of(ty)) if ty is not None else None), holder
+        return (base_type(self.src.text_of(ty)) if ty is not None else None), holder
 
     def _pairs(self, pairs: list[tuple[str, Node]], struct: str | None,
                holder: str | None) -> list[SinkUse]:
@@ -256,11 +258,6 @@ class _Finder:
             direction = fs.direction.value
         return SinkUse(self.fn.name, at.start_point[0] + 1, f"{fs.struct}.{fs.field}", None,
                        value, direction, None, False, "high", fs.vmalloc_ok)
-
-
-def _base(type_text: str) -> str:
-    words = [w for w in type_text.replace("*", " ").split() if w not in ("struct", "const")]
-    return words[-1] if words else type_text
 
 
 def _root_name(text: str) -> str:

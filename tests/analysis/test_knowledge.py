@@ -68,6 +68,12 @@ def test_function_listed_twice_is_an_error(tmp_path) -> None:
         load_knowledge(write(tmp_path, text))
 
 
+def test_copying_alternative_must_be_a_sink(tmp_path) -> None:
+    text = SOURCE.replace('instead_of = ["usb_control_msg"]', 'instead_of = ["usb_ctrl_msg"]')
+    with pytest.raises(ConfigError, match=r"instead_of.*usb_ctrl_msg is not a sink"):
+        load_knowledge(write(tmp_path, text))
+
+
 def test_schema_version_is_checked(tmp_path) -> None:
     with pytest.raises(ConfigError, match="schema"):
         load_knowledge(write(tmp_path, SOURCE.replace("schema = 1", "schema = 2", 1)))

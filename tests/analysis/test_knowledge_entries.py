@@ -71,6 +71,28 @@ def test_every_copying_api_is_silent_on_stack_buffers(api) -> None:
     assert analyse_source("entry.c", text, K) == []
 
 
+@pytest.mark.parametrize("pair", [(c, s) for c in K.copying for s in c.instead_of],
+                         ids=lambda p: f"{p[1]}->{p[0].function}")
+def test_copying_alternatives_are_suggested(pair) -> None:
+    api, sink_name = pair
+    sink = K.sink(sink_name)
+    inbound = {**direction_slots(sink.direction), sink.buffer: "stackbuf"}
+    text = wrap(f"\t{call(sink_name, inbound)};\n")
+    (f,) = analyse_source("entry.c", text, K)
+    assert f"{api.function}()" in f.message and ", which cop" in f.message
+
+
+def test_request_type_directions() -> None:
+    d = K.directions
+    for rt, want in ((d.request_type_in[0], "from_device"), (d.request_type_out[0], "to_device"),
+                     (f"{d.request_type_prefix}TYPE_VENDOR", "to_device"),
+                     (hex(d.request_type_in_bit | 0x40), "from_device"), ("0x40", "to_device"),
+                     ("rtype", None)):
+        text = wrap(f"\tusb_control_msg(udev, pipe, 1, {rt}, 0, 0, stackbuf, 4, 100);\n")
+        (f,) = analyse_source("entry.c", text, K)
+        assert f.direction == want, rt
+
+
 @pytest.mark.parametrize("fs", K.field_sinks, ids=lambda f: f"{f.struct}.{f.field}")
 def test_every_field_sink_reports_designated_and_assigned_buffers(fs) -> None:
     flags = " | ".join(x for x in (fs.only_with_flag, fs.direction.value
