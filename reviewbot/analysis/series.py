@@ -42,6 +42,10 @@ def analyse_series(series: Series, knowledge: Knowledge,
     Every finding has ``patch`` (the patch that introduced it, or the first
     that touched it) and ``introduced``; ``fixed_in_patch`` is set when a
     later patch (or the same one, for pre-existing hazards) removes it.
+    Lines are post-image lines of the patch in ``patch``; a hazard that
+    patch removes keeps its pre-image line (it has no post-image line).
+    ``images(path, index)`` may return whole files (before, after patch
+    ``index``) to analyse instead of the hunks; None falls back to hunks.
     """
     parser = new_parser()
     reported: dict[Key, Finding] = {}
