@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from tree_sitter import Parser
@@ -18,7 +19,7 @@ from reviewbot.analysis.checks import buffer_text, check_use
 from reviewbot.analysis.cparse import parse
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
 from reviewbot.analysis.origins import Resolver
-from reviewbot.analysis.sinks import Helper, SinkUse, sink_uses
+from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
 from reviewbot.model import Finding
 
@@ -58,6 +59,9 @@ def analyse_facts(facts: FileFacts) -> list[Finding]:
     for fn in facts.functions:
         resolver = Resolver(facts, fn)
         for use in uses.get(id(fn), []):
+            if use.direction is None and use.direction_param is not None:
+                use = replace(use, direction=direction_from_callers(facts, fn,
+                                                                    use.direction_param))
             buffer = buffer_text(facts.src.text_of(use.buffer))
             findings.extend(check_use(facts.path, use, buffer, resolver.origins(use.buffer),
                                       facts.knowledge))

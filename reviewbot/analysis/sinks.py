@@ -61,6 +61,19 @@ def sink_uses(facts: FileFacts, fn: FunctionFacts,
     return finder.calls() + finder.stores() + finder.initializers()
 
 
+def direction_from_callers(facts: FileFacts, fn: FunctionFacts,
+                           spec: DirectionSpec) -> str | None:
+    """The direction callers in the same file pass for ``fn``'s parameter, if they agree."""
+    found: set[str | None] = set()
+    for caller in facts.functions:
+        for call in caller.calls:
+            if call_name(facts.src, call) != fn.name:
+                continue
+            finder = _Finder(facts, caller, {})
+            found.add(finder.direction(spec, call_args(call), call)[0])
+    return found.pop() if len(found) == 1 else None
+
+
 class _Finder:
     def __init__(self, facts: FileFacts, fn: FunctionFacts,
                  helpers: dict[str, tuple[Helper, ...]]) -> None:

@@ -27,7 +27,8 @@ from .diffs import series
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 _ANNOTATION = re.compile(
-    r"(?:/\*|//)\s*(ruleid|ok|todo-ruleid):\s*([\w-]+(?:\s*,\s*[\w-]+)*)\s*(?:\*/)?")
+    r"(?:/\*|//)\s*(ruleid|ok|todo-ruleid):\s*([\w-]+(?:\s*,\s*[\w-]+)*)"
+    r"(?:\s*\([^)]*\))?\s*(?:\*/)?")
 _KINDS = ("ruleid", "ok", "todo-ruleid")
 
 
@@ -48,8 +49,8 @@ def annotations(lines: list[tuple[int, str]]) -> dict[str, dict[str, set[int]]]:
                 pending.append(entry)
                 continue
             pending.append(entry)
-        if not code:
-            continue
+        if not code or (not m and code.startswith(("/*", "*", "//"))):
+            continue  # annotations apply to code, past blank and comment lines
         for kind, rules in pending:
             for rule in rules:
                 out[kind].setdefault(rule, set()).add(number)
@@ -119,7 +120,9 @@ def test_rule_folders_are_rules() -> None:
 
 def test_annotation_parser_applies_comment_to_next_code_line() -> None:
     lines = list(enumerate(["/* ruleid: dma-stack */", "", "foo();",
-                            "bar(); /* ok: dma-stack */"], start=1))
+                            "bar(); /* ok: dma-stack */",
+                            "\t/* todo-ruleid: dma-stack (a note on why) */", "baz();"], start=1))
     marks = annotations(lines)
     assert marks["ruleid"] == {"dma-stack": {3}}
     assert marks["ok"] == {"dma-stack": {4}}
+    assert marks["todo-ruleid"] == {"dma-stack": {6}}

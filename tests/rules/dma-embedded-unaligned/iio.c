@@ -85,8 +85,24 @@ static int adc_read_tail(struct adc_tail *st)
 	return spi_read(st->spi, st->rx, 4);
 }
 
-static int adc_read_dir(struct adc_state *st, struct device *dev, enum dma_data_direction dir)
+static int adc_map(struct adc_state *st, struct device *dev, enum dma_data_direction dir)
 {
-	/* todo-ruleid: dma-embedded-unaligned (the direction is the caller's) */
+	/* ruleid: dma-embedded-unaligned (every caller in the file maps it inbound) */
 	return dma_map_single(dev, st->rx, 4, dir) ? 0 : -EIO;
+}
+
+static int adc_start(struct adc_state *st, struct device *dev)
+{
+	return adc_map(st, dev, DMA_FROM_DEVICE);
+}
+
+static int adc_map_tx(struct adc_state *st, struct device *dev, enum dma_data_direction dir)
+{
+	/* ok: dma-embedded-unaligned (callers disagree: silence) */
+	return dma_map_single(dev, st->tx, 4, dir) ? 0 : -EIO;
+}
+
+static int adc_start_tx(struct adc_state *st, struct device *dev)
+{
+	return adc_map_tx(st, dev, DMA_TO_DEVICE) ?: adc_map_tx(st, dev, DMA_FROM_DEVICE);
 }
