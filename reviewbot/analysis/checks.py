@@ -96,8 +96,9 @@ def _small(o: Origin, knowledge: Knowledge) -> tuple[str, str, Confidence] | Non
     bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
     if bucket is None or bucket % minalign == 0:
         return None
-    return ("dma-kmalloc-small", f"{o.size} bytes come from the kmalloc-{bucket} cache, "
-            f"not a multiple of ARCH_DMA_MINALIGN ({minalign} on arm64): since v6.5 inbound "
+    return ("dma-kmalloc-small", f"a {o.size}-byte buffer comes from kmalloc-{bucket}, whose "
+            f"objects are not a multiple of ARCH_DMA_MINALIGN ({minalign} on arm64): since v6.5 "
+            "inbound "
             "DMA into it is bounced through swiotlb, or shares a cache line where nothing "
             "bounces", Confidence.HIGH)
 
