@@ -18,7 +18,7 @@ from tree_sitter import Parser
 from unidiff import PatchedFile
 
 from reviewbot.analysis.cparse import new_parser
-from reviewbot.analysis.engine import analyse_facts, file_facts
+from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_device
 from reviewbot.analysis.hunks import sides
 from reviewbot.analysis.minalign import diff_findings
 from reviewbot.knowledge import Knowledge
@@ -110,7 +110,7 @@ def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
 
 
 def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser) -> list[Finding]:
-    if not text.strip():
+    if not text.strip() or not may_reach_device(text, knowledge):
         return []
     facts = file_facts(path, text, knowledge, parser)
     return analyse_facts(facts) if facts is not None else []
@@ -120,6 +120,8 @@ def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None
                  knowledge: Knowledge, parser: Parser) -> tuple[list[Finding], list[Finding]]:
     """Analyse full images; keep unchanged findings only where the patch touched code."""
     pre_text, post_text = whole
+    if not any(t and may_reach_device(t, knowledge) for t in whole):
+        return [], []
     pre_lines = {ln.source_line_no for h in pf for ln in h if ln.is_removed}
     post_lines = {ln.target_line_no for h in pf for ln in h if ln.is_added}
     pre_facts = file_facts(path, pre_text or "", knowledge, parser) if pre_text else None
