@@ -1,17 +1,97 @@
-"""``reviewbot watch``: planned, not built yet (see README)."""
+"""``reviewbot watch --config FILE [--once | --status]``: follow lore, review each revision once.
+
+The daemon polls each subscription, reviews every new series revision
+once (when complete, or when its grace period ends) and files reply drafts
+in the outbox; SIGTERM stops it after the review in progress.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import signal
 import sys
+import threading
+import time
+from pathlib import Path
 
-HELP = "follow lore lists and searches, review each series once (planned)"
+HELP = "follow lore lists and searches, review each new series revision once"
+
+logger = logging.getLogger(__name__)
+
+# Test hook: REVIEWBOT_WATCH_TEST_PAUSE=planned|written|renamed makes the
+# watcher stop for a long while at that point of a review, so a test can
+# kill it there. Never set it in production.
+PAUSE_ENV = "REVIEWBOT_WATCH_TEST_PAUSE"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("args", nargs="*")
+    p.add_argument(
+        "--config",
+        dest="watch_config",
+        type=Path,
+        metavar="FILE",
+        help="watch configuration (TOML with [watch]; may also hold [reply], [smtp], ...)",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one cycle (poll all, review), then exit")
+    mode.add_argument("--status", action="store_true", help="show subscriptions and series, exit")
+
+
+def _pause_hook():
+    stage = os.environ.get(PAUSE_ENV)
+    if not stage:
+        return None
+
+    def pause(at: str) -> None:
+        if at == stage:
+            print(f"reviewbot watch: test pause at {at}", file=sys.stderr, flush=True)
+            time.sleep(3600)
+
+    return pause
 
 
 def run(args: argparse.Namespace) -> int:
-    print("reviewbot watch: not built yet (planned; see README)", file=sys.stderr)
-    return 2
+    from reviewbot.errors import UsageError
+    from reviewbot.settings import load_settings
+    from reviewbot.watch.config import load_watch_config
+
+    path = args.watch_config or args.config
+    if path is None:
+        raise UsageError("watch needs --config FILE (see config/watch.example.toml)")
+    config = load_watch_config(path)
+    if args.status:
+        from reviewbot.watch.service import state_path
+        from reviewbot.watch.state import State
+        from reviewbot.watch.status import status_text
+
+        if not state_path(config).exists():
+            sys.stdout.write(f"{config.state_dir}: no watcher state yet\n")
+            return 0
+        state = State(state_path(config))
+        try:
+            sys.stdout.write(status_text(config, state))
+        finally:
+            state.close()
+        return 0
+
+    from reviewbot.watch.service import Watcher
+
+    settings = load_settings(path)
+    if not args.verbose:  # one line per event: ours, not one per HTTP request
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def on_signal(signum, _frame) -> None:
+        logger.info("%s: stopping after the work in progress", signal.Signals(signum).name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    with Watcher(config, settings, stop=stop, pause=_pause_hook()) as watcher:
+        if args.once:
+            report = watcher.cycle(all_subscriptions=True)
+            return 3 if report.poll_errors else 0
+        watcher.run_forever()
+    return 0

@@ -1,0 +1,260 @@
+"""Review one series revision exactly once, and file its drafts exactly once.
+
+The steps, each safe to be killed in:
+
+1. ``reviewing`` is recorded with the name of the folder the drafts will
+   get (``planned``), and the attempt is counted (a series that kills the
+   process every time ends ``failed``, not in a crash loop);
+2. the thread is fetched through b4 and reviewed by the same pipeline as
+   ``reviewbot review``; the drafts are written into ``.<planned>.tmp``;
+3. one transaction records the drafts and ``reviewed``, and inside it the
+   temporary folder is renamed to ``<planned>``: the rename is the commit
+   point on disk, the transaction the commit point in the database.
+
+On start, ``reconcile`` looks at every revision left ``reviewing``: when
+its folder exists the drafts were filed before the process died (only the
+database commit was lost) and are recorded as they are; otherwise the
+temporary folder is removed and the revision waits to be reviewed again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shlex
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewbot.errors import ReviewbotError
+from reviewbot.outbox import slug
+from reviewbot.settings import Settings, reply_settings
+from reviewbot.watch.assembly import opted_out
+from reviewbot.watch.config import Subscription, WatchConfig
+from reviewbot.watch.state import Revision, State
+
+logger = logging.getLogger(__name__)
+
+Pause = Callable[[str], None]
+
+
+def planned_name(rev: Revision) -> str:
+    """The outbox folder of a revision's drafts: unique (the id) and readable (the slug)."""
+    return f"{rev.id:05d}-v{rev.revision}-{slug(rev.subject, 40)}"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def reconcile(state: State, outbox: Path) -> None:
+    """Finish or undo the reviews a killed process left ``reviewing``."""
+    for rev in state.revisions("reviewing"):
+        final = outbox / rev.planned if rev.planned else None
+        if final is not None and final.is_dir():
+            emls = sorted(final.glob("*.eml"))
+            with state.transaction() as db:
+                state.add_drafts(db, rev.id, [(str(p), "", "") for p in emls], time.time())
+                state.set_status(db, rev.id, "reviewed", reviewed_at=time.time(), reason=None)
+            logger.warning(
+                "recovered v%d %s: its %d drafts were filed before the last stop",
+                rev.revision,
+                rev.subject,
+                len(emls),
+            )
+            continue
+        if rev.planned:
+            shutil.rmtree(outbox / f".{rev.planned}.tmp", ignore_errors=True)
+        with state.transaction() as db:
+            state.set_status(db, rev.id, "waiting", next_try=0)
+        logger.warning(
+            "review of v%d %s was interrupted; it will be redone", rev.revision, rev.subject
+        )
+
+
+def _list_addresses(series, patterns) -> list[str]:
+    import fnmatch
+
+    people = list(series.cover.to + series.cover.cc) if series.cover else []
+    for p in series.patches[:1]:
+        people += list(p.to + p.cc)
+    return [
+        x.email
+        for x in people
+        if any(fnmatch.fnmatchcase(x.email.lower(), pat.lower()) for pat in patterns)
+    ]
+
+
+def review_revision(
+    state: State,
+    rev: Revision,
+    sub: Subscription,
+    config: WatchConfig,
+    settings: Settings,
+    pause: Pause,
+) -> str:
+    """Review ``rev`` and file its drafts; returns the new status."""
+    from reviewbot.intake import LorePolicy
+    from reviewbot.intake.lore import fetch_thread
+    from reviewbot.intake.series import build_series
+    from reviewbot.outbox import write_outbox
+    from reviewbot.pipeline import review_series
+    from reviewbot.render.reply import compose_drafts
+
+    planned = rev.planned or planned_name(rev)
+    attempt = rev.attempts + 1
+    with state.transaction() as db:
+        state.set_status(db, rev.id, "reviewing", planned=planned, attempts=attempt)
+    msgid = rev.first_patch or rev.root
+    logger.info(
+        "review %s: v%d %s <%s> (attempt %d)", sub.name, rev.revision, rev.subject, msgid, attempt
+    )
+    pause("planned")
+    replies = reply_settings(settings)
+    replies = dataclasses.replace(replies, exclude=replies.exclude + config.opt_out)
+    try:
+        policy = LorePolicy(
+            attempts=config.attempts, backoff=config.backoff, timeout=config.timeout, nocache=True
+        )
+        messages = fetch_thread(msgid, sub.url, policy)
+        series = build_series(messages, f"<{msgid}>", rev.revision, base_url=sub.url)
+        who = opted_out(
+            config.opt_out,
+            series.author.email,
+            series.list_id,
+            *_list_addresses(series, replies.list_patterns),
+        )
+        if who is not None:
+            with state.transaction() as db:
+                state.set_status(db, rev.id, "skipped", reason=f"{who} opted out")
+            logger.info("skip %s: v%d %s (%s opted out)", sub.name, rev.revision, rev.subject, who)
+            return "skipped"
+        tree = sub.tree or settings.tree
+        review = review_series(series, tree=tree, cache_dir=settings.cache_dir / "scan")
+        words = ["reviewbot", "review", "--lore-url", sub.url, "--revision", str(rev.revision)]
+        if tree is not None:
+            words += ["--tree", str(tree)]
+        drafts = compose_drafts(review, replies, shlex.join([*words, msgid]), always=sub.always)
+    except ReviewbotError as exc:
+        return _failed(state, rev, sub, config, attempt, str(exc))
+    except Exception as exc:  # a bug in one series must not stop the service
+        logger.exception("review %s: v%d %s: internal error", sub.name, rev.revision, rev.subject)
+        return _failed(
+            state,
+            rev,
+            sub,
+            config,
+            config.review_attempts,
+            f"internal error: {type(exc).__name__}: {exc}",
+        )
+    now = time.time()
+    send_after = now + sub.embargo_hours * 3600 if sub.send and drafts else None
+    n_findings = len(review.findings)
+    if not drafts:
+        with state.transaction() as db:
+            state.set_status(db, rev.id, "reviewed", reviewed_at=now, reason=None, planned=None)
+        logger.info(
+            "reviewed %s: v%d %s: %d findings, no draft",
+            sub.name,
+            rev.revision,
+            rev.subject,
+            n_findings,
+        )
+        return "reviewed"
+    config.outbox.mkdir(parents=True, exist_ok=True)
+    tmp = config.outbox / f".{planned}.tmp"
+    final = config.outbox / planned
+    shutil.rmtree(tmp, ignore_errors=True)
+    records = write_outbox(drafts, tmp)
+    pause("written")
+    paths = [(str(final / Path(d.path).name), d.in_reply_to, d.subject) for d in records]
+    with state.transaction() as db:
+        state.add_drafts(db, rev.id, paths, now)
+        state.set_status(
+            db, rev.id, "reviewed", reviewed_at=now, reason=None, send_after=send_after
+        )
+        os.rename(tmp, final)
+        _fsync_dir(config.outbox)
+        pause("renamed")
+    for path, _irt, subject in paths:
+        logger.info("draft %s: %s (%s)", sub.name, path, subject)
+    logger.info(
+        "reviewed %s: v%d %s: %d findings, %d drafts in %s",
+        sub.name,
+        rev.revision,
+        rev.subject,
+        n_findings,
+        len(paths),
+        final,
+    )
+    return "reviewed"
+
+
+def _failed(
+    state: State, rev: Revision, sub: Subscription, config: WatchConfig, attempt: int, reason: str
+) -> str:
+    if attempt >= config.review_attempts:
+        with state.transaction() as db:
+            state.set_status(db, rev.id, "failed", reason=reason)
+        logger.error(
+            "failed %s: v%d %s: %s (gave up after %d attempts)",
+            sub.name,
+            rev.revision,
+            rev.subject,
+            reason,
+            attempt,
+        )
+        return "failed"
+    delay = min(config.max_backoff, max(1, sub.poll_interval) * 2 ** (attempt - 1))
+    with state.transaction() as db:
+        state.set_status(db, rev.id, "waiting", reason=reason, next_try=time.time() + delay)
+    logger.error(
+        "error %s: v%d %s: %s (attempt %d, retrying in %ds)",
+        sub.name,
+        rev.revision,
+        rev.subject,
+        reason,
+        attempt,
+        delay,
+    )
+    return "waiting"
+
+
+def deliver(
+    state: State, config: WatchConfig, settings: Settings, subs: dict[str, Subscription]
+) -> None:
+    """Send the drafts of opted-in subscriptions once their embargo is over."""
+    from reviewbot.settings import smtp_settings
+    from reviewbot.smtp_send import send_drafts
+
+    now = time.time()
+    for rev in state.revisions("reviewed"):
+        sub = subs.get(rev.sub)
+        if (
+            sub is None
+            or not sub.send
+            or rev.send_after is None
+            or rev.sent_at is not None
+            or rev.send_after > now
+            or not rev.planned
+        ):
+            continue
+        folder = config.outbox / rev.planned
+        names = {Path(p).name for p in state.drafts(rev.id)}
+        try:
+            results = send_drafts(folder, smtp_settings(settings), False, only=names)
+        except ReviewbotError as exc:
+            logger.error("send %s: v%d %s: %s", sub.name, rev.revision, rev.subject, exc)
+            continue
+        with state.transaction() as db:
+            db.execute("UPDATE revisions SET sent_at=? WHERE id=?", (time.time(), rev.id))
+        for r in results:
+            logger.info(
+                "send %s: %s %s to %s", sub.name, r.status, r.path.name, ", ".join(r.recipients)
+            )

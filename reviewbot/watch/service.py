@@ -1,0 +1,225 @@
+"""The watcher's cycle: poll what is due, review what is ready, send what may go.
+
+One process owns a state folder at a time (an exclusive lock beside the
+database), so "reviewed once" cannot be broken by two watchers racing.
+A stop request (SIGTERM) is honoured between steps: the review in
+progress finishes and is recorded, then the loop ends.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot import __version__
+from reviewbot.errors import UsageError
+from reviewbot.settings import Settings
+from reviewbot.watch import assembly, poller, reviewer
+from reviewbot.watch.config import Subscription, WatchConfig
+from reviewbot.watch.state import State
+
+logger = logging.getLogger(__name__)
+
+STATE_FILE = "watch.sqlite3"
+LOCK_FILE = "watch.lock"
+
+
+@dataclass
+class CycleReport:
+    polled: int = 0
+    poll_errors: int = 0
+    new_messages: int = 0
+    reviewed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def user_agent(install_id: str, contact: str = "") -> str:
+    """``reviewbot/0.1.0 (lore watcher; id=...)``: who polls, so lore's admins can tell us apart."""
+    extra = f"; +{contact}" if contact else ""
+    return f"reviewbot/{__version__} (lore watcher; id={install_id}{extra})"
+
+
+class Watcher:
+    """A configured watcher bound to its state folder; use as a context manager."""
+
+    def __init__(
+        self,
+        config: WatchConfig,
+        settings: Settings,
+        *,
+        stop: threading.Event | None = None,
+        pause: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.stop = stop or threading.Event()
+        self.pause = pause or (lambda _stage: None)
+        self.subs = {s.name: s for s in config.subscriptions}
+        self.state: State | None = None
+        self.client: poller.FeedClient | None = None
+
+    def __enter__(self) -> Watcher:
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        fd = open(self.config.state_dir / LOCK_FILE, "a")  # held while running
+        try:
+            fcntl.flock(fd.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fd.close()
+            raise UsageError(
+                f"{self.config.state_dir}: another reviewbot watch is running on this state"
+            ) from None
+        self._lock = fd
+        self.state = State(self.config.state_dir / STATE_FILE)
+        self.client = poller.FeedClient(
+            user_agent(self.state.install_id, self.config.contact),
+            attempts=self.config.attempts,
+            backoff=self.config.backoff,
+            max_backoff=self.config.max_backoff,
+            timeout=self.config.timeout,
+            sleep=self.stop.wait,
+        )
+        reviewer.reconcile(self.state, self.config.outbox)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.state is not None:
+            self.state.close()
+        self._lock.close()
+
+    # --- one cycle -----------------------------------------------------------
+
+    def cycle(self, *, all_subscriptions: bool = False) -> CycleReport:
+        """Poll the subscriptions that are due (all of them for ``--once``), then review."""
+        assert self.state is not None
+        report = CycleReport()
+        now = time.time()
+        for sub in self.config.subscriptions:
+            if self.stop.is_set():
+                return report
+            if all_subscriptions or self.state.sub_state(sub.name).next_poll <= now:
+                report.polled += 1
+                if not self._poll(sub, report):
+                    report.poll_errors += 1
+        self._review_ready(report)
+        if not self.stop.is_set():
+            reviewer.deliver(self.state, self.config, self.settings, self.subs)
+        return report
+
+    def _poll(self, sub: Subscription, report: CycleReport) -> bool:
+        assert self.state is not None and self.client is not None
+        st = self.state.sub_state(sub.name)
+        started = time.time()
+        try:
+            result = poller.poll(
+                self.client,
+                sub,
+                lambda ids: self.state.seen(sub.name, ids),
+                last_ok_server_time=st.server_time,
+                etag=st.etag,
+                last_modified=st.last_modified,
+                catchup_slack=self.config.catchup_slack,
+                catchup_pages=self.config.catchup_pages,
+            )
+        except poller.PollError as exc:
+            failures = st.failures + 1
+            delay = min(self.config.max_backoff, max(1, sub.poll_interval) * 2 ** (failures - 1))
+            delay *= 1 + random.random() / 2
+            with self.state.transaction() as db:
+                self.state.record_poll(
+                    db, sub.name, now=started, ok=False, next_poll=started + delay, error=str(exc)
+                )
+            logger.error(
+                "error %s: %s (failure %d, next poll in %.0fs)", sub.name, exc, failures, delay
+            )
+            return False
+        with self.state.transaction() as db:
+            self.state.mark_seen(db, sub.name, [e.msgid for e in result.new], started)
+            assigned = assembly.assign(self.state, db, sub, result.new, started)
+            for a in assigned:
+                who = assembly.opted_out(self.config.opt_out, a.entry.author)
+                if a.created and who is not None:
+                    self.state.set_status(db, a.rev_id, "skipped", reason=f"{who} opted out")
+            self.state.record_poll(
+                db,
+                sub.name,
+                now=started,
+                ok=True,
+                next_poll=started + sub.poll_interval,
+                server_time=result.server_time,
+                etag=result.etag,
+                last_modified=result.last_modified,
+            )
+        report.new_messages += len(result.new)
+        logger.info(
+            "poll %s: %s, %d new messages, %d patches%s (%d requests)",
+            sub.name,
+            "not modified" if result.not_modified else "ok",
+            len(result.new),
+            len(assigned),
+            ", caught up" if result.caught_up else "",
+            result.requests,
+        )
+        for a in assigned:
+            if a.created:
+                rev = self.state.revision(a.rev_id)
+                logger.info(
+                    "new series %s: v%d %s <%s>%s",
+                    sub.name,
+                    rev.revision,
+                    rev.subject,
+                    rev.root,
+                    " (opted out)" if rev.status == "skipped" else "",
+                )
+        return True
+
+    def _review_ready(self, report: CycleReport) -> None:
+        assert self.state is not None
+        for rev in self.state.revisions("waiting"):
+            if self.stop.is_set():
+                return
+            sub = self.subs.get(rev.sub)
+            if sub is None:
+                continue  # its subscription was removed from the configuration
+            if not assembly.ready(rev, sub.grace, time.time()):
+                continue
+            status = reviewer.review_revision(
+                self.state, rev, sub, self.config, self.settings, self.pause
+            )
+            (report.reviewed if status == "reviewed" else report.failed).append(rev.id)
+
+    # --- the daemon ----------------------------------------------------------
+
+    def next_wake(self) -> float:
+        """Seconds until something is due: a poll, or a grace period or retry ending."""
+        assert self.state is not None
+        now = time.time()
+        due = [self.state.sub_state(s.name).next_poll for s in self.config.subscriptions]
+        for rev in self.state.revisions("waiting"):
+            sub = self.subs.get(rev.sub)
+            if sub is not None:
+                due.append(max(rev.next_try, rev.first_seen + sub.grace))
+        return max(0.2, min(60.0, min(due, default=now + 60) - now))
+
+    def run_forever(self) -> None:
+        logger.info(
+            "watching %d subscriptions, state in %s, drafts in %s",
+            len(self.config.subscriptions),
+            self.config.state_dir,
+            self.config.outbox,
+        )
+        while not self.stop.is_set():
+            self.cycle()
+            self.stop.wait(self.next_wake())
+        logger.info("stopped")
+
+
+def state_path(config: WatchConfig) -> Path:
+    return config.state_dir / STATE_FILE
