@@ -16,40 +16,19 @@ $REVIEWBOT_KERNEL_CACHE (default ~/.cache/reviewbot/linux-6.1) on first use.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kernel_tree import kernel_tree
+
 from reviewbot.analysis.cparse import new_parser, parse, walk
 from reviewbot.knowledge import load_knowledge
 
-TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
 DEFAULT_DIRS = ["drivers/usb", "drivers/spi", "drivers/i2c", "drivers/iio", "drivers/hwmon"]
-UNPACK = [*DEFAULT_DIRS, "include", "arch"]
 _OPEN = re.compile(rb"^\{[ \t]*$", re.M)
-
-
-def kernel_tree() -> Path:
-    """The cached tree (whole, or the directories this benchmark needs)."""
-    root = Path(os.environ.get("REVIEWBOT_KERNEL_CACHE",
-                               Path.home() / ".cache/reviewbot/linux-6.1"))
-    if all((root / d).is_dir() for d in DEFAULT_DIRS):
-        return root
-    # Unpack beside it and rename, so an interrupted run never leaves half a tree.
-    tmp = root.with_name(root.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    top = "linux-source-6.1"
-    print(f"unpacking {TARBALL} into {root} ...", file=sys.stderr)
-    subprocess.run(["tar", "-xJf", str(TARBALL), "-C", str(tmp), "--strip-components=1",
-                    *[f"{top}/{d}" for d in UNPACK]], check=True)
-    shutil.rmtree(root, ignore_errors=True)
-    tmp.rename(root)
-    return root
 
 
 def expected_bodies(text: bytes) -> set[int]:

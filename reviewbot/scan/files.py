@@ -1,8 +1,8 @@
 """Which files a scan reads, and the cheap test that decides which to parse.
 
-Only a file that names a DMA sink (a call, an object consumer, or a struct
-whose fields are sinks) can produce a finding, so everything else is
-skipped before tree-sitter sees it. The first pass over a cold tree asks
+Only a file that names a DMA sink (a call, a sink field such as
+``rx_buf``) can produce a finding, so everything else is skipped before
+tree-sitter sees it. The first pass over a cold tree asks
 ``grep -F`` (one process, far faster than Python over 600 MB); a handful
 of changed files in a warm rescan are tested in Python.
 """
@@ -22,10 +22,13 @@ _SKIP_DIRS = {".git", "Documentation", "tools", "samples", "scripts", "LICENSES"
 
 
 def sink_tokens(knowledge: Knowledge) -> list[str]:
-    names = {s.function for s in knowledge.sinks}
-    names |= {c.function for c in knowledge.consumers}
-    names |= {f"struct {f.struct}" for f in knowledge.field_sinks if f.struct}
-    return sorted(n for n in names if n)
+    """The analysis's own trigger words: a file naming none of them has no sink.
+
+    Taken from the knowledge, not recomputed here, so the prefilter can
+    never skip a file the engine would have reported on (a superset is
+    fine: grep -F matches inside words, and the engine checks again).
+    """
+    return sorted(knowledge.trigger_words())
 
 
 def walk(root: Path, subpaths: Iterable[str] = ()) -> list[str]:
