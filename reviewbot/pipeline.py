@@ -58,6 +58,11 @@ def review_series(
     finally:
         view.close()
     notes = list(view.notes)
+    if drivers and _checkout_differs(view, tree):
+        notes.append(
+            "affected drivers were found in the files checked out in the tree, which are "
+            "not at the commit the series was applied to"
+        )
     for st in view.status:
         if not st.applied:
             notes.append(f"patch {st.index} does not apply ({st.error}); analysed from its hunks")
@@ -69,6 +74,13 @@ def review_series(
         patch_status=view.status,
         notes=tuple(notes),
     )
+
+
+def _checkout_differs(view, tree: Path) -> bool:
+    """True when a git tree's HEAD is not the base the series was applied to."""
+    from reviewbot.apply.base import GitBase, resolve_commit
+
+    return isinstance(view.base, GitBase) and view.base.commit != resolve_commit(tree, "HEAD")
 
 
 def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs):

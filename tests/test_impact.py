@@ -55,8 +55,9 @@ def edit(repo: Path, path: str, old: str, new: str, subject: str) -> None:
     )
 
 
-def series_since(repo: Path, base: str):
-    mbox = git(repo, "format-patch", "--stdout", "--numbered", f"{base}..HEAD").encode()
+def series_since(repo: Path, base: str, state_base: bool = False):
+    extra = [f"--base={base}"] if state_base else []
+    mbox = git(repo, "format-patch", "--stdout", "--numbered", *extra, f"{base}..HEAD").encode()
     series = build_series(split_bytes(mbox, "series").messages, "series")
     # the series is reviewed against its base, as a maintainer's tree would be before applying
     git(repo, "checkout", "-q", base)
@@ -93,6 +94,18 @@ def test_minalign_change_lists_exactly_the_dependent_drivers(repo):
     assert [(s.line, s.rule, s.function) for s in led.sites] == [
         (27, "dma-kmalloc-small", "acme_led_read_state")
     ]
+    assert not any("checked out" in n for n in review.notes)
+
+
+def test_checkout_away_from_the_stated_base_is_said(repo):
+    base = git(repo, "rev-parse", "HEAD").strip()
+    lower_kmalloc_minalign(repo)
+    series = series_since(repo, base, state_base=True)
+    assert series.base_commit == base
+    git(repo, "checkout", "-q", "master")  # HEAD is now the tip, not the base
+    review = review_series(series, tree=repo)
+    assert review.base == base != git(repo, "rev-parse", "HEAD").strip()
+    assert any("checked out in the tree" in n for n in review.notes)
 
 
 def test_series_that_also_moves_iio_to_dma_minalign_takes_iio_out(repo):
