@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import liblore.utils
@@ -39,6 +41,26 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("REVIEWBOT_LORE_URL", raising=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo``; tests use real git, never a mock."""
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture()
+def example_repo(tmp_path) -> Path:
+    """The bundled example tree as a git repository with one commit ("base")."""
+    repo = tmp_path / "linux"
+    shutil.copytree(EXAMPLES / "tree", repo)
+    git(repo, "init", "-q", "-b", "master")
+    git(repo, "config", "user.name", "Dana Developer")
+    git(repo, "config", "user.email", "dana@example.org")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    return repo
 
 
 def example_messages() -> list[bytes]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,7 @@ from reviewbot.errors import InputError
 from reviewbot.intake import IntakeOptions, load_series
 from reviewbot.intake.mail import split_bytes
 from reviewbot.intake.series import build_series
-from tests.conftest import EXAMPLES
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout
+from tests.conftest import EXAMPLES, git
 
 
 def snapshot(repo: Path) -> dict:
@@ -41,16 +34,8 @@ def snapshot(repo: Path) -> dict:
 
 
 @pytest.fixture()
-def kernel_repo(tmp_path) -> Path:
-    """The example tree as a git repo, with the example's base as its first commit."""
-    repo = tmp_path / "linux"
-    shutil.copytree(EXAMPLES / "tree", repo)
-    git(repo, "init", "-q", "-b", "master")
-    git(repo, "config", "user.name", "T")
-    git(repo, "config", "user.email", "t@example.org")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    return repo
+def kernel_repo(example_repo) -> Path:
+    return example_repo
 
 
 def example_series():

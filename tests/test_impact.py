@@ -7,8 +7,6 @@ turned into mail with git format-patch.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,28 +15,15 @@ from reviewbot.intake import IntakeOptions, load_series
 from reviewbot.intake.mail import split_bytes
 from reviewbot.intake.series import build_series
 from reviewbot.pipeline import review_series
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, git
 
 ARM64_CACHE = "arch/arm64/include/asm/cache.h"
 IIO_H = "include/linux/iio/iio.h"
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
 @pytest.fixture()
-def repo(tmp_path) -> Path:
-    root = tmp_path / "linux"
-    shutil.copytree(EXAMPLES / "tree", root)
-    git(root, "init", "-q", "-b", "master")
-    git(root, "config", "user.name", "Dana Developer")
-    git(root, "config", "user.email", "dana@example.org")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
-    return root
+def repo(example_repo) -> Path:
+    return example_repo
 
 
 def edit(repo: Path, path: str, old: str, new: str, subject: str) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import pytest
 
@@ -15,12 +13,24 @@ from tests.conftest import EXAMPLES
 
 PLANTED = {
     (1, "dma-stack", "drivers/usb/serial/acme_serial.c", "ret = acme_get_status(port, &status);"),
-    (2, "dma-embedded-unaligned", "drivers/iio/adc/acme-adc.c",
-     "ret = spi_read(st->spi, st->status, sizeof(st->status));"),
-    (4, "dma-vmalloc", "drivers/usb/misc/acme_fw.c",
-     "ret = usb_bulk_msg(fw->udev, usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),"),
-    (7, "minalign-definition", "arch/arm64/include/asm/cache.h",
-     "#define ARCH_KMALLOC_MINALIGN\t(8)"),
+    (
+        2,
+        "dma-embedded-unaligned",
+        "drivers/iio/adc/acme-adc.c",
+        "ret = spi_read(st->spi, st->status, sizeof(st->status));",
+    ),
+    (
+        4,
+        "dma-vmalloc",
+        "drivers/usb/misc/acme_fw.c",
+        "ret = usb_bulk_msg(fw->udev, usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),",
+    ),
+    (
+        7,
+        "minalign-definition",
+        "arch/arm64/include/asm/cache.h",
+        "#define ARCH_KMALLOC_MINALIGN\t(8)",
+    ),
 }
 
 
@@ -39,7 +49,8 @@ def _post_line(series, index: int, path: str, line: int) -> str:
 def _planted(series, findings):
     return {
         (f.patch, f.rule, f.file, _post_line(series, f.patch, f.file, f.line))
-        for f in findings if f.introduced
+        for f in findings
+        if f.introduced
     }
 
 
@@ -55,12 +66,8 @@ def test_from_the_mbox_alone(series):
     assert review.base is None
 
 
-def test_with_a_git_tree(series, tmp_path):
-    repo = tmp_path / "linux"
-    shutil.copytree(EXAMPLES / "tree", repo)
-    for args in (["init", "-q"], ["add", "-A"],
-                 ["-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "-m", "base"]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True)
+def test_with_a_git_tree(series, example_repo):
+    repo = example_repo
     review = review_series(series, tree=repo)
     assert _planted(series, review.findings) == PLANTED
     assert [s.applied for s in review.patch_status] == [True] * 8
@@ -68,12 +75,27 @@ def test_with_a_git_tree(series, tmp_path):
 
 
 def test_cli_json_findings(capsys):
-    assert main(["review", "--format", "json", "--tree", str(EXAMPLES / "tree"),
-                 str(EXAMPLES / "series.mbox")]) == 0
+    assert (
+        main(
+            [
+                "review",
+                "--format",
+                "json",
+                "--tree",
+                str(EXAMPLES / "tree"),
+                str(EXAMPLES / "series.mbox"),
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     got = {(f["patch"], f["rule"], f["severity"], f["introduced"]) for f in data["findings"]}
-    assert got == {(1, "dma-stack", "error", True), (2, "dma-embedded-unaligned", "warning", True),
-                   (4, "dma-vmalloc", "error", True), (7, "minalign-definition", "info", True)}
+    assert got == {
+        (1, "dma-stack", "error", True),
+        (2, "dma-embedded-unaligned", "warning", True),
+        (4, "dma-vmalloc", "error", True),
+        (7, "minalign-definition", "info", True),
+    }
     assert all(p["applied"] for p in data["series"]["patches"])
     assert data["series"]["base"] == "a plain source tree (no git commit)"
     assert str(EXAMPLES) not in json.dumps(data)  # no local path reaches the output
