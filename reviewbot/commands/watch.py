@@ -87,11 +87,14 @@ def run(args: argparse.Namespace) -> int:
         logger.info("%s: stopping after the work in progress", signal.Signals(signum).name)
         stop.set()
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
-    with Watcher(config, settings, stop=stop, pause=_pause_hook()) as watcher:
-        if args.once:
-            report = watcher.cycle(all_subscriptions=True)
-            return 3 if report.poll_errors else 0
-        watcher.run_forever()
+    saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with Watcher(config, settings, stop=stop, pause=_pause_hook()) as watcher:
+            if args.once:
+                report = watcher.cycle(all_subscriptions=True)
+                return 3 if report.poll_errors else 0
+            watcher.run_forever()
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
     return 0

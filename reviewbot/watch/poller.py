@@ -194,12 +194,14 @@ def poll(
     last_modified: str | None = None,
     catchup_slack: int = 3600,
     catchup_pages: int = 50,
+    page_limit: int | None = None,
 ) -> PollResult:
     """One poll of ``sub``: the entries ``seen`` does not know, oldest first.
 
     ``seen(msgids)`` returns those of ``msgids`` already recorded for this
     subscription. Without a previous good poll only the feed page is read:
     a new subscription starts from now, it does not review the archive.
+    ``page_limit`` asks for smaller catch-up pages (``l=``; tests page with it).
     """
     url, params = feed_request(sub)
     answer = client.get(url, params, etag=etag, last_modified=last_modified)
@@ -229,7 +231,10 @@ def poll(
         logger.info("poll %s: feed page is all new, catching up with %s", sub.name, query)
         offset = 0
         for _page in range(catchup_pages):
-            page = client.get(f"{sub.url}/", {"q": query, "x": "A", "o": str(offset)})
+            params = {"q": query, "x": "A", "o": str(offset)}
+            if page_limit:
+                params["l"] = str(page_limit)
+            page = client.get(f"{sub.url}/", params)
             result.requests += 1
             if page.status == 404:
                 break
