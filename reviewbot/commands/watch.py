@@ -20,9 +20,9 @@ HELP = "follow lore lists and searches, review each new series revision once"
 
 logger = logging.getLogger(__name__)
 
-# Test hook: REVIEWBOT_WATCH_TEST_PAUSE=planned|written|renamed makes the
-# watcher stop for a long while at that point of a review, so a test can
-# kill it there. Never set it in production.
+# Test hook: REVIEWBOT_WATCH_TEST_PAUSE=STAGE[:SECONDS] (planned, written or
+# renamed) makes the watcher wait at that point of a review (an hour unless
+# SECONDS says), so a test can kill it there. Never set it in production.
 PAUSE_ENV = "REVIEWBOT_WATCH_TEST_PAUSE"
 
 
@@ -40,14 +40,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _pause_hook():
-    stage = os.environ.get(PAUSE_ENV)
-    if not stage:
+    value = os.environ.get(PAUSE_ENV)
+    if not value:
         return None
+    stage, _, seconds = value.partition(":")
 
     def pause(at: str) -> None:
         if at == stage:
             print(f"reviewbot watch: test pause at {at}", file=sys.stderr, flush=True)
-            time.sleep(3600)
+            time.sleep(float(seconds or 3600))
 
     return pause
 
