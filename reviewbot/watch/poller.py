@@ -8,8 +8,9 @@ on received time, ``rt:@<epoch>..``, paging with ``o=`` until a page comes
 back empty. Checked against public-inbox 1.9: ``rt:`` takes git's
 approxidate, where ``@<epoch>`` is exact (a bare ``YYYYMMDDhhmmss`` is
 not read as a time); results are newest-received first; ``l=`` caps a page
-(200 by default); an offset past the end gives an empty feed, and a query
-with no result at all answers 404. A message arriving while we page pushes
+(200 by default); a query with no result at all answers 404, and an
+offset past the end answers 200 with a body of only ``</feed>`` (not
+well-formed XML), which is taken as the end of the results. A message arriving while we page pushes
 older ones down a slot, so it can only be seen twice, never skipped.
 
 The window starts ``catchup_slack`` seconds before the server's own clock
@@ -240,6 +241,8 @@ def poll(
                 break
             if page.status != 200:
                 raise PollError(f"{sub.url}/?q={query}: HTTP {page.status}")
+            if b"<entry" not in page.body:
+                break  # past the end (public-inbox sends just "</feed>")
             batch = _entries(page, f"{sub.url}/?q={query}")
             if not batch:
                 break
