@@ -1,5 +1,11 @@
 # reviewbot in a container: `docker run --rm -v $PWD:/work reviewbot review /work/series.mbox`
-# The watcher (planned) keeps its state and drafts in /var/lib/reviewbot.
+# The watcher keeps its state and drafts in the volume /var/lib/reviewbot
+# (set state_dir = "/var/lib/reviewbot" in the config) and stops cleanly on
+# `docker stop` (SIGTERM, after the review in progress; allow it time):
+#   docker run -d --name reviewbot-watch --stop-timeout 600 -v reviewbot-state:/var/lib/reviewbot
+#     -v $PWD/watch.toml:/etc/reviewbot/watch.toml:ro reviewbot watch --config /etc/reviewbot/watch.toml
+#   (one command; split here for width)
+#   docker exec reviewbot-watch reviewbot watch --config /etc/reviewbot/watch.toml --status
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
