@@ -61,6 +61,9 @@ def _setup_logging(args: argparse.Namespace) -> None:
     # b4 and liblore narrate their own progress and errors; we report ours.
     for name in ("b4", "liblore"):
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.CRITICAL + 1)
+    # httpx logs every request at INFO; only -v wants that.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

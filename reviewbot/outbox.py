@@ -109,7 +109,7 @@ def write_outbox(drafts: Sequence[ComposedDraft], outbox: Path) -> tuple[Draft, 
             else:
                 data = message_bytes(d.message)
                 _atomic_write(target, data)
-                logger.info("draft %s", outbox / name)
+                logger.debug("draft %s", outbox / name)
             entries.append(_mbox_entry(data))
             records.append(
                 Draft(path=str(outbox / name), in_reply_to=d.in_reply_to, subject=d.subject)

@@ -91,7 +91,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], name: Path) -> None:
             want = known.get(sub) if known else None
             if known is not None and want is None:
                 raise ConfigError(f"{name}: unknown key {key}.{sub}")
-            if want is not None and not _typed(subval, want):
+            if want is not None and not has_type(subval, want):
                 raise ConfigError(f"{name}: {key}.{sub} has the wrong type")
             if f"{key}.{sub}" in _NAMED_TABLES:
                 _merge_named(base.setdefault(key, {}).setdefault(sub, {}), subval, key, sub, name)
@@ -99,7 +99,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], name: Path) -> None:
             base.setdefault(key, {})[sub] = subval
 
 
-def _typed(value: Any, want: type | tuple[type, ...]) -> bool:
+def has_type(value: Any, want: type | tuple[type, ...]) -> bool:
     """isinstance, except that bool is not an int and lists hold strings."""
     wants = want if isinstance(want, tuple) else (want,)
     if isinstance(value, bool):
@@ -109,8 +109,9 @@ def _typed(value: Any, want: type | tuple[type, ...]) -> bool:
     return isinstance(value, wants)
 
 
-def _merge_named(base: dict[str, Any], table: Mapping[str, Any], key: str, sub: str,
-                 name: Path) -> None:
+def _merge_named(
+    base: dict[str, Any], table: Mapping[str, Any], key: str, sub: str, name: Path
+) -> None:
     """Named entries: a user's entry replaces the default entry of that name only."""
     schema = _NAMED_TABLES[f"{key}.{sub}"]
     for entry, fields in table.items():
@@ -120,7 +121,7 @@ def _merge_named(base: dict[str, Any], table: Mapping[str, Any], key: str, sub: 
             want = schema.get(field_name)
             if want is None:
                 raise ConfigError(f"{name}: unknown key {key}.{sub}.{entry}.{field_name}")
-            if not _typed(fval, want):
+            if not has_type(fval, want):
                 raise ConfigError(f"{name}: {key}.{sub}.{entry}.{field_name} has the wrong type")
         base[entry] = dict(fields)
 

@@ -80,8 +80,6 @@ def run(args: argparse.Namespace) -> int:
     from reviewbot.watch.service import Watcher
 
     settings = load_settings(path)
-    if not args.verbose:  # one line per event: ours, not one per HTTP request
-        logging.getLogger("httpx").setLevel(logging.WARNING)
     stop = threading.Event()
 
     def on_signal(signum, _frame) -> None:

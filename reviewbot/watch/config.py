@@ -20,6 +20,7 @@ from typing import Any
 
 from reviewbot.errors import ConfigError
 from reviewbot.resources import data_path
+from reviewbot.settings import has_type
 
 logger = logging.getLogger(__name__)
 
@@ -116,15 +117,6 @@ def _type_name(want: Any) -> str:
     return " or ".join(names.get(w, w.__name__) for w in wants)
 
 
-def _check(value: Any, want: Any) -> bool:
-    wants = want if isinstance(want, tuple) else (want,)
-    if isinstance(value, bool):
-        return bool in wants
-    if isinstance(value, list):
-        return list in wants and all(isinstance(v, str) for v in value)
-    return isinstance(value, wants)
-
-
 def _table(
     raw: Mapping[str, Any], schema: dict[str, tuple[Any, Any]], where: str, path: Path
 ) -> dict[str, Any]:
@@ -133,7 +125,7 @@ def _table(
         if key not in schema:
             raise ConfigError(f"{path}: unknown key {where}.{key}")
         want = schema[key][0]
-        if key != "subscriptions" and not _check(value, want):
+        if key != "subscriptions" and not has_type(value, want):
             raise ConfigError(f"{path}: {where}.{key} must be {_type_name(want)}")
         out[key] = value
     for key, (_want, default) in schema.items():
