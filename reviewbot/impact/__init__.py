@@ -125,27 +125,36 @@ def _lines_naming(tree: ImpactInput, names: set[str]) -> list[tuple[str, int, st
     return hits
 
 
-def dependent_macros(tree: ImpactInput, start: set[str]) -> set[str]:
-    """``start`` and every macro defined, after the series, through one of them."""
+def dependent_macros(
+    tree: ImpactInput, start: set[str]
+) -> tuple[set[str], dict[tuple[str, int], str]]:
+    """``start`` and every macro defined, after the series, through one of them.
+
+    Also returns every line that names one of those macros, keyed by
+    (path, line): each macro is searched for exactly once, in the round that
+    found it, so these are all the lines the usage sites come from and the
+    tree need not be searched again.
+    """
     closure = set(start)
     frontier = set(start)
+    lines: dict[tuple[str, int], str] = {}
     while frontier:
         new = set()
-        for _path, _line, text in _lines_naming(tree, frontier):
+        for path, line, text in _lines_naming(tree, frontier):
+            lines[(path, line)] = text
             m = _DEFINE.match(text)
             if m and m.group(1) not in closure:
                 new.add(m.group(1))
         closure |= new
         frontier = new
-    return closure
+    return closure, lines
 
 
-def _usage_sites(tree: ImpactInput, macros: set[str]) -> list[DriverSite]:
+def _usage_sites(lines: dict[tuple[str, int], str]) -> list[DriverSite]:
     """Code (not preprocessor plumbing, not comments) that uses a dependent macro."""
     sites = []
-    for path, line, text in _lines_naming(tree, macros):
-        stripped = text.strip()
-        if stripped.startswith(("#", "*", "/*", "//")):
+    for (path, line), text in sorted(lines.items()):
+        if text.strip().startswith(("#", "*", "/*", "//")):
             continue
         sites.append(DriverSite(path, line, None, "minalign-usage"))
     return sites
@@ -168,13 +177,13 @@ def affected_drivers(
     changed = changed_macros(findings, knowledge)
     if not changed:
         return ()
-    macros = dependent_macros(tree, changed)
+    macros, lines = dependent_macros(tree, changed)
     logger.info(
         "impact: %s changes; dependent macros: %s",
         ", ".join(sorted(changed)),
         ", ".join(sorted(macros - changed)) or "none",
     )
-    sites = _usage_sites(tree, macros)
+    sites = _usage_sites(lines)
     if macros & _KMALLOC_LEVEL and scan is not None:
         small = [f for f in scan() if f.file not in tree.touched]
         if analyse_post is not None:

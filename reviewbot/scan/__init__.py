@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot import __version__
@@ -218,7 +218,3 @@ def scan_tree(
     elapsed = time.monotonic() - start
     candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])
     return ScanResult(tuple(findings), ScanStats(len(stats), candidates, parsed, round(elapsed, 2)))
-
-
-def with_root(findings: Iterable[Finding], prefix: str) -> list[Finding]:
-    return [replace(f, file=f"{prefix}/{f.file}") for f in findings]
