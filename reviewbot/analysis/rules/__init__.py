@@ -14,6 +14,7 @@ from reviewbot.analysis.rules import (
     dma_coherent_remap,
     dma_embedded_unaligned,
     dma_kmalloc_small,
+    dma_kmap,
     dma_stack,
     dma_static,
     dma_vmalloc,
@@ -41,6 +42,7 @@ __all__ = [
 _MODULES = (
     dma_stack, dma_vmalloc, dma_static, dma_coherent_remap, dma_kmalloc_small,
     dma_embedded_unaligned, dma_cacheline_l1, minalign_definition, minalign_usage,
+    dma_kmap,
 )
 
 RULES: tuple[Rule, ...] = tuple(m.RULE for m in _MODULES)
