@@ -10,7 +10,6 @@ GitHub code scanning and the baseline agree on what "the same finding" is.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import InputError
-from reviewbot.model import Finding, Severity
+from reviewbot.model import Finding
+from reviewbot.model import blocking as blocking  # re-exported: check's threshold
 
 logger = logging.getLogger(__name__)
 
@@ -27,25 +27,14 @@ FORMAT_VERSION = 1
 
 
 def fingerprint(f: Finding) -> str:
-    """A stable id of a finding: a hash of ``Finding.key()`` (no line number)."""
-    rule, file, function, buffer = f.key()
-    text = json.dumps([rule, file, function or "", buffer or ""], ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    """A stable id of a finding: ``Finding.fingerprint()`` (a hash of its key, no line)."""
+    return f.fingerprint()
 
 
 def counts_against(f: Finding) -> bool:
-    """Whether a finding is the series' doing: introduced and not fixed later in it.
+    """Whether a finding is the series' doing (``Finding.counts_against``)."""
+    return f.counts_against
 
-    Pre-existing hazards are reported but never fail a check (blaming a patch
-    for what was already there is what maintainers resent most), and neither
-    does a problem one patch adds and a later patch of the same series removes.
-    """
-    return f.introduced is not False and f.fixed_in_patch is None
-
-
-def blocking(findings: Iterable[Finding], fail_on: Severity) -> list[Finding]:
-    """The findings that make the check fail at threshold ``fail_on``."""
-    return [f for f in findings if counts_against(f) and f.severity.rank >= fail_on.rank]
 
 
 def baseline_dict(findings: Iterable[Finding]) -> dict[str, Any]:

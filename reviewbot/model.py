@@ -6,6 +6,9 @@ values, and so no stage needs to know which front end produced them.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -222,6 +225,41 @@ class Finding:
     def detail(self, name: str) -> str | None:
         """One entry of ``details`` by name."""
         return dict(self.details).get(name)
+
+    def fingerprint(self) -> str:
+        """A stable id: a hash of ``key()`` (no line number).
+
+        The baseline and SARIF's ``partialFingerprints`` both use it, so CI
+        and code scanning agree on what "the same finding" is.
+        """
+        rule, file, function, subject = self.key()
+        text = json.dumps([rule, file, function or "", subject or ""], ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    @property
+    def counts_against(self) -> bool:
+        """Whether the finding is the series' doing: introduced and not fixed later in it.
+
+        Pre-existing hazards are reported but never fail a check (blaming a
+        patch for what was already there is what maintainers resent most),
+        and neither does a problem one patch adds and a later patch removes.
+        """
+        return self.introduced is not False and self.fixed_in_patch is None
+
+
+def blocking(findings: Iterable[Finding], fail_on: Severity) -> list[Finding]:
+    """The findings that make a check fail at threshold ``fail_on``."""
+    return [f for f in findings if f.counts_against and f.severity.rank >= fail_on.rank]
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    """What a tree scan looked at."""
+
+    files: int  # C sources and headers seen
+    candidates: int  # files that name a sink
+    parsed: int  # files analysed in this run (the rest came from the cache)
+    seconds: float
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ echo "== pip install -e .[test]"
 echo "== ruff"
 "$VENV/bin/ruff" check --output-format concise .
 
+echo "== lint-imports (layering contracts in pyproject.toml)"
+"$VENV/bin/lint-imports" --no-cache
+
 if [ -n "${CI:-}" ]; then
     export REVIEWBOT_REQUIRE_PUBLIC_INBOX=1
 fi

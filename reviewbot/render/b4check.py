@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reviewbot.baseline import blocking, counts_against
-from reviewbot.model import Finding, Review, Severity
+from reviewbot.model import Finding, Review, Severity, blocking
 from reviewbot.render.as_text import finding_line
 
 TOOL = "reviewbot"
@@ -40,8 +39,8 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
     Pre-existing findings appear in ``details`` only.
     """
     failing = blocking(review.findings, fail_on)
-    own = [f for f in review.findings if counts_against(f)]
-    older = [f for f in review.findings if not counts_against(f)]
+    own = [f for f in review.findings if f.counts_against]
+    older = [f for f in review.findings if not f.counts_against]
     if failing:
         status = "fail"
         first = failing[0]
@@ -88,7 +87,7 @@ def not_a_patch(reason: str) -> list[dict[str, Any]]:
 
 
 def _status_of(f: Finding, fail_on: Severity) -> str:
-    if not counts_against(f):
+    if not f.counts_against:
         return "pass"
     return "fail" if f.severity.rank >= fail_on.rank else "warn"
 

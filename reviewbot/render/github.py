@@ -9,7 +9,6 @@ delimit the property list.
 
 from __future__ import annotations
 
-from reviewbot.baseline import counts_against
 from reviewbot.model import Finding, Review, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -25,7 +24,7 @@ def escape_property(text: str) -> str:
 
 def annotation(f: Finding) -> str:
     """One workflow command; pre-existing findings are notices, never errors."""
-    command = _COMMAND[f.severity] if counts_against(f) else "notice"
+    command = _COMMAND[f.severity] if f.counts_against else "notice"
     title = f"reviewbot {f.rule}"
     if f.introduced is False:
         title += " (pre-existing)"

@@ -5,7 +5,7 @@ the help a viewer shows is the text ``reviewbot explain RULE`` prints.
 Results point at the post-image file and line; findings that were already
 there before the series are level ``note`` (they never fail a check, but a
 viewer can still show them). ``partialFingerprints`` come from
-``reviewbot.baseline.fingerprint`` so a finding keeps its identity when
+``Finding.fingerprint()`` (as the baseline does) so a finding keeps its identity when
 lines move, exactly as the baseline matches it.
 """
 
@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewbot import __version__
-from reviewbot.baseline import counts_against, fingerprint
 from reviewbot.model import Finding, Review, Severity
 
 logger = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 def level(f: Finding) -> str:
     """SARIF level: error/warning/note by severity; note for what the series did not cause."""
-    return _LEVEL[f.severity] if counts_against(f) else "note"
+    return _LEVEL[f.severity] if f.counts_against else "note"
 
 
 def rule_descriptors(extra_ids: list[str] | None = None) -> list[dict[str, Any]]:
@@ -88,7 +87,7 @@ def result(f: Finding, rule_index: int) -> dict[str, Any]:
         "level": level(f),
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint()},
         "properties": props,
     }
 

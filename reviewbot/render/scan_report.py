@@ -7,10 +7,9 @@ pasted into a mail to the people who own it.
 from __future__ import annotations
 
 from reviewbot import __version__
-from reviewbot.model import AffectedDriver, Finding
+from reviewbot.model import AffectedDriver, Finding, ScanStats
 from reviewbot.render.as_json import SCHEMA_VERSION, driver_dict, dumps, finding_dict
 from reviewbot.render.as_text import finding_line
-from reviewbot.scan import ScanStats
 
 
 def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import Confidence, Evidence, Finding, Severity
+from reviewbot.model import Confidence, Evidence, Finding, ScanStats, Severity
 from reviewbot.scan.cache import ScanCache
 from reviewbot.scan.files import grep_filter, mentions_any, sink_tokens, walk
 
@@ -28,14 +28,6 @@ __all__ = ["ScanResult", "ScanStats", "scan_tree"]
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class ScanStats:
-    files: int  # C sources and headers seen
-    candidates: int  # files that name a sink
-    parsed: int  # files analysed in this run (the rest came from the cache)
-    seconds: float
 
 
 @dataclass(frozen=True)
