@@ -141,6 +141,7 @@ class Knowledge:
     loop_macro_words: tuple[str, ...]
     type_argument_macros: tuple[str, ...]
     sizes: tuple[tuple[str, int], ...]
+    skip_dirs: tuple[str, ...]  # folder names a tree walk never enters
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -329,7 +330,7 @@ class _Reader:
         top = self.table(raw, "top level", {
             "schema": int, "directions": dict, "allocator": list, "sink": list,
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
-            "annotation": list, "alignment": dict, "parse": dict, "sizes": dict})
+            "annotation": list, "alignment": dict, "parse": dict, "sizes": dict, "tree": dict})
         if top["schema"] != SCHEMA:
             raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
         d = self.table(top["directions"], "directions", {
@@ -378,6 +379,8 @@ class _Reader:
             type_argument_macros=self.str_list(parse["type_argument_macros"], "parse",
                                                "type_argument_macros"),
             sizes=tuple(sizes.items()),
+            skip_dirs=self.str_list(self.table(top["tree"], "tree", {"skip_dirs": list})
+                                    ["skip_dirs"], "tree", "skip_dirs"),
         )
         self.check_unique(knowledge)
         self.check_level_macros(knowledge)

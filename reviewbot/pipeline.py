@@ -100,6 +100,7 @@ def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs):
         root=tree,
         touched=frozenset(view.versions),
         read_post=lambda path: view.text(path, last),
+        skip_dirs=knowledge.skip_dirs,
     )
     return affected_drivers(
         findings,

@@ -40,6 +40,7 @@ class ImpactInput:
     root: Path
     touched: frozenset[str]
     read_post: Callable[[str], str | None]
+    skip_dirs: tuple[str, ...]  # the knowledge's tree.skip_dirs: never searched
 
 
 def changed_macros(findings: Iterable[Finding], knowledge: Knowledge) -> set[str]:
@@ -70,23 +71,22 @@ def _depends_on_kmalloc_alignment(f: Finding) -> bool:
     return r is not None and r.depends_on_kmalloc_alignment
 
 
-def _grep(root: Path, names: set[str], exclude: frozenset[str]) -> list[tuple[str, int, str]]:
+def _grep(
+    root: Path, names: set[str], exclude: frozenset[str], skip_dirs: tuple[str, ...]
+) -> list[tuple[str, int, str]]:
     """(path, line, text) of lines naming any of ``names`` in C files, outside ``exclude``."""
     if not names:
         return []
     grep = shutil.which("grep")
     if grep is None:
-        return _grep_python(root, names, exclude)
+        return _grep_python(root, names, exclude, skip_dirs)
     proc = subprocess.run(
         [
             grep,
             "-rnwE",
             "--include=*.c",
             "--include=*.h",
-            "--exclude-dir=.git",
-            "--exclude-dir=Documentation",
-            "--exclude-dir=tools",
-            "--exclude-dir=scripts",
+            *(f"--exclude-dir={d}" for d in skip_dirs),
             "|".join(sorted(names)),
             ".",
         ],
@@ -105,13 +105,14 @@ def _grep(root: Path, names: set[str], exclude: frozenset[str]) -> list[tuple[st
 
 
 def _grep_python(
-    root: Path, names: set[str], exclude: frozenset[str]
+    root: Path, names: set[str], exclude: frozenset[str], skip_dirs: tuple[str, ...]
 ) -> list[tuple[str, int, str]]:
     rx = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
     out = []
     for p in sorted(root.rglob("*.[ch]")):
-        rel = str(p.relative_to(root))
-        if rel in exclude:
+        parts = p.relative_to(root).parts
+        rel = "/".join(parts)
+        if rel in exclude or any(part in skip_dirs for part in parts[:-1]):
             continue
         for n, text in enumerate(p.read_text(errors="replace").splitlines(), 1):
             if rx.search(text):
@@ -121,7 +122,7 @@ def _grep_python(
 
 def _lines_naming(tree: ImpactInput, names: set[str]) -> list[tuple[str, int, str]]:
     """Lines naming ``names`` in the tree after the series."""
-    hits = _grep(tree.root, names, tree.touched)
+    hits = _grep(tree.root, names, tree.touched, tree.skip_dirs)
     rx = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
     for path in sorted(tree.touched):
         if not path.endswith((".c", ".h")):

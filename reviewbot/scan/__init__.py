@@ -129,7 +129,7 @@ def scan_tree(
     """Analyse every C file under ``root`` (or ``subpaths`` of it)."""
     start = time.monotonic()
     root = root.resolve()
-    paths = walk(root, subpaths)
+    paths = walk(root, subpaths, knowledge.skip_dirs)
     tokens = sink_tokens(knowledge)
     cache = ScanCache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
     known = cache.known_files() if cache else {}

@@ -18,7 +18,6 @@ from pathlib import Path
 from reviewbot.knowledge import Knowledge
 
 SUFFIXES = (".c", ".h")
-_SKIP_DIRS = {".git", "Documentation", "tools", "samples", "scripts", "LICENSES", ".pc"}
 
 
 def sink_tokens(knowledge: Knowledge) -> list[str]:
@@ -31,8 +30,12 @@ def sink_tokens(knowledge: Knowledge) -> list[str]:
     return sorted(knowledge.trigger_words())
 
 
-def walk(root: Path, subpaths: Iterable[str] = ()) -> list[str]:
-    """Relative paths of C sources and headers under ``root`` (or its subpaths)."""
+def walk(root: Path, subpaths: Iterable[str] = (), skip: Iterable[str] = ()) -> list[str]:
+    """Relative paths of C sources and headers under ``root`` (or its subpaths).
+
+    Folders named in ``skip`` (the knowledge's ``tree.skip_dirs``) are not entered.
+    """
+    skip = frozenset(skip)
     starts = [root / s for s in subpaths] or [root]
     out: list[str] = []
     for start in starts:
@@ -40,7 +43,7 @@ def walk(root: Path, subpaths: Iterable[str] = ()) -> list[str]:
             out.append(str(start.relative_to(root)))
             continue
         for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            dirnames[:] = sorted(d for d in dirnames if d not in skip)
             rel = os.path.relpath(dirpath, root)
             for f in sorted(filenames):
                 if f.endswith(SUFFIXES):
