@@ -9,13 +9,13 @@ key, wrong type) because a typo in a knowledge file silently disables a check.
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import ConfigError
 from reviewbot.model import Confidence
+from reviewbot.tomlcheck import Checker, read_toml
 
 logger = logging.getLogger(__name__)
 
@@ -229,91 +229,57 @@ def default_path() -> Path:
 def load_knowledge(path: Path | None = None) -> Knowledge:
     """Read and validate a knowledge file; raise ConfigError on any mistake."""
     path = path or default_path()
-    try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read knowledge file: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return _Reader(str(path)).knowledge(raw)
+    return _Reader(str(path)).knowledge(read_toml(path))
 
 
-class _Reader:
-    """Validates one file; every error names the file, the entry and the key."""
+class _Reader(Checker):
+    """Validates one file; every error names the file, the entry and the key.
+
+    Entries of arrays are named ``sink[3]``; the message adds the first
+    function or name the entry lists, so it can be found in a long file.
+    """
 
     def __init__(self, path: str) -> None:
-        self.path = path
+        self.hints: dict[str, str] = {}
+        super().__init__(path, self._hint)
 
-    def fail(self, entry: str, key: str, why: str) -> ConfigError:
-        return ConfigError(f"{self.path}: {entry}: key {key!r}: {why}")
+    def _hint(self, where: str) -> str:
+        return self.hints.get(where.split(".", 1)[0], "")
 
-    def table(self, raw: Any, entry: str, required: dict[str, type],
-              optional: dict[str, type] | None = None) -> dict[str, Any]:
-        optional = optional or {}
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{self.path}: {entry}: expected a table")
-        for key in raw:
-            if key not in required and key not in optional:
-                raise self.fail(entry, key, "unknown key")
-        out = {}
-        for key, typ in {**required, **optional}.items():
-            if key not in raw:
-                if key in required:
-                    raise self.fail(entry, key, "missing")
-                continue
-            value = raw[key]
-            if not _is_type(value, typ):
-                got = type(value).__name__
-                raise self.fail(entry, key, f"expected {_type_name(typ)}, got {got}")
-            out[key] = value
-        return out
+    def field(self, entry: str, key: str, why: str) -> ConfigError:
+        return self.fail(self.key(entry, key), why)
 
-    def str_list(self, value: list[Any], entry: str, key: str) -> tuple[str, ...]:
-        if not all(isinstance(v, str) for v in value):
-            raise self.fail(entry, key, "expected a list of strings")
-        return tuple(value)
-
-    def int_list(self, value: list[Any], entry: str, key: str) -> tuple[int, ...]:
-        if not all(_is_type(v, int) for v in value):
-            raise self.fail(entry, key, "expected a list of integers")
-        return tuple(value)
-
-    def str_map(self, value: dict[str, Any], entry: str, key: str) -> tuple[tuple[str, str], ...]:
-        if not all(isinstance(v, str) for v in value.values()):
-            raise self.fail(entry, key, "expected a table of strings")
-        return tuple(value.items())
-
-    def choice(self, value: str, allowed: tuple[str, ...], entry: str, key: str) -> str:
-        if value not in allowed:
-            raise self.fail(entry, key, f"{value!r} is not one of {', '.join(allowed)}")
-        return value
-
-    def confidence(self, value: str, entry: str) -> Confidence:
-        try:
-            return Confidence.parse(value)
-        except ValueError as exc:
-            raise self.fail(entry, "confidence", str(exc)) from None
+    def entry(self, raw: Any, entry: str, required: dict[str, Any],
+              optional: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.table(raw, entry, {**required, **(optional or {})}, required)
 
     def direction(self, value: Any, entry: str, field_sink: bool = False) -> DirectionSpec:
+        where = self.key(entry, "direction")
         if isinstance(value, str):
             if value == "unknown":
                 return DirectionSpec("fixed", value=None)
-            return DirectionSpec("fixed", value=self.choice(value, DIRECTIONS, entry, "direction"))
+            return DirectionSpec("fixed", value=self.choice(value, DIRECTIONS, where))
         kinds = ("flag",) if field_sink else _DIRECTION_KINDS[:-1]
-        spec = self.table(value, f"{entry}.direction", {}, {k: str if k == "flag" else int
-                                                             for k in kinds})
+        spec = self.table(value, where, {k: str if k == "flag" else int for k in kinds})
         if len(spec) != 1:
-            raise self.fail(entry, "direction", f"expected exactly one of {', '.join(kinds)}")
+            raise self.fail(where, f"must have exactly one of {', '.join(kinds)}")
         ((kind, arg),) = spec.items()
         if kind == "flag":
             return DirectionSpec("flag", value=arg)
         return DirectionSpec(kind, arg=arg)
 
+    def confidence(self, value: str, entry: str) -> Confidence:
+        return Confidence(self.choice(value, [c.value for c in Confidence],
+                                      self.key(entry, "confidence")))
+
+    def str_map(self, value: dict[str, Any], entry: str,
+                key: str) -> tuple[tuple[str, str], ...]:
+        for k, v in value.items():
+            self.value(v, str, f"{self.key(entry, key)}.{k}")
+        return tuple(value.items())
+
     def entries(self, raw: dict[str, Any], name: str) -> list[tuple[str, Any]]:
-        items = raw.get(name, [])
-        if not isinstance(items, list):
-            raise self.fail("top level", name, "expected an array of tables")
+        items = self.value(raw.get(name, []), list, name)
         out = []
         for i, item in enumerate(items):
             label = f"{name}[{i}]"
@@ -322,41 +288,41 @@ class _Reader:
                 if isinstance(ident, list) and ident:
                     ident = ident[0]
                 if isinstance(ident, str):
-                    label = f"{name}[{i}] ({ident})"
+                    self.hints[label] = ident
             out.append((label, item))
         return out
 
     def knowledge(self, raw: dict[str, Any]) -> Knowledge:
-        top = self.table(raw, "top level", {
+        top = self.entry(raw, "", {
             "schema": int, "directions": dict, "allocator": list, "sink": list,
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
             "annotation": list, "alignment": dict, "parse": dict, "sizes": dict, "tree": dict})
         if top["schema"] != SCHEMA:
-            raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
-        d = self.table(top["directions"], "directions", {
-            "dma_dir": dict, "pipe": dict, "request_type_in": list,
-            "request_type_out": list, "request_type_in_bit": int,
+            raise self.fail("schema", f"is version {top['schema']}, not {SCHEMA}")
+        d = self.entry(top["directions"], "directions", {
+            "dma_dir": dict, "pipe": dict, "request_type_in": list[str],
+            "request_type_out": list[str], "request_type_in_bit": int,
             "request_type_prefix": str})
         for key in ("dma_dir", "pipe"):
             for token, direction in d[key].items():
-                self.choice(direction, DIRECTIONS, f"directions.{key}", token)
+                self.choice(direction, DIRECTIONS, f"directions.{key}.{token}")
         directions = Directions(
             dma_dir=self.str_map(d["dma_dir"], "directions", "dma_dir"),
             pipe=self.str_map(d["pipe"], "directions", "pipe"),
-            request_type_in=self.str_list(d["request_type_in"], "directions", "request_type_in"),
-            request_type_out=self.str_list(d["request_type_out"], "directions",
-                                           "request_type_out"),
+            request_type_in=tuple(d["request_type_in"]),
+            request_type_out=tuple(d["request_type_out"]),
             request_type_in_bit=d["request_type_in_bit"],
             request_type_prefix=d["request_type_prefix"])
-        align = self.table(top["alignment"], "alignment", {
-            "quoted_arch": str, "level_macros": dict, "kmalloc_size_classes": list})
-        parse = self.table(top["parse"], "parse", {
-            "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list,
-            "loop_macro_words": list, "type_argument_macros": list})
+        align = self.entry(top["alignment"], "alignment", {
+            "quoted_arch": str, "level_macros": dict, "kmalloc_size_classes": list[int]})
+        parse = self.entry(top["parse"], "parse", {
+            "buffer_wrappers": list[str], "attribute_words": list[str],
+            "attribute_calls": list[str], "loop_macro_words": list[str],
+            "type_argument_macros": list[str]})
         sizes = top["sizes"]
         for key, value in sizes.items():
-            if not _is_type(value, int):
-                raise self.fail("sizes", key, "expected an integer")
+            self.value(value, int, f"sizes.{key}")
+        tree = self.entry(top["tree"], "tree", {"skip_dirs": list[str]})
         knowledge = Knowledge(
             path=self.path,
             directions=directions,
@@ -369,46 +335,42 @@ class _Reader:
             annotations=self.annotations(top),
             quoted_arch=align["quoted_arch"],
             level_macros=self.str_map(align["level_macros"], "alignment", "level_macros"),
-            kmalloc_size_classes=self.int_list(align["kmalloc_size_classes"], "alignment",
-                                               "kmalloc_size_classes"),
-            buffer_wrappers=self.str_list(parse["buffer_wrappers"], "parse", "buffer_wrappers"),
-            attribute_words=self.str_list(parse["attribute_words"], "parse", "attribute_words"),
-            attribute_calls=self.str_list(parse["attribute_calls"], "parse", "attribute_calls"),
-            loop_macro_words=self.str_list(parse["loop_macro_words"], "parse",
-                                           "loop_macro_words"),
-            type_argument_macros=self.str_list(parse["type_argument_macros"], "parse",
-                                               "type_argument_macros"),
+            kmalloc_size_classes=tuple(align["kmalloc_size_classes"]),
+            buffer_wrappers=tuple(parse["buffer_wrappers"]),
+            attribute_words=tuple(parse["attribute_words"]),
+            attribute_calls=tuple(parse["attribute_calls"]),
+            loop_macro_words=tuple(parse["loop_macro_words"]),
+            type_argument_macros=tuple(parse["type_argument_macros"]),
             sizes=tuple(sizes.items()),
-            skip_dirs=self.str_list(self.table(top["tree"], "tree", {"skip_dirs": list})
-                                    ["skip_dirs"], "tree", "skip_dirs"),
+            skip_dirs=tuple(tree["skip_dirs"]),
         )
         self.check_unique(knowledge)
         self.check_level_macros(knowledge)
         for api in knowledge.copying:
             for name in api.instead_of:
                 if knowledge.sink(name) is None:
-                    raise self.fail(f"copying ({api.function})", "instead_of",
+                    raise self.field(f"copying ({api.function})", "instead_of",
                                     f"{name} is not a sink")
         return knowledge
 
     def allocators(self, top: dict[str, Any]) -> tuple[Allocator, ...]:
         out = []
         for entry, raw in self.entries(top, "allocator"):
-            t = self.table(raw, entry, {"class": str, "size": list, "functions": list})
-            cls = self.choice(t["class"], ALLOCATOR_CLASSES, entry, "class")
-            size = self.int_list(t["size"], entry, "size")
-            for fn in self.str_list(t["functions"], entry, "functions"):
+            t = self.entry(raw, entry, {"class": str, "size": list[int], "functions": list[str]})
+            cls = self.choice(t["class"], ALLOCATOR_CLASSES, self.key(entry, "class"))
+            size = tuple(t["size"])
+            for fn in tuple(t["functions"]):
                 out.append(Allocator(fn, cls, size))
         return tuple(out)
 
     def sinks(self, top: dict[str, Any]) -> tuple[Sink, ...]:
         out = []
         for entry, raw in self.entries(top, "sink"):
-            t = self.table(raw, entry, {"functions": list, "buffer": int, "direction": object},
+            t = self.entry(raw, entry, {"functions": list[str], "buffer": int, "direction": object},
                            {"maps": bool, "confidence": str, "vmalloc_ok": bool})
             direction = self.direction(t["direction"], entry)
             conf = self.confidence(t.get("confidence", "high"), entry)
-            for fn in self.str_list(t["functions"], entry, "functions"):
+            for fn in tuple(t["functions"]):
                 out.append(Sink(fn, t["buffer"], direction, t.get("maps", False), conf,
                                 t.get("vmalloc_ok", False)))
         return tuple(out)
@@ -416,37 +378,38 @@ class _Reader:
     def field_sinks(self, top: dict[str, Any]) -> tuple[FieldSink, ...]:
         out = []
         for entry, raw in self.entries(top, "field_sink"):
-            t = self.table(raw, entry, {"struct": str, "field": str, "direction": object,
+            t = self.entry(raw, entry, {"struct": str, "field": str, "direction": object,
                                         "untyped": bool},
                            {"flags_field": str, "only_with_flag": str, "vmalloc_ok": bool,
-                            "consumers": list})
+                            "consumers": list[str]})
             direction = self.direction(t["direction"], entry, field_sink=True)
             if (direction.kind == "flag" or "only_with_flag" in t) and "flags_field" not in t:
-                raise self.fail(entry, "flags_field", "missing (needed by a flag)")
+                raise self.field(entry, "flags_field", "is required by a flag direction")
             out.append(FieldSink(t["struct"], t["field"], direction, t["untyped"],
                                  t.get("flags_field"), t.get("only_with_flag"),
                                  t.get("vmalloc_ok", False),
-                                 self.str_list(t.get("consumers", []), entry, "consumers")))
+                                 tuple(t.get("consumers", []))))
         return tuple(out)
 
     def consumers(self, top: dict[str, Any]) -> tuple[ObjectConsumer, ...]:
         out = []
         for entry, raw in self.entries(top, "object_consumer"):
-            t = self.table(raw, entry, {"functions": list, "object": int, "direction": object})
+            t = self.entry(raw, entry, {"functions": list[str], "object": int, "direction": object})
             direction = self.direction(t["direction"], entry)
             if direction.kind == "via_object":
-                raise self.fail(entry, "direction", "a consumer cannot defer its direction")
-            for fn in self.str_list(t["functions"], entry, "functions"):
+                raise self.field(entry, "direction",
+                                 "cannot defer (a consumer has its own direction)")
+            for fn in tuple(t["functions"]):
                 out.append(ObjectConsumer(fn, t["object"], direction))
         return tuple(out)
 
     def copying(self, top: dict[str, Any]) -> tuple[CopyingApi, ...]:
         out = []
         for entry, raw in self.entries(top, "copying"):
-            t = self.table(raw, entry, {"functions": list, "buffer": int, "why": str},
-                           {"instead_of": list})
-            instead = self.str_list(t.get("instead_of", []), entry, "instead_of")
-            family = self.str_list(t["functions"], entry, "functions")
+            t = self.entry(raw, entry, {"functions": list[str], "buffer": int, "why": str},
+                           {"instead_of": list[str]})
+            instead = tuple(t.get("instead_of", []))
+            family = tuple(t["functions"])
             for fn in family:
                 out.append(CopyingApi(fn, t["buffer"], t["why"], instead, family))
         return tuple(out)
@@ -454,10 +417,10 @@ class _Reader:
     def macros(self, top: dict[str, Any]) -> tuple[Macro, ...]:
         out = []
         for entry, raw in self.entries(top, "macro"):
-            t = self.table(raw, entry, {"name": str, "level": str, "watch_definition": bool,
+            t = self.entry(raw, entry, {"name": str, "level": str, "watch_definition": bool,
                                         "values": dict},
                            {"meaning": str, "bytes": int, "since": str})
-            out.append(Macro(t["name"], self.choice(t["level"], LEVELS, entry, "level"),
+            out.append(Macro(t["name"], self.choice(t["level"], LEVELS, self.key(entry, "level")),
                              t["watch_definition"], self.str_map(t["values"], entry, "values"),
                              t.get("meaning"), t.get("bytes"), t.get("since")))
         return tuple(out)
@@ -465,31 +428,31 @@ class _Reader:
     def annotations(self, top: dict[str, Any]) -> tuple[Annotation, ...]:
         out = []
         for entry, raw in self.entries(top, "annotation"):
-            t = self.table(raw, entry, {"name": str},
+            t = self.entry(raw, entry, {"name": str},
                            {"level": str, "takes_alignment": bool, "group": str})
             level = t.get("level")
             if level is not None:
-                self.choice(level, LEVELS, entry, "level")
+                self.choice(level, LEVELS, self.key(entry, "level"))
             group = t.get("group")
             if group is not None:
-                self.choice(group, ("begin", "end"), entry, "group")
+                self.choice(group, ("begin", "end"), self.key(entry, "group"))
             if level is None and not t.get("takes_alignment") and group != "end":
-                raise self.fail(entry, "level", "missing (or takes_alignment / group = end)")
+                raise self.field(entry, "level", "is required (or takes_alignment, or group = end)")
             out.append(Annotation(t["name"], level, t.get("takes_alignment", False), group))
         return tuple(out)
 
     def check_level_macros(self, k: Knowledge) -> None:
         levels = dict(k.level_macros)
         if set(levels) != set(QUOTED_LEVELS):
-            raise self.fail("alignment", "level_macros",
+            raise self.field("alignment", "level_macros",
                             f"expected exactly the levels {', '.join(QUOTED_LEVELS)}")
         for level, name in levels.items():
             macro = k.macro(name)
             if macro is None or macro.level != level:
-                raise self.fail("alignment", "level_macros",
+                raise self.field("alignment", "level_macros",
                                 f"{level} = {name!r} is not a [[macro]] of level {level}")
             if macro.bytes is None:
-                raise self.fail(f"macro ({name})", "bytes", "missing (messages quote it)")
+                raise self.field(f"macro ({name})", "bytes", "is required (messages quote it)")
 
     def check_unique(self, k: Knowledge) -> None:
         seen: dict[str, str] = {}
@@ -497,19 +460,6 @@ class _Reader:
                                ("object_consumer", k.consumers), ("copying", k.copying)):
             for item in items:
                 if item.function in seen:
-                    raise self.fail(section, "functions",
+                    raise self.field(section, "functions",
                                     f"{item.function} is already listed in {seen[item.function]}")
                 seen[item.function] = section
-
-
-def _is_type(value: Any, typ: type) -> bool:
-    if typ is object:
-        return True
-    if typ is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, typ)
-
-
-def _type_name(typ: type) -> str:
-    return {str: "a string", int: "an integer", bool: "a boolean", list: "an array",
-            dict: "a table"}.get(typ, typ.__name__)

@@ -2,29 +2,34 @@
 
 Read once by the front end and passed down as a frozen object, so no stage
 reads files or the environment behind the caller's back.
+
+Every default lives in ``config/default.toml`` and nowhere else: the
+dataclasses below take their defaults from it (``bundled_default``), and the
+loaders read the merged tables, which always hold the bundled values.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import ConfigError
 from reviewbot.resources import data_path
+from reviewbot.tomlcheck import Checker, Want, read_toml
 
-_KNOWN: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "lore": {"url": str, "attempts": int, "backoff": (int, float), "timeout": (int, float)},
+_KNOWN: dict[str, dict[str, Want]] = {
+    "lore": {"url": str, "attempts": int, "backoff": float, "timeout": float},
     "tree": {"path": str},
     "reply": {
         "from": str,
         "msgid_domain": str,
         "templates": str,
-        "list_patterns": list,
-        "exclude": list,
+        "list_patterns": list[str],
+        "exclude": list[str],
         "wrap": int,
         "quote_before": int,
         "max_drivers": int,
@@ -41,21 +46,35 @@ _KNOWN: dict[str, dict[str, type | tuple[type, ...]]] = {
         "ssl": bool,
         "user": str,
         "envelope_from": str,
-        "timeout": (int, float),
+        "timeout": float,
     },
 }
 
 # Tables of named entries ([reply.policy.NAME]): the keys each entry may have.
-_NAMED_TABLES: dict[str, dict[str, type | tuple[type, ...]]] = {
+_NAMED_TABLES: dict[str, dict[str, Want]] = {
     "reply.policy": {
-        "lists": list,
+        "lists": list[str],
         "to_author": bool,
         "cc_lists": bool,
         "cc_individuals": bool,
         "cc_maintainers_of_affected": bool,
-        "exclude": list,
+        "exclude": list[str],
     },
 }
+
+
+@lru_cache(maxsize=1)
+def bundled_defaults() -> Mapping[str, Any]:
+    """The bundled ``config/default.toml``: the one place every default is written."""
+    return read_toml(data_path("config/default.toml"))
+
+
+def bundled_default(section: str, key: str) -> Any:
+    """One default, e.g. ``bundled_default("lore", "url")``."""
+    table: Any = bundled_defaults()
+    for part in section.split("."):
+        table = table[part]
+    return table[key]
 
 
 @dataclass(frozen=True)
@@ -69,17 +88,8 @@ class Settings:
     raw: Mapping[str, Any]
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-
-
 def _merge(base: dict[str, Any], over: Mapping[str, Any], name: Path) -> None:
+    check = Checker(name)
     for key, value in over.items():
         if key == "schema":
             continue
@@ -87,43 +97,22 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], name: Path) -> None:
             base[key] = value
             continue
         known = _KNOWN.get(key)
+        if known is not None:  # other tables ([watch]) are checked by their own reader
+            check.table(value, key, known)
         for sub, subval in value.items():
-            want = known.get(sub) if known else None
-            if known is not None and want is None:
-                raise ConfigError(f"{name}: unknown key {key}.{sub}")
-            if want is not None and not has_type(subval, want):
-                raise ConfigError(f"{name}: {key}.{sub} has the wrong type")
             if f"{key}.{sub}" in _NAMED_TABLES:
-                _merge_named(base.setdefault(key, {}).setdefault(sub, {}), subval, key, sub, name)
+                _merge_named(base.setdefault(key, {}).setdefault(sub, {}), subval, key, sub, check)
                 continue
             base.setdefault(key, {})[sub] = subval
 
 
-def has_type(value: Any, want: type | tuple[type, ...]) -> bool:
-    """isinstance, except that bool is not an int and lists hold strings."""
-    wants = want if isinstance(want, tuple) else (want,)
-    if isinstance(value, bool):
-        return bool in wants
-    if isinstance(value, list):
-        return list in wants and all(isinstance(v, str) for v in value)
-    return isinstance(value, wants)
-
-
 def _merge_named(
-    base: dict[str, Any], table: Mapping[str, Any], key: str, sub: str, name: Path
+    base: dict[str, Any], table: Mapping[str, Any], key: str, sub: str, check: Checker
 ) -> None:
     """Named entries: a user's entry replaces the default entry of that name only."""
     schema = _NAMED_TABLES[f"{key}.{sub}"]
     for entry, fields in table.items():
-        if not isinstance(fields, dict):
-            raise ConfigError(f"{name}: {key}.{sub}.{entry} must be a table")
-        for field_name, fval in fields.items():
-            want = schema.get(field_name)
-            if want is None:
-                raise ConfigError(f"{name}: unknown key {key}.{sub}.{entry}.{field_name}")
-            if not has_type(fval, want):
-                raise ConfigError(f"{name}: {key}.{sub}.{entry}.{field_name} has the wrong type")
-        base[entry] = dict(fields)
+        base[entry] = check.table(fields, f"{key}.{sub}.{entry}", schema)
 
 
 def _user_config_path(env: Mapping[str, str]) -> Path | None:
@@ -147,22 +136,26 @@ def load_settings(
     env = os.environ if env is None else env
     default = data_path("config/default.toml")
     merged: dict[str, Any] = {}
-    _merge(merged, _read_toml(default), default)
+    _merge(merged, bundled_defaults(), default)
     user = config_file or _user_config_path(env)
     if user is not None:
-        _merge(merged, _read_toml(user), user)
-    lore = merged.get("lore", {})
-    url = env.get("REVIEWBOT_LORE_URL") or lore.get("url")
-    tree = merged.get("tree", {}).get("path") or ""
+        _merge(merged, read_toml(user), user)
+    lore = merged["lore"]
+    url = env.get("REVIEWBOT_LORE_URL") or lore["url"]
+    tree = merged["tree"]["path"]
     return Settings(
         lore_url=str(url),
-        lore_attempts=max(1, int(lore.get("attempts", 4))),
-        lore_backoff=float(lore.get("backoff", 0.5)),
-        lore_timeout=float(lore.get("timeout", 20.0)),
+        lore_attempts=max(1, int(lore["attempts"])),
+        lore_backoff=float(lore["backoff"]),
+        lore_timeout=float(lore["timeout"]),
         tree=Path(tree) if tree else None,
         cache_dir=_cache_dir(env),
         raw=merged,
     )
+
+
+def _policy_default(key: str) -> Any:
+    return bundled_default("reply.policy.default", key)
 
 
 @dataclass(frozen=True)
@@ -175,49 +168,57 @@ class ReplyPolicy:
 
     name: str = "default"
     lists: tuple[str, ...] = ()
-    to_author: bool = True
-    cc_lists: bool = True
-    cc_individuals: bool = False
-    cc_maintainers_of_affected: bool = False
-    exclude: tuple[str, ...] = ()
+    to_author: bool = _policy_default("to_author")
+    cc_lists: bool = _policy_default("cc_lists")
+    cc_individuals: bool = _policy_default("cc_individuals")
+    cc_maintainers_of_affected: bool = _policy_default("cc_maintainers_of_affected")
+    exclude: tuple[str, ...] = tuple(_policy_default("exclude"))
+
+
+def _reply_default(key: str) -> Any:
+    return bundled_default("reply", key)
 
 
 @dataclass(frozen=True)
 class ReplySettings:
     """Everything the reply drafts need from configuration (``[reply]``)."""
 
-    identity: str = "reviewbot <reviewbot@localhost>"
-    msgid_domain: str = ""
+    identity: str = _reply_default("from")
+    msgid_domain: str = _reply_default("msgid_domain")
     templates: Path | None = None
-    list_patterns: tuple[str, ...] = ("*@vger.kernel.org", "*@lists.*")
-    exclude: tuple[str, ...] = ()
-    wrap: int = 72
-    quote_before: int = 3
-    max_drivers: int = 25
-    min_severity: str = "info"
-    signature: str = "reviewbot"
-    opt_out: str = ""
-    archive_url: str = "https://lore.kernel.org/all"
+    list_patterns: tuple[str, ...] = tuple(_reply_default("list_patterns"))
+    exclude: tuple[str, ...] = tuple(_reply_default("exclude"))
+    wrap: int = _reply_default("wrap")
+    quote_before: int = _reply_default("quote_before")
+    max_drivers: int = _reply_default("max_drivers")
+    min_severity: str = _reply_default("min_severity")
+    signature: str = _reply_default("signature")
+    opt_out: str = _reply_default("opt_out")
+    archive_url: str = _reply_default("archive_url") or bundled_default("lore", "url")
     policies: tuple[ReplyPolicy, ...] = ()
-    default_policy: ReplyPolicy = ReplyPolicy()
+    default_policy: ReplyPolicy = field(default_factory=ReplyPolicy)
+
+
+def _smtp_default(key: str) -> Any:
+    return bundled_default("smtp", key)
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
     """Where ``--send`` delivers (``[smtp]``); the password is never stored here."""
 
-    host: str = ""
-    port: int = 587
-    starttls: bool = True
-    ssl: bool = False
-    user: str = ""
-    envelope_from: str = ""
-    timeout: float = 30.0
+    host: str = _smtp_default("host")
+    port: int = _smtp_default("port")
+    starttls: bool = _smtp_default("starttls")
+    ssl: bool = _smtp_default("ssl")
+    user: str = _smtp_default("user")
+    envelope_from: str = _smtp_default("envelope_from")
+    timeout: float = float(_smtp_default("timeout"))
 
 
 def reply_settings(settings: Settings) -> ReplySettings:
     """The ``[reply]`` section as a frozen object (types were checked on load)."""
-    raw = dict(settings.raw.get("reply", {}))
+    raw = dict(settings.raw["reply"])
     policies = []
     default = ReplyPolicy()
     for name, fields in raw.get("policy", {}).items():
@@ -229,24 +230,23 @@ def reply_settings(settings: Settings) -> ReplySettings:
             default = policy
         else:
             policies.append(policy)
-    base = ReplySettings()
-    templates = raw.get("templates") or ""
-    severity = raw.get("min_severity", base.min_severity)
+    templates = raw["templates"]
+    severity = raw["min_severity"]
     if severity not in ("info", "warning", "error"):
         raise ConfigError(f"reply.min_severity must be info, warning or error, not {severity!r}")
     return ReplySettings(
-        identity=raw.get("from", base.identity),
-        msgid_domain=raw.get("msgid_domain", base.msgid_domain),
+        identity=raw["from"],
+        msgid_domain=raw["msgid_domain"],
         templates=Path(templates).expanduser() if templates else None,
-        list_patterns=tuple(raw.get("list_patterns", base.list_patterns)),
-        exclude=tuple(raw.get("exclude", base.exclude)),
-        wrap=max(40, int(raw.get("wrap", base.wrap))),
-        quote_before=max(0, int(raw.get("quote_before", base.quote_before))),
-        max_drivers=max(1, int(raw.get("max_drivers", base.max_drivers))),
+        list_patterns=tuple(raw["list_patterns"]),
+        exclude=tuple(raw["exclude"]),
+        wrap=max(40, int(raw["wrap"])),
+        quote_before=max(0, int(raw["quote_before"])),
+        max_drivers=max(1, int(raw["max_drivers"])),
         min_severity=severity,
-        signature=raw.get("signature", base.signature),
-        opt_out=raw.get("opt_out", base.opt_out),
-        archive_url=raw.get("archive_url") or settings.lore_url or base.archive_url,
+        signature=raw["signature"],
+        opt_out=raw["opt_out"],
+        archive_url=raw["archive_url"] or settings.lore_url,
         policies=tuple(policies),
         default_policy=default,
     )
@@ -254,14 +254,13 @@ def reply_settings(settings: Settings) -> ReplySettings:
 
 def smtp_settings(settings: Settings) -> SmtpSettings:
     """The ``[smtp]`` section as a frozen object."""
-    raw = settings.raw.get("smtp", {})
-    base = SmtpSettings()
+    raw = settings.raw["smtp"]
     return SmtpSettings(
-        host=raw.get("host", base.host),
-        port=int(raw.get("port", base.port)),
-        starttls=bool(raw.get("starttls", base.starttls)),
-        ssl=bool(raw.get("ssl", base.ssl)),
-        user=raw.get("user", base.user),
-        envelope_from=raw.get("envelope_from", base.envelope_from),
-        timeout=float(raw.get("timeout", base.timeout)),
+        host=raw["host"],
+        port=int(raw["port"]),
+        starttls=bool(raw["starttls"]),
+        ssl=bool(raw["ssl"]),
+        user=raw["user"],
+        envelope_from=raw["envelope_from"],
+        timeout=float(raw["timeout"]),
     )

@@ -20,6 +20,7 @@ from reviewbot.intake.lore import LorePolicy, clean_msgid, fetch_thread, split_l
 from reviewbot.intake.mail import read_path, split_bytes
 from reviewbot.intake.series import build_series
 from reviewbot.model import Series
+from reviewbot.settings import bundled_default
 
 __all__ = ["IntakeOptions", "LorePolicy", "classify", "load_files", "load_series"]
 
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IntakeOptions:
-    lore_url: str = "https://lore.kernel.org/all"
+    lore_url: str = field(default_factory=lambda: bundled_default("lore", "url"))
     revision: int | None = None
     repo: Path | None = None
     lore: LorePolicy = field(default_factory=LorePolicy)

@@ -35,7 +35,7 @@ def _default_config(midmask: str) -> dict:
 
 @contextmanager
 def isolated_b4(
-    base_url: str = "https://lore.kernel.org/all",
+    base_url: str,
     node: liblore.LoreNode | None = None,
 ) -> Iterator[None]:
     """Run b4 library code against ``base_url`` with b4's default settings."""

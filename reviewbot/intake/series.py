@@ -23,6 +23,7 @@ from unidiff.errors import UnidiffParseError
 from reviewbot.errors import InputError
 from reviewbot.intake.b4config import isolated_b4
 from reviewbot.model import CoverLetter, Patch, Person, Series
+from reviewbot.settings import bundled_default
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def build_series(
     notes: list[str] = []
     if unreadable:
         notes.append(f"{unreadable} message(s) in {name} could not be parsed and were skipped")
-    with isolated_b4(base_url or "https://lore.kernel.org/all"):
+    with isolated_b4(base_url or bundled_default("lore", "url")):
         mbx = b4.LoreMailbox()
         for msg in messages:
             if _ensure_msgid(msg):

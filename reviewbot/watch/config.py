@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import tomllib
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,43 +18,54 @@ from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import ConfigError
-from reviewbot.resources import data_path
-from reviewbot.settings import has_type
+from reviewbot.settings import bundled_default, bundled_defaults
+from reviewbot.tomlcheck import Checker, Want, read_toml
 
 logger = logging.getLogger(__name__)
 
 # Polling a public server more often than this is impolite (review-conventions.md).
 MIN_REMOTE_INTERVAL = 60
 
-_NUMBER = (int, float)
-
-# key: (type(s), default). A default of None means "required".
-_WATCH_KEYS: dict[str, tuple[Any, Any]] = {
-    "state_dir": (str, None),
-    "outbox": (str, ""),
-    "opt_out": (list, []),
-    "contact": (str, ""),
-    "attempts": (int, 4),
-    "backoff": (_NUMBER, 1.0),
-    "max_backoff": (_NUMBER, 3600.0),
-    "timeout": (_NUMBER, 30.0),
-    "catchup_slack": (int, 3600),
-    "catchup_pages": (int, 50),
-    "review_attempts": (int, 5),
-    "subscriptions": (list, None),
+# Types of the keys; the defaults are in config/default.toml ([watch] and
+# [watch.subscription_defaults]), and state_dir, subscriptions, name and url
+# have none.
+_WATCH_KEYS: dict[str, Want] = {
+    "state_dir": str,
+    "outbox": str,
+    "opt_out": list[str],
+    "contact": str,
+    "attempts": int,
+    "backoff": float,
+    "max_backoff": float,
+    "timeout": float,
+    "catchup_slack": int,
+    "catchup_pages": int,
+    "review_attempts": int,
+    "subscriptions": list,
+    "subscription_defaults": dict,
 }
+_WATCH_REQUIRED = ("state_dir", "subscriptions")
 
-_SUB_KEYS: dict[str, tuple[Any, Any]] = {
-    "name": (str, None),
-    "url": (str, None),
-    "query": (str, ""),
-    "tree": (str, ""),
-    "interval": (int, 300),
-    "grace": (int, 1800),
-    "send": (bool, False),
-    "embargo_hours": (_NUMBER, 24),
-    "always": (bool, False),
+_SUB_KEYS: dict[str, Want] = {
+    "name": str,
+    "url": str,
+    "query": str,
+    "tree": str,
+    "interval": int,
+    "grace": int,
+    "send": bool,
+    "embargo_hours": float,
+    "always": bool,
 }
+_SUB_REQUIRED = ("name", "url")
+
+
+def _default(key: str) -> Any:
+    return bundled_default("watch", key)
+
+
+def _sub_default(key: str) -> Any:
+    return bundled_default("watch.subscription_defaults", key)
 
 
 @dataclass(frozen=True)
@@ -64,13 +74,13 @@ class Subscription:
 
     name: str
     url: str
-    query: str = ""
+    query: str = _sub_default("query")
     tree: Path | None = None
-    interval: int = 300
-    grace: int = 1800
-    send: bool = False
-    embargo_hours: float = 24.0
-    always: bool = False
+    interval: int = _sub_default("interval")
+    grace: int = _sub_default("grace")
+    send: bool = _sub_default("send")
+    embargo_hours: float = float(_sub_default("embargo_hours"))
+    always: bool = _sub_default("always")
 
     @property
     def loopback(self) -> bool:
@@ -88,15 +98,15 @@ class WatchConfig:
     state_dir: Path
     outbox: Path
     subscriptions: tuple[Subscription, ...]
-    opt_out: tuple[str, ...] = ()
-    contact: str = ""
-    attempts: int = 4
-    backoff: float = 1.0
-    max_backoff: float = 3600.0
-    timeout: float = 30.0
-    catchup_slack: int = 3600
-    catchup_pages: int = 50
-    review_attempts: int = 5
+    opt_out: tuple[str, ...] = tuple(_default("opt_out"))
+    contact: str = _default("contact")
+    attempts: int = _default("attempts")
+    backoff: float = float(_default("backoff"))
+    max_backoff: float = float(_default("max_backoff"))
+    timeout: float = float(_default("timeout"))
+    catchup_slack: int = _default("catchup_slack")
+    catchup_pages: int = _default("catchup_pages")
+    review_attempts: int = _default("review_attempts")
 
 
 def is_loopback(url: str) -> bool:
@@ -110,37 +120,13 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def _type_name(want: Any) -> str:
-    wants = want if isinstance(want, tuple) else (want,)
-    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
-    names[list] = "a list of strings"
-    return " or ".join(names.get(w, w.__name__) for w in wants)
-
-
-def _table(
-    raw: Mapping[str, Any], schema: dict[str, tuple[Any, Any]], where: str, path: Path
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in schema:
-            raise ConfigError(f"{path}: unknown key {where}.{key}")
-        want = schema[key][0]
-        if key != "subscriptions" and not has_type(value, want):
-            raise ConfigError(f"{path}: {where}.{key} must be {_type_name(want)}")
-        out[key] = value
-    for key, (_want, default) in schema.items():
-        if key not in out:
-            if default is None:
-                raise ConfigError(f"{path}: {where}.{key} is required")
-            out[key] = default
-    return out
-
-
-def _subscription(raw: Any, i: int, path: Path) -> Subscription:
+def _subscription(
+    raw: Any, i: int, path: Path, defaults: Mapping[str, Any], check: Checker
+) -> Subscription:
     where = f"watch.subscriptions[{i}]"
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: {where} must be a table ([[watch.subscriptions]])")
-    v = _table(raw, _SUB_KEYS, where, path)
+    v = {**defaults, **check.table(raw, where, _SUB_KEYS, _SUB_REQUIRED)}
     url = v["url"].rstrip("/")
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -171,33 +157,26 @@ def _subscription(raw: Any, i: int, path: Path) -> Subscription:
     )
 
 
-def _known_sections() -> set[str]:
-    """Top-level tables a settings file may hold: those of the bundled defaults."""
-    with data_path("config/default.toml").open("rb") as fh:
-        return {k for k, v in tomllib.load(fh).items() if isinstance(v, dict)}
-
-
 def load_watch_config(path: Path) -> WatchConfig:
     """Read and validate the ``[watch]`` part of ``path``."""
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    known = _known_sections() | {"watch", "schema"}
+    doc = read_toml(path)
+    check = Checker(path)
+    known = {k for k, v in bundled_defaults().items() if isinstance(v, dict)} | {"schema"}
     for key in doc:
         if key not in known:
-            raise ConfigError(f"{path}: unknown key {key}")
+            raise check.unknown("", key)
     raw = doc.get("watch")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: watch is required ([watch] with state_dir and subscriptions)")
-    v = _table(raw, _WATCH_KEYS, "watch", path)
+    defaults = bundled_defaults()["watch"]
+    v = {**defaults, **check.table(raw, "watch", _WATCH_KEYS, _WATCH_REQUIRED)}
+    sub_defaults = {**defaults["subscription_defaults"],
+                    **check.table(v["subscription_defaults"], "watch.subscription_defaults",
+                                  _SUB_KEYS)}
     subs_raw = v["subscriptions"]
     if not isinstance(subs_raw, list) or not subs_raw:
         raise ConfigError(f"{path}: watch.subscriptions must list at least one subscription")
-    subs = tuple(_subscription(s, i, path) for i, s in enumerate(subs_raw))
+    subs = tuple(_subscription(s, i, path, sub_defaults, check) for i, s in enumerate(subs_raw))
     names = [s.name for s in subs]
     for name in names:
         if names.count(name) > 1:

@@ -98,7 +98,8 @@ def test_sink_confidence_is_parsed_on_load(knowledge, tmp_path) -> None:
     text = default_path().read_text().replace('confidence = "low"', 'confidence = "lowish"', 1)
     path = tmp_path / "dma.toml"
     path.write_text(text)
-    with pytest.raises(ConfigError, match=r"regmap_bulk_read.*'confidence'.*'lowish' is not one"):
+    want = r"sink\[\d+\]\.confidence: 'lowish' is not one of low, medium, high \(regmap_bulk_read\)"
+    with pytest.raises(ConfigError, match=want):
         load_knowledge(path)
 
 

@@ -35,21 +35,20 @@ def test_unknown_key_names_file_entry_and_key(tmp_path) -> None:
         load_knowledge(write(tmp_path, text))
     msg = str(exc.value)
     assert str(tmp_path / "dma.toml") in msg
-    assert "sink[" in msg and "usb_control_msg" in msg and "'bufer'" in msg
-    assert "unknown key" in msg
+    assert re.search(r"unknown key sink\[\d+\]\.bufer \(usb_control_msg\)$", msg)
 
 
 def test_missing_key_is_an_error(tmp_path) -> None:
     text = re.sub(r'(\[\[allocator\]\]\nclass = "vmalloc"\n)size = \[0\]\n', r"\1", SOURCE,
                   count=1)
     assert text != SOURCE
-    with pytest.raises(ConfigError, match=r"allocator\[\d+\] \(vmalloc\): key 'size': missing"):
+    with pytest.raises(ConfigError, match=r"allocator\[\d+\]\.size is required \(vmalloc\)"):
         load_knowledge(write(tmp_path, text))
 
 
 def test_wrong_type_is_an_error(tmp_path) -> None:
     text = SOURCE.replace("buffer = 6\n", 'buffer = "six"\n', 1)
-    with pytest.raises(ConfigError, match=r"key 'buffer': expected an integer, got str"):
+    with pytest.raises(ConfigError, match=r"sink\[\d+\]\.buffer must be an integer, not a string"):
         load_knowledge(write(tmp_path, text))
 
 
@@ -58,7 +57,7 @@ def test_bad_direction_and_class_values_are_errors(tmp_path) -> None:
     with pytest.raises(ConfigError, match="'inbound' is not one of"):
         load_knowledge(write(tmp_path, bad_dir))
     bad_class = SOURCE.replace('class = "page"', 'class = "pages"', 1)
-    with pytest.raises(ConfigError, match="key 'class': 'pages' is not one of"):
+    with pytest.raises(ConfigError, match=r"allocator\[\d+\]\.class: 'pages' is not one of"):
         load_knowledge(write(tmp_path, bad_class))
 
 

@@ -48,13 +48,19 @@ def test_named_policies_and_smtp(tmp_path):
     ("text", "message"),
     [
         ("[reply]\nfrm = 'x'\n", "unknown key reply.frm"),
-        ("[reply]\nwrap = '72'\n", "reply.wrap has the wrong type"),
-        ("[reply]\nlist_patterns = [1]\n", "reply.list_patterns has the wrong type"),
-        ("[smtp]\nport = true\n", "smtp.port has the wrong type"),
-        ("[smtp]\nstarttls = 1\n", "smtp.starttls has the wrong type"),
+        ("[reply]\nwrap = '72'\n", "reply.wrap must be an integer, not a string"),
+        (
+            "[reply]\nlist_patterns = [1]\n",
+            "reply.list_patterns must be an array of strings, not an array holding an integer",
+        ),
+        ("[smtp]\nport = true\n", "smtp.port must be an integer, not a boolean"),
+        ("[smtp]\nstarttls = 1\n", "smtp.starttls must be true or false, not an integer"),
         ("[smtp]\npassword = 'x'\n", "unknown key smtp.password"),
         ("[reply.policy.usb]\ncc_all = true\n", "unknown key reply.policy.usb.cc_all"),
-        ("[reply.policy.usb]\nto_author = 'yes'\n", "reply.policy.usb.to_author has the wrong"),
+        (
+            "[reply.policy.usb]\nto_author = 'yes'\n",
+            "reply.policy.usb.to_author must be true or false, not a string",
+        ),
         ("[reply]\npolicy = {usb = 1}\n", "reply.policy.usb must be a table"),
     ],
 )
