@@ -55,10 +55,14 @@ class Watcher:
         *,
         stop: threading.Event | None = None,
         pause: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.settings = settings
         self.stop = stop or threading.Event()
+        # Wall-clock seconds for every "is it due?" decision (polls, grace
+        # periods, retries): tests pass a clock they advance instead of sleeping.
+        self.clock = clock
         self.pause = pause or (lambda _stage: None)
         self.subs = {s.name: s for s in config.subscriptions}
         self.state: State | None = None
@@ -100,7 +104,7 @@ class Watcher:
         """Poll the subscriptions that are due (all of them for ``--once``), then review."""
         assert self.state is not None
         report = CycleReport()
-        now = time.time()
+        now = self.clock()
         for sub in self.config.subscriptions:
             if self.stop.is_set():
                 return report
@@ -116,7 +120,7 @@ class Watcher:
     def _poll(self, sub: Subscription, report: CycleReport) -> bool:
         assert self.state is not None and self.client is not None
         st = self.state.sub_state(sub.name)
-        started = time.time()
+        started = self.clock()
         try:
             result = poller.poll(
                 self.client,
@@ -188,7 +192,7 @@ class Watcher:
             sub = self.subs.get(rev.sub)
             if sub is None:
                 continue  # its subscription was removed from the configuration
-            if not assembly.ready(rev, sub.grace, time.time()):
+            if not assembly.ready(rev, sub.grace, self.clock()):
                 continue
             status = reviewer.review_revision(
                 self.state, rev, sub, self.config, self.settings, self.pause
@@ -200,7 +204,7 @@ class Watcher:
     def next_wake(self) -> float:
         """Seconds until something is due: a poll, or a grace period or retry ending."""
         assert self.state is not None
-        now = time.time()
+        now = self.clock()
         due = [self.state.sub_state(s.name).next_poll for s in self.config.subscriptions]
         for rev in self.state.revisions("waiting"):
             sub = self.subs.get(rev.sub)

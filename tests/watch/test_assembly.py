@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
 
+from reviewbot.settings import load_settings
+from reviewbot.watch.config import load_watch_config
 from reviewbot.watch.feeds import FeedError, PatchSubject, parse_feed, parse_subject
+from reviewbot.watch.service import Watcher
 from tests import mailgen
 from tests.watch.conftest import received_now, revisions, watch, write_config
 
@@ -44,20 +48,35 @@ def test_malformed_feeds_raise_feed_error(body):
         parse_feed(body)
 
 
+class FakeClock:
+    """The watcher's clock, advanced by the test instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_incomplete_series_waits_for_its_grace_and_v2_is_reviewed_apart(
-    make_inbox, tmp_path, capsys
+    make_inbox, tmp_path, capsys, caplog
 ):
     inbox = make_inbox(*mailgen.series("gappy", 4, rev=1, skip=(3,)))
     cfg = write_config(tmp_path, [{"name": "w", "url": inbox.base_url, "grace": 2}])
-    rc, _out, err = watch(capsys, cfg, "--once")
-    assert rc == 0, err
-    [rev] = revisions(tmp_path)
-    assert (rev["status"], rev["total"]) == ("waiting", 4) and "review w:" not in err
+    clock = FakeClock()
+    caplog.set_level(logging.INFO, logger="reviewbot")
+    with Watcher(load_watch_config(cfg), load_settings(cfg), clock=clock) as watcher:
+        assert watcher.cycle(all_subscriptions=True).poll_errors == 0
+        [rev] = revisions(tmp_path)
+        assert (rev["status"], rev["total"]) == ("waiting", 4) and "review w:" not in caplog.text
 
-    time.sleep(2.2)  # the grace period ends: reviewed with what is there
-    rc, _out, err = watch(capsys, cfg, "--once")
-    assert rc == 0, err
-    assert "review w: v1 [PATCH 0/4] widget: new tricks" in err
+        clock.now += 1.9  # not yet
+        watcher.cycle(all_subscriptions=True)
+        assert revisions(tmp_path)[0]["status"] == "waiting"
+
+        clock.now += 0.2  # the grace period ends: reviewed with what is there
+        watcher.cycle(all_subscriptions=True)
+    assert "review w: v1 [PATCH 0/4] widget: new tricks" in caplog.text
     [rev] = revisions(tmp_path)
     assert rev["status"] == "reviewed"
 
