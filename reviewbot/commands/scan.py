@@ -19,9 +19,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cache-dir", type=Path, metavar="DIR", help="scan cache (default: user cache)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    from reviewbot.model import Confidence
+
     p.add_argument(
         "--min-confidence",
-        choices=("low", "medium", "high"),
+        choices=[c.value for c in Confidence],
         default="medium",
         help="hide findings below this confidence (default: medium; low adds guesses)",
     )
