@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
-from reviewbot.model import Severity
+from reviewbot.model import Confidence, Evidence, Severity
 
 if TYPE_CHECKING:
     from reviewbot.analysis.origins import Origin
@@ -26,9 +26,15 @@ _CLASS = "kmap"
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "heap" or o.cls != _CLASS or use.vmalloc_ok:
         return None  # a core that maps page by page copes with kmap addresses
+    # A mapping is short-lived: one that reaches the sink through several
+    # assignments (typically a struct member set in one place and used in
+    # another) has usually been unmapped, and the pointer reset, in between.
+    evidence = () if o.certain else (
+        Evidence("kmap-through-several-assignments", Confidence.LOW,
+                 "the mapping reaches the sink through more than one assignment"),)
     return Verdict("a kmap address of a highmem page is outside the linear map, so the DMA "
                    "API finds the wrong page; map the page itself with dma_map_page() (or "
-                   "sg_set_page())")
+                   "sg_set_page())", evidence)
 
 
 RULE = Rule(
