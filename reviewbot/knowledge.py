@@ -174,7 +174,7 @@ class Knowledge:
         A file that mentions none of them has no sink, so no helper either, and
         a tree scan can skip parsing it.
         """
-        return self._triggers  # type: ignore[attr-defined, no-any-return]
+        return self._triggers  # type: ignore[attr-defined]
 
     def allocator(self, name: str) -> Allocator | None:
         return self._by_name["allocator"].get(name)
@@ -197,7 +197,8 @@ class Knowledge:
 
     def level_macro(self, level: str) -> Macro:
         """The macro messages quote for an alignment level (dma, kmalloc, l1)."""
-        return self._by_name["macro"][dict(self.level_macros)[level]]  # type: ignore[no-any-return]
+        macro: Macro = self._by_name["macro"][dict(self.level_macros)[level]]
+        return macro
 
     @property
     def dma_minalign_bytes(self) -> int:
@@ -324,7 +325,7 @@ class _Reader(Checker):
             self.value(value, int, f"sizes.{key}")
         tree = self.entry(top["tree"], "tree", {"skip_dirs": list[str]})
         knowledge = Knowledge(
-            path=self.path,
+            path=str(self.path),
             directions=directions,
             allocators=self.allocators(top),
             sinks=self.sinks(top),

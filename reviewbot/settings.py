@@ -222,10 +222,10 @@ def reply_settings(settings: Settings) -> ReplySettings:
     policies = []
     default = ReplyPolicy()
     for name, fields in raw.get("policy", {}).items():
-        policy = ReplyPolicy(
-            name=name,
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()},
-        )
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()
+        }
+        policy = ReplyPolicy(name=name, **values)
         if name == "default":
             default = policy
         else:

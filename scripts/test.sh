@@ -33,6 +33,9 @@ echo "== ruff"
 echo "== lint-imports (layering contracts in pyproject.toml)"
 "$VENV/bin/lint-imports" --no-cache
 
+echo "== mypy"
+"$VENV/bin/mypy" reviewbot
+
 if [ -n "${CI:-}" ]; then
     export REVIEWBOT_REQUIRE_PUBLIC_INBOX=1
 fi

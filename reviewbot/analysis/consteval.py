@@ -83,8 +83,7 @@ class Evaluator:
             return None
         if node.type == "identifier":  # a variable, or a type the parser took for one
             name = self.src.text_of(node)
-            ty = types.get(name)
-            return self.size_of_type(ty if ty else name)
+            return self.size_of_type(types.get(name) or name)
         return None
 
     def size_of_type(self, type_text: str, depth: int = 0) -> int | None:

@@ -58,9 +58,9 @@ def sides(pf: PatchedFile) -> tuple[Side, Side]:
         for line in hunk:
             text = line.value.rstrip("\r\n")
             if line.is_context or line.is_removed:
-                pre.append(HunkLine(line.source_line_no, text, line.is_removed))
+                pre.append(HunkLine(line.source_line_no or 0, text, line.is_removed))
             if line.is_context or line.is_added:
-                post.append(HunkLine(line.target_line_no, text, line.is_added))
+                post.append(HunkLine(line.target_line_no or 0, text, line.is_added))
         header = hunk.section_header or ""
         pre_hunks.append((pre, header))
         post_hunks.append((post, header))

@@ -133,8 +133,10 @@ def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None
     pre_text, post_text = whole
     if not any(t and may_reach_device(t, knowledge) for t in whole):
         return [], []
-    pre_lines = {ln.source_line_no for h in pf for ln in h if ln.is_removed}
-    post_lines = {ln.target_line_no for h in pf for ln in h if ln.is_added}
+    pre_lines = {ln.source_line_no for h in pf for ln in h
+                 if ln.is_removed and ln.source_line_no is not None}
+    post_lines = {ln.target_line_no for h in pf for ln in h
+                  if ln.is_added and ln.target_line_no is not None}
     pre_facts = file_facts(path, pre_text or "", knowledge, parser) if pre_text else None
     post_facts = file_facts(path, post_text or "", knowledge, parser) if post_text else None
     touched: set[str] = set()

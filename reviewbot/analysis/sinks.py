@@ -282,7 +282,7 @@ def _root_name(text: str) -> str:
 def _field_path(src, lhs: Node) -> tuple[str, Node]:
     """``op.data.buf.in`` -> ("data.buf.in", op); stops after the first '->'."""
     names = []
-    node = lhs
+    node: Node | None = lhs
     while node is not None and node.type == "field_expression":
         fld = node.child_by_field_name("field")
         names.append(src.text_of(fld) if fld is not None else "?")
@@ -292,7 +292,7 @@ def _field_path(src, lhs: Node) -> tuple[str, Node]:
             node = node_arg
             break
         node = node_arg
-    return ".".join(reversed(names)), node
+    return ".".join(reversed(names)), node if node is not None else lhs
 
 
 def _path_matches(path: str, field: str) -> bool:

@@ -168,7 +168,7 @@ def _fields(src: Source, body: Node, knowledge: Knowledge) -> tuple[Field, ...]:
     return tuple(fields)
 
 
-def _declarator_shape(src: Source, d: Node) -> tuple[str | None, str | None, bool]:
+def _declarator_shape(src: Source, d: Node | None) -> tuple[str | None, str | None, bool]:
     """(name, array length text or None, is pointer) of a (field) declarator."""
     array_len = None
     pointer = False

@@ -126,7 +126,7 @@ def apply_series(series: Series, tree: Path) -> TreeView:
                 logger.info("patch %d does not apply: %s", patch.index, error)
                 continue
             for src, dst in paths:
-                for path in {src, dst} - {None}:
+                for path in {p for p in (src, dst) if p is not None}:
                     f = scratch / path
                     view.versions.setdefault(path, []).append(
                         (patch.index, f.read_bytes() if f.is_file() else None)

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 HELP = "analyse every C file of a tree and list the affected drivers"
 
@@ -75,7 +76,7 @@ class _progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and os.environ.get("TERM") != "dumb"
-        self.bar = None
+        self.bar: Any = None  # rich.progress.Progress, imported only on a terminal
 
     def __enter__(self):
         if not self.enabled:

@@ -40,7 +40,7 @@ class _Builder:
             maintainers=tuple(t.get("M", [])),
             reviewers=tuple(t.get("R", [])),
             lists=tuple(_list_address(v) for v in t.get("L", [])),
-            status=(t.get("S") or [None])[0],
+            status=next(iter(t.get("S", [])), None),
             files=tuple(t.get("F", [])),
             excludes=tuple(t.get("X", [])),
             regexes=tuple(t.get("N", [])),

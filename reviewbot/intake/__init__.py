@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field, replace
+from email.message import EmailMessage
 from pathlib import Path
 from typing import BinaryIO
 
@@ -78,7 +79,7 @@ def load_files(sources: list[str], options: IntakeOptions) -> Series:
     The files are read in the order given; b4 then orders the patches by
     their ``[PATCH n/m]`` counters, as it would for mail.
     """
-    messages = []
+    messages: list[EmailMessage] = []
     unreadable = 0
     for source in sources:
         if source == "-" or classify(source) != "path":

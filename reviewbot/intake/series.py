@@ -102,6 +102,8 @@ def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
             references=tuple(first.references),
         )
     head = cover or patches[0]
+    listed = first if first is not None else lser.patches[patches[0].index]
+    assert listed is not None  # patches[0] was converted from this slot
     series = Series(
         revision=lser.revision,
         subject=lser.subject or head.subject,
@@ -112,7 +114,7 @@ def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
         cover=cover,
         base_commit=lser.base_commit,
         prerequisite_patch_ids=tuple(lser.prereq_patch_ids or ()),
-        list_id=_list_id(first.msg if first is not None else lser.patches[patches[0].index].msg),
+        list_id=_list_id(listed.msg),
         source=name,
         notes=tuple(notes),
     )

@@ -244,7 +244,7 @@ def series_context(
         for f in usages
     ]
     shown = review.affected_drivers[: settings.max_drivers]
-    drivers = [
+    drivers: list[dict[str, Any]] = [
         {
             "name": one_line(d.name),
             "path": one_line(d.path),

@@ -37,7 +37,7 @@ def _wrap_line(line: str, width: int) -> list[str]:
     if _TRAILER.match(line):
         return [line]
     m = _HANGING.match(line)
-    indent = re.match(r"\s*", line).group(0)
+    indent = line[: len(line) - len(line.lstrip())]
     hang = " " * len(m.group(0)) if m else indent
     if len(line[len(hang) :].split()) <= 1:
         return [line]  # one long token (a URL after "url:"): breaking it helps nobody

@@ -187,6 +187,7 @@ def scan_tree(
         to_parse.sort(key=lambda p: -stats[p].st_size)
         jobs = max(1, jobs or os.cpu_count() or 1)
         done = 0
+        outcomes: Iterable[tuple[str, str, list[dict]]]
         if jobs == 1 or len(to_parse) < 4:
             _init_worker(knowledge.path)
             outcomes = map(_analyse_file, [(str(root), p) for p in to_parse])

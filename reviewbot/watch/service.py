@@ -119,13 +119,14 @@ class Watcher:
 
     def _poll(self, sub: Subscription, report: CycleReport) -> bool:
         assert self.state is not None and self.client is not None
-        st = self.state.sub_state(sub.name)
+        state = self.state
+        st = state.sub_state(sub.name)
         started = self.clock()
         try:
             result = poller.poll(
                 self.client,
                 sub,
-                lambda ids: self.state.seen(sub.name, ids),
+                lambda ids: state.seen(sub.name, ids),
                 last_ok_server_time=st.server_time,
                 etag=st.etag,
                 last_modified=st.last_modified,

@@ -45,8 +45,8 @@ def status_text(config: WatchConfig, state: State, *, recent: int = 10) -> str:
     lines += ["", f"waiting series ({len(waiting)}):"]
     for rev in waiting:
         have = ", ".join(str(i) for i in rev.have if i) or "none"
-        sub = next((s for s in config.subscriptions if s.name == rev.sub), None)
-        due = rev.first_seen + sub.grace if sub else None
+        owner = next((s for s in config.subscriptions if s.name == rev.sub), None)
+        due = rev.first_seen + owner.grace if owner else None
         extra = f"; retry {_when(rev.next_try, now)}: {rev.reason}" if rev.reason else ""
         lines.append(
             f"  [{rev.sub}] v{rev.revision} {rev.subject} ({rev.status}, have {have} "

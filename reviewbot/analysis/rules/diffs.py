@@ -60,10 +60,10 @@ def diff_file(path: str, pf: PatchedFile, knowledge: Knowledge) -> DiffFile:
 
 def _lines(hunk: Hunk) -> tuple[Line, ...]:
     out = []
-    next_target = hunk.target_start
+    next_target: int = hunk.target_start
     for line in hunk:
         text = _COMMENT.sub(" ", line.value.rstrip("\r\n"))
-        if line.is_added or line.is_context:
+        if (line.is_added or line.is_context) and line.target_line_no is not None:
             next_target = line.target_line_no
         kind = "+" if line.is_added else "-" if line.is_removed else " "
         out.append(Line(next_target, text, kind))
