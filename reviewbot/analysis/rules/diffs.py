@@ -86,6 +86,15 @@ def change_blocks(lines: tuple[Line, ...]) -> list[list[Line]]:
     return blocks
 
 
+def as_written(value: str) -> str:
+    """The value for a message: blanks kept (single), redundant outer parentheses dropped."""
+    value = " ".join(value.split())
+    while value.startswith("(") and value.endswith(")") and \
+            value[1:-1].count("(") == value[1:-1].count(")"):
+        value = value[1:-1].strip()
+    return value
+
+
 def normalise(value: str) -> str:
     """``( 16 )`` and ``16`` define the same thing."""
     value = "".join(value.split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from reviewbot.analysis.rules.base import AlignmentChange, Fact, Rule
-from reviewbot.analysis.rules.diffs import DEFINE, DiffFile, DiffHunk, normalise
+from reviewbot.analysis.rules.diffs import DEFINE, DiffFile, DiffHunk, as_written, normalise
 from reviewbot.model import Confidence, Evidence, Finding, Severity
 
 
@@ -23,11 +23,15 @@ def _defines(change: DiffFile, hunk: DiffHunk) -> list[Finding]:
     before: dict[str, list[str]] = {}
     after: dict[str, list[tuple[str, int]]] = {}
     touched: dict[str, int] = {}
+    # Compared without blanks, shown as written: `__alignof__(unsigned long long)`.
+    shown: dict[str, str] = {}
     for ln in hunk.lines:
         m = DEFINE.match(ln.text)
         if not m or m.group(1) not in watched:
             continue
-        name, value = m.group(1), normalise((m.group(2) or "") + m.group(3))
+        raw = (m.group(2) or "") + m.group(3)
+        name, value = m.group(1), normalise(raw)
+        shown.setdefault(value, as_written(raw))
         if ln.kind in "- ":
             before.setdefault(name, []).append(value)
         if ln.kind in "+ ":
@@ -41,7 +45,7 @@ def _defines(change: DiffFile, hunk: DiffHunk) -> list[Finding]:
         if old == new:
             continue
         at = next((n for v, n in after.get(name, []) if v not in old), line)
-        out.append(finding(change, at, name, old, new))
+        out.append(finding(change, at, name, [shown[v] for v in old], [shown[v] for v in new]))
     return out
 
 
