@@ -69,3 +69,11 @@ def test_every_object_is_closed_so_an_undocumented_key_fails(validator, capsys):
     data["findings"][0]["undocumented"] = 1
     with pytest.raises(jsonschema.ValidationError, match="undocumented"):
         validator.validate(data)
+
+
+def test_sarif_results_carry_the_typed_fields(capsys):
+    log = _run(capsys, ["check", "--format", "sarif", str(EXAMPLES / "series.mbox")], 1)
+    results = {r["ruleId"]: r["properties"] for r in log["runs"][0]["results"]}
+    assert results["minalign-definition"]["macro"] == "ARCH_KMALLOC_MINALIGN"
+    assert "buffer" not in results["minalign-definition"]
+    assert "origin-certain" in results["dma-stack"]["evidence"]

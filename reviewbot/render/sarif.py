@@ -77,10 +77,12 @@ def result(f: Finding, rule_index: int) -> dict[str, Any]:
         "introduced": f.introduced,
         "confidence": f.confidence.value,
     }
-    for key in ("patch", "fixed_in_patch", "buffer", "sink", "direction"):
+    for key in ("patch", "fixed_in_patch", "buffer", "sink", "direction", "macro"):
         value = getattr(f, key)
         if value is not None:
             props[key] = value
+    if f.evidence:
+        props["evidence"] = [e.name for e in f.evidence]
     return {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
