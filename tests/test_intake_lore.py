@@ -30,7 +30,7 @@ def test_msgid_of_patch_3_gives_all_8_patches(public_inbox, capsys):
     assert series["patches"][2]["msgid"] == EXAMPLE_P3
     assert series["patches"][0]["author"] == "Dana Developer <dana@example.org>"
     assert series["subject"].startswith("acme: status reads")
-    assert series["base_commit"] == "38398fbd179940a9237be26d7d25ec2d2539a99c"
+    assert series["base_commit"] == "759b225e5b3500aed4f49996e9822e33992f7a8b"
     assert data["tool"] == "reviewbot"
     for key in ("findings", "affected_drivers", "drafts"):
         assert isinstance(data[key], list)
