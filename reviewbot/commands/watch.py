@@ -18,6 +18,19 @@ from pathlib import Path
 
 HELP = "follow lore lists and searches, review each new series revision once"
 
+DESCRIPTION = """
+Follow public-inbox inboxes (lore lists) and lore searches, review every new
+series revision exactly once and file the reply drafts in the outbox. Without
+--once or --status it runs until SIGTERM, which stops it after the review in
+progress. --status works before the first poll and while the daemon runs.
+"""
+
+EXAMPLES = (
+    "reviewbot watch --config config/watch.example.toml --status",
+    "reviewbot watch --config /etc/reviewbot/watch.toml --once",
+    "reviewbot watch --config /etc/reviewbot/watch.toml",
+)
+
 logger = logging.getLogger(__name__)
 
 # Test hook: REVIEWBOT_WATCH_TEST_PAUSE=STAGE[:SECONDS] (planned, written or
