@@ -75,24 +75,28 @@ def run(args: argparse.Namespace) -> int:
     if path is None:
         raise UsageError("watch needs --config FILE (see config/watch.example.toml)")
     config = load_watch_config(path)
+    settings = load_settings(path)
     if args.status:
         from reviewbot.watch.service import state_path
         from reviewbot.watch.state import State
         from reviewbot.watch.status import status_text
 
         if not state_path(config).exists():
-            sys.stdout.write(f"{config.state_dir}: no watcher state yet\n")
+            sys.stdout.write(status_text(config, None, default_tree=settings.tree))
             return 0
         state = State(state_path(config))
         try:
-            sys.stdout.write(status_text(config, state))
+            sys.stdout.write(status_text(config, state, default_tree=settings.tree))
         finally:
             state.close()
         return 0
 
     from reviewbot.watch.service import Watcher
+    from reviewbot.watch.status import subscription_problems
 
-    settings = load_settings(path)
+    for sub in config.subscriptions:  # said at start, not after hours of failed reviews
+        for problem in subscription_problems(sub, settings.tree):
+            logger.warning("%s: subscription %s: %s", path, sub.name, problem)
     stop = threading.Event()
 
     def on_signal(signum, _frame) -> None:
