@@ -121,7 +121,8 @@ def test_server_down_is_exit_3_after_retries(capsys):
     err = capsys.readouterr().err
     assert code == 3
     assert err.splitlines()[-1] == (
-        f"reviewbot: {url}: cannot fetch <x@example.org> after 4 attempts (connection refused)"
+        f"reviewbot: {url}: cannot fetch <x@example.org> after 4 attempts "
+        "(connection to 127.0.0.1 refused)"
     )
     assert err.count("retrying in") == 3
     assert elapsed < 15

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         review = review_series(
             series, tree=choice.path, cache_dir=scan_cache_dir(args, settings), progress=progress
         )
-    if args.format != "text":
+    if args.format not in ("text", "b4"):
         logger.info("reviewbot: tree %s", choice.describe())
     if args.write_baseline:
         n = write_baseline(args.write_baseline, review.findings)

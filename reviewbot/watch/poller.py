@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from reviewbot.netcause import describe
 from reviewbot.watch.config import Subscription
 from reviewbot.watch.feeds import FeedEntry, FeedError, parse_feed
 
@@ -117,7 +118,7 @@ class FeedClient:
             try:
                 r = self.client.get(url, params=params, headers=headers)
             except httpx.HTTPError as exc:
-                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                why = describe(exc)  # the whole cause and the host, on one line
             else:
                 if r.status_code != 429 and r.status_code < 500:
                     return Answer(
