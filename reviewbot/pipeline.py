@@ -97,6 +97,8 @@ def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=Non
 
     def scan() -> list[Finding]:
         logger.info("scanning %s for small kmalloc buffers used for inbound DMA", tree)
+        if progress:
+            progress(0, 0)  # the walk and prefilter come first: say so from the start
         result = scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir, progress=progress)
         return list(result.findings)
 

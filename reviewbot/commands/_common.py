@@ -8,12 +8,21 @@ a progress bar (on a terminal only, never on a pipe or with ``-q``).
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from reviewbot.errors import InputError
+from reviewbot.progress import Bar as ScanProgress
+from reviewbot.progress import progress_wanted
+
+__all__ = [
+    "ScanProgress",
+    "add_cache_arguments",
+    "classify_sources",
+    "commit_hint",
+    "progress_wanted",
+    "scan_cache_dir",
+]
 
 
 def add_cache_arguments(p: argparse.ArgumentParser, *, no_cache: bool = True) -> None:
@@ -69,57 +78,3 @@ def commit_hint(spec: str, repo: Path) -> str | None:
         f"one commit, not a range: give {spec}^..{spec} for that commit alone, "
         f"or {spec}..HEAD for the commits after it"
     )
-
-
-def progress_wanted(args: argparse.Namespace) -> bool:
-    """A bar only for a person watching: stderr is a terminal, no -q, not TERM=dumb."""
-    return (
-        sys.stderr.isatty()
-        and not getattr(args, "quiet", False)
-        and os.environ.get("TERM") != "dumb"
-    )
-
-
-class ScanProgress:
-    """A rich progress bar for a tree scan; a no-op when not wanted.
-
-    Use as a context manager; the value it gives is the ``progress``
-    callback ``scan_tree`` takes (or None).
-    """
-
-    def __init__(self, enabled: bool, label: str = "parsing") -> None:
-        self.enabled = enabled
-        self.label = label
-        self.bar = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        task = None
-
-        def update(done: int, total: int) -> None:
-            nonlocal task
-            if self.bar is None:  # started on the first file: no flash when nothing is scanned
-                self._start()
-                task = self.bar.add_task(self.label, total=total)
-            self.bar.update(task, completed=done, total=total)
-
-        return update
-
-    def _start(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        self.bar = Progress(
-            self.label,
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=True,
-            console=Console(stderr=True),
-        )
-        self.bar.start()
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     cache_dir = scan_cache_dir(args, settings)
     knowledge = load_knowledge()
     with ScanProgress(progress_wanted(args)) as progress:
+        if progress:
+            progress(0, 0)  # the walk and prefilter come first
         result = scan_tree(root, knowledge, parts, args.jobs, cache_dir, progress)
     rank = {"low": 0, "medium": 1, "high": 2}
     findings = [f for f in result.findings if rank[f.confidence.value] >= rank[args.min_confidence]]

@@ -105,7 +105,11 @@ def run(args: argparse.Namespace) -> int:
 
     saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with Watcher(config, settings, stop=stop, pause=_pause_hook()) as watcher:
+        from reviewbot.progress import progress_wanted
+
+        with Watcher(
+            config, settings, stop=stop, pause=_pause_hook(), show_progress=progress_wanted(args)
+        ) as watcher:
             if args.once:
                 report = watcher.cycle(all_subscriptions=True)
                 return 3 if report.poll_errors else 0

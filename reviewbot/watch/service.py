@@ -21,6 +21,7 @@ from pathlib import Path
 from reviewbot import __version__
 from reviewbot.errors import UsageError
 from reviewbot.netcause import unreachable_host
+from reviewbot.progress import Bar
 from reviewbot.settings import Settings
 from reviewbot.watch import assembly, poller, reviewer
 from reviewbot.watch.config import Subscription, WatchConfig
@@ -57,11 +58,13 @@ class Watcher:
         *,
         stop: threading.Event | None = None,
         pause: Callable[[str], None] | None = None,
+        show_progress: bool = False,
     ) -> None:
         self.config = config
         self.settings = settings
         self.stop = stop or threading.Event()
         self.pause = pause or (lambda _stage: None)
+        self.show_progress = show_progress  # a bar for a catch-up, on a terminal
         self.subs = {s.name: s for s in config.subscriptions}
         self.state: State | None = None
         self.client: poller.FeedClient | None = None
@@ -130,17 +133,20 @@ class Watcher:
         assert self.state is not None and self.client is not None
         st = self.state.sub_state(sub.name)
         started = time.time()
+        pages = Bar(self.show_progress, f"catching up {sub.name}", unit="new messages")
         try:
-            result = poller.poll(
-                self.client,
-                sub,
-                lambda ids: self.state.seen(sub.name, ids),
-                last_ok_server_time=st.server_time,
-                etag=st.etag,
-                last_modified=st.last_modified,
-                catchup_slack=self.config.catchup_slack,
-                catchup_pages=self.config.catchup_pages,
-            )
+            with pages as progress:
+                result = poller.poll(
+                    self.client,
+                    sub,
+                    lambda ids: self.state.seen(sub.name, ids),
+                    last_ok_server_time=st.server_time,
+                    etag=st.etag,
+                    last_modified=st.last_modified,
+                    catchup_slack=self.config.catchup_slack,
+                    catchup_pages=self.config.catchup_pages,
+                    progress=(lambda page, found: progress(found, 0)) if progress else None,
+                )
         except poller.PollError as exc:
             self._poll_failed(sub, started, str(exc))
             return False
