@@ -138,6 +138,7 @@ def _setup_logging(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.parser = parser  # for the commands that describe the parser (completion, manpage)
     _setup_logging(args)
     from reviewbot.errors import ReviewbotError
 

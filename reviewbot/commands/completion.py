@@ -56,7 +56,6 @@ def _actions(parser: argparse.ArgumentParser):
 
 
 def run(args: argparse.Namespace) -> int:
-    from reviewbot.cli import build_parser
-
-    sys.stdout.write(completion_script(build_parser(), args.shell))
+    # cli.main hands over the parser it built (commands never import cli: layering)
+    sys.stdout.write(completion_script(args.parser, args.shell))
     return 0

@@ -107,8 +107,7 @@ def manpage(parser: argparse.ArgumentParser, version: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from reviewbot import __version__
-    from reviewbot.cli import build_parser
 
-    del args
-    sys.stdout.write(manpage(build_parser(), __version__))
+    # cli.main hands over the parser it built (commands never import cli: layering)
+    sys.stdout.write(manpage(args.parser, __version__))
     return 0
