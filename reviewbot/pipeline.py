@@ -93,12 +93,12 @@ def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=Non
 
     if not changed_macros(findings, knowledge):
         return ()
+    if progress:
+        progress(0, 0)  # the tree-wide part starts here (walk, prefilter, scan, grouping)
     last = max((s.index for s in view.status), default=0)
 
     def scan() -> list[Finding]:
         logger.info("scanning %s for small kmalloc buffers used for inbound DMA", tree)
-        if progress:
-            progress(0, 0)  # the walk and prefilter come first: say so from the start
         result = scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir, progress=progress)
         return list(result.findings)
 

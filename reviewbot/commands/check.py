@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(b4check.dumps(b4check.not_a_patch(reason)))
         return 0
 
-    with ScanProgress(progress_wanted(args), "scanning the tree") as progress:
+    with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
         review = review_series(
             series, tree=choice.path, cache_dir=scan_cache_dir(args, settings), progress=progress
         )

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     series = load_series(args.source, options)
-    with ScanProgress(progress_wanted(args), "scanning the tree") as progress:
+    with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
         review = review_series(
             series, tree=tree, cache_dir=_cache_dir(args, settings), progress=progress
         )

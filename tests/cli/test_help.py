@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 
@@ -124,7 +125,8 @@ def test_manpage_documents_every_command_and_option(capsys):
             assert option in unescaped, (name, option)
     if shutil.which("man"):
         proc = subprocess.run(
-            ["man", "-l", "-"], input=page, capture_output=True, text=True, env={"MANWIDTH": "80"}
+            ["man", "-l", "-"], input=page, capture_output=True, text=True,
+            env={**os.environ, "MANWIDTH": "80", "MANPAGER": "cat", "PAGER": "cat"},
         )
         assert proc.returncode == 0 and "REVIEWBOT(1)" in proc.stdout
         assert "--fail-on" in proc.stdout.replace("\u2010", "-")

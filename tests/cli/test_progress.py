@@ -62,14 +62,15 @@ def test_review_tree_scan_draws_a_bar_on_a_terminal_only(tmp_path):
             str(SERIES)]
     status, out, tty = run_on_tty(argv)
     assert status == 0
-    assert "scanning the tree" in tty and "\x1b[" in tty  # rich drew (and erased) its bar
+    # rich drew (and erased) its bar
+    assert "finding the affected drivers" in tty and "\x1b[" in tty
     assert "Affected drivers (2):" in out
     status, out, err = run_on_pipe(argv)
     assert status == 0
-    assert "scanning the tree" not in err and "\x1b[" not in err
+    assert "finding the affected drivers" not in err and "\x1b[" not in err
     # -q on a terminal: no bar either
     status, _, tty = run_on_tty(["-q", *argv])
-    assert status == 0 and "scanning the tree" not in tty
+    assert status == 0 and "finding the affected drivers" not in tty
 
 
 def test_scan_draws_a_bar_on_a_terminal_only():
