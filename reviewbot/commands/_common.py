@@ -78,3 +78,33 @@ def commit_hint(spec: str, repo: Path) -> str | None:
         f"one commit, not a range: give {spec}^..{spec} for that commit alone, "
         f"or {spec}..HEAD for the commits after it"
     )
+
+
+def wrap_for_terminal(text: str, width: int | None = None) -> str:
+    """Long lines folded to the terminal (at most 100 columns), keeping each line's indent.
+
+    The rule documentation is written one paragraph per line; unwrapped it
+    runs off an 80-column terminal or wraps mid-word.
+    """
+    import shutil
+    import textwrap
+
+    width = width or min(100, shutil.get_terminal_size((80, 24)).columns)
+    out = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        bullet = "- " if line.lstrip().startswith("- ") else ""
+        out.append(
+            textwrap.fill(
+                line.strip(),
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + " " * len(bullet),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")

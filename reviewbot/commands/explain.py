@@ -22,6 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from reviewbot.analysis import explain
+    from reviewbot.commands._common import wrap_for_terminal
 
-    sys.stdout.write(explain(args.rule).rstrip("\n") + "\n")
+    sys.stdout.write(wrap_for_terminal(explain(args.rule).rstrip("\n") + "\n"))
     return 0

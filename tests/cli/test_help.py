@@ -130,3 +130,14 @@ def test_manpage_documents_every_command_and_option(capsys):
         )
         assert proc.returncode == 0 and "REVIEWBOT(1)" in proc.stdout
         assert "--fail-on" in proc.stdout.replace("\u2010", "-")
+
+
+def test_explain_is_folded_to_the_terminal_without_losing_a_word(monkeypatch, capsys):
+    from reviewbot.analysis import explain
+
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main(["explain", "dma-stack"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 60
+    assert out.split() == explain("dma-stack").split()
+    assert "\n  A local variable" in out  # paragraphs keep their indent
