@@ -100,7 +100,8 @@ def choose_tree(
     if given is not None:
         return TreeChoice(check_kernel_tree(given, "--tree"), "--tree")
     if configured is not None:
-        return TreeChoice(check_kernel_tree(configured, "config tree.path"), "config tree.path")
+        path = configured.expanduser()  # a config file says ~/linux, a shell would expand it
+        return TreeChoice(check_kernel_tree(path, "config tree.path"), "config tree.path")
     if source_kinds and source_kinds <= LOCAL_KINDS:
         found = enclosing_kernel_tree(cwd or Path.cwd())
         if found is not None:

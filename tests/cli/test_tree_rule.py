@@ -77,6 +77,17 @@ def test_config_tree_path_is_checked_too(tmp_path, capsys):
     assert err.startswith(f"reviewbot: config tree.path {tmp_path}: not a kernel tree")
 
 
+def test_config_tree_path_may_start_with_a_tilde(tmp_path, monkeypatch):
+    import shutil
+
+    from reviewbot.kerneltree import choose_tree
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copytree(EXAMPLES / "tree", tmp_path / "linux")
+    choice = choose_tree(None, Path("~/linux"), {"msgid"})
+    assert (choice.path, choice.origin) == (tmp_path / "linux", "config tree.path")
+
+
 def test_enclosing_tree_is_found_from_a_subdirectory(series_repo):
     assert enclosing_kernel_tree(series_repo / "drivers" / "usb") == series_repo.resolve()
     assert enclosing_kernel_tree(series_repo.parent) is None
