@@ -8,6 +8,7 @@ a progress bar (on a terminal only, never on a pipe or with ``-q``).
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 from pathlib import Path
 
@@ -20,6 +21,7 @@ __all__ = [
     "add_cache_arguments",
     "classify_sources",
     "commit_hint",
+    "format_patch_base",
     "progress_wanted",
     "scan_cache_dir",
 ]
@@ -108,3 +110,59 @@ def wrap_for_terminal(text: str, width: int | None = None) -> str:
             )
         )
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+_FROM_SHA_RE = re.compile(rb"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001$", re.M)
+
+
+def format_patch_base(blobs: list[bytes], tree: Path | None) -> str | None:
+    """The commit ``git format-patch`` output was made on, when ``tree`` has its commits.
+
+    Each format-patch mail starts ``From <commit sha> Mon Sep 17 00:00:00 2001``.
+    When the tree holds those commits (patches made in this repository),
+    the series' base is the one parent that is not itself in the series:
+    applying the patches there, rather than to HEAD (where they already
+    are), is what ``check A..B`` does for the same commits.
+    """
+    if tree is None:
+        return None
+    shas = list(dict.fromkeys(m.decode() for b in blobs for m in _FROM_SHA_RE.findall(b)))
+    if not shas:
+        return None
+    proc = subprocess.run(
+        ["git", "-C", str(tree), "rev-list", "--no-walk", "--parents", *shas],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    if proc.returncode != 0:  # not a git tree, or the commits are not in it
+        return None
+    parents = set()
+    for line in proc.stdout.split("\n"):
+        words = line.split()
+        if len(words) == 2:  # merges and root commits give no single base
+            parents.add(words[1])
+        elif words:
+            return None
+    bases = parents - set(shas)
+    return bases.pop() if len(bases) == 1 else None
+
+
+def local_base(series, sources: list[str], tree: Path | None, stdin_data: bytes | None = None):
+    """``series`` with the base its format-patch files were made on, when the mail names none."""
+    from dataclasses import replace
+
+    if series.base_commit or tree is None:
+        return series
+    blobs = []
+    for source in sources:
+        if source == "-":
+            blobs.append(stdin_data or b"")
+        elif Path(source).is_file():
+            try:
+                blobs.append(Path(source).read_bytes())
+            except OSError:
+                continue
+    base = format_patch_base(blobs, tree)
+    return replace(series, base_commit=base) if base else series

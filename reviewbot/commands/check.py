@@ -160,14 +160,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _load(sources: list[str], tree: Path | None, stdin_data: bytes | None) -> Series:
     """One Series from the sources; a git range is read in the tree, else the current repo."""
+    from reviewbot.commands._common import local_base
     from reviewbot.intake import IntakeOptions, load_files, load_series
 
     options = IntakeOptions(repo=tree or Path.cwd())
     if len(sources) == 1:
         stdin = io.BytesIO(stdin_data) if stdin_data is not None else None
-        return load_series(sources[0], options, stdin=stdin)
-    # Several files (git format-patch output): one series, in the order given.
-    return load_files(sources, options)
+        series = load_series(sources[0], options, stdin=stdin)
+    else:  # several files (git format-patch output): one series, in the order given
+        series = load_files(sources, options)
+    return local_base(series, sources, tree, stdin_data)
 
 
 def _mail_without_patch(data: bytes, exc: Exception) -> str:

@@ -65,7 +65,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reviewbot.commands._common import ScanProgress, classify_sources, progress_wanted
+    from reviewbot.commands._common import (
+        ScanProgress,
+        classify_sources,
+        local_base,
+        progress_wanted,
+    )
     from reviewbot.errors import UsageError
     from reviewbot.intake import IntakeOptions, LorePolicy, load_series
     from reviewbot.kerneltree import choose_tree
@@ -92,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     series = load_series(args.source, options)
+    if kinds == {"path"}:  # format-patch files made in this tree: their base, as for a range
+        series = local_base(series, [args.source], tree)
     with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
         review = review_series(
             series, tree=tree, cache_dir=_cache_dir(args, settings), progress=progress

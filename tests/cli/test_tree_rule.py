@@ -7,8 +7,10 @@ use real git repositories made from the example tree.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -93,12 +95,13 @@ def test_enclosing_tree_is_found_from_a_subdirectory(series_repo):
     assert enclosing_kernel_tree(series_repo.parent) is None
 
 
-def _findings(out: str) -> tuple[list, list]:
+def _findings(out: str) -> tuple[list, list, str, list]:
     data = json.loads(out)
     keys = [
         (f["rule"], f["file"], f["line"], f["patch"], f["introduced"]) for f in data["findings"]
     ]
-    return keys, [d["path"] for d in data["affected_drivers"]]
+    applied = [p["applied"] for p in data["series"]["patches"]]
+    return keys, [d["path"] for d in data["affected_drivers"]], data["series"]["base"], applied
 
 
 def test_patch_files_inside_a_kernel_repo_find_what_the_range_finds(
@@ -119,6 +122,15 @@ def test_patch_files_inside_a_kernel_repo_find_what_the_range_finds(
     assert by_files == by_range
     # the tree was really used: the minalign change lists drivers, which needs the tree
     assert by_range[1] == ["drivers/iio/adc/acme-adc.c", "drivers/usb/misc/acme_led.c"]
+    # on the same base (the files' commits are in the tree), where every patch applies
+    assert by_range[2] == git(series_repo, "rev-parse", "base").strip()
+    assert by_range[3] == [True] * 8
+    # one mbox of the same commits, and the same on standard input
+    mbox = tmp_path / "series.mbox"
+    mbox.write_bytes(b"".join(Path(f).read_bytes() for f in files))
+    assert _findings(run(["check", "--format", "json", str(mbox)], capsys)[1]) == by_range
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(mbox.read_bytes())))
+    assert _findings(run(["check", "--format", "json", "-"], capsys)[1]) == by_range
     assert f"tree {series_repo.resolve()} (from the current directory)" in err_files
     # and the text output says which tree and base
     _status, out, _ = run(["check", *files], capsys)
