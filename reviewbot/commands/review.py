@@ -64,23 +64,20 @@ def run(args: argparse.Namespace) -> int:
 def _drafts(args: argparse.Namespace, settings, review):
     """Compose and write reply drafts into --outbox; send them with --send."""
     import dataclasses
-    import shlex
 
-    from reviewbot.outbox import write_outbox
-    from reviewbot.render.reply import compose_drafts
+    from reviewbot.outbox import sender_settings, write_outbox
+    from reviewbot.render.reply import compose_drafts, unthreaded_reason
     from reviewbot.settings import reply_settings, smtp_settings
 
-    words = ["reviewbot", "review"]
-    for flag, value in (
-        ("--lore-url", args.lore_url),
-        ("--tree", args.tree),
-        ("--revision", args.revision),
-    ):
-        if value is not None:
-            words += [flag, str(value)]
-    command = shlex.join([*words, args.source])  # what reproduces this review
-    drafts = compose_drafts(review, reply_settings(settings), command, always=args.always)
-    review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox))
+    reason = unthreaded_reason(review.series)
+    if reason:
+        logger.warning("reviewbot: no reply drafts: %s", reason)
+        return review
+    replies = sender_settings(reply_settings(settings), args.tree or settings.tree)
+    drafts = compose_drafts(review, replies, always=args.always)
+    series = review.series
+    answers = [p.msgid for p in series.patches] + ([series.cover.msgid] if series.cover else [])
+    review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox, answers))
     if args.send or args.dry_run:
         from reviewbot.smtp_send import send_drafts
 

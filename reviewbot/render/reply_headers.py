@@ -83,6 +83,26 @@ def identity(settings: ReplySettings) -> Address:
     return found
 
 
+# Domains intake gives the ids it makes up (git ranges, id-less patch files).
+MADE_UP_MSGID_DOMAINS = ("git.reviewbot", "reviewbot.invalid")
+# Domains no mail is delivered to (RFC 2606 / 6761), and the default identity's.
+_NOWHERE = ("localhost", "invalid", "local", "localdomain", "test")
+
+
+def msgid_is_made_up(msgid: str) -> bool:
+    """Whether a message-id was made up by intake, so no archive or mailbox has it."""
+    domain = clean_msgid(msgid).rpartition("@")[2].lower()
+    return domain in MADE_UP_MSGID_DOMAINS
+
+
+def is_real_address(addr: Address) -> bool:
+    """Whether mail to ``addr`` can be delivered: a dotted domain that is not reserved."""
+    domain = addr.domain.lower().rstrip(".")
+    if "." not in domain:
+        return False
+    return domain.rsplit(".", 1)[1] not in _NOWHERE
+
+
 def msgid_domain(settings: ReplySettings) -> str:
     return clean_msgid(settings.msgid_domain) or identity(settings).domain or "localhost"
 

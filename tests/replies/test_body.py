@@ -18,9 +18,7 @@ _TRAILER = re.compile(r"^(\| )?[A-Z][A-Za-z-]*: \S+$")
 
 
 def _compose(review, settings, **kw):
-    return compose_drafts(
-        review, settings, "reviewbot review x", clock=fixed_clock, msgid_factory=fixed_msgid, **kw
-    )
+    return compose_drafts(review, settings, clock=fixed_clock, msgid_factory=fixed_msgid, **kw)
 
 
 def _body(draft) -> str:
@@ -63,11 +61,14 @@ def test_quote_is_trimmed_to_the_statement_around_the_offending_line(example_ser
     q = quote_lines(patch4.diff, "drivers/usb/misc/acme_fw.c", 46, before=2)
     assert q is not None
     assert q.lines == (
+        "> @@ -47,0 +44,4 @@ static int acme_fw_send_chunk"
+        "(struct acme_fw *fw, const u8 *data, int len)",
         "> +\tmemcpy(image, blob->data, blob->size);",
         "> +",
         "> +\tret = usb_bulk_msg(fw->udev, usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),",
         "> +\t\t\t   image, blob->size, &actual, ACME_FW_TIMEOUT);",
     )
+    assert q.lines[q.marked].endswith("usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),")
     assert quote_lines(patch4.diff, "drivers/usb/misc/acme_fw.c", 5) is None
     assert quote_lines(patch4.diff, "drivers/other.c", 46) is None
 

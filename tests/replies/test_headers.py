@@ -24,9 +24,7 @@ def _parsed(draft):
 
 
 def _compose(review, settings, **kw):
-    return compose_drafts(
-        review, settings, "reviewbot review x", clock=fixed_clock, msgid_factory=fixed_msgid, **kw
-    )
+    return compose_drafts(review, settings, clock=fixed_clock, msgid_factory=fixed_msgid, **kw)
 
 
 def _addrs(msg, name):

@@ -20,7 +20,6 @@ def _drafts(series, settings, **kw):
     return compose_drafts(
         planted_review(series),
         settings,
-        "reviewbot review x",
         clock=fixed_clock,
         msgid_factory=fixed_msgid,
         **kw,
@@ -83,7 +82,6 @@ def test_a_sent_draft_is_never_overwritten(tmp_path, example_series, reply_setti
     again = compose_drafts(
         planted_review(example_series),
         reply_settings,
-        "reviewbot review y",
         clock=fixed_clock,
         msgid_factory=lambda i: f"second-{i}@example.net",
     )

@@ -49,7 +49,6 @@ def outbox(tmp_path, example_series, reply_settings):
     drafts = compose_drafts(
         planted_review(example_series),
         reply_settings,
-        "reviewbot review x",
         clock=fixed_clock,
         msgid_factory=fixed_msgid,
     )
