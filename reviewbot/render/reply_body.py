@@ -197,7 +197,8 @@ def _finding_view(f: Finding, patch: Patch, settings: ReplySettings, total: int)
         "quote": list(q.lines) if q else [],
         "why": one_line(doc.why),
         "read": one_line(doc.read),
-        "fix": one_line(advice or doc.fix),
+        # The message's own advice when it names what to call, else the rule's.
+        "fix": one_line(advice if "(" in advice or not doc.fix else doc.fix),
         "confidence": f.confidence.value if f.confidence != Confidence.HIGH else "",
         "fixed_later": (
             f"{f.fixed_in_patch}/{total}"

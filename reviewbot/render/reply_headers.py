@@ -158,7 +158,8 @@ def recipients(
     list_id: str | None,
     extra_cc: Sequence[Person] = (),
 ) -> Recipients:
-    """To the author, Cc the lists (and whoever the list's policy adds), minus exclusions.
+    """To the author, Cc the lists and (reply to all, ``reply.cc_original``) the people
+    the patch went to, minus exclusions and the bot itself, as ``b4 ty`` does.
 
     ``extra_cc`` are the maintainers of affected drivers, used only when the
     policy has ``cc_maintainers_of_affected``.
@@ -175,11 +176,14 @@ def recipients(
     author_email = author.email.lower()
     want_to: list[Person] = [author] if policy.to_author else []
     want_cc: list[Person] = []
+    individuals = (
+        settings.cc_original if policy.cc_individuals is None else policy.cc_individuals
+    )
     for p in original:
         if is_list(p.email, settings, list_id):
             if policy.cc_lists:
                 want_cc.append(p)
-        elif policy.cc_individuals and p.email.lower() != author_email:
+        elif individuals and p.email.lower() != author_email:
             want_cc.append(p)
     if policy.cc_maintainers_of_affected:
         want_cc.extend(extra_cc)

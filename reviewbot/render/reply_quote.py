@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from unidiff import PatchSet
 
-_MAX_CONTINUATION = 6
+# Lines of one statement followed past the offending one (post-image lines).
+_MAX_CONTINUATION = 8
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,14 @@ def quote_lines(
             # The statement starting at `at`, read in the post-image: removed
             # lines are part of the quote but never end the statement.
             last_post = at
-            while end + 1 < len(rows) and end - at < _MAX_CONTINUATION:
-                if not rows[last_post].is_removed and _ends_statement(rows[last_post].value):
+            followed = 0
+            while end + 1 < len(rows) and followed < _MAX_CONTINUATION:
+                if _ends_statement(rows[last_post].value):
                     break
                 end += 1
                 if not rows[end].is_removed:
                     last_post = end
+                    followed += 1
             end = last_post
             marked = at
             if pattern is not None and not (rows[at].is_added and pattern.search(rows[at].value)):
