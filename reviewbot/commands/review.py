@@ -34,6 +34,13 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     tree = args.tree or settings.tree
+    replies = None
+    if args.outbox:
+        from reviewbot.outbox import sender_settings
+        from reviewbot.settings import reply_settings
+
+        # Before minutes of review: drafts nobody can send are not worth making.
+        replies = sender_settings(reply_settings(settings), tree)
     options = IntakeOptions(
         lore_url=args.lore_url or settings.lore_url,
         revision=args.revision,
@@ -48,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     )
     series = load_series(args.source, options)
     review = review_series(series, tree=tree, cache_dir=settings.cache_dir / "scan")
-    if args.outbox:
-        review = _drafts(args, settings, review)
+    if replies is not None:
+        review = _drafts(args, settings, replies, review)
     elif args.send or args.dry_run:
         raise UsageError("--send and --dry-run need --outbox DIR (drafts are sent from there)")
     if args.format == "json":
@@ -61,19 +68,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drafts(args: argparse.Namespace, settings, review):
+def _drafts(args: argparse.Namespace, settings, replies, review):
     """Compose and write reply drafts into --outbox; send them with --send."""
     import dataclasses
 
-    from reviewbot.outbox import sender_settings, write_outbox
+    from reviewbot.outbox import write_outbox
     from reviewbot.render.reply import compose_drafts, unthreaded_reason
-    from reviewbot.settings import reply_settings, smtp_settings
+    from reviewbot.settings import smtp_settings
 
     reason = unthreaded_reason(review.series)
     if reason:
         logger.warning("reviewbot: no reply drafts: %s", reason)
         return review
-    replies = sender_settings(reply_settings(settings), args.tree or settings.tree)
     drafts = compose_drafts(review, replies, always=args.always)
     series = review.series
     answers = [p.msgid for p in series.patches] + ([series.cover.msgid] if series.cover else [])

@@ -93,9 +93,7 @@ def test_send_through_the_configured_server(tmp_path, capsys):
         controller.stop()
 
 
-def test_with_a_tree_the_series_reply_lists_the_real_affected_drivers(
-    tmp_path, capsys, bot_config
-):
+def test_with_a_tree_the_series_reply_lists_the_real_affected_drivers(tmp_path, capsys, bot_config):
     import email
     from email import policy
 
@@ -123,3 +121,51 @@ def test_with_a_tree_the_series_reply_lists_the_real_affected_drivers(
     for i in rows:
         assert lines[i + 1].startswith("      ") and "@" in lines[i + 1]
         assert ":" not in lines[i + 1]
+
+
+def _git(repo, *args):
+    import subprocess
+
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_without_a_sender_no_drafts_are_written_and_the_reason_is_one_line(tmp_path, capsys):
+    out = tmp_path / "outbox"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    status = main(["review", "--tree", str(plain), "--outbox", str(out), str(EXAMPLE_MBOX)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "no sender for the drafts" in err and "reply.from" in err
+    assert err.strip().count("\n") == 0 and "Traceback" not in err
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_the_sender_comes_from_the_trees_git_identity(tmp_path, capsys, example_repo):
+    import email
+    from email import policy
+
+    out = tmp_path / "outbox"
+    argv = ["-q", "review", "--tree", str(example_repo), "--outbox", str(out), str(EXAMPLE_MBOX)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    for path in out.glob("*.eml"):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert str(msg["From"]) == "Dana Developer <dana@example.org>"
+        assert "Reported-by" not in msg.get_content() or "| Reported-by: Dana" in (
+            msg.get_content()
+        )
+
+
+def test_a_git_range_gets_no_drafts_and_says_why(tmp_path, capsys, example_repo, bot_config):
+    driver = example_repo / "drivers" / "usb" / "misc" / "acme_fw.c"
+    driver.write_text(driver.read_text() + "\n/* a comment */\n")
+    _git(example_repo, "commit", "-qam", "usb: misc: acme_fw: a comment")
+    out = tmp_path / "outbox"
+    argv = ["--config", str(bot_config), "review", "--tree", str(example_repo), "--always"]
+    assert main([*argv, "--outbox", str(out), "HEAD~1..HEAD"]) == 0
+    err = capsys.readouterr().err
+    assert "no reply drafts" in err and "git range" in err and "never mailed" in err
+    assert not out.exists() or not list(out.iterdir())

@@ -7,6 +7,7 @@ import email
 import mailbox
 import re
 from email import policy
+from pathlib import Path
 
 from reviewbot.outbox import MBOX_NAME, draft_name, sent_record, slug, write_outbox
 from reviewbot.render.reply import compose_drafts
@@ -89,3 +90,57 @@ def test_a_sent_draft_is_never_overwritten(tmp_path, example_series, reply_setti
     assert first.read_bytes() == before
     other = (tmp_path / draft_name(drafts[2])).read_text()
     assert "second-2@example.net" in other
+
+
+def _ids(series):
+    return [p.msgid for p in series.patches] + [series.cover.msgid]
+
+
+def test_default_message_ids_are_stable_and_follow_the_findings(example_series, reply_settings):
+    review = planted_review(example_series)
+    first = compose_drafts(review, reply_settings, clock=fixed_clock)
+    again = compose_drafts(review, reply_settings)
+    assert [d.msgid for d in first] == [d.msgid for d in again]
+    assert len({d.msgid for d in first}) == len(first)
+    assert all(d.msgid.endswith("@reviewbot.example.net") for d in first)
+    fewer = dataclasses.replace(review, findings=tuple(f for f in review.findings if f.patch != 2))
+    changed = {d.index: d.msgid for d in compose_drafts(fewer, reply_settings)}
+    assert 2 not in changed
+    assert changed[1] == first[1].msgid  # patch 1's findings did not change
+
+
+def test_a_rerun_removes_the_stale_draft_of_this_series_and_keeps_others(
+    tmp_path, example_series, reply_settings
+):
+    review = planted_review(example_series)
+    write_outbox(compose_drafts(review, reply_settings), tmp_path, _ids(example_series))
+    stale = tmp_path / "0002-iio-adc-acme-adc-read-the-conversion-status-over-spi.eml"
+    assert stale.exists()
+    other = tmp_path / "0001-another-series.eml"
+    other.write_bytes(b"From: x@example.org\nIn-Reply-To: <elsewhere@example.org>\n\nhi\n")
+    fewer = dataclasses.replace(review, findings=tuple(f for f in review.findings if f.patch != 2))
+    records = write_outbox(compose_drafts(fewer, reply_settings), tmp_path, _ids(example_series))
+    assert not stale.exists()
+    assert other.exists()  # answers a message of another series: not ours to remove
+    names = sorted(p.name for p in tmp_path.glob("*.eml"))
+    assert sorted(Path(r.path).name for r in records) == [n for n in names if n != other.name]
+    box = mailbox.mbox(tmp_path / MBOX_NAME)
+    assert len(box) == len(names)  # the mbox is what DIR holds
+
+
+def test_never_two_drafts_answering_one_message(tmp_path, example_series, reply_settings):
+    review = planted_review(example_series)
+    drafts = compose_drafts(review, reply_settings)
+    write_outbox(drafts, tmp_path, _ids(example_series))
+    sent = tmp_path / draft_name(drafts[1])
+    sent_record(sent).write_text("sent: earlier\n")
+    # the same patch, answered under another name (its subject was edited)
+    renamed = dataclasses.replace(drafts[1], original_subject="[PATCH 1/8] usb: renamed")
+    records = write_outbox([renamed], tmp_path, _ids(example_series))
+    assert records == ()
+    answering = [
+        p.name
+        for p in tmp_path.glob("*.eml")
+        if email.message_from_bytes(p.read_bytes())["In-Reply-To"] == f"<{drafts[1].in_reply_to}>"
+    ]
+    assert answering == [sent.name]
