@@ -4,7 +4,9 @@ Exit 0 when nothing the series introduced reaches ``--fail-on``, 1 when
 something does, 2 on a usage or input error, 3 on a network failure.
 Pre-existing hazards are reported but never fail the check. ``--format b4``
 speaks b4's review check protocol (one message on stdin, a JSON list out),
-so the check appears inside ``b4 review``.
+so the check appears inside ``b4 review``; ``--format checkpatch`` prints
+what ``checkpatch.pl --terse --mailback`` would, for ``b4 am``/``b4 prep
+--check`` (``b4.am-perpatch-check-cmd``, ``b4.prep-perpatch-check-cmd``).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reviewbot.model import Finding, Review, Series, Severity
 
-HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, github, b4)"
+HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, github, b4, checkpatch)"
 
-FORMATS = ("text", "json", "sarif", "github", "b4")
+FORMATS = ("text", "json", "sarif", "github", "b4", "checkpatch")
 LEVELS = ("error", "warning", "info")
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         nargs="*",
         metavar="SOURCE",
         help="git range (A..B), patch files (one series, in order), an mbox, or - "
-        "(default for --format b4: -)",
+        "(default for --format b4 and checkpatch: -)",
     )
     p.add_argument(
         "--tree",
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     from reviewbot.pipeline import review_series
     from reviewbot.render import b4check
 
-    sources: list[str] = list(args.sources) or (["-"] if args.format == "b4" else [])
+    on_stdin = args.format in ("b4", "checkpatch")  # what b4 feeds its check commands
+    sources: list[str] = list(args.sources) or (["-"] if on_stdin else [])
     if not sources:
         raise UsageError("check: give a git range, patch files, an mbox or - (see --help)")
     if args.format == "b4" and sources != ["-"]:
@@ -80,10 +83,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         series, repo = _load(sources, args, stdin_data)
     except InputError as exc:
-        if args.format != "b4":
+        if not (on_stdin and stdin_data is not None):
             raise
         reason = _mail_without_patch(stdin_data or b"", exc)
-        sys.stdout.write(b4check.dumps(b4check.not_a_patch(reason)))
+        if args.format == "b4":
+            sys.stdout.write(b4check.dumps(b4check.not_a_patch(reason)))
+        # checkpatch format: a mail with no patch has nothing to report (no output)
         return 0
 
     review = review_series(series, tree=args.tree or repo)
@@ -98,8 +103,15 @@ def run(args: argparse.Namespace) -> int:
             review = replace(review, findings=tuple(kept), notes=(*review.notes, note))
 
     failing = blocking(review.findings, fail_on)
-    sys.stdout.write(_render(review, args.format, fail_on, failing, len(suppressed)))
-    logger.info(
+    if args.format == "checkpatch":
+        from reviewbot.render.checkpatch import render_checkpatch
+
+        sys.stdout.write(render_checkpatch(review, _input_text(sources, stdin_data)))
+    else:
+        sys.stdout.write(_render(review, args.format, fail_on, failing, len(suppressed)))
+    # b4 takes every stderr line of a checkpatch-style command for a failure.
+    say = logger.debug if args.format == "checkpatch" else logger.info
+    say(
         "reviewbot: %d finding(s), %d introduced at or above %s",
         len(review.findings),
         len(failing),
@@ -124,6 +136,18 @@ def _load(
         return series, (repo if classify(source) == "range" else None)
     # Several files (git format-patch output): one series, in the order given.
     return load_files(sources, IntakeOptions(repo=repo)), None
+
+
+def _input_text(sources: list[str], stdin_data: bytes | None) -> str | None:
+    """The one patch or mbox read, for checkpatch's line numbers (None: a range, several)."""
+    if stdin_data is not None:
+        return stdin_data.decode("utf-8", errors="replace")
+    if len(sources) == 1 and Path(sources[0]).is_file():
+        try:
+            return Path(sources[0]).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return None
+    return None
 
 
 def _mail_without_patch(data: bytes, exc: Exception) -> str:
