@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -80,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
     known = load_baseline(args.baseline) if args.baseline else None
 
     stdin_data = sys.stdin.buffer.read() if "-" in sources else None
+    tracking = None
+    if args.format == "b4":
+        from reviewbot.b4tracking import tracking_from_env
+
+        tracking = tracking_from_env(os.environ)
     try:
         series, repo = _load(sources, args, stdin_data)
     except InputError as exc:
@@ -87,9 +94,16 @@ def run(args: argparse.Namespace) -> int:
             raise
         reason = _mail_without_patch(stdin_data or b"", exc)
         if args.format == "b4":
-            sys.stdout.write(b4check.dumps(b4check.not_a_patch(reason)))
+            review = _b4_series_review(args, tracking, stdin_data or b"")
+            if review is not None:
+                sys.stdout.write(b4check.dumps(b4check.series_results(review)))
+            else:
+                sys.stdout.write(b4check.dumps(b4check.not_a_patch(reason)))
         # checkpatch format: a mail with no patch has nothing to report (no output)
         return 0
+    if tracking is not None and tracking.base_commit and not series.base_commit:
+        # A patch mail does not say its base; b4's tracking data does.
+        series = replace(series, base_commit=tracking.base_commit)
 
     review = review_series(series, tree=args.tree or repo)
     if args.write_baseline:
@@ -136,6 +150,34 @@ def _load(
         return series, (repo if classify(source) == "range" else None)
     # Several files (git format-patch output): one series, in the order given.
     return load_files(sources, IntakeOptions(repo=repo)), None
+
+
+def _b4_series_review(args: argparse.Namespace, tracking, data: bytes) -> Review | None:
+    """The whole series, when b4's series-level check hands us its cover letter.
+
+    b4 passes only the cover letter; the thread comes from the blob b4 keeps
+    in the repository (``B4_TRACKING_FILE``). None when this is not a cover
+    letter or b4 gave no thread.
+    """
+    from reviewbot.b4tracking import thread_mbox
+    from reviewbot.intake import IntakeOptions, load_series
+    from reviewbot.intake.mail import parse_one
+    from reviewbot.pipeline import review_series
+
+    try:
+        subject = str(parse_one(data).get("Subject", ""))
+    except Exception:  # not mail: the caller says so
+        return None
+    if not re.search(r"\[[^\]]*\b0+/\d+\]", subject) or tracking is None:
+        return None
+    repo = args.tree or Path.cwd()
+    mbox = thread_mbox(repo, tracking.thread_blob) if tracking.thread_blob else None
+    if mbox is None:
+        return None
+    series = load_series("-", IntakeOptions(repo=repo), stdin=io.BytesIO(mbox))
+    if tracking.base_commit and not series.base_commit:
+        series = replace(series, base_commit=tracking.base_commit)
+    return review_series(series, tree=args.tree)
 
 
 def _input_text(sources: list[str], stdin_data: bytes | None) -> str | None:
