@@ -9,6 +9,11 @@ No findings, no mail: a patch gets a reply only when it introduces a
 problem (``always=True`` adds a short "nothing found" reply for the rest),
 and the series gets one only for a change to the minimum-alignment macros
 or a list of affected drivers.
+
+Only real threads are answered: a series whose patches were never mailed
+(a git range, patch files without a Message-Id) gets no drafts, since a
+reply would name messages no archive has. Message-Ids are derived from
+the series and the findings, so the same review gives the same drafts.
 """
 
 from __future__ import annotations
