@@ -105,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         # A patch mail does not say its base; b4's tracking data does.
         series = replace(series, base_commit=tracking.base_commit)
 
-    review = review_series(series, tree=args.tree or repo)
+    review = _in_tracked_series(args, tracking, series)
+    if review is None:
+        review = review_series(series, tree=args.tree or repo)
     if args.write_baseline:
         n = write_baseline(args.write_baseline, review.findings)
         logger.info("reviewbot: wrote %d finding(s) to the baseline %s", n, args.write_baseline)
@@ -152,6 +154,55 @@ def _load(
     return load_files(sources, IntakeOptions(repo=repo)), None
 
 
+def _tracked_series(args: argparse.Namespace, tracking) -> Series | None:
+    """The series b4 is reviewing, from the thread blob it keeps in the repository."""
+    from reviewbot.b4tracking import thread_mbox
+    from reviewbot.errors import InputError
+    from reviewbot.intake import IntakeOptions, load_series
+
+    if tracking is None or not tracking.thread_blob:
+        return None
+    repo = args.tree or Path.cwd()
+    mbox = thread_mbox(repo, tracking.thread_blob)
+    if mbox is None:
+        return None
+    try:
+        series = load_series("-", IntakeOptions(repo=repo), stdin=io.BytesIO(mbox))
+    except InputError as exc:
+        logger.warning("b4's thread blob %s: %s", tracking.thread_blob[:12], exc)
+        return None
+    if tracking.base_commit and not series.base_commit:
+        series = replace(series, base_commit=tracking.base_commit)
+    return series
+
+
+def _in_tracked_series(args: argparse.Namespace, tracking, one: Series) -> Review | None:
+    """One patch reviewed inside its series (earlier patches applied first), for b4 review.
+
+    b4 runs the per-patch check on each patch alone; patch 3 of 5 applied
+    to the bare base may not apply, and a problem patch 4 fixes is not one
+    to fail patch 3 for. With b4's thread at hand the series is reviewed
+    whole and only this patch's findings are kept. None: no thread, or the
+    patch is not in it.
+    """
+    from reviewbot.pipeline import review_series
+
+    if len(one.patches) != 1:
+        return None
+    whole = _tracked_series(args, tracking)
+    if whole is None:
+        return None
+    mine = next((p for p in whole.patches if p.msgid == one.patches[0].msgid), None)
+    if mine is None:
+        return None
+    review = review_series(whole, tree=args.tree)
+    return replace(
+        review,
+        findings=tuple(f for f in review.findings if f.patch == mine.index),
+        patch_status=tuple(s for s in review.patch_status if s.index == mine.index),
+    )
+
+
 def _b4_series_review(args: argparse.Namespace, tracking, data: bytes) -> Review | None:
     """The whole series, when b4's series-level check hands us its cover letter.
 
@@ -159,8 +210,6 @@ def _b4_series_review(args: argparse.Namespace, tracking, data: bytes) -> Review
     in the repository (``B4_TRACKING_FILE``). None when this is not a cover
     letter or b4 gave no thread.
     """
-    from reviewbot.b4tracking import thread_mbox
-    from reviewbot.intake import IntakeOptions, load_series
     from reviewbot.intake.mail import parse_one
     from reviewbot.pipeline import review_series
 
@@ -168,16 +217,10 @@ def _b4_series_review(args: argparse.Namespace, tracking, data: bytes) -> Review
         subject = str(parse_one(data).get("Subject", ""))
     except Exception:  # not mail: the caller says so
         return None
-    if not re.search(r"\[[^\]]*\b0+/\d+\]", subject) or tracking is None:
+    if not re.search(r"\[[^\]]*\b0+/\d+\]", subject):
         return None
-    repo = args.tree or Path.cwd()
-    mbox = thread_mbox(repo, tracking.thread_blob) if tracking.thread_blob else None
-    if mbox is None:
-        return None
-    series = load_series("-", IntakeOptions(repo=repo), stdin=io.BytesIO(mbox))
-    if tracking.base_commit and not series.base_commit:
-        series = replace(series, base_commit=tracking.base_commit)
-    return review_series(series, tree=args.tree)
+    series = _tracked_series(args, tracking)
+    return review_series(series, tree=args.tree) if series is not None else None
 
 
 def _input_text(sources: list[str], stdin_data: bytes | None) -> str | None:

@@ -112,3 +112,39 @@ def test_a_broken_tracking_file_is_ignored(repo: KernelRepo, tmp_path, needs_eng
         msgid
     ]
     assert res["status"] == "fail" and "Traceback" not in json.dumps(res)
+
+
+def test_a_patch_is_checked_inside_its_series_when_b4_keeps_the_thread(
+    repo: KernelRepo, tmp_path, needs_engine
+):
+    """Patch 2 only touches code patch 1 added: alone on the base it cannot apply."""
+    repo.commit(DRIVER, BASE + STACK_FUNC, "usb: widget: read the status")
+    later = STACK_FUNC.replace("\tw->status = buf[0];\n", "\tw->status = buf[0] & 0x7f;\n")
+    repo.commit(DRIVER, BASE + later, "usb: widget: mask the status")
+    out = tmp_path / "series"
+    repo.git("format-patch", "-q", "--cover-letter", "--thread", "-o", str(out), "base..HEAD")
+    files = sorted(out.glob("*.patch"))
+    mbox = b"".join(p.read_bytes() + b"\n" for p in files)
+    second = parse_one(files[2].read_bytes())
+    msgid = second["Message-Id"].strip("<>")
+    env = _tracking(
+        tmp_path,
+        **{
+            "base-commit": repo.git("rev-parse", "base"),
+            "thread-blob": _store_blob(repo.root, mbox),
+        },
+    )
+    (res,) = b4checks.run_perpatch_checks([(msgid, second)], [CMD], str(repo.root), extra_env=env)[
+        msgid
+    ]
+    # patch 1 applied first, then patch 2 on top: it adds no hazard of its own
+    assert res["status"] == "pass", res
+    assert "already applied" not in res["summary"] and "new" not in res["summary"]
+    # without b4's data the same check sees a patch the tree (HEAD) already has
+    (alone,) = b4checks.run_perpatch_checks([(msgid, second)], [CMD], str(repo.root))[msgid]
+    assert alone["summary"].startswith("already applied to "), alone
+    # the first patch, in the same series, is the one that introduced it
+    first = parse_one(files[1].read_bytes())
+    fid = first["Message-Id"].strip("<>")
+    (res,) = b4checks.run_perpatch_checks([(fid, first)], [CMD], str(repo.root), extra_env=env)[fid]
+    assert res["status"] == "fail" and "dma-stack" in res["summary"], res
