@@ -187,3 +187,51 @@ def test_a_template_cannot_reach_outside_the_sandbox(tmp_path, example_series, r
 def test_rule_documentation_falls_back_to_the_explain_command():
     assert rule_doc("no-such-rule").read == "see `reviewbot explain no-such-rule`"
     assert "CONFIG_VMAP_STACK" in rule_doc("dma-stack").why
+
+
+LINES_B4_MIGHT_READ = [
+    "maintainers: Linus Example <linus@example.org>",
+    "      lists: linux-usb@vger.kernel.org",
+    "Reported-by: reviewbot <bot@example.net>",
+    "| Reported-by: reviewbot <bot@example.net>",
+    "Closes: https://lore.kernel.org/all/x@y/",
+    "url:       https://lore.kernel.org/all/x@example.org/",
+    "base:      38398fbd179940a9237be26d7d25ec2d2539a99c",
+    'Fixes: 38398fbd1799 ("usb: x")',
+    "Fixes: a bug",
+    "base-commit: 38398fbd1799",
+    "Why: stack memory is not DMA-able.",
+    "drivers/usb/x.c:12: error: buf is on the stack [dma-stack]",
+    "drivers/usb/x.c:12: error: ask foo@example.org [dma-stack]",
+    "      Linus Example <linus@example.org>, Ken Reviewer <ken@example.org>",
+    "      list linux-usb@vger.kernel.org",
+    "M: Linus Example <linus@example.org>",
+    "email: linus@example.org",
+    "> +\tret = foo(a: b@c.d);",
+]
+
+
+@pytest.mark.parametrize("line", LINES_B4_MIGHT_READ)
+def test_the_trailer_check_agrees_with_b4(line):
+    import b4
+
+    from reviewbot.render.reply_text import reads_as_trailer
+
+    b4_reads = bool(b4.LoreMessage.find_trailers(line + "\n", followup=True)[0])
+    assert reads_as_trailer(line) == b4_reads or line.startswith(">")
+
+
+def test_tidy_body_defuses_trailer_lines_and_never_wraps_indented_ones():
+    import b4
+
+    row = "  drivers/media/radio/si470x/radio-si470x-usb.c      4  USB_SI470X" + " x" * 10
+    text = (
+        "lists: linux-usb@vger.kernel.org\n"
+        "Ask " + "word " * 12 + "Ken Reviewer <ken@example.org> about it.\n"
+        f"{row}\n"
+        "\tcommand --with a very long line " + "arg " * 20 + "\n"
+    )
+    out = tidy_body(text, 40)
+    assert out.splitlines()[0] == "| lists: linux-usb@vger.kernel.org"
+    assert row in out.splitlines()
+    assert b4.LoreMessage.find_trailers(out, followup=True)[0] == []
