@@ -180,12 +180,21 @@ def write_outbox(
         }
         records: list[Draft] = []
         written: set[str] = set()
+        answered_now: dict[str, str] = {}
         for d in drafts:
             name = draft_name(d)
             if name in written:
                 name = name.removesuffix(".eml") + f"-{len(written)}.eml"
             target = _inside(root, name)
             answered = clean_msgid(d.in_reply_to)
+            if answered and answered in answered_now:
+                logger.warning(
+                    "%s answers <%s>, as %s does; not writing a second draft to it",
+                    name,
+                    answered,
+                    answered_now[answered],
+                )
+                continue
             earlier = sent_answers.get(answered)
             if earlier is not None and earlier != name:
                 logger.warning(
@@ -196,6 +205,7 @@ def write_outbox(
                 )
                 continue
             written.add(name)
+            answered_now[answered] = name
             if sent_record(target).exists() and target.exists():
                 logger.warning("%s was sent already; keeping it, not writing a new draft", name)
             else:

@@ -182,6 +182,15 @@ def compose_drafts(
     with_findings = sorted(p.index for p in series.patches if by_patch.get(p.index))
     want_series = bool(minalign or review.affected_drivers)
     first = min(series.patches, key=lambda p: p.index, default=None)
+    # Without a cover letter the series reply answers patch 1; when patch 1
+    # has a reply of its own, the series part goes into that reply instead,
+    # so no two drafts answer one message.
+    embed = (
+        want_series
+        and series.cover is None
+        and first is not None
+        and bool(by_patch.get(first.index) or always)
+    )
     series_target = ""
     if want_series:
         series_target = (
@@ -196,7 +205,7 @@ def compose_drafts(
         return stable_msgid(review, index, findings, domain)
 
     drafts: list[ComposedDraft] = []
-    if want_series:
+    if want_series and not embed:
         drafts.append(
             _series_draft(
                 review,
@@ -213,7 +222,12 @@ def compose_drafts(
         if not found and not always:
             continue
         old = sorted(older.get(patch.index, []), key=lambda f: (f.file, f.line, f.rule))
-        msgid = make_msgid(patch.index, [*found, *old])
+        here = embed and first is not None and patch.index == first.index
+        marks = [*minalign, *_driver_marks(review)] if here else []
+        msgid = make_msgid(patch.index, [*found, *old, *marks])
+        section: list[str] = []
+        if here:
+            section = _series_section(review, minalign, with_findings, settings, env, msgid)
         ctx = patch_context(
             review,
             patch,
@@ -222,9 +236,18 @@ def compose_drafts(
             settings,
             msgid,
             series_target if series_target != f"patch {patch.index}/{series.expected}" else "",
+            section,
         )
         body = render(env, PATCH_TEMPLATE, ctx, settings.wrap)
-        rcpt = recipients(patch.author, patch.to, patch.cc, settings, series.list_id)
+        extra = [person_from_string(m) for d in review.affected_drivers for m in d.maintainers]
+        rcpt = recipients(
+            patch.author,
+            patch.to,
+            patch.cc,
+            settings,
+            series.list_id,
+            extra_cc=extra if here else (),
+        )
         msg = _message(
             body,
             answered_subject=patch.subject,
@@ -242,6 +265,21 @@ def compose_drafts(
         )
     logger.debug("composed %d draft(s) for %s", len(drafts), series.msgid)
     return drafts
+
+
+def _series_section(
+    review: Review,
+    minalign: list[Finding],
+    patch_replies: list[int],
+    settings: ReplySettings,
+    env,
+    msgid: str,
+) -> list[str]:
+    """The series reply as a section of patch 1's reply (no cover letter to answer)."""
+    first = min(review.series.patches, key=lambda p: p.index)
+    others = [i for i in patch_replies if i != first.index]
+    ctx = series_context(review, first, minalign, others, settings, msgid, embedded=True)
+    return render(env, SERIES_TEMPLATE, ctx, settings.wrap).rstrip("\n").split("\n")
 
 
 def _driver_marks(review: Review) -> list[Finding]:

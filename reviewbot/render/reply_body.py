@@ -216,6 +216,7 @@ def patch_context(
     settings: ReplySettings,
     reply_msgid: str,
     series_reply: str,
+    series_section: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The data of one per-patch reply.
 
@@ -247,6 +248,7 @@ def patch_context(
             for f in older
         ],
         series_reply=series_reply,
+        series_section=list(series_section),
         has_minalign=any(f.rule in MINALIGN_RULES for f in introduced),
     )
     return ctx
@@ -325,6 +327,7 @@ def series_context(
     patch_replies: Sequence[int],
     settings: ReplySettings,
     reply_msgid: str,
+    embedded: bool = False,
 ) -> dict[str, Any]:
     """The data of the one reply about series-wide matters (minalign changes, drivers)."""
     series = review.series
@@ -368,5 +371,6 @@ def series_context(
         more_drivers=max(0, len(review.affected_drivers) - len(shown)),
         patch_replies=human_list([f"{i}/{total}" for i in patch_replies]),
         patch_reply_count=len(patch_replies),
+        embedded=embedded,
     )
     return ctx

@@ -157,10 +157,30 @@ def test_no_series_reply_without_minalign_change_or_drivers(example_series, repl
 
 def test_without_cover_the_series_reply_answers_patch_1(example_series, reply_settings):
     series = dataclasses.replace(example_series, cover=None)
-    drafts = _compose(planted_review(series), reply_settings)
+    review = planted_review(series)
+    # patch 1 has no reply of its own: the series reply answers it
+    quiet = dataclasses.replace(review, findings=tuple(f for f in review.findings if f.patch != 1))
+    drafts = _compose(quiet, reply_settings)
     assert drafts[0].index == 0
     assert drafts[0].in_reply_to == example_series.patches[0].msgid
     assert drafts[0].message["Subject"] == f"Re: {example_series.patches[0].subject}"
+    assert [d.in_reply_to for d in drafts].count(example_series.patches[0].msgid) == 1
+    others = [_body(d) for d in drafts if d.index]
+    assert all("in a separate reply to patch 1/8" in b for b in others if "minalign" in b)
+
+
+def test_without_cover_patch_1s_own_reply_carries_the_series_part(example_series, reply_settings):
+    series = dataclasses.replace(example_series, cover=None)
+    drafts = _compose(planted_review(series), reply_settings)
+    answering = [d for d in drafts if d.in_reply_to == example_series.patches[0].msgid]
+    assert len(answering) == 1 and answering[0].index == 1  # never two replies to patch 1
+    body = _body(answering[0])
+    assert "acme_serial.c:49: error:" in body  # patch 1's own remark
+    assert "About the series as a whole" in body and "This series changes what" in body
+    assert body.count("Hi Dana,") == 1 and body.count("\n-- \n") == 1
+    assert "separate reply" not in body
+    seven = next(d for d in drafts if d.index == 7)
+    assert "in a separate reply to patch 1/8." in " ".join(_body(seven).split())
 
 
 def test_users_templates_replace_the_bundled_ones_one_by_one(
