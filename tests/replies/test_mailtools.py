@@ -151,3 +151,16 @@ def test_mutt_reads_the_mbox_as_the_same_messages(outbox, tmp_path):
             assert " ".join(str(msg[h]).split()) == " ".join(str(draft[h]).split()), h
         body = msg.get_payload(decode=True).decode()
         assert body == draft.get_content()
+
+
+def test_the_readme_command_sends_every_draft(outbox):
+    """README's git send-email line, run as written (dry run, no prompt)."""
+    _need(_have_send_email(), "git send-email (Debian git-email)")
+    out, drafts = outbox
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (line,) = [x for x in readme.splitlines() if x.startswith("git send-email --confirm=always")]
+    cmd = line.replace("--confirm=always", "--confirm=never --dry-run").replace("DIR", str(out))
+    proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("Result: OK") == len(drafts)
+    assert f"From: {SENDER}" in proc.stdout
