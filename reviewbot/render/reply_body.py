@@ -180,12 +180,25 @@ def split_advice(message: str) -> tuple[str, str]:
     return message[: m.start()].rstrip(), advice[:1].upper() + advice[1:].rstrip(".") + "."
 
 
+_BREAKS_ONLY = re.compile(r"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _finding_view(f: Finding, patch: Patch, settings: ReplySettings, total: int) -> dict:
     doc = rule_doc(f.rule)
     where = f" in {f.function}()" if f.function else ""
     q = quote_lines(patch.diff, f.file, f.line, settings.quote_before, f.buffer)
     what, advice = split_advice(one_line(f.message))
+    excerpt: list[str] = []
+    if q is None:
+        # Lines of the tree the patch does not change (kernel test robot style:
+        # the line number, the finding's line marked with ">").
+        for row in dict(f.details).get("excerpt", "").split("\n"):
+            number, _, code = row.partition("\t")
+            if number.isdigit():
+                mark = " >" if int(number) == f.line else "  "
+                excerpt.append(f"{mark}{number:>5}\t{_BREAKS_ONLY.sub(' ', code)}".rstrip())
     return {
+        "excerpt": excerpt,
         "rule": f.rule,
         "severity": f.severity.value,
         "file": one_line(f.file),

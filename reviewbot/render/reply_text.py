@@ -80,7 +80,7 @@ def _defused(line: str) -> str:
 
 
 def _wrap_line(line: str, width: int) -> list[str]:
-    if len(line) <= width or line.startswith((">", "\t", "  ")) or line == "-- ":
+    if len(line) <= width or line[:1] in (">", "\t", " ") or line == "-- ":
         return [line]
     if _TRAILER.match(line):
         return [line]
