@@ -29,10 +29,18 @@ _LEVEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
-def input_line(text: str, file: str, line: int) -> int | None:
-    """The 1-based line of ``text`` (a patch or mbox) showing post-image ``line`` of ``file``."""
+def input_line(text: str, file: str, line: int, msgid: str = "") -> int | None:
+    """The 1-based line of ``text`` (a patch or mbox) showing post-image ``line`` of ``file``.
+
+    In an mbox of several patches the search starts at the mail whose
+    Message-Id is ``msgid``, so a file two patches touch is found in the
+    right one.
+    """
     rows = text.split("\n")
     i = 0
+    if msgid:
+        want = re.compile(rf"^message-id:\s*<{re.escape(msgid)}>\s*$", re.IGNORECASE)
+        i = next((n for n, row in enumerate(rows) if want.match(row)), 0)
     while i < len(rows):
         if rows[i] != f"+++ b/{file}":
             i += 1
@@ -54,8 +62,8 @@ def input_line(text: str, file: str, line: int) -> int | None:
     return None
 
 
-def _line(f: Finding, text: str | None) -> str:
-    at = input_line(text, f.file, f.line) if text is not None else None
+def _line(f: Finding, text: str | None, msgid: str) -> str:
+    at = input_line(text, f.file, f.line, msgid) if text is not None else None
     where = f"-:{at}" if at is not None else f"{f.file}:{f.line}"
     message = " ".join(f.message.split())
     return f"{where}: {_LEVEL[f.severity]}: {message} [{f.rule}]"
@@ -69,10 +77,13 @@ def render_checkpatch(review: Review, text: str | None) -> str:
     )
     if not own:
         return ""
-    lines = [_line(f, text) for f in own]
+    ids = {p.index: p.msgid for p in review.series.patches}
+    lines = [_line(f, text, ids.get(f.patch or 0, "")) for f in own]
     n = {sev: sum(1 for f in own if f.severity is sev) for sev in Severity}
-    checked = len(text.split("\n")) if text is not None else sum(
-        len(p.diff_text.split("\n")) for p in review.series.patches
+    checked = (
+        len(text.split("\n"))
+        if text is not None
+        else sum(len(p.diff_text.split("\n")) for p in review.series.patches)
     )
     total = f"total: {n[Severity.ERROR]} errors, {n[Severity.WARNING]} warnings, "
     if n[Severity.INFO]:

@@ -107,3 +107,23 @@ def test_the_b4_am_config_key_names_the_command(repo, monkeypatch):
     b4._setup_main_config()
     assert b4.get_main_config().get("am-perpatch-check-cmd") in (cmd, [cmd])
     assert shutil.which(_command()[0]) or Path(_command()[0]).exists()
+
+
+def test_in_an_mbox_each_finding_points_into_its_own_patch(repo, check, needs_engine, tmp_path):
+    """Two patches touch the same file: line numbers land in the mail of the right one."""
+    from tests.check.kernel import STACK_FUNC_2
+
+    repo.commit(DRIVER, BASE + STACK_FUNC, "usb: widget: read the status")
+    repo.commit(DRIVER, BASE + STACK_FUNC + STACK_FUNC_2, "usb: widget: read the mode")
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(repo.git("format-patch", "--stdout", "--thread", "base..HEAD") + "\n")
+    status, out, _ = check("check", "--format", "checkpatch", str(mbox), cwd=repo.root)
+    assert status == 1
+    text = mbox.read_text().split("\n")
+    errors = [line for line in out.splitlines() if ": ERROR: " in line]
+    assert len(errors) == 2
+    at = [int(e.split(":")[1]) for e in errors]
+    assert text[at[0] - 1].startswith("+\tret = usb_control_msg(udev,")
+    assert text[at[1] - 1].startswith("+\treturn usb_control_msg(udev,")
+    second_mail = next(n for n, row in enumerate(text) if "[PATCH 2/2]" in row)
+    assert at[0] < second_mail < at[1]
