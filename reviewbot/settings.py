@@ -27,6 +27,7 @@ _KNOWN: dict[str, dict[str, Want]] = {
     "reply": {
         "from": str,
         "msgid_domain": str,
+        "cc_original": bool,
         "templates": str,
         "list_patterns": list[str],
         "exclude": list[str],
@@ -162,15 +163,17 @@ def _policy_default(key: str) -> Any:
 class ReplyPolicy:
     """Who gets a reply drafted for a series on the lists matching ``lists``.
 
-    The default keeps the mail to the author (To) and the lists (Cc): people
-    who did not ask are not Cc'd unless a list's policy says so.
+    To the author, Cc the lists; ``cc_individuals`` (True, False, or None:
+    follow ``reply.cc_original``) decides whether the people the patch was
+    sent to are Cc'd as well.
     """
 
     name: str = "default"
     lists: tuple[str, ...] = ()
     to_author: bool = _policy_default("to_author")
     cc_lists: bool = _policy_default("cc_lists")
-    cc_individuals: bool = _policy_default("cc_individuals")
+    # None: not set, follow reply.cc_original (a policy may set it either way).
+    cc_individuals: bool | None = None
     cc_maintainers_of_affected: bool = _policy_default("cc_maintainers_of_affected")
     exclude: tuple[str, ...] = tuple(_policy_default("exclude"))
 
@@ -185,6 +188,9 @@ class ReplySettings:
 
     identity: str = _reply_default("from")
     msgid_domain: str = _reply_default("msgid_domain")
+    # Reply to all, the lists' custom: Cc everyone the patch went to (To and
+    # Cc), not only the lists. A policy's cc_individuals overrides it.
+    cc_original: bool = _reply_default("cc_original")
     templates: Path | None = None
     list_patterns: tuple[str, ...] = tuple(_reply_default("list_patterns"))
     exclude: tuple[str, ...] = tuple(_reply_default("exclude"))
@@ -237,6 +243,7 @@ def reply_settings(settings: Settings) -> ReplySettings:
     return ReplySettings(
         identity=raw["from"],
         msgid_domain=raw["msgid_domain"],
+        cc_original=raw["cc_original"],
         templates=Path(templates).expanduser() if templates else None,
         list_patterns=tuple(raw["list_patterns"]),
         exclude=tuple(raw["exclude"]),

@@ -29,8 +29,11 @@ def _run(capsys, argv: list[str], status: int = 0) -> dict:
 
 
 def test_review_json_with_drafts_and_drivers_validates(validator, capsys, tmp_path):
-    data = _run(capsys, ["review", "--format", "json", "--tree", str(EXAMPLES / "tree"),
-                         "--outbox", str(tmp_path / "out"), str(EXAMPLES / "series.mbox")])
+    config = tmp_path / "config.toml"
+    config.write_text('[reply]\nfrom = "Review Bot <bot@reviewbot.example.net>"\n')
+    data = _run(capsys, ["--config", str(config), "review", "--format", "json",
+                         "--tree", str(EXAMPLES / "tree"), "--outbox", str(tmp_path / "out"),
+                         str(EXAMPLES / "series.mbox")])
     validator.validate(data)
     assert data["schema"] == SCHEMA_VERSION
     assert data["drafts"] and data["affected_drivers"], "the example exercises every part"
