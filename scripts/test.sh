@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Install what the tests need and run them: the README's test command, and CI's.
 #
-# As root on Debian/Ubuntu it installs public-inbox and git with apt-get;
-# elsewhere install those yourself (the public-inbox tests are skipped
-# without it, except under CI where a missing public-inbox is a failure).
+# As root on Debian/Ubuntu it installs public-inbox, git, and chromium with
+# its chromedriver (the review queue's browser tests) with apt-get;
+# elsewhere install those yourself (the public-inbox and browser tests are
+# skipped without them, except under CI where either missing is a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v git >/dev/null || need_apt+=(git)
 command -v public-inbox-httpd >/dev/null || need_apt+=(public-inbox)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "== apt-get install ${need_apt[*]}"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
     else
-        echo "warning: missing ${need_apt[*]}; install them (apt-get install -y public-inbox git)" >&2
+        echo "warning: missing ${need_apt[*]}; install them (apt-get install -y ${need_apt[*]})" >&2
     fi
 fi
 
@@ -32,6 +35,7 @@ echo "== ruff"
 
 if [ -n "${CI:-}" ]; then
     export REVIEWBOT_REQUIRE_PUBLIC_INBOX=1
+    export REVIEWBOT_REQUIRE_BROWSER=1
 fi
 echo "== pytest"
 set +e
