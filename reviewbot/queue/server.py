@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 LOCK_FILE = "queue.lock"
 
 
+def _unready(_environ, start_response):  # replaced before the first request is served
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting\n"]
+
+
 def serve(config_path: Path, host: str, port: int, *, ready=print) -> int:
     from reviewbot.queue.app import create_app
     from reviewbot.settings import load_settings
@@ -63,13 +68,14 @@ def serve(config_path: Path, host: str, port: int, *, ready=print) -> int:
         with qstore.Store(state_file) as st:
             for line in reconcile(st, config.outbox):
                 logger.warning("reviewbot queue: %s", line)
-        app = create_app(
-            config, ctx, state_file, token=qc.token, host=host, port=port, loopback=loopback
-        )
         try:
-            server = make_server(host, port, app, threaded=True)
+            server = make_server(host, port, _unready, threaded=True)
         except OSError as exc:
             raise UsageError(f"--listen {host}:{port}: {exc.strerror or exc}") from None
+        port = server.server_port  # the one bound, when --listen said 0
+        server.app = create_app(
+            config, ctx, state_file, token=qc.token, host=host, port=port, loopback=loopback
+        )
         stop = threading.Event()
 
         def on_signal(_signum, _frame) -> None:
@@ -78,7 +84,7 @@ def serve(config_path: Path, host: str, port: int, *, ready=print) -> int:
 
         saved = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         shown = f"[{host}]" if ":" in host else host
-        ready(f"reviewbot queue: http://{shown}:{server.server_port}/ (state {config.state_dir})")
+        ready(f"reviewbot queue: http://{shown}:{port}/ (state {config.state_dir})")
         try:
             server.serve_forever()
         finally:

@@ -251,3 +251,51 @@ def test_a_configured_token_is_required(watched, tmp_path, smtp, start_queue):
     code, page = get(f"{server.url}/?token={token}")  # sets the cookie, then redirects
     assert code == 200 and "Review queue" in page
     assert get(server.url + "/series/1")[0] == 200
+
+
+def test_port_0_serves_on_the_port_it_got(watched, tmp_path, smtp):
+    from tests.queue.conftest import QueueServer
+
+    _sink, port = smtp
+    server = QueueServer(queue_config(tmp_path, watched, port), listen="127.0.0.1:0")
+    try:
+        said = server.wait_for("reviewbot queue: http://")
+        url = re.search(r"(http://127\.0\.0\.1:\d+)/", said).group(1)
+        assert not url.endswith(":0")
+        code, page = get(url + "/")
+        assert code == 200 and "Review queue" in page
+    finally:
+        server.stop()
+
+
+def test_works_while_the_real_watcher_writes_the_state(watched, tmp_path, smtp, start_queue):
+    """A watcher cycle (its poll fails: the inbox is gone) beside an approve and a send."""
+    from tests.watch.conftest import watch_argv
+
+    sink, port = smtp
+    cfg = queue_config(tmp_path, watched, port)
+    cfg.write_text(cfg.read_text().replace("[watch]\n", "[watch]\nattempts = 2\nbackoff = 0.2\n"))
+    server = start_queue(cfg)
+    watcher = subprocess.Popen(watch_argv(cfg, "--once"), stderr=subprocess.PIPE, text=True)
+    try:
+        act(server.url, 1, 1, "approve")
+        _c, page, _f = act(server.url, 1, 1, "send")
+        assert status(page, 1, 1) == "sent"
+    finally:
+        _out, err = watcher.communicate(timeout=120)
+    assert watcher.returncode == 3, err  # the poll failed, and said so
+    assert len(sink.envelopes) == 1
+    _c, page = get(server.url + "/")
+    assert "acme: " in page and "1 failed polls" in page  # the failure shows on the queue
+
+
+def test_a_failed_review_shows_with_its_reason(server, tmp_path):
+    with sqlite3.connect(tmp_path / "state" / "watch.sqlite3") as db:
+        db.execute(
+            "UPDATE revisions SET status='failed', reason=? WHERE id=1",
+            ("cannot fetch <b>thread</b> after 4 attempts",),
+        )
+    _c, page = get(server.url + "/")
+    row = page.split('<tr id="rev-1">')[1].split("</tr>")[0]
+    assert "failed" in row
+    assert "cannot fetch &lt;b&gt;thread&lt;/b&gt; after 4 attempts" in row
