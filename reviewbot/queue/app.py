@@ -43,6 +43,7 @@ def create_app(
     host: str,
     port: int,
     loopback: bool,
+    scan_file: Path | None = None,
 ) -> Flask:
     root = data_path("templates/queue")
     app = Flask(__name__, template_folder=str(root), static_folder=str(root / "static"))
@@ -183,9 +184,22 @@ def create_app(
     @app.get("/scan")
     def scan():
         data = views.scan_page(g.store)
+        tree = views.tree_scan(scan_file)
+        views.before_after(data["changes"], tree)
         return render_template(
-            "scan.html", chart=chart.stacked(data["by_sub"], data["links"]), **data
+            "scan.html",
+            chart=chart.stacked(data["by_sub"], data["links"]),
+            tree=tree,
+            tree_chart=chart.stacked(*views.tree_chart_data(tree)),
+            **data,
         )
+
+    @app.get("/scan/finding/<int:n>")
+    def scan_finding(n: int):
+        found = views.scan_finding(views.tree_scan(scan_file), n)
+        if found is None:
+            abort(404, f"no finding {n} in the tree scan")
+        return render_template("scan_finding.html", **found)
 
     @app.errorhandler(400)
     @app.errorhandler(403)

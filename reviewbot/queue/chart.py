@@ -49,7 +49,7 @@ def stacked(by_label: dict[str, Counter[str]], links: dict[str, str], width: int
     colours = {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(rules)}
     order = sorted(by_label, key=lambda k: (-sum(by_label[k].values()), k))
     left, bar_h, gap, top = 170, 22, 8, 10
-    plot = width - left - 200
+    plot = width - left - 240  # room for the totals, then the legend
     most = max((sum(c.values()) for c in by_label.values()), default=0) or 1
     scale = plot / most
     bars = []

@@ -10,7 +10,7 @@ from pathlib import Path
 from reviewbot.errors import ConfigError, UsageError
 from reviewbot.settings import Settings
 
-_KEYS: dict[str, type] = {"token": str, "maintainer": str, "sendmail": str}
+_KEYS: dict[str, type] = {"token": str, "maintainer": str, "sendmail": str, "scan": str}
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class QueueConfig:
     token: str
     maintainer: str
     sendmail: str
+    scan: Path | None = None  # a `reviewbot scan --format json` output for the scan page
 
 
 def queue_config(settings: Settings, path: Path) -> QueueConfig:
@@ -38,7 +39,13 @@ def queue_config(settings: Settings, path: Path) -> QueueConfig:
             who = getpass.getuser()
         except (KeyError, OSError):
             who = "maintainer"
-    return QueueConfig(token=token, maintainer=who, sendmail=raw.get("sendmail", "").strip())
+    scan = raw.get("scan", "").strip()
+    return QueueConfig(
+        token=token,
+        maintainer=who,
+        sendmail=raw.get("sendmail", "").strip(),
+        scan=(path.parent / Path(scan).expanduser()) if scan else None,
+    )
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -74,7 +74,14 @@ def serve(config_path: Path, host: str, port: int, *, ready=print) -> int:
             raise UsageError(f"--listen {host}:{port}: {exc.strerror or exc}") from None
         port = server.server_port  # the one bound, when --listen said 0
         server.app = create_app(
-            config, ctx, state_file, token=qc.token, host=host, port=port, loopback=loopback
+            config,
+            ctx,
+            state_file,
+            token=qc.token,
+            host=host,
+            port=port,
+            loopback=loopback,
+            scan_file=qc.scan,
         )
         stop = threading.Event()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -204,3 +205,79 @@ def scan_page(store: Store) -> dict[str, Any]:
                 }
             )
     return {"by_sub": by_sub, "links": links, "changes": changes}
+
+
+def tree_scan(path: Path | None) -> dict[str, Any]:
+    """The configured tree scan (``reviewbot scan --format json``), read afresh for each page.
+
+    A cron job may rewrite the file at any time; a missing or garbled one is
+    a note on the page, not an error.
+    """
+    out: dict[str, Any] = {
+        "path": str(path) if path else "",
+        "findings": [],
+        "drivers": [],
+        "note": "",
+    }
+    if path is None:
+        return out
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        out["note"] = f"{path}: cannot read the scan ({exc})"
+        return out
+    findings = data.get("findings") if isinstance(data, dict) else None
+    drivers = data.get("drivers") if isinstance(data, dict) else None
+    if (
+        data.get("tool") != "reviewbot"
+        or not isinstance(findings, list)
+        or not isinstance(drivers, list)
+    ):
+        out["note"] = f"{path}: not the JSON of reviewbot scan"
+        return out
+    out["findings"] = [f for f in findings if isinstance(f, dict)]
+    out["drivers"] = [d for d in drivers if isinstance(d, dict)]
+    out["stats"] = data.get("stats", {})
+    return out
+
+
+def tree_chart_data(scan: dict[str, Any]) -> tuple[dict[str, Counter[str]], dict[str, str]]:
+    by_sub: dict[str, Counter[str]] = {}
+    links: dict[str, str] = {}
+    for i, f in enumerate(scan["findings"]):
+        name = subsystem(str(f.get("file", "")))
+        by_sub.setdefault(name, Counter())[str(f.get("rule"))] += 1
+        links.setdefault(name, f"/scan/finding/{i}")
+    return by_sub, links
+
+
+def before_after(changes: list[dict[str, Any]], scan: dict[str, Any]) -> None:
+    """Per driver of a minalign change: tree-scan findings now, and the sites the change affects."""
+    now: Counter[str] = Counter(str(f.get("file", "")) for f in scan["findings"])
+    first: dict[str, int] = {}
+    for i, f in enumerate(scan["findings"]):
+        first.setdefault(str(f.get("file", "")), i)
+    for c in changes:
+        for d in c["drivers"]:
+            files = {str(s.get("file", "")) for s in d.get("sites", [])}
+            d["before"] = sum(now[f] for f in files)
+            d["before_link"] = next(
+                (f"/scan/finding/{first[f]}" for f in sorted(files) if f in first), ""
+            )
+            d["after"] = len(d.get("sites", []))
+
+
+def scan_finding(scan: dict[str, Any], n: int) -> dict[str, Any] | None:
+    if not 0 <= n < len(scan["findings"]):
+        return None
+    f = scan["findings"][n]
+    where = (str(f.get("file", "")), f.get("line"))
+    driver = next(
+        (
+            d
+            for d in scan["drivers"]
+            if any((s.get("file"), s.get("line")) == where for s in d.get("sites", []))
+        ),
+        None,
+    )
+    return {"finding": f, "driver": driver, "number": n}

@@ -113,6 +113,25 @@ def watched(tmp_path_factory) -> Path:
             watch_argv(cfg, "--once"), capture_output=True, text=True, timeout=300, env=env
         )
         assert proc.returncode == 0, proc.stderr
+        # the tree scan the scan page shows beside the reviews
+        scan = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reviewbot",
+                "scan",
+                str(ROOT / "examples" / "tree"),
+                "--format",
+                "json",
+                "--no-cache",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+        assert scan.returncode in (0, 1), scan.stderr
+        (base / "scan.json").write_text(scan.stdout)
     finally:
         inbox.stop()
     return base / "state"

@@ -33,10 +33,23 @@ def by(kind: str):
 
 
 def shot(driver, name: str) -> None:
+    """A screenshot of the whole page: the window is made as tall as the page first."""
     driver.set_window_size(1280, 900)  # measure from a small window: the page, not the last one
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(900, height + 40), 6000))
+    height = driver.execute_script(
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    )
+    driver.set_window_size(1280, min(max(900, height + 160), 8000))
     assert driver.save_screenshot(str(artifacts() / f"{name}.png"))
+
+
+def click(driver, element) -> None:
+    """Click a link or button and wait for the page it leads to (the old one goes stale)."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(by("TAG_NAME"), "html")
+    element.click()
+    WebDriverWait(driver, 60).until(ec.staleness_of(old))
 
 
 def wait_text(driver, element_id: str, text: str, timeout: float = 30) -> None:
@@ -69,7 +82,8 @@ def flash(driver, timeout: float = 30) -> str:
 @pytest.fixture
 def server(watched, tmp_path, smtp, start_queue):
     _sink, port = smtp
-    return start_queue(queue_config(tmp_path, watched, port))
+    scan = watched.parent / "scan.json"
+    return start_queue(queue_config(tmp_path, watched, port, scan=str(scan)))
 
 
 def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
@@ -82,7 +96,7 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     assert "dma-stack: 1" in rows[1].text and "waiting 5" in rows[1].text
     shot(d, "1-queue")
 
-    d.find_element(by("CSS_SELECTOR"), "#rev-1 a").click()
+    click(d, d.find_element(by("CSS_SELECTOR"), "#rev-1 a"))
     assert "/series/1" in d.current_url
     text = d.find_element(by("TAG_NAME"), "body").text
     assert "usb: serial: acme: report line status" in text
@@ -93,7 +107,7 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     assert len(d.find_elements(by("CSS_SELECTOR"), "section.draft")) == 5
     shot(d, "2-series")
 
-    d.find_element(by("ID"), "edit-1-1").click()
+    click(d, d.find_element(by("ID"), "edit-1-1"))
     assert d.find_element(by("ID"), "status").text == "waiting"
     headers = d.find_element(by("CSS_SELECTOR"), "table.headers").text
     assert "Subject Re: [PATCH 1/8] usb: serial: acme: report line status" in headers
@@ -106,20 +120,20 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     body.send_keys(Keys.CONTROL, Keys.HOME)
     body.send_keys(Keys.END, Keys.ENTER, Keys.ENTER, ADDED + " " + "word " * 12)
     assert body.get_attribute("value").startswith("Hi Dana,\n\n" + ADDED)
-    d.find_element(by("ID"), "preview").click()
+    click(d, d.find_element(by("ID"), "preview"))
     preview = d.find_element(by("ID"), "wrapped").text
     assert ADDED in " ".join(preview.split())  # wrapped, so compare the words
     mine = [x for x in preview.split("\n") if "word" in x or x.startswith("Thanks, Dana.")]
     assert len(mine) >= 2 and all(len(x) <= 72 for x in mine)  # the paragraph was wrapped
     shot(d, "3-editor-preview")
-    d.find_element(by("ID"), "save").click()
+    click(d, d.find_element(by("ID"), "save"))
     assert f"saved {DRAFT}" in flash(d)
     shot(d, "4-editor-saved")
 
     d.get(server.url + "/series/1#d1")
-    d.find_element(by("ID"), "approve-1-1").click()
+    click(d, d.find_element(by("ID"), "approve-1-1"))
     wait_text(d, "status-1-1", "approved")
-    d.find_element(by("ID"), "send-1-1").click()
+    click(d, d.find_element(by("ID"), "send-1-1"))
     wait_text(d, "status-1-1", "sent")
     assert f"sent {DRAFT}: 250 2.0.0 queued as 4711" in flash(d)
     shot(d, "5-series-sent")
@@ -156,8 +170,30 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     labels = [t.text for t in svg.find_elements(by("CSS_SELECTOR"), "a > text[text-anchor=end]")]
     assert "drivers/usb" in labels and "arch/arm64" in labels
     assert "ARCH_KMALLOC_MINALIGN" in d.find_element(by("CSS_SELECTOR"), "section.minalign").text
+    tree = d.find_element(by("ID"), "tree-chart")
+    assert [
+        t.text for t in tree.find_elements(by("CSS_SELECTOR"), "a > text[text-anchor=end]")
+    ] == ["drivers/usb"]
+    change = d.find_element(by("ID"), "change-1")
+    led = next(
+        r
+        for r in change.find_elements(by("CSS_SELECTOR"), "table.drivers tbody tr")
+        if r.text.startswith("acme_led")
+    )
+    # before the change the tree scan has 1 finding there; after it, 1 site is affected
+    assert [c.text for c in led.find_elements(by("TAG_NAME"), "td")][3:] == [
+        "1",
+        "1: drivers/usb/misc/acme_led.c:27 dma-kmalloc-small",
+    ]
     shot(d, "6-scan")
-    d.find_element(by("LINK_TEXT"), "ARCH_KMALLOC_MINALIGN").click()
+    click(d, led.find_element(by("LINK_TEXT"), "1"))
+    assert "/scan/finding/0" in d.current_url
+    page = d.find_element(by("TAG_NAME"), "body").text
+    assert "drivers/usb/misc/acme_led.c:27: warning: dma-kmalloc-small" in page
+    assert "ACME USB DRIVERS" in page
+    shot(d, "6b-scan-finding")
+    d.get(server.url + "/scan")
+    click(d, d.find_element(by("LINK_TEXT"), "ARCH_KMALLOC_MINALIGN"))
     assert re.search(r"/series/2#f[0-9]+$", d.current_url), d.current_url
 
 
@@ -168,7 +204,7 @@ def test_hostile_mail_text_shows_as_text(browser, server):
     row = d.find_element(by("ID"), "rev-2")
     assert "<script>alert('subject')</script>" in row.text  # the markup is there, as letters
     assert row.find_elements(by("TAG_NAME"), "b") == []  # "<b>bold</b>" did not become bold
-    d.find_element(by("CSS_SELECTOR"), "#rev-2 a").click()
+    click(d, d.find_element(by("CSS_SELECTOR"), "#rev-2 a"))
     assert d.find_elements(by("TAG_NAME"), "script") == []
     body = d.find_element(by("TAG_NAME"), "body").text
     assert HOSTILE_SUBJECT in body
@@ -178,7 +214,7 @@ def test_hostile_mail_text_shows_as_text(browser, server):
     # the encoded CR LF did not make a Bcc: header of its own
     assert not any(line.startswith("Bcc:") for line in cover.split("\n"))
     shot(d, "7-hostile-series")
-    d.find_element(by("ID"), "edit-2-1").click()
+    click(d, d.find_element(by("ID"), "edit-2-1"))
     assert d.find_elements(by("TAG_NAME"), "script") == []
     assert len(d.find_elements(by("TAG_NAME"), "textarea")) == 1
     assert HOSTILE_CODE in d.find_element(by("ID"), "body").get_attribute("value")
