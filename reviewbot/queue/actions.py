@@ -146,6 +146,9 @@ def edit(store: Store, ctx: Context, rev_id: int, number: int, nonce: str, body:
         before = d.sha256()
         msg = d.message()
         new_body = dr.wrapped(body, ctx.wrap)
+        for i, line in enumerate(new_body.split("\n"), 1):
+            if len(line.encode("utf-8")) > 998:  # RFC 5322's hard limit; a server may refuse
+                raise ActionError(f"line {i} is over 998 characters even after wrapping")
         if new_body == dr.wrapped(dr.body_text(msg), ctx.wrap):
             return f"{d.name}: no change"
         data = dr.with_body(msg, new_body)

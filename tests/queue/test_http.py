@@ -299,3 +299,14 @@ def test_a_failed_review_shows_with_its_reason(server, tmp_path):
     row = page.split('<tr id="rev-1">')[1].split("</tr>")[0]
     assert "failed" in row
     assert "cannot fetch &lt;b&gt;thread&lt;/b&gt; after 4 attempts" in row
+
+
+def test_an_edit_past_the_mail_line_limit_is_refused(server, tmp_path):
+    before = next((tmp_path / "state" / "outbox").glob("00001-*/0002-*.eml")).read_bytes()
+    _c, editor = get(server.url + "/draft/1/2")
+    fields = form(editor, "/draft/1/2/save")
+    body = "Hi Dana,\n\n> " + "x" * 1000 + "\n"
+    _c, page = post(server.url + "/draft/1/2/save", dict(fields, body=body))
+    assert "line 3 is over 998 characters" in " ".join(flashes(page))
+    assert next((tmp_path / "state" / "outbox").glob("00001-*/0002-*.eml")).read_bytes() == before
+    assert actions(tmp_path) == []
