@@ -42,24 +42,32 @@ def shot(driver, name: str) -> None:
     assert driver.save_screenshot(str(artifacts() / f"{name}.png"))
 
 
-def click(driver, element) -> None:
-    """Click a link or button and wait for the page it leads to (the old one goes stale)."""
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
+def click(driver, element, timeout: float = 60) -> None:
+    """Click a link or button and wait until the page it leads to is the current one."""
+    from selenium.common.exceptions import WebDriverException
 
-    old = driver.find_element(by("TAG_NAME"), "html")
+    old = driver.find_element(by("TAG_NAME"), "html").id
     element.click()
-    WebDriverWait(driver, 60).until(ec.staleness_of(old))
+    deadline = time.monotonic() + timeout
+    while True:
+        try:  # mid-navigation Chromium may answer with an error: keep looking
+            if driver.find_element(by("TAG_NAME"), "html").id != old:
+                return
+        except WebDriverException:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("the click did not lead to a new page")
+        time.sleep(0.05)
 
 
 def wait_text(driver, element_id: str, text: str, timeout: float = 30) -> None:
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
 
     deadline = time.monotonic() + timeout
     while True:
         try:  # the click's page load may replace the element while we look
             got = driver.find_element(by("ID"), element_id).text
-        except (NoSuchElementException, StaleElementReferenceException):
+        except WebDriverException:  # not there yet, stale, or mid-navigation
             got = None
         if got == text:
             return
@@ -70,13 +78,19 @@ def wait_text(driver, element_id: str, text: str, timeout: float = 30) -> None:
 
 def flash(driver, timeout: float = 30) -> str:
     """The message the last action left, once the page after it has loaded."""
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import WebDriverException
 
-    return (
-        WebDriverWait(driver, timeout)
-        .until(lambda d: (d.find_elements(by("CSS_SELECTOR"), ".flash") or [None])[0])
-        .text
-    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = driver.find_elements(by("CSS_SELECTOR"), ".flash")
+            if found:
+                return found[0].text
+        except WebDriverException:  # mid-navigation
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("no message on the page")
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -164,6 +178,16 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     # a sent draft offers no send; the page says who sent it
     assert d.find_elements(by("ID"), "send-1-1") == []
     assert "Maintainer Test" in d.find_element(by("ID"), "d1").text
+
+    # drop one draft, mark another as sent by hand; the queue counts them
+    click(d, d.find_element(by("ID"), "drop-1-2"))
+    wait_text(d, "status-1-2", "dropped")
+    click(d, d.find_element(by("ID"), "mark-sent-1-3"))
+    wait_text(d, "status-1-3", "sent-by-hand")
+    d.get(server.url + "/")
+    drafts = d.find_element(by("CSS_SELECTOR"), "#rev-1 td:nth-child(6)").text.split("\n")
+    assert drafts == ["waiting 2", "sent 1", "sent-by-hand 1", "dropped 1"]
+    shot(d, "5b-queue-after")
 
     d.get(server.url + "/scan")
     svg = d.find_element(by("ID"), "chart")
