@@ -21,7 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,12 +52,8 @@ class Context:
     who: str
     pause: Callable[[str], None] = lambda _stage: None
     # drafts this process is sending now: never "in doubt" while their send runs
-    inflight: set[tuple[int, str]] | None = None
-    lock: threading.Lock | None = None
-
-    def __post_init__(self) -> None:
-        self.inflight = set() if self.inflight is None else self.inflight
-        self.lock = self.lock or threading.Lock()
+    inflight: set[tuple[int, str]] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def pause_hook() -> Callable[[str], None]:
@@ -76,7 +72,6 @@ def status_of(d: dr.DraftFile, mark: Mark | None, ctx: Context) -> str:
     if d.sent_path.exists():
         return mark.status if mark is not None and mark.status in DONE else "sent"
     if d.marker_path.exists() or (mark is not None and mark.status == "sending"):
-        assert ctx.inflight is not None
         return "sending" if (d.rev_id, d.name) in ctx.inflight else "in-doubt"
     if mark is None:
         return "waiting"
@@ -226,7 +221,6 @@ def release(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) ->
 
 
 def send_now(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) -> str:
-    assert ctx.inflight is not None
     with ctx.lock:
         _rev, d, mark, status = _current(store, ctx, rev_id, number)
         if status != "approved" or mark is None:
