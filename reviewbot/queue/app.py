@@ -10,6 +10,7 @@ dependency and no front-end build step.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ from reviewbot.queue.actions import ActionError, Context
 from reviewbot.queue.store import AlreadyDone, Store
 from reviewbot.resources import data_path
 from reviewbot.watch.config import WatchConfig
+
+logger = logging.getLogger(__name__)
 
 TOKEN_COOKIE = "reviewbot_queue_token"
 POST_ACTIONS = {
@@ -174,7 +177,9 @@ def create_app(
         if len(nonce) < 16:
             abort(400, "missing form nonce: reload the page and try again")
         try:
-            flash(fn(g.store, ctx, rev_id, number, nonce), "ok")
+            done = fn(g.store, ctx, rev_id, number, nonce)
+            logger.info("queue: %s (series %d, by %s)", done, rev_id, ctx.who)
+            flash(done, "ok")
         except AlreadyDone as exc:
             flash(f"this form was sent before: {exc} was done once, not again", "note")
         except (ActionError, dr.DraftError) as exc:

@@ -233,6 +233,9 @@ def test_another_address_needs_a_token(watched, tmp_path, smtp):
     assert proc.stderr.strip().count("\n") == 0
     assert "not a loopback address: set [queue] token" in proc.stderr
     assert _queue(tmp_path / "queue.toml", "nonsense").returncode == 2
+    missing = _queue(tmp_path / "nowhere.toml", "127.0.0.1:0")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert "nowhere.toml: cannot read" in missing.stderr
 
 
 def test_a_configured_token_is_required(watched, tmp_path, smtp, start_queue):
