@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Install what the tests need and run them: the README's test command, and CI's.
 #
-# As root on Debian/Ubuntu it installs public-inbox, git, and chromium with
-# its chromedriver (the review queue's browser tests) with apt-get;
-# elsewhere install those yourself (the public-inbox and browser tests are
-# skipped without them, except under CI where either missing is a failure).
+# As root on Debian/Ubuntu it installs public-inbox, git, git-email (git
+# send-email), mutt, and chromium with its chromedriver (the review queue's
+# browser tests) with apt-get; elsewhere install those yourself (the tests
+# needing them are skipped without them, except under CI where a missing
+# one is a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v git >/dev/null || need_apt+=(git)
 command -v public-inbox-httpd >/dev/null || need_apt+=(public-inbox)
+case "$(git send-email -h 2>&1 || true)" in
+    *'file|directory'*) ;;
+    *) need_apt+=(git-email) ;;
+esac
+command -v mutt >/dev/null || need_apt+=(mutt)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if ((${#need_apt[@]})); then
