@@ -15,6 +15,20 @@ from pathlib import Path
 
 HELP = "a local web page to read, edit, approve and send the watcher's drafts"
 
+DESCRIPTION = """
+Serve a web page over the watcher's state and outbox (the same config file):
+the reviewed series newest first, each series with its findings, affected
+drivers and drafts, a draft editor, and approve, drop, send now (through
+[smtp], or [queue] sendmail) and mark as sent by hand. Safe beside a running
+watcher. Loopback only unless [queue] token is set; SIGTERM or Ctrl-C stops it.
+"""
+
+EXAMPLES = (
+    "reviewbot queue --config /etc/reviewbot/watch.toml",
+    "reviewbot queue --config watch.toml --listen 127.0.0.1:0",
+    "bash scripts/queue-demo.sh   # the bundled example, watcher and queue together",
+)
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
