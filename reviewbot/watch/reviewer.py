@@ -154,9 +154,12 @@ def review_revision(
     now = time.time()
     send_after = now + sub.embargo_hours * 3600 if sub.send and drafts else None
     n_findings = len(review.findings)
+    record = _record(review, replies.quote_before)
     if not drafts:
         with state.transaction() as db:
             state.set_status(db, rev.id, "reviewed", reviewed_at=now, reason=None, planned=None)
+            if record is not None:
+                state.add_review(db, rev.id, n_findings, record)
         logger.info(
             "reviewed %s: v%d %s: %d findings, no draft",
             sub.name,
@@ -174,6 +177,8 @@ def review_revision(
     paths = [(str(final / Path(d.path).name), d.in_reply_to, d.subject) for d in records]
     with state.transaction() as db:
         state.add_drafts(db, rev.id, paths, now)
+        if record is not None:
+            state.add_review(db, rev.id, n_findings, record)
         state.set_status(
             db, rev.id, "reviewed", reviewed_at=now, reason=None, send_after=send_after
         )
@@ -192,6 +197,17 @@ def review_revision(
         final,
     )
     return "reviewed"
+
+
+def _record(review, quote_before: int) -> str | None:
+    """The review for the queue's pages; a failure here must not lose the drafts."""
+    from reviewbot.watch.record import review_record
+
+    try:
+        return review_record(review, quote_before)
+    except Exception:
+        logger.exception("review record: cannot store the findings for the queue")
+        return None
 
 
 def _failed(
@@ -244,7 +260,8 @@ def deliver(
         ):
             continue
         folder = config.outbox / rev.planned
-        names = {Path(p).name for p in state.drafts(rev.id)}
+        # drafts a person dropped in the review queue never go out
+        names = {Path(p).name for p in state.drafts(rev.id)} - state.held_drafts(rev.id)
         try:
             results = send_drafts(folder, smtp_settings(settings), False, only=names)
         except ReviewbotError as exc:
