@@ -28,11 +28,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from reviewbot.errors import UsageError
     from reviewbot.intake import IntakeOptions, LorePolicy, load_series
+    from reviewbot.limits import limits_of
     from reviewbot.pipeline import review_series
     from reviewbot.render import as_json, as_text
     from reviewbot.settings import load_settings
 
     settings = load_settings(args.config)
+    limits = limits_of(settings)
     tree = args.tree or settings.tree
     options = IntakeOptions(
         lore_url=args.lore_url or settings.lore_url,
@@ -44,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
             timeout=settings.lore_timeout,
             cache_dir=settings.cache_dir / "lore",
             nocache=args.no_cache,
+            deadline=limits.http_deadline,
+            max_body=limits.http_body_bytes,
         ),
+        limits=limits,
     )
     series = load_series(args.source, options)
     review = review_series(series, tree=tree, cache_dir=settings.cache_dir / "scan")

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reviewbot.errors import ReviewbotError
+from reviewbot.limits import limits_of
 from reviewbot.outbox import slug
 from reviewbot.settings import Settings, reply_settings
 from reviewbot.watch.assembly import opted_out
@@ -119,8 +120,14 @@ def review_revision(
     replies = reply_settings(settings)
     replies = dataclasses.replace(replies, exclude=replies.exclude + config.opt_out)
     try:
+        limits = limits_of(settings)
         policy = LorePolicy(
-            attempts=config.attempts, backoff=config.backoff, timeout=config.timeout, nocache=True
+            attempts=config.attempts,
+            backoff=config.backoff,
+            timeout=config.timeout,
+            nocache=True,
+            deadline=limits.http_deadline,
+            max_body=limits.http_body_bytes,
         )
         messages = fetch_thread(msgid, sub.url, policy)
         series = build_series(messages, f"<{msgid}>", rev.revision, base_url=sub.url)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.errors import UsageError
+from reviewbot.limits import limits_of
 from reviewbot.settings import Settings
 from reviewbot.watch import assembly, poller, reviewer
 from reviewbot.watch.config import Subscription, WatchConfig
@@ -76,13 +77,16 @@ class Watcher:
             ) from None
         self._lock = fd
         self.state = State(self.config.state_dir / STATE_FILE)
+        limits = limits_of(self.settings)
         self.client = poller.FeedClient(
             user_agent(self.state.install_id, self.config.contact),
             attempts=self.config.attempts,
             backoff=self.config.backoff,
             max_backoff=self.config.max_backoff,
             timeout=self.config.timeout,
-            sleep=self.stop.wait,
+            deadline=limits.http_deadline,
+            max_body=limits.http_body_bytes,
+            stop=self.stop,
         )
         reviewer.reconcile(self.state, self.config.outbox)
         return self
@@ -132,6 +136,8 @@ class Watcher:
             failures = st.failures + 1
             delay = min(self.config.max_backoff, max(1, sub.poll_interval) * 2 ** (failures - 1))
             delay *= 1 + random.random() / 2
+            if exc.retry_after is not None:  # the server said when to come back
+                delay = max(delay, min(self.config.max_backoff, exc.retry_after))
             with self.state.transaction() as db:
                 self.state.record_poll(
                     db, sub.name, now=started, ok=False, next_poll=started + delay, error=str(exc)
