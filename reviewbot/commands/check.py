@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reviewbot.limits import Limits
     from reviewbot.model import Finding, Review, Series, Severity
 
 HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, github, b4)"
@@ -76,9 +77,16 @@ def run(args: argparse.Namespace) -> int:
     # Read the baseline first: a bad file should fail before minutes of analysis.
     known = load_baseline(args.baseline) if args.baseline else None
 
-    stdin_data = sys.stdin.buffer.read() if "-" in sources else None
+    from reviewbot.intake.mail import read_input
+    from reviewbot.limits import limits_of
+    from reviewbot.settings import load_settings
+
+    limits = limits_of(load_settings(args.config))
+    stdin_data = (
+        read_input(sys.stdin.buffer, "<stdin>", limits.input_bytes) if "-" in sources else None
+    )
     try:
-        series, repo = _load(sources, args, stdin_data)
+        series, repo = _load(sources, args, stdin_data, limits)
     except InputError as exc:
         if args.format != "b4":
             raise
@@ -111,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(
-    sources: list[str], args: argparse.Namespace, stdin_data: bytes | None
+    sources: list[str], args: argparse.Namespace, stdin_data: bytes | None, limits: Limits
 ) -> tuple[Series, Path | None]:
     """One Series from the sources, and the repository a git range was read from."""
     from reviewbot.intake import IntakeOptions, classify, load_files, load_series
@@ -120,10 +128,10 @@ def _load(
     if len(sources) == 1:
         source = sources[0]
         stdin = io.BytesIO(stdin_data) if stdin_data is not None else None
-        series = load_series(source, IntakeOptions(repo=repo), stdin=stdin)
+        series = load_series(source, IntakeOptions(repo=repo, limits=limits), stdin=stdin)
         return series, (repo if classify(source) == "range" else None)
     # Several files (git format-patch output): one series, in the order given.
-    return load_files(sources, IntakeOptions(repo=repo)), None
+    return load_files(sources, IntakeOptions(repo=repo, limits=limits)), None
 
 
 def _mail_without_patch(data: bytes, exc: Exception) -> str:

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 MAX_REFERENCES = 100
 # A longer Subject, Message-Id or In-Reply-To is not mail anyone sent a list.
 MAX_HEADER = 16 * 1024
+# A longer display name is cut: no real name is, and a 100k-character one
+# made the draft's To: and greeting lines longer than RFC 5322's 998.
+MAX_NAME = 200
 # Address headers are read linearly, however long; only the cost of
 # writing them back (``as_bytes``) is bounded, by never doing so.
 _ADDRESS_HEADERS = {"to", "cc", "from", "reply-to", "sender"}
@@ -49,6 +52,12 @@ def tame(msg: EmailMessage) -> list[str]:
             del msg["References"]
             msg["References"] = " ".join(keep)
             changed.append(f"References: kept {len(keep)} of {len(ids)} ids")
+    if _smuggles_line_break(msg):
+        pairs = addresses(msg, "From")
+        del msg["From"]
+        for name, addr in pairs[:1]:
+            msg["From"] = email.utils.formataddr((name, addr), charset="utf-8")
+        changed.append("From: an encoded CR or LF in the name became a space")
     for key, value in list(msg.raw_items()):
         lower = key.lower()
         if lower in _ADDRESS_HEADERS or lower == "references" or len(value) <= MAX_HEADER:
@@ -59,6 +68,20 @@ def tame(msg: EmailMessage) -> list[str]:
             msg[key] = _cut(v) if len(v) > MAX_HEADER else v
         changed.append(f"{key}: cut to {MAX_HEADER} characters")
     return changed
+
+
+def _smuggles_line_break(msg: EmailMessage) -> bool:
+    """Does an encoded word in From decode to CR or LF? (The policy parser then raises.)"""
+    for value in raw_values(msg, "From"):
+        if "=?" not in value:
+            continue
+        try:
+            decoded = str(make_header(decode_header(value)))
+        except Exception:
+            continue
+        if "\r" in decoded or "\n" in decoded:
+            return True
+    return False
 
 
 def _cut(value: str) -> str:
@@ -83,9 +106,14 @@ def addresses(msg: EmailMessage, name: str) -> list[tuple[str, str]]:
     return out
 
 
+def clean_name(text: str) -> str:
+    """A display name on one line, at most MAX_NAME characters."""
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())[:MAX_NAME].strip()
+
+
 def _decode(text: str) -> str:
     if "=?" in text:
         # a broken encoded word is kept as written
         with contextlib.suppress(Exception):
             text = str(make_header(decode_header(text)))
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+    return clean_name(text)

@@ -21,7 +21,7 @@ from unidiff.errors import UnidiffParseError
 
 from reviewbot.errors import InputError
 from reviewbot.intake.b4config import isolated_b4
-from reviewbot.intake.headers import addresses, tame
+from reviewbot.intake.headers import addresses, clean_name, tame
 from reviewbot.limits import default_limits
 from reviewbot.model import CoverLetter, Patch, Person, Series
 
@@ -131,7 +131,7 @@ def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
             msgid=first.msgid,
             subject=_header(first.msg, "Subject") or first.full_subject,
             body=first.body,
-            author=Person(first.fromname, first.fromemail),
+            author=Person(clean_name(first.fromname), first.fromemail),
             date=first.date.isoformat(),
             to=_addresses(first.msg, "To"),
             cc=_addresses(first.msg, "Cc"),
@@ -205,7 +205,7 @@ def _convert_patch(lmsg: b4.LoreMessage, index: int, total: int) -> Patch:
         total=total,
         msgid=lmsg.msgid,
         subject=_header(lmsg.msg, "Subject") or lmsg.full_subject,
-        author=Person(lmsg.fromname, lmsg.fromemail),
+        author=Person(clean_name(lmsg.fromname), lmsg.fromemail),
         date=lmsg.date.isoformat(),
         commit_message=message,
         diff_text=diff_text,
