@@ -4,13 +4,16 @@
 turn (the last one repeats): ``("ok", body, headers)``, ``("status", code,
 headers)``, ``("trickle", seconds_per_byte)``, ``("html",)`` (an error page
 with status 200), ``("bomb", gz_bytes)`` (a gzip body sent as
-``Content-Encoding: gzip``). Every request is recorded with its time.
+``Content-Encoding: gzip``), ``("proxy", upstream)`` (forward to a real
+server, e.g. public-inbox). Every request is recorded with its time.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import urllib.error
+import urllib.request
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -49,6 +52,14 @@ class BadServer:
 
             def _html(self) -> None:
                 self._send(200, HTML, {"Content-Type": "text/html"})
+
+            def _proxy(self, upstream: str) -> None:
+                try:
+                    with urllib.request.urlopen(upstream + self.path, timeout=20) as r:
+                        body, code, ctype = r.read(), r.status, r.headers["Content-Type"]
+                except urllib.error.HTTPError as exc:
+                    body, code, ctype = exc.read(), exc.code, exc.headers["Content-Type"]
+                self._send(code, body, {"Content-Type": ctype} if ctype else {})
 
             def _bomb(self, gz: bytes) -> None:
                 self._send(200, gz, {"Content-Encoding": "gzip", "Content-Type": "text/xml"})
