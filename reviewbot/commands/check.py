@@ -1,7 +1,8 @@
 """``reviewbot check``: a CI gate on a git range, patch files, an mbox or stdin.
 
 Exit 0 when nothing the series introduced reaches ``--fail-on``, 1 when
-something does, 2 on a usage or input error, 3 on a network failure.
+something does or when a touched file could not be analysed (the gate
+fails closed), 2 on a usage or input error, 3 on a network failure.
 Pre-existing hazards are reported but never fail the check. ``--format b4``
 speaks b4's review check protocol (one message on stdin, a JSON list out),
 so the check appears inside ``b4 review``.
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(b4check.dumps(b4check.not_a_patch(reason)))
         return 0
 
-    review = review_series(series, tree=args.tree or repo)
+    review = review_series(series, tree=args.tree or repo, parse_work=limits.parse_work)
     if args.write_baseline:
         n = write_baseline(args.write_baseline, review.findings)
         logger.info("reviewbot: wrote %d finding(s) to the baseline %s", n, args.write_baseline)
@@ -107,15 +108,22 @@ def run(args: argparse.Namespace) -> int:
 
     failing = blocking(review.findings, fail_on)
     sys.stdout.write(_render(review, args.format, fail_on, failing, len(suppressed)))
+    # Fail closed: a file the analysis could not read is not a pass.
+    for patch, path in review.unanalysed:
+        logger.error(
+            "reviewbot: patch %d: %s was not analysed (over limits.parse_work); the check fails",
+            patch,
+            path,
+        )
     logger.info(
         "reviewbot: %d finding(s), %d introduced at or above %s",
         len(review.findings),
         len(failing),
         fail_on.value,
     )
-    if args.write_baseline:
+    if args.write_baseline and not review.unanalysed:
         return 0
-    return 1 if failing else 0
+    return 1 if failing or review.unanalysed else 0
 
 
 def _load(
@@ -152,9 +160,10 @@ def _render(
         data: dict[str, Any] = as_json.review_dict(review)
         data["check"] = {
             "fail_on": fail_on.value,
-            "failed": bool(failing),
+            "failed": bool(failing or review.unanalysed),
             "failing": [as_json.finding_dict(f) for f in failing],
             "suppressed_by_baseline": suppressed,
+            "unanalysed": [{"patch": i, "file": path} for i, path in review.unanalysed],
         }
         return as_json.dumps(data)
     if fmt == "sarif":
