@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from reviewbot.watch.state import State
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "watch.sqlite3"
+CYCLE_RETRY = 60  # seconds to wait after a cycle the disk or database failed
 LOCK_FILE = "watch.lock"
 
 
@@ -88,7 +90,9 @@ class Watcher:
             max_body=limits.http_body_bytes,
             stop=self.stop,
         )
-        reviewer.reconcile(self.state, self.config.outbox)
+        reviewer.reconcile(
+            self.state, self.config.outbox, self.subs, self.config.review_attempts
+        )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -222,7 +226,13 @@ class Watcher:
             self.config.outbox,
         )
         while not self.stop.is_set():
-            self.cycle()
+            try:
+                self.cycle()
+            except (OSError, sqlite3.Error) as exc:
+                # a full or failing disk under the state: the daemon waits it out
+                logger.error("cycle failed: %s; trying again in %ds", exc, CYCLE_RETRY)
+                self.stop.wait(CYCLE_RETRY)
+                continue
             self.stop.wait(self.next_wake())
         logger.info("stopped")
 
