@@ -69,7 +69,7 @@ class GitBase:
             self._modes[path] = out.split(" ", 1)[0] if out else ""
         return self._modes[path] or None
 
-    def read(self, path: str, _depth: int = 0) -> bytes | None:
+    def read(self, path: str) -> bytes | None:
         """The blob at ``path``, or None (no such path, a folder, a submodule).
 
         Every answer of ``cat-file --batch`` is consumed whole, whatever its
@@ -77,6 +77,9 @@ class GitBase:
         it in the pipe would hand its bytes to the next read (a wrong "does
         not apply") and deadlock ``close`` on a full pipe.
         """
+        return self._read(path, path, 0)
+
+    def _read(self, path: str, asked: str, depth: int) -> bytes | None:
         if not path or any(c in path for c in "\n\r\0"):
             return None  # one line per request: such a name would desync the stream
         kind, data = self._object(f"{self.commit}:{path}")
@@ -87,9 +90,9 @@ class GitBase:
             target = os.path.normpath(os.path.join(os.path.dirname(path), text))
             if target.startswith("..") or os.path.isabs(text):
                 raise InputError(f"{path}: a symlink pointing outside the tree is refused")
-            if _depth >= _MAX_LINKS:
-                raise InputError(f"{path}: too many levels of symbolic links in the tree")
-            return self.read(target, _depth + 1)
+            if depth >= _MAX_LINKS:
+                raise InputError(f"{asked}: too many levels of symbolic links in the tree")
+            return self._read(target, asked, depth + 1)
         return data
 
     def _object(self, spec: str) -> tuple[str, bytes | None]:

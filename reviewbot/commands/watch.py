@@ -64,13 +64,13 @@ def run(args: argparse.Namespace) -> int:
     config = load_watch_config(path)
     if args.status:
         from reviewbot.watch.service import state_path
-        from reviewbot.watch.state import State
+        from reviewbot.watch.state import open_state
         from reviewbot.watch.status import status_text
 
         if not state_path(config).exists():
             sys.stdout.write(f"{config.state_dir}: no watcher state yet\n")
             return 0
-        state = State(state_path(config))
+        state = open_state(state_path(config))
         try:
             sys.stdout.write(status_text(config, state))
         finally:

@@ -24,7 +24,7 @@ from reviewbot.limits import limits_of
 from reviewbot.settings import Settings
 from reviewbot.watch import assembly, poller, reviewer
 from reviewbot.watch.config import Subscription, WatchConfig
-from reviewbot.watch.state import State
+from reviewbot.watch.state import State, open_state
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,11 @@ class Watcher:
                 f"{self.config.state_dir}: another reviewbot watch is running on this state"
             ) from None
         self._lock = fd
-        self.state = State(self.config.state_dir / STATE_FILE)
+        try:
+            self.state = open_state(self.config.state_dir / STATE_FILE)
+        except BaseException:
+            fd.close()
+            raise
         limits = limits_of(self.settings)
         self.client = poller.FeedClient(
             user_agent(self.state.install_id, self.config.contact),
