@@ -38,6 +38,7 @@ import httpx
 
 from reviewbot.errors import NetworkError
 from reviewbot.limits import Inflater, TooLarge, describe_size
+from reviewbot.netcause import describe
 
 logger = logging.getLogger(__name__)
 
@@ -329,15 +330,8 @@ class _Stopped(Exception):
 
 
 def _describe(exc: httpx.HTTPError) -> str:
-    """A few words on a transport failure, instead of httpcore's paragraph."""
-    text = str(exc)
-    if "Connection refused" in text or "[Errno 111]" in text:
-        return "connection refused"
-    if isinstance(exc, httpx.TimeoutException) or "timed out" in text.lower():
-        return "timed out"
-    if not text:
-        return type(exc).__name__
-    return f"{type(exc).__name__}: {text.splitlines()[0][:120]}"
+    """The cause and the host on one line (reviewbot.netcause), not httpcore's paragraph."""
+    return describe(exc)
 
 
 def server_time(date: str | None, default: Callable[[], float] = time.time) -> float:

@@ -24,6 +24,26 @@ if TYPE_CHECKING:
 
 HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, github, b4)"
 
+DESCRIPTION = """
+The same review as a gate for CI, git hooks and b4 review. SOURCE is a git
+range (A..B), several git format-patch files (one series, in the order given),
+an mbox, or - for standard input. The tree is --tree, else config tree.path,
+else the kernel tree the current directory is in.
+
+Exit status: 0 when nothing the series introduced reaches --fail-on, 1 when
+something does, 2 on a usage or input error, 3 on a network failure.
+Hazards that were already there are reported but never fail the check.
+--format b4 speaks b4's review check protocol (one message on standard input,
+a JSON list out).
+"""
+
+EXAMPLES = (
+    "reviewbot check origin/master..HEAD",
+    "reviewbot check --format sarif base..HEAD > reviewbot.sarif",
+    "reviewbot check --tree ~/linux outgoing/*.patch",
+    'git config b4.review-perpatch-check-cmd "reviewbot check --format b4"',
+)
+
 FORMATS = ("text", "json", "sarif", "github", "b4")
 LEVELS = ("error", "warning", "info")
 
@@ -31,6 +51,8 @@ logger = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from reviewbot.commands._common import add_cache_arguments
+
     p.add_argument(
         "sources",
         nargs="*",
@@ -42,9 +64,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--tree",
         type=Path,
         metavar="PATH",
-        help="kernel tree: where a git range is read, and the base patches are applied to",
+        help="kernel tree: where a git range is read, and the base patches are applied to "
+        "(default: config tree.path, else the kernel tree the current directory is in)",
     )
-    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="output format (default: text; sarif for code scanning, github for annotations, "
+        "b4 for b4 review)",
+    )
     p.add_argument(
         "--fail-on",
         choices=LEVELS,
@@ -60,14 +89,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="record the current findings in FILE (and exit 0: they are accepted)",
     )
+    add_cache_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from reviewbot.baseline import blocking, load_baseline, split_by_baseline, write_baseline
+    from reviewbot.commands._common import (
+        ScanProgress,
+        classify_sources,
+        progress_wanted,
+        scan_cache_dir,
+    )
     from reviewbot.errors import InputError, UsageError
+    from reviewbot.kerneltree import choose_tree
     from reviewbot.model import Severity
     from reviewbot.pipeline import review_series
     from reviewbot.render import b4check
+    from reviewbot.settings import load_settings
 
     sources: list[str] = list(args.sources) or (["-"] if args.format == "b4" else [])
     if not sources:
@@ -75,19 +113,21 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "b4" and sources != ["-"]:
         raise UsageError("check --format b4 reads one message on standard input (SOURCE: -)")
     fail_on = Severity(args.fail_on)
+    settings = load_settings(args.config)
+    kinds = classify_sources(sources, args.tree or settings.tree)
+    choice = choose_tree(args.tree, settings.tree, kinds)
     # Read the baseline first: a bad file should fail before minutes of analysis.
     known = load_baseline(args.baseline) if args.baseline else None
 
     from reviewbot.intake.mail import read_input
     from reviewbot.limits import limits_of
-    from reviewbot.settings import load_settings
 
-    limits = limits_of(load_settings(args.config))
+    limits = limits_of(settings)
     stdin_data = (
         read_input(sys.stdin.buffer, "<stdin>", limits.input_bytes) if "-" in sources else None
     )
     try:
-        series, repo = _load(sources, args, stdin_data, limits)
+        series = _load(sources, choice.path, stdin_data, limits)
     except InputError as exc:
         if args.format != "b4":
             raise
@@ -95,7 +135,16 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(b4check.dumps(b4check.not_a_patch(reason)))
         return 0
 
-    review = review_series(series, tree=args.tree or repo, parse_work=limits.parse_work)
+    with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
+        review = review_series(
+            series,
+            tree=choice.path,
+            cache_dir=scan_cache_dir(args, settings),
+            progress=progress,
+            parse_work=limits.parse_work,
+        )
+    if args.format not in ("text", "b4"):
+        logger.info("reviewbot: tree %s", choice.describe())
     if args.write_baseline:
         n = write_baseline(args.write_baseline, review.findings)
         logger.info("reviewbot: wrote %d finding(s) to the baseline %s", n, args.write_baseline)
@@ -107,7 +156,9 @@ def run(args: argparse.Namespace) -> int:
             review = replace(review, findings=tuple(kept), notes=(*review.notes, note))
 
     failing = blocking(review.findings, fail_on)
-    sys.stdout.write(_render(review, args.format, fail_on, failing, len(suppressed)))
+    sys.stdout.write(
+        _render(review, args.format, fail_on, failing, len(suppressed), choice.describe())
+    )
     # Fail closed: a file the analysis could not read is not a pass.
     for patch, path in review.unanalysed:
         logger.error(
@@ -127,19 +178,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(
-    sources: list[str], args: argparse.Namespace, stdin_data: bytes | None, limits: Limits
-) -> tuple[Series, Path | None]:
-    """One Series from the sources, and the repository a git range was read from."""
-    from reviewbot.intake import IntakeOptions, classify, load_files, load_series
+    sources: list[str], tree: Path | None, stdin_data: bytes | None, limits: Limits
+) -> Series:
+    """One Series from the sources; a git range is read in the tree, else the current repo."""
+    from reviewbot.commands._common import local_base
+    from reviewbot.intake import IntakeOptions, load_files, load_series
 
-    repo = args.tree or Path.cwd()
+    options = IntakeOptions(repo=tree or Path.cwd(), limits=limits)
     if len(sources) == 1:
-        source = sources[0]
         stdin = io.BytesIO(stdin_data) if stdin_data is not None else None
-        series = load_series(source, IntakeOptions(repo=repo, limits=limits), stdin=stdin)
-        return series, (repo if classify(source) == "range" else None)
-    # Several files (git format-patch output): one series, in the order given.
-    return load_files(sources, IntakeOptions(repo=repo, limits=limits)), None
+        series = load_series(sources[0], options, stdin=stdin)
+    else:  # several files (git format-patch output): one series, in the order given
+        series = load_files(sources, options)
+    return local_base(series, sources, tree, stdin_data)
 
 
 def _mail_without_patch(data: bytes, exc: Exception) -> str:
@@ -152,7 +203,12 @@ def _mail_without_patch(data: bytes, exc: Exception) -> str:
 
 
 def _render(
-    review: Review, fmt: str, fail_on: Severity, failing: list[Finding], suppressed: int
+    review: Review,
+    fmt: str,
+    fail_on: Severity,
+    failing: list[Finding],
+    suppressed: int,
+    tree: str | None = None,
 ) -> str:
     from reviewbot.render import as_json, as_text, b4check, github, sarif
 
@@ -172,4 +228,4 @@ def _render(
         return github.render_annotations(review)
     if fmt == "b4":
         return b4check.dumps(b4check.check_results(review, fail_on))
-    return as_text.render_review(review)
+    return as_text.render_review(review, tree=tree)

@@ -170,6 +170,7 @@ def poll(
     catchup_slack: int = 3600,
     catchup_pages: int = 50,
     page_limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PollResult:
     """One poll of ``sub``: the entries ``seen`` does not know, oldest first.
 
@@ -177,6 +178,7 @@ def poll(
     subscription. Without a previous good poll only the feed page is read:
     a new subscription starts from now, it does not review the archive.
     ``page_limit`` asks for smaller catch-up pages (``l=``; tests page with it).
+    ``progress(pages, messages)`` hears of each catch-up page (a terminal's bar).
     """
     url, params = feed_request(sub)
     answer = client.get(url, params, etag=etag, last_modified=last_modified)
@@ -205,7 +207,7 @@ def poll(
         query = catchup_query(sub, since)
         logger.info("poll %s: feed page is all new, catching up with %s", sub.name, query)
         offset = 0
-        for _page in range(catchup_pages):
+        for page_no in range(catchup_pages):
             params = {"q": query, "x": "A", "o": str(offset)}
             if page_limit:
                 params["l"] = str(page_limit)
@@ -225,6 +227,8 @@ def poll(
                 if e.msgid not in fresh:
                     found.setdefault(e.msgid, e)
             offset += len(batch)
+            if progress:
+                progress(page_no + 1, len(found))
         else:
             logger.warning("poll %s: catch-up stopped after %d pages", sub.name, catchup_pages)
         result.caught_up = True

@@ -14,6 +14,7 @@ import time
 from reviewbot.apply.base import GitBase, resolve_commit
 from tests.conftest import git
 from tests.hardening.series import edit, mail, mbox, reviewbot
+from tests.skeleton import make_kernel_skeleton
 
 
 def _repo_with_a_big_folder(tmp_path):
@@ -25,6 +26,7 @@ def _repo_with_a_big_folder(tmp_path):
         (dts / f"vendor-board-with-a-rather-long-name-{i:05d}.dts").write_text("/ { };\n")
     (repo / "drivers").mkdir()
     (repo / "drivers/Makefile").write_text("obj-y += base/\n")
+    make_kernel_skeleton(repo)
     git(repo, "init", "-q", "-b", "master")
     git(repo, "config", "user.name", "Dana")
     git(repo, "config", "user.email", "dana@example.org")
