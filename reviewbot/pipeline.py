@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from reviewbot.model import Finding, PatchStatus, Review, Series
@@ -67,6 +68,7 @@ def review_series(
             return view.text(path, index - 1), view.text(path, index)
 
         findings = analyse_series(series, knowledge, images, budget=budget)
+        findings = [_with_excerpt(f, series, view) for f in findings]
         drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress)
     finally:
         view.close()
@@ -96,6 +98,47 @@ def _unanalysed_notes(budget) -> list[str]:
         f"{budget.work} steps (limits.parse_work); its findings are missing"
         for index, path in budget.unparsed
     ]
+
+
+def _in_hunks(patch, path: str, line: int) -> bool:
+    for pf in patch.diff:
+        if pf.path != path:
+            continue
+        for hunk in pf:
+            if hunk.target_start <= line < hunk.target_start + max(1, hunk.target_length):
+                return True
+    return False
+
+
+def _with_excerpt(f: Finding, series: Series, view) -> Finding:
+    """A finding outside the lines its patch shows, with those lines from the tree.
+
+    Whole-function analysis finds sinks in code the patch does not touch (a
+    buffer from probe() used in an untouched read()); the reply has no diff
+    line to quote there, so the lines after the patch are attached as
+    ``details["excerpt"]`` ("N<TAB>code" per line, the finding's line last
+    but the rest of its statement).
+    """
+    patch = next((p for p in series.patches if p.index == f.patch), None)
+    if patch is None or not f.line or not view.applied(patch.index):
+        return f
+    if _in_hunks(patch, f.file, f.line):
+        return f
+    text = view.text(f.file, patch.index)
+    if text is None:
+        return f
+    lines = text.split("\n")
+    if f.line > len(lines):
+        return f
+    end = f.line
+    while (
+        end < len(lines)
+        and end - f.line < 4
+        and not lines[end - 1].rstrip().endswith((";", "{", "}"))
+    ):
+        end += 1
+    rows = [f"{n}\t{lines[n - 1]}" for n in range(max(1, f.line - 2), end + 1)]
+    return replace(f, details=(*f.details, ("excerpt", "\n".join(rows))))
 
 
 def _checkout_differs(view, tree: Path) -> bool:

@@ -105,6 +105,10 @@ def sandbox(tmp_path, monkeypatch) -> Path:
     watch = watch.replace('tree = "/srv/linux"', f'tree = "{top / "examples" / "tree"}"')
     (top / "watch.toml").write_text(watch)
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    # A developer's machine has a git identity: review --outbox takes the
+    # drafts' From: from it when reply.from is not set (issue 12).
+    subprocess.run(["git", "config", "--global", "user.name", "Dana Developer"], check=True)
+    subprocess.run(["git", "config", "--global", "user.email", "dana@example.org"], check=True)
     monkeypatch.setenv("MANPAGER", "cat")
     monkeypatch.setenv("PAGER", "cat")
     return top
@@ -180,12 +184,75 @@ def _b4_check(command: str, top: Path) -> None:
     assert (entry["tool"], entry["status"]) == ("reviewbot", "fail")
 
 
+def _hook_in_repo(command: str, top: Path, key: str) -> str:
+    repo = top / "repo"
+    repo.mkdir(exist_ok=True)
+    git(repo, "init", "-q")
+    proc = _run(command, repo)
+    assert proc.returncode == 0, proc.stderr
+    return git(repo, "config", key).strip()
+
+
+def _example_mails(top: Path) -> list[str]:
+    mbox = (top / "examples" / "series.mbox").read_text()
+    return ["From " + m for m in mbox.split("\nFrom ")[1:]]
+
+
+def _b4_series_check(command: str, top: Path) -> None:
+    """The series-level hook on the cover letter (no b4 tracking data: nothing to see)."""
+    hook = _hook_in_repo(command, top, "b4.review-series-check-cmd")
+    cover = (top / "examples" / "series.mbox").read_text().split("\nFrom ")[0]
+    result = _run(hook, top, stdin=cover)
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)
+    assert (entry["tool"], entry["status"]) == ("reviewbot", "pass")
+
+
+def _checkpatch_hook(key: str):
+    def check(command: str, top: Path) -> None:
+        hook = _hook_in_repo(command, top, key)
+        result = _run(hook, top, stdin=_example_mails(top)[0])  # patch 1: a stack buffer
+        assert result.returncode == 1 and result.stderr == "", result.stderr
+        lines = result.stdout.splitlines()
+        assert re.fullmatch(r"-:\d+: ERROR: .* \[dma-stack\]", lines[0]), lines
+        assert re.fullmatch(r"total: 1 errors, 0 warnings, \d+ lines checked", lines[-1])
+
+    return check
+
+
+def _send_email(command: str, top: Path) -> None:
+    """Drafts from the Try-it command, then README's git send-email line (dry run)."""
+    if (
+        "<file|directory>"
+        not in _run("git send-email -h", top).stdout + _run("git send-email -h 2>&1", top).stdout
+    ):
+        pytest.skip("git send-email (Debian git-email) is not installed")
+    made = _run(
+        ".venv/bin/reviewbot review --tree examples/tree --outbox drafts examples/series.mbox", top
+    )
+    assert made.returncode == 0, made.stderr
+    dry = command.replace("--confirm=always", "--confirm=never --dry-run").replace("DIR", "drafts")
+    proc = _run(dry, top)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("Result: OK") == 5  # the cover reply and patches 1, 2, 4, 7
+    assert "From: Dana Developer <dana@example.org>" in proc.stdout
+
+
 CHECKS = {
     ".venv/bin/reviewbot review --tree examples/tree --outbox drafts examples/series.mbox": _try_it,
     "source <(reviewbot completion bash)": _completion,
     "reviewbot manpage | man -l -": _manpage,
     "reviewbot watch --config FILE --status": _status,
     'git config b4.review-perpatch-check-cmd "reviewbot check --format b4"': _b4_check,
+    'git config b4.review-series-check-cmd "reviewbot check --format b4"': _b4_series_check,
+    'git config b4.am-perpatch-check-cmd "reviewbot check --format checkpatch"': _checkpatch_hook(
+        "b4.am-perpatch-check-cmd"
+    ),
+    'git config b4.prep-perpatch-check-cmd "reviewbot check --format checkpatch"': (
+        _checkpatch_hook("b4.prep-perpatch-check-cmd")
+    ),
+    "git send-email --confirm=always --suppress-cc=self"
+    " --from=\"$(sed -n 's/^From: //p' DIR/*.eml | head -n1)\" DIR/*.eml": _send_email,
 }
 
 
@@ -261,8 +328,9 @@ def test_the_workflow_in_readme_is_the_shipped_file_and_its_steps_work(tmp_path,
     sarif = json.loads((repo / "reviewbot.sarif").read_text())
     assert len(sarif["runs"][0]["results"]) == 4
     # the gate fails the job on the planted errors, with annotations
-    proc = subprocess.run(["bash", "-c", checks[1]], cwd=repo, env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        ["bash", "-c", checks[1]], cwd=repo, env=env, capture_output=True, text=True
+    )
     assert proc.returncode == 1
     assert proc.stdout.count("::error ") == 2
 

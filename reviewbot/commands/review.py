@@ -86,6 +86,13 @@ def run(args: argparse.Namespace) -> int:
     kinds = classify_sources([args.source], args.tree or settings.tree)
     choice = choose_tree(args.tree, settings.tree, kinds)
     tree = choice.path
+    replies = None
+    if args.outbox:
+        from reviewbot.outbox import sender_settings
+        from reviewbot.settings import reply_settings
+
+        # Before minutes of review: drafts nobody can send are not worth making.
+        replies = sender_settings(reply_settings(settings), tree)
     options = IntakeOptions(
         lore_url=args.lore_url or settings.lore_url,
         revision=args.revision,
@@ -108,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
         review = review_series(
             series, tree=tree, cache_dir=_cache_dir(args, settings), progress=progress
         )
-    if args.outbox:
-        review = _drafts(args, settings, review)
+    if replies is not None:
+        review = _drafts(args, settings, replies, review)
     if args.format == "json":
         for note in series.notes:
             logger.warning("%s: %s", args.source, note)
@@ -124,26 +131,22 @@ def _cache_dir(args: argparse.Namespace, settings) -> Path:
     return args.cache_dir or settings.cache_dir / "scan"
 
 
-def _drafts(args: argparse.Namespace, settings, review):
+def _drafts(args: argparse.Namespace, settings, replies, review):
     """Compose and write reply drafts into --outbox; send them with --send."""
     import dataclasses
-    import shlex
 
     from reviewbot.outbox import write_outbox
-    from reviewbot.render.reply import compose_drafts
-    from reviewbot.settings import reply_settings, smtp_settings
+    from reviewbot.render.reply import compose_drafts, unthreaded_reason
+    from reviewbot.settings import smtp_settings
 
-    words = ["reviewbot", "review"]
-    for flag, value in (
-        ("--lore-url", args.lore_url),
-        ("--tree", args.tree),
-        ("--revision", args.revision),
-    ):
-        if value is not None:
-            words += [flag, str(value)]
-    command = shlex.join([*words, args.source])  # what reproduces this review
-    drafts = compose_drafts(review, reply_settings(settings), command, always=args.always)
-    review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox))
+    reason = unthreaded_reason(review.series)
+    if reason:
+        logger.warning("reviewbot: no reply drafts: %s", reason)
+        return review
+    drafts = compose_drafts(review, replies, always=args.always)
+    series = review.series
+    answers = [p.msgid for p in series.patches] + ([series.cover.msgid] if series.cover else [])
+    review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox, answers))
     if args.send or args.dry_run:
         from reviewbot.smtp_send import send_drafts
 
