@@ -31,13 +31,13 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import httpx
 
 from reviewbot.errors import NetworkError
-from reviewbot.limits import Inflater, TooLarge, describe_size
+from reviewbot.limits import Inflater, TooLarge, default_limits, describe_size
 from reviewbot.netcause import describe
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,10 @@ class HttpPolicy:
     backoff: float = 0.5  # first wait; doubled after each failure, plus up to 50% jitter
     max_backoff: float = 3600.0  # longest single wait, Retry-After included
     timeout: float = 20.0  # connecting, and any silence while reading
-    deadline: float = 120.0  # the whole request: every attempt, wait and byte
-    max_body: int = 64 * 1024 * 1024  # decoded bytes of one answer
+    # the whole request: every attempt, wait and byte (limits.http_deadline)
+    deadline: float = field(default_factory=lambda: default_limits().http_deadline)
+    # decoded bytes of one answer (limits.http_body_bytes)
+    max_body: int = field(default_factory=lambda: default_limits().http_body_bytes)
 
 
 @dataclass(frozen=True)

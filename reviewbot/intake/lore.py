@@ -19,7 +19,7 @@ import re
 import time
 import urllib.parse
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from reviewbot.errors import InputError, NetworkError
 from reviewbot.httpget import Answer, BadAnswer, HttpClient, HttpError, HttpPolicy
 from reviewbot.intake.b4config import isolated_b4
 from reviewbot.intake.headers import tame
-from reviewbot.limits import TooLarge, describe_size, gunzip
+from reviewbot.limits import TooLarge, default_limits, describe_size, gunzip
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ class LorePolicy:
     timeout: float = 20.0
     cache_dir: Path | None = None
     nocache: bool = False
-    deadline: float = 120.0  # limits.http_deadline
-    max_body: int = 64 * 1024 * 1024  # limits.http_body_bytes
+    deadline: float = field(default_factory=lambda: default_limits().http_deadline)
+    max_body: int = field(default_factory=lambda: default_limits().http_body_bytes)
 
     def http(self) -> HttpPolicy:
         return HttpPolicy(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from reviewbot.httpget import Answer as HttpAnswer
 from reviewbot.httpget import HttpClient, HttpError, HttpPolicy, Sleeper, server_time
+from reviewbot.limits import default_limits
 from reviewbot.watch.config import Subscription
 from reviewbot.watch.feeds import FeedEntry, FeedError, parse_feed
 
@@ -86,19 +87,20 @@ class FeedClient:
         backoff: float = 1.0,
         max_backoff: float = 3600.0,
         timeout: float = 30.0,
-        deadline: float = 120.0,
-        max_body: int = 64 * 1024 * 1024,
+        deadline: float | None = None,  # default: limits.http_deadline
+        max_body: int | None = None,  # default: limits.http_body_bytes
         sleep: Sleeper | None = None,
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        limits = default_limits()
         policy = HttpPolicy(
             attempts=attempts,
             backoff=backoff,
             max_backoff=max_backoff,
             timeout=timeout,
-            deadline=deadline,
-            max_body=max_body,
+            deadline=deadline or limits.http_deadline,
+            max_body=max_body or limits.http_body_bytes,
         )
         self.http = HttpClient(
             policy,

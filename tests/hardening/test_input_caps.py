@@ -101,3 +101,19 @@ def test_a_bad_limit_in_the_settings_is_a_one_line_error(tmp_path):
     assert proc.stderr.decode().strip() == (
         "reviewbot: limits.input_bytes must be a positive number, not -1"
     )
+
+
+def test_each_cap_has_one_default_in_config_default_toml():
+    import dataclasses
+    import tomllib
+
+    from reviewbot.httpget import HttpPolicy
+    from reviewbot.intake.lore import LorePolicy
+    from reviewbot.limits import default_limits
+    from tests.conftest import ROOT
+
+    table = tomllib.loads((ROOT / "config/default.toml").read_text())["limits"]
+    limits = default_limits()
+    assert dataclasses.asdict(limits) == table
+    assert HttpPolicy().deadline == LorePolicy().deadline == table["http_deadline"]
+    assert HttpPolicy().max_body == LorePolicy().max_body == table["http_body_bytes"]
