@@ -60,7 +60,8 @@ def test_a_damaged_scan_cache_does_not_break_review_tree_of_a_minalign_series(tm
     (cache / "scan-cache.sqlite").write_bytes(b"not sqlite at all" * 100)
     proc = reviewbot("review", "--tree", str(_tree(tmp_path)), "--format", "json", SERIES)
     assert proc.returncode == 0, proc.stderr.decode()
-    assert json.loads(proc.stdout)["affected_drivers"]
+    names = [d["name"] for d in json.loads(proc.stdout)["affected_drivers"]]
+    assert "acme-adc" in names
 
 
 def test_a_read_only_scan_cache_is_skipped_with_a_warning(tmp_path):
@@ -215,3 +216,19 @@ def test_output_to_a_full_device(tmp_path, argv):
         "reviewbot: cannot write the output: No space left on device"
     )
     assert "Exception ignored" not in proc.stderr.decode()
+
+
+def test_fifos_in_the_tree_do_not_hang_review_tree_of_a_minalign_series(tmp_path):
+    """The impact step greps the tree and reads Makefiles and Kconfigs next to drivers."""
+    tree = _tree(tmp_path)
+    os.mkfifo(tree / "drivers/usb/misc/fifo.c")
+    for name in ("Makefile", "Kconfig"):  # next to acme_led.c, an affected driver
+        (tree / "drivers/usb/misc" / name).unlink(missing_ok=True)
+        os.mkfifo(tree / "drivers/usb/misc" / name)
+    start = time.monotonic()
+    proc = reviewbot("review", "--no-cache", "--tree", str(tree), "--format", "json", SERIES,
+                     timeout=30)
+    assert time.monotonic() - start < 10
+    assert proc.returncode == 0, proc.stderr.decode()
+    names = [d["name"] for d in json.loads(proc.stdout)["affected_drivers"]]
+    assert "acme-adc" in names
