@@ -316,3 +316,41 @@ class State:
 
     def release_draft(self, db: sqlite3.Connection, rev_id: int, name: str) -> None:
         db.execute("DELETE FROM draft_holds WHERE rev_id=? AND name=?", (rev_id, name))
+
+def open_state(path: Path) -> State:
+    """Open the state, or one line naming the file when it is not a watcher database.
+
+    A zero-length file (a disk that filled up, a stray ``touch``) or garbage
+    used to be an internal error, or worse, silently a fresh state that
+    reviews everything again. Nothing is created or changed in a file that
+    is not ours.
+    """
+    from reviewbot.errors import InputError
+
+    hint = "move it away to start with a fresh state"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the watcher state ({exc.strerror})") from None
+    if size == 0:
+        raise InputError(f"{path}: an empty file, not a reviewbot watch database ({hint})")
+    if size is not None:
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
+                tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master")}
+                ours = "meta" in tables and probe.execute(
+                    "SELECT 1 FROM meta WHERE key='schema'"
+                ).fetchone()
+            probe.close()
+        except sqlite3.Error as exc:
+            raise InputError(
+                f"{path}: not a reviewbot watch database ({exc}; {hint})"
+            ) from None
+        if not ours:
+            raise InputError(f"{path}: not a reviewbot watch database (no schema; {hint})")
+    try:
+        return State(path)
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: the watcher state cannot be used ({exc}; {hint})") from None
