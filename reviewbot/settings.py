@@ -24,6 +24,13 @@ from reviewbot.tomlcheck import Checker, Want, read_toml
 _KNOWN: dict[str, dict[str, Want]] = {
     "lore": {"url": str, "attempts": int, "backoff": float, "timeout": float},
     "tree": {"path": str},
+    "limits": {  # checked again, with ranges, by reviewbot.limits
+        "input_bytes": int,
+        "http_body_bytes": int,
+        "http_deadline": (int, float),
+        "max_patches": int,
+        "parse_work": int,
+    },
     "reply": {
         "from": str,
         "msgid_domain": str,

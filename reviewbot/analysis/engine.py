@@ -29,11 +29,11 @@ _MAX_ROUNDS = 8
 
 
 def analyse_source(path: str, text: str, knowledge: Knowledge,
-                   parser: Parser | None = None) -> list[Finding]:
+                   parser: Parser | None = None, work: int | None = None) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them."""
     if not may_reach_device(text, knowledge):
         return []
-    facts = file_facts(path, text, knowledge, parser)
+    facts = file_facts(path, text, knowledge, parser, work)
     return analyse_facts(facts) if facts is not None else []
 
 
@@ -48,8 +48,9 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def file_facts(path: str, text: str, knowledge: Knowledge,
-               parser: Parser | None = None) -> FileFacts | None:
-    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser)
+               parser: Parser | None = None, work: int | None = None) -> FileFacts | None:
+    """Facts of one text; None when parsing it needs more than ``work`` (not analysed)."""
+    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work)
     return collect(src, knowledge) if src is not None else None
 
 

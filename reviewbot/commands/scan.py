@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     findings = [f for f in result.findings if f.confidence >= floor]
 
     def read(path: str) -> str | None:
+        if not (root / path).is_file():  # a FIFO named Makefile would block
+            return None
         try:
             return (root / path).read_text(errors="replace")
         except OSError:

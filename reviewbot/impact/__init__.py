@@ -84,6 +84,8 @@ def _grep(
         [
             grep,
             "-rnwE",
+            "-D",  # a FIFO or device in the tree is skipped, never read (it could block)
+            "skip",
             "--include=*.c",
             "--include=*.h",
             *(f"--exclude-dir={d}" for d in skip_dirs),
@@ -113,6 +115,8 @@ def _grep_python(
         parts = p.relative_to(root).parts
         rel = "/".join(parts)
         if rel in exclude or any(part in skip_dirs for part in parts[:-1]):
+            continue
+        if p.is_symlink() or not p.is_file():
             continue
         for n, text in enumerate(p.read_text(errors="replace").splitlines(), 1):
             if rx.search(text):
@@ -209,6 +213,8 @@ def affected_drivers(
     def read(path: str) -> str | None:
         if path in tree.touched:
             return tree.read_post(path)
+        if not (tree.root / path).is_file():  # a FIFO named Makefile would block
+            return None
         try:
             return (tree.root / path).read_text(errors="replace")
         except OSError:

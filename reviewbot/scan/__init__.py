@@ -20,8 +20,15 @@ from pathlib import Path
 from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Finding, ScanStats, Severity
-from reviewbot.scan.cache import ScanCache
-from reviewbot.scan.files import grep_filter, mentions_any, sink_tokens, walk
+from reviewbot.scan.cache import open_cache
+from reviewbot.scan.files import (
+    check_subpaths,
+    grep_filter,
+    mentions_any,
+    scannable,
+    sink_tokens,
+    walk,
+)
 
 __all__ = ["ScanResult", "ScanStats", "scan_tree"]
 
@@ -128,18 +135,21 @@ def scan_tree(
 ) -> ScanResult:
     """Analyse every C file under ``root`` (or ``subpaths`` of it)."""
     start = time.monotonic()
+    check_subpaths(root, subpaths)
     root = root.resolve()
     paths = walk(root, subpaths, knowledge.skip_dirs)
     tokens = sink_tokens(knowledge)
-    cache = ScanCache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
+    cache = open_cache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
     known = cache.known_files() if cache else {}
 
     stats: dict[str, os.stat_result] = {}
     for p in paths:
         try:
-            stats[p] = os.stat(root / p)
-        except OSError:
+            st = os.stat(root / p)
+        except OSError:  # vanished, a dangling link, a symlink loop
             continue
+        if scannable(st):
+            stats[p] = st
     unchanged = {
         p
         for p, st in stats.items()

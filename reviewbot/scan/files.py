@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from reviewbot.errors import InputError
 from reviewbot.knowledge import Knowledge
 
 SUFFIXES = (".c", ".h")
@@ -51,6 +53,30 @@ def walk(root: Path, subpaths: Iterable[str] = (), skip: Iterable[str] = ()) -> 
     return out
 
 
+def check_subpaths(root: Path, subpaths: Iterable[str]) -> None:
+    """Refuse a SUBPATH that is absolute, climbs out, or resolves outside ``root``.
+
+    ``scan tree /etc/passwd`` used to scan /etc/passwd: ``root / "/etc"`` is
+    ``/etc``. A symlinked folder inside the tree that points out of it is
+    refused the same way.
+    """
+    top = root.resolve()
+    for sub in subpaths:
+        if os.path.isabs(sub) or ".." in Path(sub).parts:
+            raise InputError(f"{sub}: not a path inside {root}")
+        try:
+            real = (top / sub).resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise InputError(f"{sub}: no such file or directory under {root}") from None
+        if real != top and top not in real.parents:
+            raise InputError(f"{sub}: leads outside {root}; refused")
+
+
+def scannable(st: os.stat_result) -> bool:
+    """Only regular files are read: a FIFO named ``x.c`` would block, ``/dev/zero`` never end."""
+    return stat.S_ISREG(st.st_mode)
+
+
 def mentions_any(data: bytes, tokens: list[bytes]) -> bool:
     return any(t in data for t in tokens)
 
@@ -71,7 +97,8 @@ def grep_filter(root: Path, paths: list[str], tokens: list[str]) -> set[str] | N
         pat.flush()
         for i in range(0, len(paths), batch):
             proc = subprocess.run(
-                [grep, "-lFZ", "-f", pat.name, "--", *paths[i : i + batch]],
+                # -D skip: never read a device or FIFO, should one slip through
+                [grep, "-lFZ", "-D", "skip", "-f", pat.name, "--", *paths[i : i + batch]],
                 cwd=root,
                 capture_output=True,
                 check=False,
