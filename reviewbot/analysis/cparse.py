@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import tree_sitter_c
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Point, Query, QueryCursor, Range, Tree
 
 from reviewbot.analysis.preprocess import preprocess
 from reviewbot.knowledge import Knowledge
@@ -45,19 +45,60 @@ def new_parser() -> Parser:
     return Parser(_language())
 
 
+Select = Callable[[bytes, bytes], "list[tuple[int, int]] | None"]
+
+
 def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = None,
-          timeout: float = DEFAULT_TIMEOUT) -> Source | None:
+          timeout: float = DEFAULT_TIMEOUT, select: Select | None = None,
+          clean: bytes | None = None) -> Source | None:
     """Parse one file or fragment; None if error recovery takes longer than timeout.
 
     tree-sitter 0.26 dropped ``timeout_micros``; cancellation is a progress
     callback, which the binding only honours for callback-based reads.
+    ``select(text, clean)`` may name the byte spans worth parsing (the rest
+    is skipped, positions stay those of the whole text); ``clean`` is
+    ``preprocess(text)`` when the caller has it already.
     """
     parser = parser or new_parser()
-    clean = preprocess(text, knowledge)
+    if clean is None:
+        clean = preprocess(text, knowledge)
+    spans = select(text, clean) if select is not None else None
+    if spans:
+        parser.included_ranges = _ranges(clean, spans)
+    try:
+        return _parse(path, text, clean, parser, timeout)
+    finally:
+        if spans:
+            parser.included_ranges = []
+
+
+def _ranges(text: bytes, spans: list[tuple[int, int]]) -> list[Range]:
+    """tree-sitter ranges (with row and column) of sorted, disjoint byte spans."""
+    out = []
+    row = 0
+    at = 0  # row is the line number of offset ``at``
+
+    def point(offset: int) -> Point:
+        nonlocal row, at
+        row += text.count(b"\n", at, offset)
+        at = offset
+        return Point(row, offset - (text.rfind(b"\n", 0, offset) + 1))
+
+    for a, b in spans:
+        out.append(Range(point(a), point(b), a, b))
+    return out
+
+
+def _parse(path: str, text: bytes, clean: bytes, parser: Parser,
+           timeout: float) -> Source | None:
     deadline = time.perf_counter() + timeout
 
+    # A tree parsed from a callback reads ``Node.text`` through the callback
+    # again; big chunks make parsing cheap, small ones make ``.text`` cheap.
+    chunk = [65536]
+
     def read(offset: int, _point: object) -> bytes:
-        return clean[offset:offset + 65536]
+        return clean[offset:offset + chunk[0]]
 
     def progress(_offset: int, _has_error: bool) -> bool:
         return time.perf_counter() > deadline
@@ -68,6 +109,7 @@ def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = 
         logger.warning("%s: parsing gave up after %.1fs of error recovery", path, timeout)
         parser.reset()
         return None
+    chunk[0] = 256
     return Source(path, text, tree)
 
 

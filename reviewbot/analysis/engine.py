@@ -16,10 +16,12 @@ from functools import lru_cache
 from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
-from reviewbot.analysis.cparse import parse
+from reviewbot.analysis.cparse import new_parser, parse
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
 from reviewbot.analysis.origins import Resolver
+from reviewbot.analysis.preprocess import preprocess
 from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
+from reviewbot.analysis.slices import Plan
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
 from reviewbot.model import Finding
 
@@ -30,11 +32,43 @@ _MAX_ROUNDS = 8
 
 def analyse_source(path: str, text: str, knowledge: Knowledge,
                    parser: Parser | None = None) -> list[Finding]:
-    """Findings of one file or fragment; ``path`` is only used to label them."""
+    """Findings of one file or fragment; ``path`` is only used to label them.
+
+    Only the functions that can matter are parsed (``slices.Plan``): the
+    ones naming a sink first, then, as the analysis of those asks for them,
+    the callers of helpers and the functions storing the members it looked
+    up, until it asks for nothing new. The findings are those of the whole
+    text.
+    """
     if not may_reach_device(text, knowledge):
         return []
-    facts = file_facts(path, text, knowledge, parser)
-    return analyse_facts(facts) if facts is not None else []
+    raw = text.encode("utf-8", "surrogateescape")
+    plan = Plan(raw, knowledge)
+    parser = parser or new_parser()
+    clean = preprocess(raw, knowledge)
+    while True:
+        src = parse(path, raw, knowledge, parser, select=lambda _raw, c: plan.spans(c),
+                    clean=clean)
+        if src is None:
+            return []
+        facts = collect(src, knowledge)
+        looked_up = _Recording(facts.field_values)
+        facts.field_values = looked_up
+        findings, follow = _analyse(facts)
+        if not plan.extend(follow, looked_up.asked):
+            return findings
+
+
+class _Recording(dict):
+    """Field values that remember which members the analysis asked about."""
+
+    def __init__(self, values: dict) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key, default=None):  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
 
 
 def may_reach_device(text: str, knowledge: Knowledge) -> bool:
@@ -54,22 +88,28 @@ def file_facts(path: str, text: str, knowledge: Knowledge,
 
 
 def analyse_facts(facts: FileFacts) -> list[Finding]:
-    uses = _uses_with_helpers(facts)
+    return _analyse(facts)[0]
+
+
+def _analyse(facts: FileFacts) -> tuple[list[Finding], set[str]]:
+    """Findings, and the functions whose callers matter (helpers, directions from callers)."""
+    uses, follow = _uses_with_helpers(facts)
     findings: list[Finding] = []
     for fn in facts.functions:
         resolver = Resolver(facts, fn)
         for use in uses.get(id(fn), []):
             if use.direction is None and use.direction_param is not None:
+                follow.add(fn.name)
                 use = replace(use, direction=direction_from_callers(facts, fn,
                                                                     use.direction_param))
             buffer = buffer_text(facts.src.text_of(use.buffer))
             findings.extend(check_use(facts.path, use, buffer, resolver.origins(use.buffer),
                                       facts.knowledge))
     findings.sort(key=lambda f: (f.line, f.rule))
-    return findings
+    return findings, follow
 
 
-def _uses_with_helpers(facts: FileFacts) -> dict[int, list[SinkUse]]:
+def _uses_with_helpers(facts: FileFacts) -> tuple[dict[int, list[SinkUse]], set[str]]:
     helpers: dict[str, tuple[Helper, ...]] = {}
     uses: dict[int, list[SinkUse]] = {}  # by id(): fragments repeat function names
     pending: list[FunctionFacts] = list(facts.functions)
@@ -88,7 +128,7 @@ def _uses_with_helpers(facts: FileFacts) -> dict[int, list[SinkUse]]:
             break
         pending = [fn for fn in facts.functions
                    if any(c in new for c in _called_names(facts, fn))]
-    return uses
+    return uses, set(helpers)
 
 
 def _called_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:

@@ -123,40 +123,49 @@ class Maintainers:
 
     def __init__(self, sections: list[Section], is_dir: Callable[[str], bool]) -> None:
         self.sections = sections
-        dirs: dict[str, bool] = {}
-
-        def cached_is_dir(p: str) -> bool:
-            if p not in dirs:
-                dirs[p] = is_dir(p)
-            return dirs[p]
-
-        self._compiled: list[_Compiled] = []
+        self._dirs: dict[str, bool] = {}
+        self._is_dir = is_dir
+        # Compiled on first use: a scan asks about a few dozen sections, and
+        # compiling all ~7,000 patterns (each a stat for "is it a folder?")
+        # cost more than the scan's analysis of a subtree.
+        self._compiled: dict[int, _Compiled] = {}
         # index by the first path component of F: patterns, so a lookup tries
         # the few hundred sections that can match instead of all of them
         self._by_top: dict[str, list[int]] = {}
         self._anywhere: list[int] = []
         for i, s in enumerate(sections):
-            files = tuple(c for f in s.files if (c := _compile(f, cached_is_dir)))
-            excludes = tuple(c for x in s.excludes if (c := _compile(x, cached_is_dir)))
+            tops = {f.split("/", 1)[0] for f in s.files}
+            if s.regexes or any(any(c in t for c in "*?") for t in tops):
+                self._anywhere.append(i)
+            for t in tops:
+                self._by_top.setdefault(t, []).append(i)
+
+    def _cached_is_dir(self, p: str) -> bool:
+        if p not in self._dirs:
+            self._dirs[p] = self._is_dir(p)
+        return self._dirs[p]
+
+    def _section(self, i: int) -> _Compiled:
+        c = self._compiled.get(i)
+        if c is None:
+            s = self.sections[i]
+            files = tuple(x for f in s.files if (x := _compile(f, self._cached_is_dir)))
+            excludes = tuple(x for f in s.excludes if (x := _compile(f, self._cached_is_dir)))
             regexes = []
             for rx in s.regexes:
                 try:
                     regexes.append(re.compile(rx))
                 except re.error:
                     continue
-            self._compiled.append(_Compiled(s, files, excludes, tuple(regexes)))
-            tops = {f.split("/", 1)[0] for f in s.files}
-            if regexes or any(any(c in t for c in "*?") for t in tops):
-                self._anywhere.append(i)
-            for t in tops:
-                self._by_top.setdefault(t, []).append(i)
+            c = self._compiled[i] = _Compiled(s, files, excludes, tuple(regexes))
+        return c
 
     def lookup(self, path: str) -> list[Section]:
         top = path.split("/", 1)[0]
         candidates = sorted(set(self._by_top.get(top, [])) | set(self._anywhere))
         hits: list[tuple[int, int, Section]] = []
         for i in candidates:
-            c = self._compiled[i]
+            c = self._section(i)
             if any(x.depth_for(path) is not None for x in c.excludes):
                 continue
             depths = [d for f in c.files if (d := f.depth_for(path)) is not None]
