@@ -4,7 +4,7 @@
 A faster engine is only worth having if it reports exactly what the old one
 did. This runs the whole-tree scan (JSON, every confidence, no cache) with an
 old checkout (``--old-src``, e.g. ``git worktree add --detach /tmp/i14-old
-main``) and with this one, and compares the findings as multisets of every
+main``) and with this one, and compares the findings (and the drivers they group into) as multisets of every
 field (file, line, rule, function, buffer, sink, direction, message,
 confidence, details), so ordering does not matter but nothing else may
 differ. The old engine's JSON can be saved once (``--old-json``) and reused:
@@ -89,9 +89,15 @@ def main() -> int:
                   f"({f['confidence']}){f' x{n}' if n > 1 else ''}\n    {text}")
     print(f"findings: old {sum(a.values())}, new {sum(b.values())}, "
           f"only old {sum(only_old.values())}, only new {sum(only_new.values())}")
+    da, db = keyed(old["drivers"]), keyed(new["drivers"])
+    if da != db:
+        print(f"drivers differ: {sum((da - db).values())} only old, {sum((db - da).values())} "
+              "only new")
+        for text in sorted((da - db) + (db - da)):
+            print(f"    {text[:300]}")
     for key in ("files", "candidates", "parsed"):
         print(f"  {key}: old {old['stats'].get(key)}, new {new['stats'].get(key)}")
-    if only_old or only_new:
+    if only_old or only_new or da != db:
         print("DIFFERENT")
         return 1
     print("IDENTICAL")

@@ -21,7 +21,7 @@ from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collec
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.preprocess import preprocess
 from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
-from reviewbot.analysis.slices import Plan
+from reviewbot.analysis.slices import Plan, trigger_hits
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
 from reviewbot.model import Finding
 
@@ -40,10 +40,11 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     up, until it asks for nothing new. The findings are those of the whole
     text.
     """
-    if not may_reach_device(text, knowledge):
-        return []
     raw = text.encode("utf-8", "surrogateescape")
-    plan = Plan(raw, knowledge)
+    hits, certain = trigger_hits(raw, knowledge)
+    if not hits or (not certain and not may_reach_device(text, knowledge)):
+        return []
+    plan = Plan(raw, knowledge, hits)
     parser = parser or new_parser()
     clean = preprocess(raw, knowledge)
     while True:

@@ -49,9 +49,30 @@ def _pattern(kind: str, names: tuple[bytes, ...]) -> re.Pattern[bytes]:
     return re.compile(alt)  # "fragment": part of a longer name
 
 
-def _present(names: tuple[str, ...], text: bytes) -> tuple[bytes, ...]:
-    # bytes.find is memchr-fast; an alternation of 60 names over every position is not.
-    return tuple(n for n in (x.encode() for x in names) if n in text)
+def _present(names: tuple[str, ...], text: bytes,
+             tokens: frozenset[bytes] | None = None) -> tuple[bytes, ...]:
+    """The names the text contains, in order.
+
+    bytes.find is memchr-fast; an alternation of 60 names over every position
+    is not. Names starting with ``__`` used as whole words are looked up in
+    ``tokens`` (the text's ``__`` words, found in one pass) instead.
+    """
+    out = []
+    for n in _encoded(names):
+        if tokens is not None and n.startswith(b"__"):
+            if n in tokens:
+                out.append(n)
+        elif n in text:
+            out.append(n)
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _encoded(names: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(x.encode() for x in names)
+
+
+_DUNDER = re.compile(rb"__\w+")
 
 
 def preprocess(text: bytes, knowledge: Knowledge) -> bytes:
@@ -59,17 +80,20 @@ def preprocess(text: bytes, knowledge: Knowledge) -> bytes:
     buf = bytearray(text)
     if b"#if" in text or b"# if" in text:
         _conditionals(buf)
-    calls = _present(knowledge.attribute_calls, text)
+    # whole-word and call names are tokens: a word starting '__' is one of the
+    # text's '__' words (a name matched as a fragment must use `in`)
+    dunder = frozenset(_DUNDER.findall(text))
+    calls = _present(knowledge.attribute_calls, text, dunder)
     if calls:
         _attribute_calls(buf, _pattern("call", calls))
-    words = _present(knowledge.attribute_words, text)
+    words = _present(knowledge.attribute_words, text, dunder)
     if words:
         for m in _pattern("word", words).finditer(bytes(buf)):
             _blank(buf, m.start(), m.end())
     loops = _present(knowledge.loop_macro_words, text)
     if loops:
         _loop_macros(buf, _pattern("fragment", loops))
-    types = _present(knowledge.type_argument_macros, text)
+    types = _present(knowledge.type_argument_macros, text, dunder)
     if types:
         _type_arguments(buf, _pattern("call", types))
     if b'"' in text:

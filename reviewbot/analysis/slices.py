@@ -163,6 +163,25 @@ def _blocks(clean: bytes) -> list[_Block] | None:
     return blocks
 
 
+def trigger_hits(text: bytes, knowledge: Knowledge) -> tuple[list[int], bool]:
+    """Offsets of the trigger words (whole words), and whether one is surely a word.
+
+    A hit next to a non-ASCII byte is a word here but not for the str regex
+    of ``may_reach_device`` (a UTF-8 letter is a word character there), so
+    only hits between ASCII neighbours decide on their own.
+    """
+    hits = []
+    certain = False
+    for word in _trigger_bytes(knowledge.trigger_words()):
+        for pos in _occurrences(text, word):
+            hits.append(pos)
+            end = pos + len(word)
+            if not certain and (pos == 0 or text[pos - 1] < 0x80) and \
+                    (end >= len(text) or text[end] < 0x80):
+                certain = True
+    return hits, certain
+
+
 @lru_cache(maxsize=4)
 def _trigger_bytes(words: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(w.encode() for w in words)
@@ -227,9 +246,10 @@ class Plan:
     nothing is added. ``spans`` is None while the whole text is needed.
     """
 
-    def __init__(self, text: bytes, knowledge: Knowledge) -> None:
+    def __init__(self, text: bytes, knowledge: Knowledge, hits: list[int]) -> None:
         self.text = text
         self.knowledge = knowledge
+        self.hits = hits  # trigger_hits(text)
         self.file: _File | None = None
         self.whole = len(text) < MIN_BYTES
         self.followed: set[bytes] = set()
@@ -244,10 +264,9 @@ class Plan:
                 self.whole = True
                 return None
             self.file = _File(self.text, clean, blocks)
-            for word in _trigger_bytes(self.knowledge.trigger_words()):
-                for pos in _occurrences(self.text, word):
-                    if not self._keep_at(pos):
-                        return None
+            for pos in self.hits:
+                if not self._keep_at(pos):
+                    return None
             for block in blocks:
                 if not block.keep and any(rx.search(clean, block.start, block.end)
                                           for rx in _AGGREGATE):

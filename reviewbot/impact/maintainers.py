@@ -80,17 +80,24 @@ def parse_maintainers(text: str) -> list[Section]:
     return sections
 
 
+_REGEX_CHARS = "*?[]+()|^$\\{}"
+
+
 @dataclass(frozen=True)
 class _Pattern:
     """An F:/X: pattern compiled once: regex, whether it covers a subtree, depth."""
 
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | None  # None: a plain prefix, ``literal``
     subtree: bool
     slashes: int
     depth: int
+    literal: str = ""
 
     def depth_for(self, path: str) -> int | None:
-        if not self.regex.match(path):
+        if self.regex is None:
+            if not path.startswith(self.literal):
+                return None
+        elif not self.regex.match(path):
             return None
         if not self.subtree and path.count("/") != self.slashes:
             return None
@@ -100,14 +107,18 @@ class _Pattern:
 def _compile(pattern: str, is_dir: Callable[[str], bool]) -> _Pattern | None:
     if not pattern.endswith("/") and not any(c in pattern for c in "*?") and is_dir(pattern):
         pattern += "/"
+    subtree = pattern.endswith("/")
+    depth = pattern.count("/") + (0 if subtree else 1)
+    depth = -1 if pattern.startswith("*") else depth
+    if not any(c in pattern for c in _REGEX_CHARS):
+        # most patterns are plain paths: a prefix test, no regex to compile
+        return _Pattern(None, subtree, pattern.count("/"), depth, pattern)
     rx = pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
     try:
         compiled = re.compile(rx)
     except re.error:
         return None
-    subtree = pattern.endswith("/")
-    depth = pattern.count("/") + (0 if subtree else 1)
-    return _Pattern(compiled, subtree, pattern.count("/"), -1 if pattern.startswith("*") else depth)
+    return _Pattern(compiled, subtree, pattern.count("/"), depth)
 
 
 @dataclass(frozen=True)
@@ -132,13 +143,20 @@ class Maintainers:
         # index by the first path component of F: patterns, so a lookup tries
         # the few hundred sections that can match instead of all of them
         self._by_top: dict[str, list[int]] = {}
+        # and by the first two, where the second is a plain name followed by
+        # '/': "drivers" alone names about half of all sections
+        self._by_two: dict[tuple[str, str], list[int]] = {}
         self._anywhere: list[int] = []
         for i, s in enumerate(sections):
             tops = {f.split("/", 1)[0] for f in s.files}
             if s.regexes or any(any(c in t for c in "*?") for t in tops):
                 self._anywhere.append(i)
-            for t in tops:
-                self._by_top.setdefault(t, []).append(i)
+            for f in s.files:
+                parts = f.split("/")
+                if len(parts) >= 3 and parts[1] and not any(c in parts[1] for c in _REGEX_CHARS):
+                    self._by_two.setdefault((parts[0], parts[1]), []).append(i)
+                else:
+                    self._by_top.setdefault(parts[0], []).append(i)
 
     def _cached_is_dir(self, p: str) -> bool:
         if p not in self._dirs:
@@ -161,10 +179,12 @@ class Maintainers:
         return c
 
     def lookup(self, path: str) -> list[Section]:
-        top = path.split("/", 1)[0]
-        candidates = sorted(set(self._by_top.get(top, [])) | set(self._anywhere))
+        parts = path.split("/", 2)
+        candidates = set(self._by_top.get(parts[0], [])) | set(self._anywhere)
+        if len(parts) > 1:
+            candidates.update(self._by_two.get((parts[0], parts[1]), []))
         hits: list[tuple[int, int, Section]] = []
-        for i in candidates:
+        for i in sorted(candidates):
             c = self._section(i)
             if any(x.depth_for(path) is not None for x in c.excludes):
                 continue

@@ -36,6 +36,12 @@ class ScanCache:
         )
         return {p: (m, s, sha, bool(r)) for p, m, s, sha, r in rows}
 
+    def results(self) -> dict[str, list[dict]]:
+        """Every stored result of this engine, in one query (a warm rescan needs them all)."""
+        rows = self.db.execute("SELECT sha, findings FROM results WHERE engine = ?",
+                               (self.engine,))
+        return {sha: json.loads(f) for sha, f in rows}
+
     def result(self, sha: str) -> list[dict] | None:
         row = self.db.execute(
             "SELECT findings FROM results WHERE sha = ? AND engine = ?", (sha, self.engine)
