@@ -15,6 +15,7 @@ get which treatment is data (``[parse]`` in config/dma.toml).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,8 +31,13 @@ _MACRO_AFTER = re.compile(rb'[ \t]*([A-Z_][A-Za-z0-9_]+)\b(?![ \t]*\()')
 _MACRO_BEFORE = re.compile(rb'\b([A-Z_][A-Za-z0-9_]+)[ \t]*$')
 _RANGE = re.compile(rb"(?<=[ \t])\.\.\.(?=[ \t])")
 # Version tokens such as 330A (dwc3): digits and one capital that is no C suffix.
-_ODD_NUMBER = re.compile(rb"\b[0-9]+[A-DG-KM-TV-Z]\b")
-_CODE_NOISE = re.compile(rb'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+# Patterns below start with a literal or a character class, not '\b', so the
+# regex engine skips ahead to candidate bytes instead of trying every position;
+# where a leading word boundary matters it is checked per match (_word_start).
+_ODD_NUMBER = re.compile(rb"[0-9]+[A-DG-KM-TV-Z]\b")
+# comments, strings and character literals (unrolled loops: no per-byte alternation)
+_CODE_NOISE = re.compile(rb'/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+                         rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'", re.S)
 
 
 def _alternation(names: tuple[bytes, ...]) -> bytes:
@@ -42,11 +48,27 @@ def _alternation(names: tuple[bytes, ...]) -> bytes:
 def _pattern(kind: str, names: tuple[bytes, ...]) -> re.Pattern[bytes]:
     """Patterns for the names a file actually contains (few), compiled once per set."""
     alt = _alternation(names)
-    if kind == "word":
-        return re.compile(rb"\b(?:" + alt + rb")\b")
-    if kind == "call":
-        return re.compile(rb"\b(?:" + alt + rb")\s*\(")
+    if kind == "word":  # and a word start, checked by _words
+        return re.compile(rb"(?:" + alt + rb")\b")
+    if kind == "call":  # likewise
+        return re.compile(rb"(?:" + alt + rb")\s*\(")
     return re.compile(alt)  # "fragment": part of a longer name
+
+
+def _words(pattern: re.Pattern[bytes], text: bytes) -> Iterator[re.Match[bytes]]:
+    """Matches of a "word" or "call" pattern that start a word (the dropped '\b').
+
+    A match inside a word spans only word characters (and, for a call, the
+    blanks and '(' after the name), so no match that starts a word can begin
+    inside it: skipping it loses nothing.
+    """
+    for m in pattern.finditer(text):
+        if _word_start(text, m.start()):
+            yield m
+
+
+def _word_start(text: bytes | bytearray, pos: int) -> bool:
+    return pos == 0 or not _is_word(text[pos - 1])
 
 
 def _present(names: tuple[str, ...], text: bytes,
@@ -88,7 +110,7 @@ def preprocess(text: bytes, knowledge: Knowledge) -> bytes:
         _attribute_calls(buf, _pattern("call", calls))
     words = _present(knowledge.attribute_words, text, dunder)
     if words:
-        for m in _pattern("word", words).finditer(bytes(buf)):
+        for m in _words(_pattern("word", words), bytes(buf)):
             _blank(buf, m.start(), m.end())
     loops = _present(knowledge.loop_macro_words, text)
     if loops:
@@ -101,7 +123,7 @@ def preprocess(text: bytes, knowledge: Knowledge) -> bytes:
     if b"..." in text:
         for m in _RANGE.finditer(bytes(buf)):
             buf[m.start():m.end()] = b"-  "  # case 1 ... 3: -> case 1 -   3:
-    for m in _ODD_NUMBER.finditer(bytes(buf)):
+    for m in _words(_ODD_NUMBER, bytes(buf)):
         buf[m.start()] = 0x5F  # DWC3_VER_IS(DWC3, 330A): 330A -> _30A, an identifier
     return bytes(buf)
 
@@ -196,7 +218,7 @@ def _balanced(code: bytes) -> bool:
 
 
 def _attribute_calls(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
-    for m in pattern.finditer(bytes(buf)):
+    for m in _words(pattern, bytes(buf)):
         end = _matching_paren(buf, m.end() - 1)
         nxt = end
         while nxt < len(buf) and buf[nxt] in b" \t":
@@ -240,7 +262,7 @@ def _is_word(c: int) -> bool:
 def _type_arguments(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
     """``min_t(unsigned int, a, b)`` -> ``min_t(0           , a, b)``."""
     snapshot = bytes(buf)
-    for m in pattern.finditer(snapshot):
+    for m in _words(pattern, snapshot):
         end = _matching_paren(snapshot, m.end() - 1) - 1
         for a, b in _arguments(snapshot, m.end(), end):
             arg = snapshot[a:b]

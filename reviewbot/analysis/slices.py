@@ -107,12 +107,12 @@ def _ends_cleanly(clean: bytes, pos: int) -> bool:
     sees the same neighbours as in the whole text.
     """
     end = pos
-    for _ in range(64):
+    for _ in range(2000):  # lines of directives and comments (a file's #include block)
         if end <= 0:
             return True
         ls = clean.rfind(b"\n", 0, end - 1) + 1
         line = clean[ls:end].strip()
-        if not line or line.startswith(b"#") or _continued(clean, ls):
+        if not line or line.startswith((b"#", b"//")) or _continued(clean, ls):
             end = ls
             continue
         if line.endswith(b"*/"):
