@@ -19,7 +19,7 @@ from reviewbot.analysis.checks import buffer_text, check_use
 from reviewbot.analysis.cparse import new_parser, parse
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
 from reviewbot.analysis.origins import Resolver
-from reviewbot.analysis.preprocess import preprocess
+from reviewbot.analysis.preprocess import conditionals, rewrite
 from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
 from reviewbot.analysis.slices import Plan, trigger_hits
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
@@ -46,10 +46,13 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
         return []
     plan = Plan(raw, knowledge, hits)
     parser = parser or new_parser()
-    clean = preprocess(raw, knowledge)
+    buf = conditionals(raw)
+    plan.cut(bytes(buf))
     while True:
-        src = parse(path, raw, knowledge, parser, select=lambda _raw, c: plan.spans(c),
-                    clean=clean)
+        # preprocessing is finished only where the parser will look
+        rewrite(buf, raw, knowledge, plan.fresh())
+        src = parse(path, raw, knowledge, parser, select=lambda _raw, _clean: plan.spans(),
+                    clean=bytes(buf))
         if src is None:
             return []
         facts = collect(src, knowledge)

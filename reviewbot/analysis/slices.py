@@ -154,6 +154,8 @@ def _blocks(clean: bytes) -> list[_Block] | None:
             continue
         if not (_rest_blank(clean, a + 1) and _rest_blank(clean, b + 1)):
             continue
+        if clean.count(b"(", a, b) != clean.count(b")", a, b):
+            continue  # a rewrite's paren matching could run past the block
         start = _header_start(clean, a)
         if start is None or (blocks and start < blocks[-1].end) or not _ends_cleanly(clean, start):
             continue
@@ -254,27 +256,42 @@ class Plan:
         self.whole = len(text) < MIN_BYTES
         self.followed: set[bytes] = set()
         self.fields: set[bytes] = set()
+        self.size = len(text)
+        self.done: list[tuple[int, int]] = []
 
-    def spans(self, clean: bytes) -> list[tuple[int, int]] | None:
+    def cut(self, cond: bytes) -> None:
+        """The first cut, from ``cond`` (the text with #if branches resolved)."""
+        self.size = len(cond)
         if self.whole:
+            return
+        blocks = _blocks(cond)
+        if not blocks:
+            self.whole = True
+            return
+        self.file = _File(self.text, cond, blocks)
+        for pos in self.hits:
+            if not self._keep_at(pos):
+                return
+        for block in blocks:
+            if not block.keep and any(rx.search(cond, block.start, block.end)
+                                      for rx in _AGGREGATE):
+                block.keep = True
+
+    def spans(self) -> list[tuple[int, int]] | None:
+        """The spans to parse now; None for the whole text."""
+        if self.whole or self.file is None:
             return None
-        if self.file is None:
-            blocks = _blocks(clean)
-            if not blocks:
-                self.whole = True
-                return None
-            self.file = _File(self.text, clean, blocks)
-            for pos in self.hits:
-                if not self._keep_at(pos):
-                    return None
-            for block in blocks:
-                if not block.keep and any(rx.search(clean, block.start, block.end)
-                                          for rx in _AGGREGATE):
-                    block.keep = True
-        spans = _spans(self.file.blocks, len(clean))
+        spans = _spans(self.file.blocks, self.size)
         if spans is None:
             self.whole = True
         return spans
+
+    def fresh(self) -> list[tuple[int, int]]:
+        """Parts of the current spans not handed out before (to finish preprocessing)."""
+        need = self.spans() or [(0, self.size)]
+        out = _minus(need, self.done)
+        self.done = sorted(self.done + out)
+        return out
 
     def extend(self, names: set[str], fields: set[str]) -> bool:
         """Keep what the last analysis asked about; True if the text must be parsed again."""
@@ -306,6 +323,23 @@ class Plan:
             return True
         block.keep = True
         return True
+
+
+def _minus(spans: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` without ``taken`` (both sorted and disjoint)."""
+    out = []
+    for a, b in spans:
+        for c, d in taken:
+            if d <= a or c >= b:
+                continue
+            if c > a:
+                out.append((a, c))
+            a = max(a, d)
+            if a >= b:
+                break
+        if a < b:
+            out.append((a, b))
+    return out
 
 
 def _is_store(clean: bytes, pos: int, n: int) -> bool:
