@@ -266,7 +266,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, nargs="+", default=sorted({1, 2, os.cpu_count() or 1}))
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--cocci-limit", type=float, default=900.0, help="seconds for spatch")
+    ap.add_argument("--cocci-limit", type=float, default=600.0, help="seconds for spatch")
     ap.add_argument("--quick", action="store_true", help="skip coccinelle and the series")
     args = ap.parse_args()
     kernel = kernel_tree()

@@ -50,14 +50,16 @@ Select = Callable[[bytes, bytes], "list[tuple[int, int]] | None"]
 
 def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = None,
           timeout: float = DEFAULT_TIMEOUT, select: Select | None = None,
-          clean: bytes | None = None) -> Source | None:
+          clean: bytes | None = None, old_tree: Tree | None = None) -> Source | None:
     """Parse one file or fragment; None if error recovery takes longer than timeout.
 
     tree-sitter 0.26 dropped ``timeout_micros``; cancellation is a progress
     callback, which the binding only honours for callback-based reads.
     ``select(text, clean)`` may name the byte spans worth parsing (the rest
     is skipped, positions stay those of the whole text); ``clean`` is
-    ``preprocess(text)`` when the caller has it already.
+    ``preprocess(text)`` when the caller has it already; ``old_tree``, a tree
+    of the same text parsed with fewer spans, lets tree-sitter reuse what did
+    not change.
     """
     parser = parser or new_parser()
     if clean is None:
@@ -66,7 +68,7 @@ def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = 
     if spans:
         parser.included_ranges = _ranges(clean, spans)
     try:
-        return _parse(path, text, clean, parser, timeout)
+        return _parse(path, text, clean, parser, timeout, old_tree)
     finally:
         if spans:
             parser.included_ranges = []
@@ -90,7 +92,7 @@ def _ranges(text: bytes, spans: list[tuple[int, int]]) -> list[Range]:
 
 
 def _parse(path: str, text: bytes, clean: bytes, parser: Parser,
-           timeout: float) -> Source | None:
+           timeout: float, old_tree: Tree | None = None) -> Source | None:
     deadline = time.perf_counter() + timeout
 
     # A tree parsed from a callback reads ``Node.text`` through the callback
@@ -104,7 +106,10 @@ def _parse(path: str, text: bytes, clean: bytes, parser: Parser,
         return time.perf_counter() > deadline
 
     try:
-        tree = parser.parse(read, progress_callback=progress)
+        if old_tree is None:
+            tree = parser.parse(read, progress_callback=progress)
+        else:
+            tree = parser.parse(read, old_tree, progress_callback=progress)
     except ValueError:
         logger.warning("%s: parsing gave up after %.1fs of error recovery", path, timeout)
         parser.reset()

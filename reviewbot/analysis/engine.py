@@ -48,11 +48,12 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     parser = parser or new_parser()
     buf = conditionals(raw)
     plan.cut(bytes(buf))
+    src = None
     while True:
         # preprocessing is finished only where the parser will look
         rewrite(buf, raw, knowledge, plan.fresh())
         src = parse(path, raw, knowledge, parser, select=lambda _raw, _clean: plan.spans(),
-                    clean=bytes(buf))
+                    clean=bytes(buf), old_tree=src.tree if src is not None else None)
         if src is None:
             return []
         facts = collect(src, knowledge)
