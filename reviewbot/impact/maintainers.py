@@ -83,22 +83,37 @@ def parse_maintainers(text: str) -> list[Section]:
 _REGEX_CHARS = "*?[]+()|^$\\{}"
 
 
-@dataclass(frozen=True)
 class _Pattern:
-    """An F:/X: pattern compiled once: regex, whether it covers a subtree, depth."""
+    """An F:/X: pattern: its literal start, whether it covers a subtree, depth.
 
-    regex: re.Pattern[str] | None  # None: a plain prefix, ``literal``
-    subtree: bool
-    slashes: int
-    depth: int
-    literal: str = ""
+    Most patterns are plain paths, tested as prefixes; a pattern with
+    wildcards is compiled to a regex only once a path starts with its
+    literal part (a lookup meets thousands of patterns and needs few).
+    """
+
+    __slots__ = ("depth", "literal", "regex", "rx", "slashes", "subtree")
+
+    def __init__(self, literal: str, rx: str | None, subtree: bool, slashes: int,
+                 depth: int) -> None:
+        self.literal = literal
+        self.rx = rx  # None: the literal is the whole pattern
+        self.regex: re.Pattern[str] | None = None
+        self.subtree = subtree
+        self.slashes = slashes
+        self.depth = depth
 
     def depth_for(self, path: str) -> int | None:
-        if self.regex is None:
-            if not path.startswith(self.literal):
-                return None
-        elif not self.regex.match(path):
+        if not path.startswith(self.literal):
             return None
+        if self.rx is not None:
+            if self.regex is None:
+                try:
+                    self.regex = re.compile(self.rx)
+                except re.error:
+                    self.rx = "(?!)"  # an invalid pattern matches nothing
+                    self.regex = re.compile(self.rx)
+            if not self.regex.match(path):
+                return None
         if not self.subtree and path.count("/") != self.slashes:
             return None
         return self.depth
@@ -110,15 +125,11 @@ def _compile(pattern: str, is_dir: Callable[[str], bool]) -> _Pattern | None:
     subtree = pattern.endswith("/")
     depth = pattern.count("/") + (0 if subtree else 1)
     depth = -1 if pattern.startswith("*") else depth
-    if not any(c in pattern for c in _REGEX_CHARS):
-        # most patterns are plain paths: a prefix test, no regex to compile
-        return _Pattern(None, subtree, pattern.count("/"), depth, pattern)
+    cut = next((i for i, c in enumerate(pattern) if c in _REGEX_CHARS), None)
+    if cut is None:
+        return _Pattern(pattern, None, subtree, pattern.count("/"), depth)
     rx = pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
-    try:
-        compiled = re.compile(rx)
-    except re.error:
-        return None
-    return _Pattern(compiled, subtree, pattern.count("/"), depth)
+    return _Pattern(pattern[:cut], rx, subtree, pattern.count("/"), depth)
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,14 @@ def _engine_id(knowledge: Knowledge) -> str:
     Hashing the analysis sources (a few dozen small files) means an edited
     rule never serves stale findings from the cache, release or not.
     """
-    import reviewbot.analysis
-
+    # found by path, not imported: a warm rescan never needs tree-sitter
+    analysis = Path(__file__).resolve().parent.parent / "analysis"
     digest = hashlib.sha1(__version__.encode())
-    sources = sorted(Path(reviewbot.analysis.__file__).parent.glob("*.py"))
+    sources = sorted(analysis.rglob("*.py"))  # rules may live in a subpackage
     for path in [Path(knowledge.path), *sources]:
         if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            name = str(path.relative_to(analysis)) if path.is_relative_to(analysis) else path.name
+            digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -163,10 +164,10 @@ def scan_tree(
     known = cache.known_files() if cache else {}
 
     stats: dict[str, tuple[int, int]] = {}
-    join = os.path.join
+    prefix = base + os.sep
     for p in paths:
         try:
-            st = os.stat(join(base, p))
+            st = os.stat(prefix + p)
         except OSError:
             continue
         stats[p] = (st.st_mtime_ns, st.st_size)

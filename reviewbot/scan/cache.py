@@ -34,7 +34,8 @@ class ScanCache:
         rows = self.db.execute(
             "SELECT path, mtime_ns, size, sha, relevant FROM files WHERE root = ?", (self.root,)
         )
-        return {p: (m, s, sha, bool(r)) for p, m, s, sha, r in rows}
+        # the rows as they come (no tuple per file rebuilt): a warm rescan reads 50,000
+        return {row[0]: row[1:] for row in rows}
 
     def results(self) -> dict[str, list[dict]]:
         """Every stored result of this engine, in one query (a warm rescan needs them all)."""
