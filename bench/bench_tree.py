@@ -13,7 +13,8 @@ In one run, side by side:
      on ``drivers/usb``, bounded by ``--timeout`` per file and a total limit;
   5. ``reviewbot review --tree`` of a 4-patch driver series beside
      ``scripts/checkpatch.pl`` on the same patches.
-Usage: bench/bench_tree.py [--jobs N ...] [--runs 3] [--quick]
+Usage: bench/bench_tree.py [--jobs N ...] [--runs 3] [--quick] [--old-src DIR]
+(``--old-src /tmp/old``, a checkout of the engine before, times it in the same runs.)
 """
 
 from __future__ import annotations
@@ -136,12 +137,12 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
 
 
 
-def measured(cmd: list[str], cwd: Path | None = None, timeout: float | None = None
-             ) -> tuple[float, float, int, bytes, int]:
+def measured(cmd: list[str], cwd: Path | None = None, timeout: float | None = None,
+             env: dict | None = None) -> tuple[float, float, int, bytes, int]:
     """(wall s, CPU s of the process tree, peak RSS bytes, stdout, exit status)."""
     start = time.monotonic()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL, env=env)
         peak = PeakRSS(proc.pid)
         deadline = None if timeout is None else start + timeout
         status = None
@@ -180,36 +181,42 @@ def median(xs: list[float]) -> float:
 
 
 def compare(kernel: Path, names: list[str], label: str, sub: list[str], jobs_list: list[int],
-            runs: int, size: int) -> dict:
-    """Alternating grep / scan runs; prints one line per jobs value."""
+            runs: int, size: int, engines: list[tuple[str, dict | None]]) -> None:
+    """Alternating grep / scan runs (each engine in turn); one line per jobs value and engine."""
     where = sub[0] if sub else "."
-    rows = {}
     for jobs in jobs_list:
-        g_wall, g_cpu, s_wall, s_cpu, s_mem = [], [], [], [], []
+        g_wall, g_cpu = [], []
+        s_wall: dict[str, list[float]] = {e: [] for e, _ in engines}
+        s_cpu: dict[str, list[float]] = {e: [] for e, _ in engines}
+        s_mem: dict[str, list[int]] = {e: [] for e, _ in engines}
         stats: dict = {}
         for _ in range(runs):
             w, c, _m, out, _st = measured(grep_cmd(names, where), cwd=kernel)
             g_wall.append(w)
             g_cpu.append(c)
-            cache = Path(tempfile.mkdtemp(prefix="reviewbot-bench-cache-"))
-            try:
-                w, c, m, out, st = measured(scan_cmd(kernel, jobs, cache, sub))
-            finally:
-                shutil.rmtree(cache)
-            if st != 0:
-                sys.exit(f"scan of {label} failed with exit status {st}")
-            s_wall.append(w)
-            s_cpu.append(c)
-            s_mem.append(m)
-            stats = json.loads(out)["stats"]
-        gw, gc, sw, sc = median(g_wall), median(g_cpu), median(s_wall), median(s_cpu)
-        print(f"{label:14} jobs {jobs}: grep {gw:6.2f} s wall {gc:6.2f} s CPU | scan cold "
-              f"{sw:6.2f} s wall ({sw / gw:4.1f}x grep) {sc:6.2f} s CPU ({sc / gc:4.1f}x grep) | "
-              f"{stats['files'] / sw:6.0f} files/s {size / 1e6 / sw:5.0f} MB/s | "
-              f"{stats['parsed']} parsed | peak {max(s_mem) / 2**20:.0f} MiB"
-              f"  [runs: {', '.join(f'{x:.2f}' for x in s_wall)}]")
-        rows[jobs] = (sw, sc)
-    return rows
+            for engine, env in engines:
+                cache = Path(tempfile.mkdtemp(prefix="reviewbot-bench-cache-"))
+                try:
+                    # cwd '/': only the installed package or PYTHONPATH decides the engine
+                    w, c, m, out, st = measured(scan_cmd(kernel, jobs, cache, sub), cwd=Path("/"),
+                                                env=env)
+                finally:
+                    shutil.rmtree(cache)
+                if st != 0:
+                    sys.exit(f"scan of {label} ({engine}) failed with exit status {st}")
+                s_wall[engine].append(w)
+                s_cpu[engine].append(c)
+                s_mem[engine].append(m)
+                stats = json.loads(out)["stats"]
+        gw, gc = median(g_wall), median(g_cpu)
+        for engine, _env in engines:
+            sw, sc = median(s_wall[engine]), median(s_cpu[engine])
+            name = f"{label} ({engine})" if len(engines) > 1 else label
+            print(f"{name:18} jobs {jobs}: grep {gw:6.2f} s wall {gc:6.2f} s CPU | scan cold "
+                  f"{sw:6.2f} s wall ({sw / gw:4.1f}x grep) {sc:6.2f} s CPU ({sc / gc:4.1f}x "
+                  f"grep) | {stats['files'] / sw:6.0f} files/s {size / 1e6 / sw:5.0f} MB/s | "
+                  f"{stats['parsed']} parsed | peak {max(s_mem[engine]) / 2**20:.0f} MiB"
+                  f"  [runs: {', '.join(f'{x:.2f}' for x in s_wall[engine])}]")
 
 
 def c_files(kernel: Path, where: str = ".") -> list[str]:
@@ -270,6 +277,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cocci-limit", type=float, default=600.0, help="seconds for spatch")
     ap.add_argument("--quick", action="store_true", help="skip coccinelle and the series")
+    ap.add_argument("--old-src", type=Path, metavar="DIR",
+                    help="also time this checkout's engine, alternating (a before/after table)")
     args = ap.parse_args()
     kernel = kernel_tree()
     from reviewbot.knowledge import load_knowledge
@@ -286,8 +295,12 @@ def main() -> int:
     # warm the page cache so neither side pays for the disk
     subprocess.run("find . -name '*.[ch]' -print0 | xargs -0 cat > /dev/null", shell=True,
                    cwd=kernel)
-    compare(kernel, names, "whole tree", [], args.jobs, args.runs, size)
-    compare(kernel, names, "drivers/usb", ["drivers/usb"], args.jobs, args.runs, usb_size)
+    engines: list[tuple[str, dict | None]] = [("new", None)]
+    if args.old_src:
+        engines.insert(0, ("old", dict(os.environ, PYTHONPATH=str(args.old_src.resolve()))))
+    compare(kernel, names, "whole tree", [], args.jobs, args.runs, size, engines)
+    compare(kernel, names, "drivers/usb", ["drivers/usb"], args.jobs, args.runs, usb_size,
+            engines)
     print()
     warm(kernel, max(args.jobs))
 
