@@ -7,6 +7,15 @@ lands. Every file is written under a temporary name and renamed, so a reader
 (or ``--send``) never sees half a draft. A draft that was sent (its
 ``.sent`` record exists) is never overwritten: a second review of the same
 patch cannot slip out as a second mail.
+
+Rerunning a review into the same outbox is idempotent: the same drafts
+land under the same names with the same Message-Ids (the ids come from the
+series and the findings), drafts an earlier run wrote for this series that
+this run does not are removed (unless sent), and no two drafts in DIR
+answer the same message. Each ``.eml`` is one RFC 5322 message, so
+``git send-email DIR/*.eml`` sends one mail per draft, threaded by its own
+In-Reply-To and References; ``drafts.mbox`` (mboxrd) holds every draft in
+DIR, for mutt.
 """
 
 from __future__ import annotations
@@ -14,15 +23,21 @@ from __future__ import annotations
 import logging
 import os
 import re
+import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewbot.errors import UsageError
+from reviewbot.errors import ReviewbotError, UsageError
 from reviewbot.model import Draft
+from reviewbot.render.reply_headers import clean_msgid, identity, is_real_address
+from reviewbot.settings import ReplySettings
 
 if TYPE_CHECKING:
     from reviewbot.render.reply import ComposedDraft
@@ -89,33 +104,128 @@ def _inside(root: Path, name: str) -> Path:
     return target
 
 
-def write_outbox(drafts: Sequence[ComposedDraft], outbox: Path) -> tuple[Draft, ...]:
-    """Write each draft and the mbox of all of them; return the records for the JSON."""
+def _git_identity(repo: Path | None) -> str:
+    """``Name <email>`` from git config user.name/user.email in ``repo``, or ""."""
+    cmd = ["git"] + (["-C", str(repo)] if repo is not None else [])
+    found = []
+    for key in ("user.name", "user.email"):
+        try:
+            proc = subprocess.run(
+                [*cmd, "config", "--get", key], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        found.append(proc.stdout.strip() if proc.returncode == 0 else "")
+    name, email = found
+    if not email:
+        return ""
+    return formataddr((name, email)) if name else email
+
+
+def sender_settings(settings: ReplySettings, repo: Path | None) -> ReplySettings:
+    """The reply settings with a From: mail can be sent from, or a UsageError saying how.
+
+    ``reply.from`` when it is a deliverable address; else the tree's (or the
+    current repository's) ``git config user.name``/``user.email``, which is
+    also who ``git send-email`` sends as there, so it adds no in-body From:.
+    """
+    if is_real_address(identity(settings)):
+        return settings
+    found = _git_identity(repo if repo is not None and repo.is_dir() else None)
+    if found:
+        candidate = replace(settings, identity=found)
+        try:
+            if is_real_address(identity(candidate)):
+                return candidate
+        except ReviewbotError:
+            pass
+    where = f"in {repo}" if repo is not None else "here"
+    raise UsageError(
+        f"no sender for the drafts: reply.from is {settings.identity!r}, which no mail can "
+        f"come from, and git config user.email {where} gives no usable address either; "
+        'set reply.from = "Your Name <you@example.org>" in the config (or git config '
+        "user.name/user.email) and run again"
+    )
+
+
+def _answered(path: Path) -> str:
+    """The message-id a draft on disk answers (its In-Reply-To), or ""."""
+    try:
+        with path.open("rb") as fh:
+            msg = BytesHeaderParser(policy=policy.default).parse(fh)
+    except OSError:
+        return ""
+    return clean_msgid(str(msg.get("In-Reply-To") or ""))
+
+
+def write_outbox(
+    drafts: Sequence[ComposedDraft], outbox: Path, answers: Iterable[str] = ()
+) -> tuple[Draft, ...]:
+    """Write each draft and the mbox of every draft in DIR; return the records for the JSON.
+
+    ``answers`` are the message-ids of the series reviewed (cover letter and
+    patches): an unsent draft in DIR answering one of them that this run
+    does not write again is stale and removed. A draft that was sent stays,
+    and no new draft answering the same message is written beside it.
+    """
     try:
         outbox.mkdir(parents=True, exist_ok=True)
         root = outbox.resolve()
+        series_ids = {clean_msgid(a) for a in answers} | {
+            clean_msgid(d.in_reply_to) for d in drafts
+        }
+        on_disk = {p.name: _answered(p) for p in root.glob("*.eml") if not p.name.startswith(".")}
+        sent_answers = {
+            irt: name for name, irt in on_disk.items() if irt and sent_record(root / name).exists()
+        }
         records: list[Draft] = []
-        entries: list[bytes] = []
-        seen: set[str] = set()
+        written: set[str] = set()
+        answered_now: dict[str, str] = {}
         for d in drafts:
             name = draft_name(d)
-            if name in seen:
-                name = name.removesuffix(".eml") + f"-{len(seen)}.eml"
-            seen.add(name)
+            if name in written:
+                name = name.removesuffix(".eml") + f"-{len(written)}.eml"
             target = _inside(root, name)
+            answered = clean_msgid(d.in_reply_to)
+            if answered and answered in answered_now:
+                logger.warning(
+                    "%s answers <%s>, as %s does; not writing a second draft to it",
+                    name,
+                    answered,
+                    answered_now[answered],
+                )
+                continue
+            earlier = sent_answers.get(answered)
+            if earlier is not None and earlier != name:
+                logger.warning(
+                    "%s answers <%s>, which %s (sent) answers already; not writing it",
+                    name,
+                    answered,
+                    earlier,
+                )
+                continue
+            written.add(name)
+            answered_now[answered] = name
             if sent_record(target).exists() and target.exists():
                 logger.warning("%s was sent already; keeping it, not writing a new draft", name)
-                data = target.read_bytes()
             else:
-                data = message_bytes(d.message)
-                _atomic_write(target, data)
+                _atomic_write(target, message_bytes(d.message))
                 logger.debug("draft %s", outbox / name)
-            entries.append(_mbox_entry(data))
             records.append(
                 Draft(path=str(outbox / name), in_reply_to=d.in_reply_to, subject=d.subject)
             )
+        for name, irt in on_disk.items():
+            path = root / name
+            if name in written or irt not in series_ids or sent_record(path).exists():
+                continue
+            path.unlink(missing_ok=True)
+            logger.info("removed the stale draft %s (this review does not write it)", name)
+        entries = [_mbox_entry(p.read_bytes()) for p in sorted(root.glob("*.eml"))]
+        mbox = _inside(root, MBOX_NAME)
         if entries:
-            _atomic_write(_inside(root, MBOX_NAME), b"".join(entries))
+            _atomic_write(mbox, b"".join(entries))
+        else:
+            mbox.unlink(missing_ok=True)
     except OSError as exc:
         raise UsageError(f"{outbox}: cannot write drafts ({exc.strerror or exc})") from None
     return tuple(records)

@@ -10,6 +10,8 @@ alignment macro gets the list of drivers that depend on it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from reviewbot.model import Finding, PatchStatus, Review, Series
@@ -24,7 +26,9 @@ def review_series(
     knowledge=None,  # reviewbot.knowledge.Knowledge; loaded lazily when None
     cache_dir: Path | None = None,
     jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Review:
+    """Review ``series``; ``progress(done, total)`` is told how a tree-wide scan goes."""
     from reviewbot.analysis import analyse_series
     from reviewbot.impact import changed_macros
     from reviewbot.knowledge import load_knowledge
@@ -54,7 +58,8 @@ def review_series(
             return view.text(path, index - 1), view.text(path, index)
 
         findings = analyse_series(series, knowledge, images)
-        drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs)
+        findings = [_with_excerpt(f, series, view) for f in findings]
+        drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress)
     finally:
         view.close()
     notes = list(view.notes)
@@ -76,6 +81,47 @@ def review_series(
     )
 
 
+def _in_hunks(patch, path: str, line: int) -> bool:
+    for pf in patch.diff:
+        if pf.path != path:
+            continue
+        for hunk in pf:
+            if hunk.target_start <= line < hunk.target_start + max(1, hunk.target_length):
+                return True
+    return False
+
+
+def _with_excerpt(f: Finding, series: Series, view) -> Finding:
+    """A finding outside the lines its patch shows, with those lines from the tree.
+
+    Whole-function analysis finds sinks in code the patch does not touch (a
+    buffer from probe() used in an untouched read()); the reply has no diff
+    line to quote there, so the lines after the patch are attached as
+    ``details["excerpt"]`` ("N<TAB>code" per line, the finding's line last
+    but the rest of its statement).
+    """
+    patch = next((p for p in series.patches if p.index == f.patch), None)
+    if patch is None or not f.line or not view.applied(patch.index):
+        return f
+    if _in_hunks(patch, f.file, f.line):
+        return f
+    text = view.text(f.file, patch.index)
+    if text is None:
+        return f
+    lines = text.split("\n")
+    if f.line > len(lines):
+        return f
+    end = f.line
+    while (
+        end < len(lines)
+        and end - f.line < 4
+        and not lines[end - 1].rstrip().endswith((";", "{", "}"))
+    ):
+        end += 1
+    rows = [f"{n}\t{lines[n - 1]}" for n in range(max(1, f.line - 2), end + 1)]
+    return replace(f, details=(*f.details, ("excerpt", "\n".join(rows))))
+
+
 def _checkout_differs(view, tree: Path) -> bool:
     """True when a git tree's HEAD is not the base the series was applied to."""
     from reviewbot.apply.base import GitBase, resolve_commit
@@ -83,18 +129,21 @@ def _checkout_differs(view, tree: Path) -> bool:
     return isinstance(view.base, GitBase) and view.base.commit != resolve_commit(tree, "HEAD")
 
 
-def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs):
+def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=None):
     from reviewbot.analysis import analyse_source
     from reviewbot.impact import ImpactInput, affected_drivers, changed_macros
     from reviewbot.scan import scan_tree
 
     if not changed_macros(findings, knowledge):
         return ()
+    if progress:
+        progress(0, 0)  # the tree-wide part starts here (walk, prefilter, scan, grouping)
     last = max((s.index for s in view.status), default=0)
 
     def scan() -> list[Finding]:
         logger.info("scanning %s for small kmalloc buffers used for inbound DMA", tree)
-        return list(scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir).findings)
+        result = scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir, progress=progress)
+        return list(result.findings)
 
     impact_input = ImpactInput(
         root=tree,

@@ -22,6 +22,7 @@ _KNOWN: dict[str, dict[str, type | tuple[type, ...]]] = {
     "reply": {
         "from": str,
         "msgid_domain": str,
+        "cc_original": bool,
         "templates": str,
         "list_patterns": list,
         "exclude": list,
@@ -169,15 +170,16 @@ def load_settings(
 class ReplyPolicy:
     """Who gets a reply drafted for a series on the lists matching ``lists``.
 
-    The default keeps the mail to the author (To) and the lists (Cc): people
-    who did not ask are not Cc'd unless a list's policy says so.
+    To the author, Cc the lists; ``cc_individuals`` (True, False, or None:
+    follow ``reply.cc_original``) decides whether the people the patch was
+    sent to are Cc'd as well.
     """
 
     name: str = "default"
     lists: tuple[str, ...] = ()
     to_author: bool = True
     cc_lists: bool = True
-    cc_individuals: bool = False
+    cc_individuals: bool | None = None
     cc_maintainers_of_affected: bool = False
     exclude: tuple[str, ...] = ()
 
@@ -188,6 +190,9 @@ class ReplySettings:
 
     identity: str = "reviewbot <reviewbot@localhost>"
     msgid_domain: str = ""
+    # Reply to all, the lists' custom: Cc everyone the patch went to (To and
+    # Cc), not only the lists. A policy's cc_individuals overrides it.
+    cc_original: bool = True
     templates: Path | None = None
     list_patterns: tuple[str, ...] = ("*@vger.kernel.org", "*@lists.*")
     exclude: tuple[str, ...] = ()
@@ -237,6 +242,7 @@ def reply_settings(settings: Settings) -> ReplySettings:
     return ReplySettings(
         identity=raw.get("from", base.identity),
         msgid_domain=raw.get("msgid_domain", base.msgid_domain),
+        cc_original=raw.get("cc_original", base.cc_original),
         templates=Path(templates).expanduser() if templates else None,
         list_patterns=tuple(raw.get("list_patterns", base.list_patterns)),
         exclude=tuple(raw.get("exclude", base.exclude)),

@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Install what the tests need and run them: the README's test command, and CI's.
 #
-# As root on Debian/Ubuntu it installs public-inbox and git with apt-get;
-# elsewhere install those yourself (the public-inbox tests are skipped
-# without it, except under CI where a missing public-inbox is a failure).
+# As root on Debian/Ubuntu it installs public-inbox, git, git-email (git
+# send-email) and mutt with apt-get; elsewhere install those yourself (the
+# tests needing them are skipped without them, except under CI where a
+# missing one is a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v git >/dev/null || need_apt+=(git)
 command -v public-inbox-httpd >/dev/null || need_apt+=(public-inbox)
+case "$(git send-email -h 2>&1 || true)" in
+    *'file|directory'*) ;;
+    *) need_apt+=(git-email) ;;
+esac
+command -v mutt >/dev/null || need_apt+=(mutt)
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "== apt-get install ${need_apt[*]}"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
     else
-        echo "warning: missing ${need_apt[*]}; install them (apt-get install -y public-inbox git)" >&2
+        echo "warning: missing ${need_apt[*]}; install them (apt-get install -y public-inbox git git-email mutt)" >&2
     fi
 fi
 

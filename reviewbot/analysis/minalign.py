@@ -65,11 +65,15 @@ def _definitions(path: str, lines: list[_Line], header: str,
     before: dict[str, list[str]] = {}
     after: dict[str, list[tuple[str, int]]] = {}
     touched: dict[str, int] = {}
+    # Compared without blanks, shown as written: `__alignof__(unsigned long long)`.
+    shown: dict[str, str] = {}
     for ln in lines:
         m = _DEFINE.match(ln.text)
         if not m or m.group(1) not in watched:
             continue
-        name, value = m.group(1), _normalise((m.group(2) or "") + m.group(3))
+        raw = (m.group(2) or "") + m.group(3)
+        name, value = m.group(1), _normalise(raw)
+        shown.setdefault(value, _as_written(raw))
         if ln.kind in "- ":
             before.setdefault(name, []).append(value)
         if ln.kind in "+ ":
@@ -84,7 +88,8 @@ def _definitions(path: str, lines: list[_Line], header: str,
         if old == new:
             continue
         at = next((n for v, n in after.get(name, []) if v not in old), line)
-        out.append(_definition_finding(path, at, name, arch, old, new, knowledge))
+        out.append(_definition_finding(
+            path, at, name, arch, [shown[v] for v in old], [shown[v] for v in new], knowledge))
     fn = header_function(header)
     runtime = [m.name for m in watched.values() if m.level == "runtime"]
     changed = [ln for ln in lines if ln.kind != " " and ln.text.strip()]
@@ -104,6 +109,15 @@ def _normalise(value: str) -> str:
     while value.startswith("(") and value.endswith(")") and \
             value[1:-1].count("(") == value[1:-1].count(")"):
         value = value[1:-1]
+    return value
+
+
+def _as_written(value: str) -> str:
+    """The value for a message: blanks kept (single), redundant outer parentheses dropped."""
+    value = " ".join(value.split())
+    while value.startswith("(") and value.endswith(")") and \
+            value[1:-1].count("(") == value[1:-1].count(")"):
+        value = value[1:-1].strip()
     return value
 
 

@@ -137,10 +137,13 @@ def apply_series(series: Series, tree: Path) -> TreeView:
     return view
 
 
-def _git_apply(scratch: Path, patch: Patch) -> str | None:
-    """Apply one patch in the scratch folder; the reason it failed, or None."""
-    proc = subprocess.run(
-        ["git", "apply", "--verbose", "--whitespace=nowarn", "-"],
+# The start of PatchStatus.error for a patch the base already contains.
+ALREADY_APPLIED = "already applied"
+
+
+def _run_apply(scratch: Path, patch: Patch, *flags: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["git", "apply", *flags, "--whitespace=nowarn", "-"],
         cwd=scratch,
         input=patch.diff_text.encode(),
         capture_output=True,
@@ -153,8 +156,16 @@ def _git_apply(scratch: Path, patch: Patch) -> str | None:
             "GIT_CONFIG_NOSYSTEM": "1",
         },
     )
+
+
+def _git_apply(scratch: Path, patch: Patch) -> str | None:
+    """Apply one patch in the scratch folder; the reason it failed, or None."""
+    proc = _run_apply(scratch, patch, "--verbose")
     if proc.returncode == 0:
         return None
+    if _run_apply(scratch, patch, "--reverse", "--check").returncode == 0:
+        # It reverses cleanly: the base has it already (b4 review of a merged patch).
+        return f"{ALREADY_APPLIED} (the base already has these changes)"
     err = proc.stderr.decode(errors="replace")
     m = _FAILED.search(err)
     if m:

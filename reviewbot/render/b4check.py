@@ -56,6 +56,9 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
         summary = "no DMA-alignment findings"
         if older:
             summary = f"no new DMA-alignment findings ({len(older)} already present)"
+    applied = _already_applied(review)
+    if applied:
+        summary = f"{applied}; {summary}"
     details = [
         {
             "status": _status_of(f, fail_on),
@@ -63,6 +66,59 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
         }
         for f in (*own, *older)
     ]
+    return [
+        {
+            "tool": TOOL,
+            "status": status,
+            "summary": summary,
+            "url": "",
+            "details": json.dumps(details, ensure_ascii=False) if details else "",
+        }
+    ]
+
+
+def _already_applied(review: Review) -> str:
+    """``already applied to BASE`` when the tree has the patch, else ""."""
+    for st in review.patch_status:
+        if st.error and st.error.startswith("already applied"):
+            return f"already applied to {review.base or 'the tree'}"
+    return ""
+
+
+def series_results(review: Review) -> list[dict[str, Any]]:
+    """b4's series-level check (it passes the cover letter): what the series means for drivers.
+
+    warn when the series changes what a minimum-alignment macro means (with
+    the affected drivers, when a tree was there to find them); pass otherwise.
+    """
+    changes = [
+        f
+        for f in review.findings
+        if f.rule in ("minalign-definition", "minalign-usage") and f.introduced is not False
+    ]
+    drivers = review.affected_drivers
+    details = [{"status": "warn", "description": finding_line(f)} for f in changes]
+    for d in drivers:
+        who = ", ".join(d.maintainers[:3]) or "no maintainer listed"
+        kconfig = f"{d.kconfig}, " if d.kconfig else ""
+        details.append(
+            {
+                "status": "warn",
+                "description": f"{d.path} ({kconfig}{_plural(len(d.sites), 'site')}): {who}",
+            }
+        )
+    if drivers:
+        status = "warn"
+        verb = "depends" if len(drivers) == 1 else "depend"
+        summary = f"{_plural(len(drivers), 'driver')} {verb} on the kmalloc alignment it changes"
+    elif changes:
+        status = "warn"
+        summary = f"changes what {_plural(len(changes), 'minimum-alignment macro')} mean" + (
+            "" if review.base else "; run in the kernel tree to list the affected drivers"
+        )
+    else:
+        status = "pass"
+        summary = "no change to what the minimum-alignment macros mean"
     return [
         {
             "tool": TOOL,

@@ -9,18 +9,24 @@ No findings, no mail: a patch gets a reply only when it introduces a
 problem (``always=True`` adds a short "nothing found" reply for the rest),
 and the series gets one only for a change to the minimum-alignment macros
 or a list of affected drivers.
+
+Only real threads are answered: a series whose patches were never mailed
+(a git range, patch files without a Message-Id) gets no drafts, since a
+reply would name messages no archive has. Message-Ids are derived from
+the series and the findings, so the same review gives the same drafts.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
 
-from reviewbot.model import Finding, Patch, Review, Severity
+from reviewbot.model import Finding, Patch, Review, Series, Severity
 from reviewbot.render.reply_body import (
     MINALIGN_RULES,
     PATCH_TEMPLATE,
@@ -33,6 +39,7 @@ from reviewbot.render.reply_body import (
 from reviewbot.render.reply_headers import (
     clean_msgid,
     msgid_domain,
+    msgid_is_made_up,
     person_from_string,
     recipients,
     set_headers,
@@ -68,11 +75,45 @@ def _now() -> datetime:
     return datetime.now(UTC).astimezone()
 
 
-def _default_msgid(domain: str) -> MsgidFactory:
-    def make(index: int) -> str:
-        return clean_msgid(make_msgid(idstring=f"reviewbot.{index}", domain=domain))
+def stable_msgid(review: Review, index: int, findings: Sequence[Finding], domain: str) -> str:
+    """A Message-Id derived from the series, the patch answered and the findings.
 
-    return make
+    The same review gives the same ids, so a rerun into an outbox rewrites
+    the same drafts instead of adding new ones; a changed finding gives a
+    new id (it is a different mail).
+    """
+    series = review.series
+    seed = json.dumps(
+        [
+            clean_msgid(series.msgid),
+            series.revision,
+            index,
+            sorted(json.dumps(f.key()) for f in findings),
+        ]
+    )
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
+    return f"reviewbot-{digest}-v{series.revision}-{index}@{domain}"
+
+
+def unthreaded_reason(series: Series) -> str | None:
+    """Why there is no thread to answer, or None when the patches were mailed.
+
+    Patches from a git range, and patch files without a Message-Id, get
+    ids made up by intake: no archive has them, so a reply "to" them would
+    name messages that do not exist.
+    """
+    made_up = [p for p in series.patches if msgid_is_made_up(p.msgid)]
+    if not made_up:
+        return None
+    what = (
+        "a git range"
+        if any(p.msgid.endswith("@git.reviewbot") for p in made_up)
+        else ("patch files without a Message-Id")
+    )
+    return (
+        f"{series.source or 'the series'} is {what}: its patches were never mailed, so there "
+        "is no thread to answer (the findings above are the whole review)"
+    )
 
 
 def _shown(f: Finding, settings: ReplySettings) -> bool:
@@ -108,7 +149,6 @@ def _message(
 def compose_drafts(
     review: Review,
     settings: ReplySettings,
-    command: str,
     *,
     always: bool = False,
     clock: Clock | None = None,
@@ -116,13 +156,17 @@ def compose_drafts(
 ) -> list[ComposedDraft]:
     """The replies a careful maintainer would send about ``review``, series reply first.
 
-    ``command`` is what reproduces the review (``reviewbot review SOURCE``);
-    ``clock`` and ``msgid_factory`` fix Date and Message-Id (golden tests).
+    None when the series was never mailed (``unthreaded_reason``). The
+    reproduce line is built from the Review (archive URL, base commit), so
+    no local path reaches a mail. ``clock`` and ``msgid_factory`` fix Date
+    and Message-Id (golden tests); by default the ids are ``stable_msgid``.
     """
     clock = clock or _now
-    msgid_factory = msgid_factory or _default_msgid(msgid_domain(settings))
     env = template_env(settings)
     series = review.series
+    if unthreaded_reason(series):
+        return []
+    domain = msgid_domain(settings)
     by_patch: dict[int, list[Finding]] = {}
     older: dict[int, list[Finding]] = {}
     for f in review.findings:
@@ -137,31 +181,73 @@ def compose_drafts(
     ]
     with_findings = sorted(p.index for p in series.patches if by_patch.get(p.index))
     want_series = bool(minalign or review.affected_drivers)
+    first = min(series.patches, key=lambda p: p.index, default=None)
+    # Without a cover letter the series reply answers patch 1; when patch 1
+    # has a reply of its own, the series part goes into that reply instead,
+    # so no two drafts answer one message.
+    embed = (
+        want_series
+        and series.cover is None
+        and first is not None
+        and bool(by_patch.get(first.index) or always)
+    )
+    series_target = ""
+    if want_series:
+        series_target = (
+            "the cover letter"
+            if series.cover is not None or first is None
+            else f"patch {first.index}/{series.expected}"
+        )
+
+    def make_msgid(index: int, findings: Sequence[Finding]) -> str:
+        if msgid_factory is not None:
+            return msgid_factory(index)
+        return stable_msgid(review, index, findings, domain)
 
     drafts: list[ComposedDraft] = []
-    if want_series:
+    if want_series and not embed:
         drafts.append(
             _series_draft(
-                review, minalign, with_findings, settings, command, env, clock, msgid_factory
+                review,
+                minalign,
+                with_findings,
+                settings,
+                env,
+                clock,
+                make_msgid(0, [*minalign, *_driver_marks(review)]),
             )
         )
     for patch in sorted(series.patches, key=lambda p: p.index):
         found = sorted(by_patch.get(patch.index, []), key=lambda f: (f.file, f.line, f.rule))
         if not found and not always:
             continue
-        msgid = msgid_factory(patch.index)
+        old = sorted(older.get(patch.index, []), key=lambda f: (f.file, f.line, f.rule))
+        here = embed and first is not None and patch.index == first.index
+        marks = [*minalign, *_driver_marks(review)] if here else []
+        msgid = make_msgid(patch.index, [*found, *old, *marks])
+        section: list[str] = []
+        if here:
+            section = _series_section(review, minalign, with_findings, settings, env, msgid)
         ctx = patch_context(
             review,
             patch,
             found,
-            sorted(older.get(patch.index, []), key=lambda f: (f.file, f.line, f.rule)),
+            old,
             settings,
-            command,
             msgid,
-            want_series,
+            series_target if series_target != f"patch {patch.index}/{series.expected}" else "",
+            section,
         )
         body = render(env, PATCH_TEMPLATE, ctx, settings.wrap)
-        rcpt = recipients(patch.author, patch.to, patch.cc, settings, series.list_id)
+        extra = [person_from_string(m) for d in review.affected_drivers for m in d.maintainers]
+        rcpt = recipients(
+            patch.author,
+            patch.to,
+            patch.cc,
+            settings,
+            series.list_id,
+            extra_cc=extra if here else (),
+        )
         msg = _message(
             body,
             answered_subject=patch.subject,
@@ -181,15 +267,37 @@ def compose_drafts(
     return drafts
 
 
+def _series_section(
+    review: Review,
+    minalign: list[Finding],
+    patch_replies: list[int],
+    settings: ReplySettings,
+    env,
+    msgid: str,
+) -> list[str]:
+    """The series reply as a section of patch 1's reply (no cover letter to answer)."""
+    first = min(review.series.patches, key=lambda p: p.index)
+    others = [i for i in patch_replies if i != first.index]
+    ctx = series_context(review, first, minalign, others, settings, msgid, embedded=True)
+    return render(env, SERIES_TEMPLATE, ctx, settings.wrap).rstrip("\n").split("\n")
+
+
+def _driver_marks(review: Review) -> list[Finding]:
+    """The affected drivers as findings, so the series reply's id follows them too."""
+    return [
+        Finding("affected-driver", Severity.INFO, d.path, 0, d.name, d.kconfig, None, None, "")
+        for d in review.affected_drivers
+    ]
+
+
 def _series_draft(
     review: Review,
     minalign: list[Finding],
     patch_replies: list[int],
     settings: ReplySettings,
-    command: str,
     env,
     clock: Clock,
-    msgid_factory: MsgidFactory,
+    msgid: str,
 ) -> ComposedDraft:
     """The reply to the cover letter (or to the first patch when there is none)."""
     series = review.series
@@ -205,14 +313,12 @@ def _series_draft(
         author, to, cc = series.author, (), ()
         subject, answered, refs = series.subject, series.msgid, ()
     maintainers = [person_from_string(m) for d in review.affected_drivers for m in d.maintainers]
-    msgid = msgid_factory(0)
     ctx = series_context(
         review,
         first if cover is None else None,
         minalign,
         patch_replies,
         settings,
-        command,
         msgid,
     )
     body = render(env, SERIES_TEMPLATE, ctx, settings.wrap)

@@ -10,6 +10,7 @@ folder (``reply.templates``) does not have.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -19,10 +20,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from reviewbot import __version__
 from reviewbot.errors import ConfigError
-from reviewbot.model import Confidence, Finding, Patch, Review
-from reviewbot.render.reply_headers import clean_msgid, identity
+from reviewbot.model import AffectedDriver, Confidence, Finding, Patch, Review
+from reviewbot.render.reply_headers import clean_msgid, identity, is_real_address
 from reviewbot.render.reply_quote import quote_lines
-from reviewbot.render.reply_text import one_line, rule_doc, table, tidy_body
+from reviewbot.render.reply_text import one_line, packed, rule_doc, table, tidy_body
 from reviewbot.resources import data_path
 from reviewbot.settings import ReplySettings
 
@@ -113,16 +114,48 @@ def human_list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _base_commit(review: Review) -> str:
+    """The commit a reader should check out to reproduce the review, or ""."""
+    for candidate in (review.base, review.series.base_commit):
+        text = one_line(candidate)
+        if re.fullmatch(r"[0-9a-f]{7,64}", text):
+            return text[:12]
+    return ""
+
+
+def reproduce_command(review: Review, settings: ReplySettings) -> str:
+    """The command that gives the same review, with no path of the reviewer's in it.
+
+    The series is named by its archive URL (a message-id anyone can fetch),
+    the tree by the commit it was checked against: the reader's tree is
+    theirs, not ours, so it is a placeholder.
+    """
+    series = review.series
+    words = ["reviewbot", "review"]
+    if review.base is not None:
+        at = _base_commit(review)
+        words += ["--tree", f"<your linux tree at {at}>" if at else "<your linux tree>"]
+    if series.revision > 1:
+        words += ["--revision", str(series.revision)]
+    answered = series.cover.msgid if series.cover else series.msgid
+    if not answered and series.patches:
+        answered = min(series.patches, key=lambda p: p.index).msgid
+    words.append(archive_link(settings, answered))
+    return " ".join(words)
+
+
 def common_context(
-    review: Review, settings: ReplySettings, command: str, reply_msgid: str, greet: str
+    review: Review, settings: ReplySettings, reply_msgid: str, greet: str
 ) -> dict[str, Any]:
     me = identity(settings)
     return {
         "greeting_name": first_name(greet),
         "version": __version__,
-        "command": one_line(command),
+        "command": one_line(reproduce_command(review, settings)),
         "signature": settings.signature,
         "opt_out": one_line(settings.opt_out),
+        # Tags are offered only under a name that can be written to.
+        "offer_tags": is_real_address(me),
         "reported_by": str(me),
         "closes": archive_link(settings, reply_msgid),
         "base": base_line(review),
@@ -131,23 +164,54 @@ def common_context(
     }
 
 
+# The advice at the end of a finding's message ("...; use a kmalloc'd
+# buffer"): said once, as the remark's Fix, not in the heading as well.
+_ADVICE = re.compile(
+    r";\s+((?:use|copy|mark|audit|align|allocate|switch|move|keep|map)\b.*)$", re.IGNORECASE
+)
+
+
+def split_advice(message: str) -> tuple[str, str]:
+    """A finding's message as (what is wrong, what to do), the second possibly empty."""
+    m = _ADVICE.search(message)
+    if not m:
+        return message, ""
+    advice = m.group(1).strip()
+    return message[: m.start()].rstrip(), advice[:1].upper() + advice[1:].rstrip(".") + "."
+
+
+_BREAKS_ONLY = re.compile(r"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _finding_view(f: Finding, patch: Patch, settings: ReplySettings, total: int) -> dict:
     doc = rule_doc(f.rule)
     where = f" in {f.function}()" if f.function else ""
-    q = quote_lines(patch.diff, f.file, f.line, settings.quote_before)
+    q = quote_lines(patch.diff, f.file, f.line, settings.quote_before, f.buffer)
+    what, advice = split_advice(one_line(f.message))
+    excerpt: list[str] = []
+    if q is None:
+        # Lines of the tree the patch does not change (kernel test robot style:
+        # the line number, the finding's line marked with ">").
+        for row in dict(f.details).get("excerpt", "").split("\n"):
+            number, _, code = row.partition("\t")
+            if number.isdigit():
+                mark = " >" if int(number) == f.line else "  "
+                excerpt.append(f"{mark}{number:>5}\t{_BREAKS_ONLY.sub(' ', code)}".rstrip())
     return {
+        "excerpt": excerpt,
         "rule": f.rule,
         "severity": f.severity.value,
         "file": one_line(f.file),
         "line": f.line,
         "function": one_line(f.function),
-        "heading": one_line(f"{f.file}:{f.line}: {f.severity.value}: {f.message} [{f.rule}]"),
+        "heading": one_line(f"{f.file}:{f.line}: {f.severity.value}: {what} [{f.rule}]"),
         "where": one_line(where),
         "message": one_line(f.message),
         "quote": list(q.lines) if q else [],
         "why": one_line(doc.why),
         "read": one_line(doc.read),
-        "fix": one_line(doc.fix),
+        # The message's own advice when it names what to call, else the rule's.
+        "fix": one_line(advice if "(" in advice or not doc.fix else doc.fix),
         "confidence": f.confidence.value if f.confidence != Confidence.HIGH else "",
         "fixed_later": (
             f"{f.fixed_in_patch}/{total}"
@@ -163,13 +227,18 @@ def patch_context(
     introduced: Sequence[Finding],
     older: Sequence[Finding],
     settings: ReplySettings,
-    command: str,
     reply_msgid: str,
-    series_reply: bool,
+    series_reply: str,
+    series_section: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The data of one per-patch reply."""
+    """The data of one per-patch reply.
+
+    ``series_reply`` names what the series reply answers ("the cover
+    letter", "patch 1/3"), empty when there is none: a patch reply never
+    points at a reply that is not written.
+    """
     total = review.series.expected
-    ctx = common_context(review, settings, command, reply_msgid, patch.author.name)
+    ctx = common_context(review, settings, reply_msgid, patch.author.name)
     views = [_finding_view(f, patch, settings, total) for f in introduced]
     shown_file = ""
     for v in views:
@@ -192,9 +261,26 @@ def patch_context(
             for f in older
         ],
         series_reply=series_reply,
+        series_section=list(series_section),
         has_minalign=any(f.rule in MINALIGN_RULES for f in introduced),
     )
     return ctx
+
+
+_NOT_DEFINED = re.compile(r"^not defined here \(default for [^:]+: ([^;]+?)(?:;[^)]*)?\)$")
+
+
+def _before_value(before: str) -> tuple[str, str]:
+    """A value "before" for the table cell and for the sentence.
+
+    The analysis says ``not defined here (default for arm64: X; ...)`` for
+    a macro the patch adds: the value before is that default, X.
+    """
+    m = _NOT_DEFINED.match(before)
+    if not m:
+        return before, before
+    value = m.group(1).strip()
+    return f"{value} (default)", f"{value}, the default where it is not defined,"
 
 
 def _change_rows(findings: Sequence[Finding], total: int) -> tuple[list[str], list[str]]:
@@ -204,8 +290,9 @@ def _change_rows(findings: Sequence[Finding], total: int) -> tuple[list[str], li
         d = dict(f.details)
         macro = d.get("macro") or f.buffer or "?"
         arch = d.get("arch", "generic")
-        before, after = d.get("before", "?"), d.get("after", "?")
-        rows.append([arch, macro, before, after, f"{f.patch}/{total}"])
+        cell, before = _before_value(d.get("before", "?"))
+        after = d.get("after", "?")
+        rows.append([arch, macro, cell, after, f"{f.patch}/{total}"])
         meaning = _MACRO_MEANING.get(macro, f"what {macro} means")
         sentences.append(
             one_line(f"On {arch}, {meaning} changes from {before} to {after} (patch {f.patch}).")
@@ -215,19 +302,50 @@ def _change_rows(findings: Sequence[Finding], total: int) -> tuple[list[str], li
     return table(("arch", "macro", "before", "after", "patch"), rows), sentences
 
 
+def _kconfig(symbol: str | None) -> str:
+    return one_line(symbol).removeprefix("CONFIG_") or "-"
+
+
+def driver_table(drivers: Sequence[AffectedDriver], width: int = 80) -> list[str]:
+    """One row per driver (path, sites, Kconfig), its people on indented lines under it.
+
+    Never wrapped and built to fit ``width`` columns: a row too wide for
+    its Kconfig symbol gives the symbol a line of its own. The lines under
+    a row hold no ``name:`` label, so b4 cannot read them as trailers.
+    """
+    rows = [[one_line(d.path), str(len(d.sites)), _kconfig(d.kconfig)] for d in drivers]
+    head = ("path", "sites", "Kconfig")
+    lines = table(head, rows, right=(1,))
+    fits = all(len(line) <= width for line in lines)
+    if not fits:
+        lines = table(head[:2], [r[:2] for r in rows], right=(1,))
+    out = [lines[0]]
+    for d, row, line in zip(drivers, rows, lines[1:], strict=True):
+        out.append(line)
+        if not fits and row[2] != "-":
+            out.append(f"      Kconfig {row[2]}")
+        people = [one_line(m) for m in d.maintainers]
+        out += packed(people or ["no maintainer listed"], "      ", width)
+        if d.lists:
+            lists = [one_line(x) for x in d.lists]
+            lists[0] = ("list " if len(lists) == 1 else "lists ") + lists[0]
+            out += packed(lists, "      ", width)
+    return out
+
+
 def series_context(
     review: Review,
     answered: Patch | None,
     minalign: Sequence[Finding],
     patch_replies: Sequence[int],
     settings: ReplySettings,
-    command: str,
     reply_msgid: str,
+    embedded: bool = False,
 ) -> dict[str, Any]:
     """The data of the one reply about series-wide matters (minalign changes, drivers)."""
     series = review.series
     total = series.expected
-    ctx = common_context(review, settings, command, reply_msgid, series.author.name)
+    ctx = common_context(review, settings, reply_msgid, series.author.name)
     definitions = [f for f in minalign if f.rule == "minalign-definition"]
     usages = [f for f in minalign if f.rule == "minalign-usage"]
     change_table, change_sentences = _change_rows(definitions, total)
@@ -252,21 +370,7 @@ def series_context(
         }
         for d in shown
     ]
-    driver_lines: list[str] = []
-    if drivers:
-        driver_lines = table(
-            ("driver", "path", "config", "sites"),
-            [[d["name"], d["path"], d["kconfig"] or "-", str(d["sites"])] for d in drivers],
-        )
-        head, body = driver_lines[0], driver_lines[1:]
-        driver_lines = [head]
-        for d, row in zip(drivers, body, strict=True):
-            driver_lines.append(row)
-            driver_lines.append(
-                "      maintainers: " + (", ".join(d["maintainers"]) or "none listed")
-            )
-            if d["lists"]:
-                driver_lines.append("      lists: " + ", ".join(d["lists"]))
+    driver_lines = driver_table(shown) if shown else []
     why = rule_doc("minalign-definition").why if definitions else ""
     ctx.update(
         checked=base_phrase(review, None),
@@ -280,5 +384,6 @@ def series_context(
         more_drivers=max(0, len(review.affected_drivers) - len(shown)),
         patch_replies=human_list([f"{i}/{total}" for i in patch_replies]),
         patch_reply_count=len(patch_replies),
+        embedded=embedded,
     )
     return ctx

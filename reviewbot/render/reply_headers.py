@@ -83,6 +83,26 @@ def identity(settings: ReplySettings) -> Address:
     return found
 
 
+# Domains intake gives the ids it makes up (git ranges, id-less patch files).
+MADE_UP_MSGID_DOMAINS = ("git.reviewbot", "reviewbot.invalid")
+# Domains no mail is delivered to (RFC 2606 / 6761), and the default identity's.
+_NOWHERE = ("localhost", "invalid", "local", "localdomain", "test")
+
+
+def msgid_is_made_up(msgid: str) -> bool:
+    """Whether a message-id was made up by intake, so no archive or mailbox has it."""
+    domain = clean_msgid(msgid).rpartition("@")[2].lower()
+    return domain in MADE_UP_MSGID_DOMAINS
+
+
+def is_real_address(addr: Address) -> bool:
+    """Whether mail to ``addr`` can be delivered: a dotted domain that is not reserved."""
+    domain = addr.domain.lower().rstrip(".")
+    if "." not in domain:
+        return False
+    return domain.rsplit(".", 1)[1] not in _NOWHERE
+
+
 def msgid_domain(settings: ReplySettings) -> str:
     return clean_msgid(settings.msgid_domain) or identity(settings).domain or "localhost"
 
@@ -138,7 +158,8 @@ def recipients(
     list_id: str | None,
     extra_cc: Sequence[Person] = (),
 ) -> Recipients:
-    """To the author, Cc the lists (and whoever the list's policy adds), minus exclusions.
+    """To the author, Cc the lists and (reply to all, ``reply.cc_original``) the people
+    the patch went to, minus exclusions and the bot itself, as ``b4 ty`` does.
 
     ``extra_cc`` are the maintainers of affected drivers, used only when the
     policy has ``cc_maintainers_of_affected``.
@@ -155,11 +176,14 @@ def recipients(
     author_email = author.email.lower()
     want_to: list[Person] = [author] if policy.to_author else []
     want_cc: list[Person] = []
+    individuals = (
+        settings.cc_original if policy.cc_individuals is None else policy.cc_individuals
+    )
     for p in original:
         if is_list(p.email, settings, list_id):
             if policy.cc_lists:
                 want_cc.append(p)
-        elif policy.cc_individuals and p.email.lower() != author_email:
+        elif individuals and p.email.lower() != author_email:
             want_cc.append(p)
     if policy.cc_maintainers_of_affected:
         want_cc.extend(extra_cc)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -137,10 +136,9 @@ def review_revision(
             return "skipped"
         tree = sub.tree or settings.tree
         review = review_series(series, tree=tree, cache_dir=settings.cache_dir / "scan")
-        words = ["reviewbot", "review", "--lore-url", sub.url, "--revision", str(rev.revision)]
-        if tree is not None:
-            words += ["--tree", str(tree)]
-        drafts = compose_drafts(review, replies, shlex.join([*words, msgid]), always=sub.always)
+        # The drafts name the series by its archive URL and the tree by its
+        # base commit: no path of this machine goes into a mail.
+        drafts = compose_drafts(review, replies, always=sub.always)
     except ReviewbotError as exc:
         return _failed(state, rev, sub, config, attempt, str(exc))
     except Exception as exc:  # a bug in one series must not stop the service

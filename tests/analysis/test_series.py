@@ -170,6 +170,28 @@ def test_arm64_kmalloc_minalign_change_is_a_definition_finding(knowledge) -> Non
     assert findings[0].severity is Severity.INFO
 
 
+def test_definition_values_are_quoted_as_written_not_squeezed(knowledge) -> None:
+    old = """#ifndef __ASM_CACHE_H
+#define __ASM_CACHE_H
+
+#define ARCH_SLAB_MINALIGN	__alignof__(unsigned long long)
+
+#endif
+"""
+    new = old.replace("__alignof__(unsigned long long)", "( 16 )")
+    findings = analyse_series(series(unified("arch/arm64/include/asm/cache.h", old, new)),
+                              knowledge)
+    assert [f.rule for f in findings] == ["minalign-definition"]
+    details = dict(findings[0].details)
+    assert details["before"] == "__alignof__(unsigned long long)"
+    assert details["after"] == "16"
+    assert "__alignof__(unsigned long long) to 16" in findings[0].message
+    # blanks alone are no change
+    same = old.replace("(unsigned long long)", "( unsigned  long long )")
+    assert analyse_series(series(unified("arch/arm64/include/asm/cache.h", old, same)),
+                          knowledge) == []
+
+
 def test_switch_from_kmalloc_to_dma_minalign_is_a_usage_finding(knowledge) -> None:
     old = """struct foo_priv {
 	struct device *dev;

@@ -59,7 +59,9 @@ def test_b4_fails_the_patch_with_a_stack_buffer(repo, b4_configured, needs_engin
     assert res["tool"] == "reviewbot"
     assert res["status"] == "fail", res
     line = line_of(repo.read(DRIVER), "usb_control_msg(", after="widget_read_status")
-    assert res["summary"] == f"1 error: dma-stack at {DRIVER}:{line}"
+    # b4 runs checks in the repository, whose HEAD here is the patch itself
+    head = repo.git("rev-parse", "HEAD")
+    assert res["summary"] == f"already applied to {head}; 1 error: dma-stack at {DRIVER}:{line}"
     (detail,) = json.loads(res["details"])
     assert detail["status"] == "fail"
     assert detail["description"].startswith(f"{DRIVER}:{line}: error: ")
@@ -68,11 +70,12 @@ def test_b4_fails_the_patch_with_a_stack_buffer(repo, b4_configured, needs_engin
 def test_b4_passes_a_clean_patch(repo, b4_configured, needs_engine):
     repo.commit(DRIVER, BASE + CLEAN_FUNC, "usb: widget: add disconnect")
     msgid, msg = patch_message(repo)
+    head = repo.git("rev-parse", "HEAD")
     assert run_b4(b4_configured, repo, msgid, msg) == [
         {
             "tool": "reviewbot",
             "status": "pass",
-            "summary": "no DMA-alignment findings",
+            "summary": f"already applied to {head}; no DMA-alignment findings",
             "url": "",
             "details": "",
         }

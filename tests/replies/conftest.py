@@ -51,3 +51,14 @@ def reply_settings() -> ReplySettings:
         opt_out="Not useful, or not wanted? Reply and say so, and you will be left out of these.",
         signature="reviewbot: DMA-alignment review for kernel patches",
     )
+
+
+BOT_FROM = "Review Bot <bot@reviewbot.example.net>"
+
+
+@pytest.fixture
+def bot_config(tmp_path) -> Path:
+    """A config file giving the drafts a sender mail can come from (reply.from)."""
+    path = tmp_path / "bot-config.toml"
+    path.write_text(f'[reply]\nfrom = "{BOT_FROM}"\n')
+    return path

@@ -18,9 +18,7 @@ _TRAILER = re.compile(r"^(\| )?[A-Z][A-Za-z-]*: \S+$")
 
 
 def _compose(review, settings, **kw):
-    return compose_drafts(
-        review, settings, "reviewbot review x", clock=fixed_clock, msgid_factory=fixed_msgid, **kw
-    )
+    return compose_drafts(review, settings, clock=fixed_clock, msgid_factory=fixed_msgid, **kw)
 
 
 def _body(draft) -> str:
@@ -63,11 +61,14 @@ def test_quote_is_trimmed_to_the_statement_around_the_offending_line(example_ser
     q = quote_lines(patch4.diff, "drivers/usb/misc/acme_fw.c", 46, before=2)
     assert q is not None
     assert q.lines == (
+        "> @@ -47,0 +44,4 @@ static int acme_fw_send_chunk"
+        "(struct acme_fw *fw, const u8 *data, int len)",
         "> +\tmemcpy(image, blob->data, blob->size);",
         "> +",
         "> +\tret = usb_bulk_msg(fw->udev, usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),",
         "> +\t\t\t   image, blob->size, &actual, ACME_FW_TIMEOUT);",
     )
+    assert q.lines[q.marked].endswith("usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),")
     assert quote_lines(patch4.diff, "drivers/usb/misc/acme_fw.c", 5) is None
     assert quote_lines(patch4.diff, "drivers/other.c", 46) is None
 
@@ -156,10 +157,30 @@ def test_no_series_reply_without_minalign_change_or_drivers(example_series, repl
 
 def test_without_cover_the_series_reply_answers_patch_1(example_series, reply_settings):
     series = dataclasses.replace(example_series, cover=None)
-    drafts = _compose(planted_review(series), reply_settings)
+    review = planted_review(series)
+    # patch 1 has no reply of its own: the series reply answers it
+    quiet = dataclasses.replace(review, findings=tuple(f for f in review.findings if f.patch != 1))
+    drafts = _compose(quiet, reply_settings)
     assert drafts[0].index == 0
     assert drafts[0].in_reply_to == example_series.patches[0].msgid
     assert drafts[0].message["Subject"] == f"Re: {example_series.patches[0].subject}"
+    assert [d.in_reply_to for d in drafts].count(example_series.patches[0].msgid) == 1
+    others = [_body(d) for d in drafts if d.index]
+    assert all("in a separate reply to patch 1/8" in b for b in others if "minalign" in b)
+
+
+def test_without_cover_patch_1s_own_reply_carries_the_series_part(example_series, reply_settings):
+    series = dataclasses.replace(example_series, cover=None)
+    drafts = _compose(planted_review(series), reply_settings)
+    answering = [d for d in drafts if d.in_reply_to == example_series.patches[0].msgid]
+    assert len(answering) == 1 and answering[0].index == 1  # never two replies to patch 1
+    body = _body(answering[0])
+    assert "acme_serial.c:49: error:" in body  # patch 1's own remark
+    assert "About the series as a whole" in body and "This series changes what" in body
+    assert body.count("Hi Dana,") == 1 and body.count("\n-- \n") == 1
+    assert "separate reply" not in body
+    seven = next(d for d in drafts if d.index == 7)
+    assert "in a separate reply to patch 1/8." in " ".join(_body(seven).split())
 
 
 def test_users_templates_replace_the_bundled_ones_one_by_one(
@@ -186,3 +207,51 @@ def test_a_template_cannot_reach_outside_the_sandbox(tmp_path, example_series, r
 def test_rule_documentation_falls_back_to_the_explain_command():
     assert rule_doc("no-such-rule").read == "see `reviewbot explain no-such-rule`"
     assert "CONFIG_VMAP_STACK" in rule_doc("dma-stack").why
+
+
+LINES_B4_MIGHT_READ = [
+    "maintainers: Linus Example <linus@example.org>",
+    "      lists: linux-usb@vger.kernel.org",
+    "Reported-by: reviewbot <bot@example.net>",
+    "| Reported-by: reviewbot <bot@example.net>",
+    "Closes: https://lore.kernel.org/all/x@y/",
+    "url:       https://lore.kernel.org/all/x@example.org/",
+    "base:      38398fbd179940a9237be26d7d25ec2d2539a99c",
+    'Fixes: 38398fbd1799 ("usb: x")',
+    "Fixes: a bug",
+    "base-commit: 38398fbd1799",
+    "Why: stack memory is not DMA-able.",
+    "drivers/usb/x.c:12: error: buf is on the stack [dma-stack]",
+    "drivers/usb/x.c:12: error: ask foo@example.org [dma-stack]",
+    "      Linus Example <linus@example.org>, Ken Reviewer <ken@example.org>",
+    "      list linux-usb@vger.kernel.org",
+    "M: Linus Example <linus@example.org>",
+    "email: linus@example.org",
+    "> +\tret = foo(a: b@c.d);",
+]
+
+
+@pytest.mark.parametrize("line", LINES_B4_MIGHT_READ)
+def test_the_trailer_check_agrees_with_b4(line):
+    import b4
+
+    from reviewbot.render.reply_text import reads_as_trailer
+
+    b4_reads = bool(b4.LoreMessage.find_trailers(line + "\n", followup=True)[0])
+    assert reads_as_trailer(line) == b4_reads or line.startswith(">")
+
+
+def test_tidy_body_defuses_trailer_lines_and_never_wraps_indented_ones():
+    import b4
+
+    row = "  drivers/media/radio/si470x/radio-si470x-usb.c      4  USB_SI470X" + " x" * 10
+    text = (
+        "lists: linux-usb@vger.kernel.org\n"
+        "Ask " + "word " * 12 + "Ken Reviewer <ken@example.org> about it.\n"
+        f"{row}\n"
+        "\tcommand --with a very long line " + "arg " * 20 + "\n"
+    )
+    out = tidy_body(text, 40)
+    assert out.splitlines()[0] == "| lists: linux-usb@vger.kernel.org"
+    assert row in out.splitlines()
+    assert b4.LoreMessage.find_trailers(out, followup=True)[0] == []

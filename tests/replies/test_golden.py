@@ -17,12 +17,10 @@ from reviewbot.render.reply import compose_drafts
 from tests.replies.conftest import GOLDEN, fixed_clock, fixed_msgid
 from tests.replies.planted import planted_review
 
-COMMAND = "reviewbot review examples/series.mbox"
-
 
 def _drafts(series, settings):
     return compose_drafts(
-        planted_review(series), settings, COMMAND, clock=fixed_clock, msgid_factory=fixed_msgid
+        planted_review(series), settings, clock=fixed_clock, msgid_factory=fixed_msgid
     )
 
 
@@ -74,11 +72,17 @@ def test_series_reply_lists_affected_drivers_with_maintainers(example_series, re
     assert msg["In-Reply-To"] == f"<{example_series.cover.msgid}>"
     body = msg.get_content()
     assert "arm64  ARCH_KMALLOC_MINALIGN  ARCH_DMA_MINALIGN (128)  8" in body
-    for driver in ("acme_fw", "acme_serial"):
-        row = next(line for line in body.splitlines() if line.strip().startswith(driver))
-        assert "drivers/usb/" in row
-    assert body.count("maintainers: Linus Example <linus@example.org>, Ken Reviewer") == 2
-    assert "lists: linux-usb@vger.kernel.org" in body
+    lines = body.splitlines()
+    for path, kconfig in (
+        ("drivers/usb/misc/acme_fw.c", "ACME_FW"),
+        ("drivers/usb/serial/acme_serial.c", "ACME_SERIAL"),
+    ):
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"  {path} "))
+        assert lines[at].split() == [path, "1" if "fw" in path else "2", kconfig]
+        # the people under the row: indented, no "name:" label b4 could take for a trailer
+        people = "Linus Example <linus@example.org>, Ken Reviewer <ken@example.org>"
+        assert lines[at + 1] == f"      {people}"
+        assert lines[at + 2] == "      list linux-usb@vger.kernel.org"
     assert "reviewbot scan" in body
 
 
@@ -101,9 +105,7 @@ def test_real_pipeline_drafts_exactly_the_patches_with_introduced_findings(
     review = review_series(example_series)
     introduced = {f.patch for f in review.findings if f.introduced is True}
     assert introduced, "the bundled series has planted problems"
-    drafts = compose_drafts(
-        review, reply_settings, COMMAND, clock=fixed_clock, msgid_factory=fixed_msgid
-    )
+    drafts = compose_drafts(review, reply_settings, clock=fixed_clock, msgid_factory=fixed_msgid)
     assert {d.index for d in drafts if d.index} == introduced
     for d in drafts:
         if d.index:

@@ -24,9 +24,7 @@ def _parsed(draft):
 
 
 def _compose(review, settings, **kw):
-    return compose_drafts(
-        review, settings, "reviewbot review x", clock=fixed_clock, msgid_factory=fixed_msgid, **kw
-    )
+    return compose_drafts(review, settings, clock=fixed_clock, msgid_factory=fixed_msgid, **kw)
 
 
 def _addrs(msg, name):
@@ -68,8 +66,20 @@ def test_threading_headers_of_every_draft(example_series, reply_settings):
         assert str(msg["From"]) == "reviewbot <reviewbot@reviewbot.example.net>"
 
 
-def test_default_policy_writes_to_the_author_and_cc_the_lists_only(example_series, reply_settings):
+def test_default_is_reply_to_all_the_lists_custom(example_series, reply_settings):
+    patch = example_series.patches[0]
+    assert "linus@example.org" in [p.email for p in (*patch.to, *patch.cc)]
     msg = _parsed(_compose(planted_review(example_series), reply_settings)[1])
+    assert _addrs(msg, "To") == ["dana@example.org"]
+    assert _addrs(msg, "Cc") == [
+        a for a in [p.email for p in (*patch.to, *patch.cc)] if a != "dana@example.org"
+    ]
+    assert "linus@example.org" in _addrs(msg, "Cc")
+
+
+def test_cc_original_off_writes_to_the_author_and_the_lists_only(example_series, reply_settings):
+    settings = dataclasses.replace(reply_settings, cc_original=False)
+    msg = _parsed(_compose(planted_review(example_series), settings)[1])
     assert _addrs(msg, "To") == ["dana@example.org"]
     assert _addrs(msg, "Cc") == [
         "linux-usb@vger.kernel.org",
@@ -83,6 +93,7 @@ def test_a_list_policy_chosen_by_list_id_can_cc_individuals(example_series, repl
     series = dataclasses.replace(example_series, list_id="USB list <linux-usb.vger.kernel.org>")
     settings = dataclasses.replace(
         reply_settings,
+        cc_original=False,
         policies=(
             ReplyPolicy(name="usb", lists=("linux-usb.vger.kernel.org",), cc_individuals=True),
         ),
@@ -98,6 +109,7 @@ def test_a_list_policy_chosen_by_list_id_can_cc_individuals(example_series, repl
 def test_without_list_id_the_policy_matches_a_list_address(example_series, reply_settings):
     settings = dataclasses.replace(
         reply_settings,
+        cc_original=False,  # lists only, so the policy's cc_lists=False leaves no Cc
         policies=(ReplyPolicy(name="iio", lists=("linux-iio@*",), cc_lists=False),),
     )
     msg = _parsed(_compose(planted_review(example_series), settings)[1])
@@ -137,7 +149,7 @@ def test_list_id_makes_an_unknown_domain_a_list(reply_settings):
         Person("Pat", "pat@example.org"),
         (Person("", "widgets@example.org"),),
         (Person("Mia", "mia@example.org"),),
-        reply_settings,
+        dataclasses.replace(reply_settings, cc_original=False),
         "<widgets.example.org>",
     )
     assert [a.addr_spec for a in rcpt.cc] == ["widgets@example.org"]

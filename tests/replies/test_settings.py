@@ -20,10 +20,18 @@ def test_defaults_write_to_author_and_lists(tmp_path):
     settings, _ = _load(tmp_path, "")
     reply = reply_settings(settings)
     assert reply.default_policy.to_author and reply.default_policy.cc_lists
-    assert not reply.default_policy.cc_individuals
+    # reply to all by default; a policy says otherwise only when it sets cc_individuals
+    assert reply.cc_original is True and reply.default_policy.cc_individuals is None
     assert "*@vger.kernel.org" in reply.list_patterns
     assert reply.wrap == 72 and reply.archive_url == "https://lore.kernel.org/all"
     assert smtp_settings(settings).host == ""
+
+
+def test_cc_original_can_be_switched_off(tmp_path):
+    settings, _ = _load(tmp_path, "[reply]\ncc_original = false\n")
+    assert reply_settings(settings).cc_original is False
+    with pytest.raises(ConfigError, match=r"reply\.cc_original has the wrong type"):
+        _load(tmp_path, '[reply]\ncc_original = "no"\n')
 
 
 def test_named_policies_and_smtp(tmp_path):

@@ -49,7 +49,6 @@ def outbox(tmp_path, example_series, reply_settings):
     drafts = compose_drafts(
         planted_review(example_series),
         reply_settings,
-        "reviewbot review x",
         clock=fixed_clock,
         msgid_factory=fixed_msgid,
     )
@@ -70,6 +69,7 @@ def test_sends_each_draft_once_and_records_the_answer(smtp_server, outbox):
         "linux-usb@vger.kernel.org",
         "linux-iio@vger.kernel.org",
         "linux-arm-kernel@lists.infradead.org",
+        "linus@example.org",  # reply to all: the people the patch went to as well
     ]
     assert b"In-Reply-To: <20261102-acme-dma-v1-1@example.org>" in env.original_content
     record = sent_record(folder / draft_name(drafts[1])).read_text()
