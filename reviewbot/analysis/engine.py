@@ -60,7 +60,11 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
         looked_up = _Recording(facts.field_values)
         facts.field_values = looked_up
         findings, follow = _analyse(facts)
-        if not plan.extend(follow, looked_up.asked):
+        # Members whose writers an analysis looked for anywhere in the file
+        # (a cache of issue 11's neighbours check, keyed (member, ...)): their
+        # functions must be parsed too. Absent, this asks for nothing.
+        members = {key[0] for key in facts.__dict__.get("_member_writers", {})}
+        if not plan.extend(follow, looked_up.asked, members):
             return findings
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -256,6 +257,7 @@ class Plan:
         self.whole = len(text) < MIN_BYTES
         self.followed: set[bytes] = set()
         self.fields: set[bytes] = set()
+        self.members: set[bytes] = set()
         self.size = len(text)
         self.done: list[tuple[int, int]] = []
 
@@ -293,12 +295,25 @@ class Plan:
         self.done = sorted(self.done + out)
         return out
 
-    def extend(self, names: set[str], fields: set[str]) -> bool:
-        """Keep what the last analysis asked about; True if the text must be parsed again."""
+    def extend(self, names: set[str], fields: set[str],
+               members: Iterable[str] = ()) -> bool:
+        """Keep what the last analysis asked about; True if the text must be parsed again.
+
+        ``names``: functions whose callers matter; ``fields``: members whose
+        stored values were looked up (functions storing them are kept);
+        ``members``: members whose every use was asked about (functions naming
+        ``->member`` or ``.member`` at all are kept).
+        """
         f = self.file
         if self.whole or f is None:
             return False
         before = sum(b.keep for b in f.blocks)
+        for name in {n.encode() for n in members} - self.members:
+            self.members.add(name)
+            for pos in _occurrences(f.clean, name):
+                block = f.block_at(pos)
+                if block is not None and not block.keep and _after_member_op(f.clean, pos):
+                    block.keep = True
         for name in {n.encode() for n in names} - self.followed:
             self.followed.add(name)
             for pos in _occurrences(self.text, name):
@@ -342,12 +357,17 @@ def _minus(spans: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[t
     return out
 
 
-def _is_store(clean: bytes, pos: int, n: int) -> bool:
-    """``->name =`` or ``.name =`` (not ``==``) at ``pos``."""
+def _after_member_op(clean: bytes, pos: int) -> bool:
+    """Is the name at ``pos`` a member (after ``->`` or ``.``)?"""
     i = pos - 1
     while i >= 0 and clean[i] in b" \t\r\n":
         i -= 1
-    if i < 0 or not (clean[i] == 0x2E or (clean[i] == 0x3E and i > 0 and clean[i - 1] == 0x2D)):
+    return i >= 0 and (clean[i] == 0x2E or (clean[i] == 0x3E and i > 0 and clean[i - 1] == 0x2D))
+
+
+def _is_store(clean: bytes, pos: int, n: int) -> bool:
+    """``->name =`` or ``.name =`` (not ``==``) at ``pos``."""
+    if not _after_member_op(clean, pos):
         return False
     j = pos + n
     while j < len(clean) and clean[j] in b" \t\r\n":

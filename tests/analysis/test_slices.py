@@ -215,3 +215,17 @@ static int foo_top(struct foo_priv *priv)
     whole = whole_file(monkeypatch, knowledge, text)
     assert ("dma-stack", "foo_top") in {(f.rule, f.function) for f in whole}
     assert engine.analyse_source("drivers/usb/misc/foo.c", text, knowledge) == whole
+
+
+def test_functions_naming_an_asked_member_are_kept(knowledge) -> None:
+    raw = TEXT.encode()
+    plan = slices.Plan(raw, knowledge, slices.trigger_hits(raw, knowledge)[0])
+    plan.cut(bytes(conditionals(raw)))
+    kept = b"".join(raw[a:b] for a, b in plan.spans() or [])
+    assert b"foo_count_3(struct" not in kept
+    # every foo_count_N reads and writes priv->count; a member check asks for them
+    assert plan.extend(set(), set(), {"count"})
+    kept = b"".join(raw[a:b] for a, b in plan.spans() or [(0, len(raw))])
+    assert b"foo_count_3(struct" in kept and b"foo_count_12(struct" in kept
+    assert b"foo_local(void)" in kept  # kept from the first cut (a local struct)
+    assert not plan.extend(set(), set(), {"count"})
