@@ -174,7 +174,8 @@ def scan_tree(
     unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
     fresh = [p for p in stats if p not in unchanged]
     # which of the changed or new files name a sink
-    relevant_fresh = grep_filter(root, fresh, tokens) if len(fresh) > 200 else None
+    relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
+        if len(fresh) > 200 else None
     if relevant_fresh is None:
         btoks = [t.encode() for t in tokens]
         relevant_fresh = {p for p in fresh if mentions_any(_read(base, p), btoks)}
