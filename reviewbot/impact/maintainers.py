@@ -88,23 +88,36 @@ class _Pattern:
 
     Most patterns are plain paths, tested as prefixes; a pattern with
     wildcards is compiled to a regex only once a path starts with its
-    literal part (a lookup meets thousands of patterns and needs few).
+    literal part, and whether a plain path is a folder (so a subtree) is
+    asked only then too: a lookup meets thousands of patterns and needs few.
     """
 
-    __slots__ = ("depth", "literal", "regex", "rx", "slashes", "subtree")
+    __slots__ = ("depth", "is_dir", "literal", "regex", "rx", "slashes", "subtree")
 
-    def __init__(self, literal: str, rx: str | None, subtree: bool, slashes: int,
-                 depth: int) -> None:
+    def __init__(self, pattern: str, literal: str, rx: str | None,
+                 is_dir: Callable[[str], bool] | None) -> None:
         self.literal = literal
         self.rx = rx  # None: the literal is the whole pattern
         self.regex: re.Pattern[str] | None = None
-        self.subtree = subtree
-        self.slashes = slashes
-        self.depth = depth
+        self.is_dir = is_dir  # set while a plain path may still turn out a folder
+        self._shape(pattern)
+
+    def _shape(self, pattern: str) -> None:
+        self.subtree = pattern.endswith("/")
+        self.slashes = pattern.count("/")
+        depth = self.slashes + (0 if self.subtree else 1)
+        self.depth = -1 if pattern.startswith("*") else depth
 
     def depth_for(self, path: str) -> int | None:
         if not path.startswith(self.literal):
             return None
+        if self.is_dir is not None:
+            if self.is_dir(self.literal):
+                self.literal += "/"
+                self._shape(self.literal)
+            self.is_dir = None
+            if not path.startswith(self.literal):
+                return None
         if self.rx is not None:
             if self.regex is None:
                 try:
@@ -120,16 +133,14 @@ class _Pattern:
 
 
 def _compile(pattern: str, is_dir: Callable[[str], bool]) -> _Pattern | None:
-    if not pattern.endswith("/") and not any(c in pattern for c in "*?") and is_dir(pattern):
-        pattern += "/"
-    subtree = pattern.endswith("/")
-    depth = pattern.count("/") + (0 if subtree else 1)
-    depth = -1 if pattern.startswith("*") else depth
+    maybe_dir = not pattern.endswith("/") and not any(c in pattern for c in "*?")
     cut = next((i for i, c in enumerate(pattern) if c in _REGEX_CHARS), None)
-    if cut is None:
-        return _Pattern(pattern, None, subtree, pattern.count("/"), depth)
+    if cut is None:  # a plain path: a folder or not is asked when a path reaches it
+        return _Pattern(pattern, pattern, None, is_dir if maybe_dir else None)
+    if maybe_dir and is_dir(pattern):
+        pattern += "/"
     rx = pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
-    return _Pattern(pattern[:cut], rx, subtree, pattern.count("/"), depth)
+    return _Pattern(pattern, pattern[:cut], rx, None)
 
 
 @dataclass(frozen=True)
