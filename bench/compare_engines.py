@@ -11,6 +11,8 @@ differ. The old engine's JSON can be saved once (``--old-json``) and reused:
 it only changes when the old checkout does.
 
 Usage: bench/compare_engines.py [--old-src DIR] [--old-json FILE] [--tree DIR] [SUBPATH...]
+       bench/compare_engines.py --old-src . --old-env REVIEWBOT_WHOLE_FILES=1
+         (this checkout against itself parsing every file whole, e.g. after a merge)
 Exit status 0 when the findings are identical, 1 when they differ.
 """
 
@@ -29,9 +31,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def scan_json(src: Path, tree: Path, subpaths: list[str], jobs: int | None) -> tuple[dict, float]:
+def scan_json(src: Path, tree: Path, subpaths: list[str], jobs: int | None,
+              extra_env: dict[str, str] | None = None) -> tuple[dict, float]:
     """The scan's JSON output with the reviewbot package of ``src`` first on the path."""
-    env = dict(os.environ, PYTHONPATH=str(src))
+    env = dict(os.environ, PYTHONPATH=str(src), **(extra_env or {}))
     cmd = [sys.executable, "-m", "reviewbot", "-q", "scan", "--format", "json",
            "--min-confidence", "low", "--no-cache"]
     if jobs:
@@ -61,6 +64,9 @@ def main() -> int:
     ap.add_argument("--new-src", type=Path, default=HERE.parent)
     ap.add_argument("--tree", type=Path, help="kernel tree (default: the bench's 6.1 tree)")
     ap.add_argument("--jobs", type=int)
+    ap.add_argument("--old-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="environment of the old run, e.g. REVIEWBOT_WHOLE_FILES=1 with "
+                    "--old-src . to compare this checkout with its own whole-file parse")
     ap.add_argument("subpaths", nargs="*")
     args = ap.parse_args()
     if args.tree is None:
@@ -73,7 +79,9 @@ def main() -> int:
     else:
         if not (args.old_src / "reviewbot").is_dir():
             sys.exit(f"{args.old_src}: no reviewbot checkout there")
-        old, secs = scan_json(args.old_src, args.tree, args.subpaths, args.jobs)
+        old_env = dict(kv.split("=", 1) for kv in args.old_env)
+        old, secs = scan_json(args.old_src.resolve(), args.tree, args.subpaths, args.jobs,
+                              old_env)
         print(f"old: {args.old_src} in {secs:.1f} s")
         if args.old_json is not None:
             args.old_json.write_text(json.dumps(old))

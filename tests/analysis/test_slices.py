@@ -229,3 +229,16 @@ def test_functions_naming_an_asked_member_are_kept(knowledge) -> None:
     assert b"foo_count_3(struct" in kept and b"foo_count_12(struct" in kept
     assert b"foo_local(void)" in kept  # kept from the first cut (a local struct)
     assert not plan.extend(set(), set(), {"count"})
+
+
+def test_whole_files_on_request(monkeypatch, knowledge) -> None:
+    # the reference compare_engines.py --old-env REVIEWBOT_WHOLE_FILES=1 checks against
+    raw = TEXT.encode()
+    monkeypatch.setenv("REVIEWBOT_WHOLE_FILES", "1")
+    plan = slices.Plan(raw, knowledge, slices.trigger_hits(raw, knowledge)[0])
+    plan.cut(bytes(conditionals(raw)))
+    assert plan.spans() is None
+    monkeypatch.delenv("REVIEWBOT_WHOLE_FILES")
+    plan = slices.Plan(raw, knowledge, slices.trigger_hits(raw, knowledge)[0])
+    plan.cut(bytes(conditionals(raw)))
+    assert plan.spans() is not None
