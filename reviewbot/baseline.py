@@ -96,6 +96,8 @@ def load_baseline(path: Path) -> frozenset[str]:
         raise InputError(
             f"{path}: not a reviewbot baseline (invalid JSON at line {exc.lineno})"
         ) from None
+    except RecursionError:
+        raise InputError(f"{path}: not a reviewbot baseline (JSON nested too deeply)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f'{path}: not a reviewbot baseline (no "format": "{FORMAT}")')
     if data.get("version") != FORMAT_VERSION:

@@ -9,8 +9,10 @@ above the threshold, 1 findings at or above it, 2 usage or input error,
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
+import os
 import re
 import sys
 import textwrap
@@ -143,7 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reviewbot.errors import ReviewbotError
 
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a full device fails here, inside the handlers below
+        return status
     except ReviewbotError as exc:
         if args.verbose:
             logger.exception("traceback:")
@@ -153,17 +157,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("reviewbot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _drop_stdout()
         return 0
+    except OSError as exc:
+        if exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
+            # Output to a full device (/dev/full, a full disk): say so in one line.
+            _drop_stdout()
+            print(f"reviewbot: cannot write the output: {exc.strerror}", file=sys.stderr)
+            return 2
+        return _internal(args, exc)
     except Exception as exc:
-        if args.verbose:
-            logger.exception("traceback:")
-        what = getattr(args, "source", None) or args.command
-        print(
-            f"reviewbot: internal error on {what}: {type(exc).__name__}: {exc} "
-            "(run with -v for a traceback; please report it)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _internal(args, exc)
+
+
+# Errors writing standard output that are the device's, not a bug of ours.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _internal(args: argparse.Namespace, exc: Exception) -> int:
+    if args.verbose:
+        logger.exception("traceback:")
+    what = getattr(args, "source", None) or args.command
+    print(
+        f"reviewbot: internal error on {what}: {type(exc).__name__}: {exc} "
+        "(run with -v for a traceback; please report it)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 def run() -> None:

@@ -194,3 +194,6 @@ class Review:
     base: str | None = None
     patch_status: tuple[PatchStatus, ...] = ()
     notes: tuple[str, ...] = ()
+    # (patch, path) of files that could not be analysed (over limits.parse_work):
+    # their findings are missing, so a CI gate fails closed on them.
+    unanalysed: tuple[tuple[int, str], ...] = ()

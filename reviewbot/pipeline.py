@@ -27,24 +27,34 @@ def review_series(
     cache_dir: Path | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    parse_work: int | None = None,
 ) -> Review:
-    """Review ``series``; ``progress(done, total)`` is told how a tree-wide scan goes."""
-    from reviewbot.analysis import analyse_series
+    """Review ``series``; ``progress(done, total)`` is told how a tree-wide scan goes.
+
+    Files whose parse needs more than ``parse_work`` (limits.parse_work) end
+    in ``Review.unanalysed``.
+    """
+    from reviewbot.analysis import ParseBudget, analyse_series
     from reviewbot.impact import changed_macros
     from reviewbot.knowledge import load_knowledge
 
     knowledge = knowledge or load_knowledge()
+    budget = ParseBudget(parse_work) if parse_work else ParseBudget()
     if tree is None:
-        findings = analyse_series(series, knowledge)
+        findings = analyse_series(series, knowledge, budget=budget)
         status = tuple(PatchStatus(p.index, False) for p in series.patches)
-        notes = []
+        notes = _unanalysed_notes(budget)
         if changed_macros(findings, knowledge):
             notes.append(
                 "this series changes an alignment macro: give --tree to list "
                 "the drivers that depend on it"
             )
         return Review(
-            series=series, findings=tuple(findings), patch_status=status, notes=tuple(notes)
+            series=series,
+            findings=tuple(findings),
+            patch_status=status,
+            notes=tuple(notes),
+            unanalysed=tuple(budget.unparsed),
         )
 
     from reviewbot.apply import apply_series
@@ -57,12 +67,12 @@ def review_series(
                 return None
             return view.text(path, index - 1), view.text(path, index)
 
-        findings = analyse_series(series, knowledge, images)
+        findings = analyse_series(series, knowledge, images, budget=budget)
         findings = [_with_excerpt(f, series, view) for f in findings]
         drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress)
     finally:
         view.close()
-    notes = list(view.notes)
+    notes = list(view.notes) + _unanalysed_notes(budget)
     if drivers and _checkout_differs(view, tree):
         notes.append(
             "affected drivers were found in the files checked out in the tree, which are "
@@ -78,7 +88,16 @@ def review_series(
         base=view.base_name,
         patch_status=view.status,
         notes=tuple(notes),
+        unanalysed=tuple(budget.unparsed),
     )
+
+
+def _unanalysed_notes(budget) -> list[str]:
+    return [
+        f"patch {index}: {path} was not analysed: parsing it needs more than "
+        f"{budget.work} steps (limits.parse_work); its findings are missing"
+        for index, path in budget.unparsed
+    ]
 
 
 def _in_hunks(patch, path: str, line: int) -> bool:

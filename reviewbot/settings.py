@@ -19,6 +19,13 @@ from reviewbot.resources import data_path
 _KNOWN: dict[str, dict[str, type | tuple[type, ...]]] = {
     "lore": {"url": str, "attempts": int, "backoff": (int, float), "timeout": (int, float)},
     "tree": {"path": str},
+    "limits": {  # checked again, with ranges, by reviewbot.limits
+        "input_bytes": int,
+        "http_body_bytes": int,
+        "http_deadline": (int, float),
+        "max_patches": int,
+        "parse_work": int,
+    },
     "reply": {
         "from": str,
         "msgid_domain": str,

@@ -2,9 +2,10 @@
 # Install what the tests need and run them: the README's test command, and CI's.
 #
 # As root on Debian/Ubuntu it installs public-inbox, git, git-email (git
-# send-email) and mutt with apt-get; elsewhere install those yourself (the
-# tests needing them are skipped without them, except under CI where a
-# missing one is a failure).
+# send-email), mutt, and chromium with its chromedriver (the review queue's
+# browser tests) with apt-get; elsewhere install those yourself (the tests
+# needing them are skipped without them, except under CI where a missing
+# one is a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,13 +17,15 @@ case "$(git send-email -h 2>&1 || true)" in
     *) need_apt+=(git-email) ;;
 esac
 command -v mutt >/dev/null || need_apt+=(mutt)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "== apt-get install ${need_apt[*]}"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
     else
-        echo "warning: missing ${need_apt[*]}; install them (apt-get install -y public-inbox git git-email mutt)" >&2
+        echo "warning: missing ${need_apt[*]}; install them (apt-get install -y ${need_apt[*]})" >&2
     fi
 fi
 
@@ -38,6 +41,7 @@ echo "== ruff"
 
 if [ -n "${CI:-}" ]; then
     export REVIEWBOT_REQUIRE_PUBLIC_INBOX=1
+    export REVIEWBOT_REQUIRE_BROWSER=1
 fi
 echo "== pytest"
 set +e

@@ -33,6 +33,7 @@ SKIP = {
     "bash scripts/test.sh": "the test suite itself",
     "reviewbot watch --config FILE": "the daemon runs until stopped (tests/watch/test_crash.py)",
     "reviewbot watch --config FILE --once": "polls lore (tests/watch run it on a local inbox)",
+    "bash scripts/queue-demo.sh": "serves until stopped (tests/queue/test_demo.py runs it)",
 }
 
 

@@ -10,9 +10,18 @@ Directions in findings are "to_device", "from_device", "bidirectional", or
 None when the code does not say.
 """
 
+from reviewbot.analysis.cparse import ParseBudget
 from reviewbot.analysis.engine import analyse_source
 from reviewbot.analysis.rules import RULES, Rule, explain
 from reviewbot.analysis.series import Images, analyse_patch, analyse_series
 
-__all__ = ["RULES", "Images", "Rule", "analyse_patch", "analyse_series", "analyse_source",
-           "explain"]
+__all__ = [
+    "RULES",
+    "Images",
+    "ParseBudget",
+    "Rule",
+    "analyse_patch",
+    "analyse_series",
+    "analyse_source",
+    "explain",
+]

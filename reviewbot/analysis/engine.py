@@ -31,8 +31,11 @@ _MAX_ROUNDS = 8
 
 
 def analyse_source(path: str, text: str, knowledge: Knowledge,
-                   parser: Parser | None = None) -> list[Finding]:
+                   parser: Parser | None = None, work: int | None = None) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them.
+
+    A parse that needs more than ``work`` progress steps (``limits.parse_work``)
+    leaves the text unanalysed, as before.
 
     Only the functions that can matter are parsed (``slices.Plan``): the
     ones naming a sink first, then, as the analysis of those asks for them,
@@ -52,8 +55,9 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     while True:
         # preprocessing is finished only where the parser will look
         rewrite(buf, raw, knowledge, plan.fresh())
-        src = parse(path, raw, knowledge, parser, select=lambda _raw, _clean: plan.spans(),
-                    clean=bytes(buf), old_tree=src.tree if src is not None else None)
+        src = parse(path, raw, knowledge, parser, work,
+                    select=lambda _raw, _clean: plan.spans(), clean=bytes(buf),
+                    old_tree=src.tree if src is not None else None)
         if src is None:
             return []
         facts = collect(src, knowledge)
@@ -91,8 +95,9 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def file_facts(path: str, text: str, knowledge: Knowledge,
-               parser: Parser | None = None) -> FileFacts | None:
-    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser)
+               parser: Parser | None = None, work: int | None = None) -> FileFacts | None:
+    """Facts of one text; None when parsing it needs more than ``work`` (not analysed)."""
+    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work)
     return collect(src, knowledge) if src is not None else None
 
 

@@ -10,6 +10,7 @@ patch 5 be reported once, with ``fixed_in_patch=5``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,7 +18,7 @@ from dataclasses import replace
 from tree_sitter import Parser
 from unidiff import PatchedFile
 
-from reviewbot.analysis.cparse import new_parser
+from reviewbot.analysis.cparse import ParseBudget, new_parser
 from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_device
 from reviewbot.analysis.hunks import sides
 from reviewbot.analysis.minalign import diff_findings
@@ -36,7 +37,8 @@ Key = tuple[str, str, "str | None", "str | None"]
 
 
 def analyse_series(series: Series, knowledge: Knowledge,
-                   images: Images | None = None) -> list[Finding]:
+                   images: Images | None = None,
+                   budget: ParseBudget | None = None) -> list[Finding]:
     """Findings of a series: introduced, pre-existing in touched code, or fixed.
 
     Every finding has ``patch`` (the patch that introduced it, or the first
@@ -46,11 +48,14 @@ def analyse_series(series: Series, knowledge: Knowledge,
     patch removes keeps its pre-image line (it has no post-image line).
     ``images(path, index)`` may return whole files (before, after patch
     ``index``) to analyse instead of the hunks; None falls back to hunks.
+    Files whose parse needs more than ``budget.work`` are recorded in
+    ``budget.unparsed``: their findings are missing, and a gate must say so.
     """
     parser = new_parser()
+    budget = budget if budget is not None else ParseBudget()
     reported: dict[Key, Finding] = {}
     for patch in sorted(series.patches, key=lambda p: p.index):
-        for finding_set in _patch_findings(patch, knowledge, images, parser):
+        for finding_set in _patch_findings(patch, knowledge, images, parser, budget):
             _merge(reported, patch.index, *finding_set)
     return sorted(reported.values(),
                   key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
@@ -60,7 +65,7 @@ def analyse_patch(patch: Patch, knowledge: Knowledge,
                   images: Images | None = None) -> list[Finding]:
     """One patch on its own (``introduced`` relative to its own pre-image)."""
     reported: dict[Key, Finding] = {}
-    for finding_set in _patch_findings(patch, knowledge, images, new_parser()):
+    for finding_set in _patch_findings(patch, knowledge, images, new_parser(), ParseBudget()):
         _merge(reported, patch.index, *finding_set)
     return sorted(reported.values(), key=lambda f: (f.file, f.line, f.rule))
 
@@ -92,40 +97,49 @@ def _merge(reported: dict[Key, Finding], index: int, pre: list[Finding],
 
 
 def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
-                    parser: Parser) -> list[tuple[list[Finding], list[Finding], list[Finding]]]:
+                    parser: Parser, budget: ParseBudget
+                    ) -> list[tuple[list[Finding], list[Finding], list[Finding]]]:
     out = []
     for pf in patch.diff:
         path = pf.source_file[2:] if pf.is_removed_file else pf.path
         if not path.endswith(_C_SUFFIXES):
             continue
         whole = images(path, patch.index) if images is not None else None
+        missed = functools.partial(budget.missed, patch.index, path)
         if whole is not None:
-            pre, post = _whole_files(path, pf, whole, knowledge, parser)
+            pre, post = _whole_files(path, pf, whole, knowledge, parser, budget.work, missed)
         else:
             pre_side, post_side = sides(pf)
-            pre = _analyse(path, pre_side.text, knowledge, parser)
-            post = _analyse(path, post_side.text, knowledge, parser)
+            pre = _analyse(path, pre_side.text, knowledge, parser, budget.work, missed)
+            post = _analyse(path, post_side.text, knowledge, parser, budget.work, missed)
         out.append((pre, post, diff_findings(path, pf, knowledge)))
     return out
 
 
-def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser) -> list[Finding]:
+def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser, work: int,
+             missed: Callable[[], None]) -> list[Finding]:
     if not text.strip() or not may_reach_device(text, knowledge):
         return []
-    facts = file_facts(path, text, knowledge, parser)
-    return analyse_facts(facts) if facts is not None else []
+    facts = file_facts(path, text, knowledge, parser, work)
+    if facts is None:
+        missed()
+        return []
+    return analyse_facts(facts)
 
 
 def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None],
-                 knowledge: Knowledge, parser: Parser) -> tuple[list[Finding], list[Finding]]:
+                 knowledge: Knowledge, parser: Parser, work: int,
+                 missed: Callable[[], None]) -> tuple[list[Finding], list[Finding]]:
     """Analyse full images; keep unchanged findings only where the patch touched code."""
     pre_text, post_text = whole
     if not any(t and may_reach_device(t, knowledge) for t in whole):
         return [], []
     pre_lines = {ln.source_line_no for h in pf for ln in h if ln.is_removed}
     post_lines = {ln.target_line_no for h in pf for ln in h if ln.is_added}
-    pre_facts = file_facts(path, pre_text or "", knowledge, parser) if pre_text else None
-    post_facts = file_facts(path, post_text or "", knowledge, parser) if post_text else None
+    pre_facts = file_facts(path, pre_text, knowledge, parser, work) if pre_text else None
+    post_facts = file_facts(path, post_text, knowledge, parser, work) if post_text else None
+    if (pre_text and pre_facts is None) or (post_text and post_facts is None):
+        missed()
     touched: set[str] = set()
     for facts, lines in ((pre_facts, pre_lines), (post_facts, post_lines)):
         if facts is None:

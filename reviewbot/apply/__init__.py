@@ -20,6 +20,7 @@ from pathlib import Path
 
 from reviewbot.apply.base import BaseTree, GitBase, PlainBase, is_git_repo, resolve_commit
 from reviewbot.apply.paths import safe_relpath
+from reviewbot.apply.scratch import Scratch, ScratchError
 from reviewbot.errors import InputError
 from reviewbot.model import Patch, PatchStatus, Series
 
@@ -99,42 +100,65 @@ def _strip(name: str) -> str:
 
 
 def apply_series(series: Series, tree: Path) -> TreeView:
-    """Apply every patch in order; one that fails is reported and skipped."""
+    """Apply every patch in order; one that fails is reported and skipped.
+
+    The scratch folder is only ever entered through ``Scratch``: a symlink a
+    patch creates is recorded as a symlink and never followed, so no byte
+    outside the scratch folder is written or read on the series' say-so.
+    """
     base, notes = open_base(tree, series)
     plans = [(p, _patch_paths(p)) for p in series.patches]  # refuse bad paths up front
     view = TreeView(base=base, status=(), notes=tuple(notes))
     status: list[PatchStatus] = []
-    scratch = Path(tempfile.mkdtemp(prefix="reviewbot-apply-"))
+    links: list[str] = []
+    root = Path(tempfile.mkdtemp(prefix="reviewbot-apply-"))
+    scratch = Scratch(root)
     try:
         present: set[str] = set()
         for patch, paths in plans:
             if not patch.diff:
                 status.append(PatchStatus(patch.index, False, patch.diff_error or "no diff"))
                 continue
-            for src, dst in paths:
-                for path in (src, dst):
-                    if path and path not in present:
-                        present.add(path)
-                        data = view.read(path, patch.index - 1)
-                        if data is not None:
-                            target = scratch / path
-                            target.parent.mkdir(parents=True, exist_ok=True)
-                            target.write_bytes(data)
-            error = _git_apply(scratch, patch)
+            try:
+                _copy_in(view, scratch, present, patch.index, paths)
+            except ScratchError as exc:
+                status.append(PatchStatus(patch.index, False, str(exc)))
+                logger.info("patch %d does not apply: %s", patch.index, exc)
+                continue
+            error = _git_apply(root, patch)
             status.append(PatchStatus(patch.index, error is None, error))
             if error is not None:
                 logger.info("patch %d does not apply: %s", patch.index, error)
                 continue
             for src, dst in paths:
                 for path in {src, dst} - {None}:
-                    f = scratch / path
-                    view.versions.setdefault(path, []).append(
-                        (patch.index, f.read_bytes() if f.is_file() else None)
-                    )
+                    entry = scratch.read(path)
+                    if entry.kind == "symlink":
+                        links.append(f"patch {patch.index}: {path} is a symlink, not followed")
+                    data = entry.data if entry.kind == "file" else None
+                    view.versions.setdefault(path, []).append((patch.index, data))
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
     view.status = tuple(status)
+    view.notes = (*view.notes, *dict.fromkeys(links))
     return view
+
+
+def _copy_in(
+    view: TreeView,
+    scratch: Scratch,
+    present: set[str],
+    index: int,
+    paths: list[tuple[str | None, str | None]],
+) -> None:
+    """Put the files a patch touches into the scratch folder, as they are before it."""
+    for src, dst in paths:
+        for path in (src, dst):
+            if path and path not in present:
+                data = view.read(path, index - 1)
+                if data is not None:
+                    scratch.write(path, data)
+                present.add(path)
 
 
 # The start of PatchStatus.error for a patch the base already contains.

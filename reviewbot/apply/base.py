@@ -41,6 +41,9 @@ def resolve_commit(repo: Path, rev: str) -> str | None:
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
+_MAX_LINKS = 40  # as the kernel's ELOOP limit
+
+
 class GitBase:
     """Files at one commit of a git repository."""
 
@@ -67,30 +70,81 @@ class GitBase:
         return self._modes[path] or None
 
     def read(self, path: str) -> bytes | None:
+        """The blob at ``path``, or None (no such path, a folder, a submodule).
+
+        Every answer of ``cat-file --batch`` is consumed whole, whatever its
+        type: a diff naming a folder gets a ``tree`` object back, and leaving
+        it in the pipe would hand its bytes to the next read (a wrong "does
+        not apply") and deadlock ``close`` on a full pipe.
+        """
+        return self._read(path, path, 0)
+
+    def _read(self, path: str, asked: str, depth: int) -> bytes | None:
+        if not path or any(c in path for c in "\n\r\0"):
+            return None  # one line per request: such a name would desync the stream
+        kind, data = self._object(f"{self.commit}:{path}")
+        if kind != "blob" or data is None:
+            return None
+        if self.mode(path) == "120000":
+            text = data.decode(errors="replace")
+            target = os.path.normpath(os.path.join(os.path.dirname(path), text))
+            if target.startswith("..") or os.path.isabs(text):
+                raise InputError(f"{path}: a symlink pointing outside the tree is refused")
+            if depth >= _MAX_LINKS:
+                raise InputError(f"{asked}: too many levels of symbolic links in the tree")
+            return self._read(target, asked, depth + 1)
+        return data
+
+    def _object(self, spec: str) -> tuple[str, bytes | None]:
+        """(type, content) of one object; ("missing", None) when there is none."""
         proc = self._batch()
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(f"{self.commit}:{path}\n".encode())
+        proc.stdin.write(spec.encode() + b"\n")
         proc.stdin.flush()
-        header = proc.stdout.readline().split()
-        if len(header) != 3 or header[1] != b"blob":
-            return None
-        data = proc.stdout.read(int(header[2]) + 1)[:-1]
-        if self.mode(path) == "120000":
-            target = os.path.normpath(os.path.join(os.path.dirname(path), data.decode()))
-            if target.startswith("..") or os.path.isabs(data.decode()):
-                raise InputError(f"{path}: a symlink pointing outside the tree is refused")
-            return self.read(target)
-        return data
+        header = proc.stdout.readline()
+        if not header.endswith(b"\n"):
+            self.close()
+            raise InputError(f"{self.root}: git cat-file stopped answering")
+        fields = header.split()
+        if len(fields) != 3 or not fields[2].isdigit():
+            return (fields[1].decode(errors="replace") if len(fields) == 2 else "missing"), None
+        size = int(fields[2])
+        data = _read_exactly(proc.stdout, size + 1)  # the content and its newline
+        if len(data) != size + 1:
+            self.close()
+            raise InputError(f"{self.root}: git cat-file stopped answering")
+        return fields[1].decode(), data[:-1]
 
     def describe(self) -> str:
         return self.commit
 
     def close(self) -> None:
-        if self._proc is not None:
-            if self._proc.stdin:
-                self._proc.stdin.close()
-            self._proc.wait()
-            self._proc = None
+        """End the batch process; closing its stdout first so a pending answer cannot block it."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _read_exactly(stream, n: int) -> bytes:
+    chunks = []
+    while n > 0:
+        chunk = stream.read(n)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
 class PlainBase:
@@ -103,7 +157,7 @@ class PlainBase:
         full = self.root / path
         try:
             real = full.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
             return None
         if real != self.root and self.root not in real.parents:
             raise InputError(f"{path}: a symlink pointing outside the tree is refused")

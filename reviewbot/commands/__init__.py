@@ -4,4 +4,4 @@
 imports (b4, tree-sitter, jinja2) go inside ``run``.
 """
 
-COMMANDS = ("review", "check", "scan", "watch", "explain", "completion", "manpage")
+COMMANDS = ("review", "check", "scan", "watch", "queue", "explain", "completion", "manpage")

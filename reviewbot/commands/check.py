@@ -1,7 +1,8 @@
 """``reviewbot check``: a CI gate on a git range, patch files, an mbox or stdin.
 
 Exit 0 when nothing the series introduced reaches ``--fail-on``, 1 when
-something does, 2 on a usage or input error, 3 on a network failure.
+something does or when a touched file could not be analysed (the gate
+fails closed), 2 on a usage or input error, 3 on a network failure.
 Pre-existing hazards are reported but never fail the check. ``--format b4``
 speaks b4's review check protocol (one message on stdin, a JSON list out),
 so the check appears inside ``b4 review``.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reviewbot.limits import Limits
     from reviewbot.model import Finding, Review, Series, Severity
 
 HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, github, b4, checkpatch)"
@@ -137,7 +139,13 @@ def _run(args: argparse.Namespace) -> int:
     # Read the baseline first: a bad file should fail before minutes of analysis.
     known = load_baseline(args.baseline) if args.baseline else None
 
-    stdin_data = sys.stdin.buffer.read() if "-" in sources else None
+    from reviewbot.intake.mail import read_input
+    from reviewbot.limits import limits_of
+
+    limits = limits_of(settings)
+    stdin_data = (
+        read_input(sys.stdin.buffer, "<stdin>", limits.input_bytes) if "-" in sources else None
+    )
     tracking = None
     if args.format == "b4":
         from reviewbot.b4tracking import tracking_from_env
@@ -145,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
         tracking = tracking_from_env(os.environ)
     cache_dir = scan_cache_dir(args, settings)
     try:
-        series = _load(sources, choice.path, stdin_data)
+        series = _load(sources, choice.path, stdin_data, limits)
     except InputError as exc:
         if not (on_stdin and stdin_data is not None):
             raise
@@ -165,7 +173,13 @@ def _run(args: argparse.Namespace) -> int:
     review = _in_tracked_series(choice.path, cache_dir, tracking, series)
     if review is None:
         with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
-            review = review_series(series, tree=choice.path, cache_dir=cache_dir, progress=progress)
+            review = review_series(
+                series,
+                tree=choice.path,
+                cache_dir=cache_dir,
+                progress=progress,
+                parse_work=limits.parse_work,
+            )
     # b4 takes every stderr line of a checkpatch-style command for a failure.
     say = logger.debug if args.format == "checkpatch" else logger.info
     if args.format not in ("text", "b4"):
@@ -189,23 +203,32 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(
             _render(review, args.format, fail_on, failing, len(suppressed), choice.describe())
         )
+    # Fail closed: a file the analysis could not read is not a pass.
+    for patch, path in review.unanalysed:
+        logger.error(
+            "reviewbot: patch %d: %s was not analysed (over limits.parse_work); the check fails",
+            patch,
+            path,
+        )
     say(
         "reviewbot: %d finding(s), %d introduced at or above %s",
         len(review.findings),
         len(failing),
         fail_on.value,
     )
-    if args.write_baseline:
+    if args.write_baseline and not review.unanalysed:
         return 0
-    return 1 if failing else 0
+    return 1 if failing or review.unanalysed else 0
 
 
-def _load(sources: list[str], tree: Path | None, stdin_data: bytes | None) -> Series:
+def _load(
+    sources: list[str], tree: Path | None, stdin_data: bytes | None, limits: Limits
+) -> Series:
     """One Series from the sources; a git range is read in the tree, else the current repo."""
     from reviewbot.commands._common import local_base
     from reviewbot.intake import IntakeOptions, load_files, load_series
 
-    options = IntakeOptions(repo=tree or Path.cwd())
+    options = IntakeOptions(repo=tree or Path.cwd(), limits=limits)
     if len(sources) == 1:
         stdin = io.BytesIO(stdin_data) if stdin_data is not None else None
         series = load_series(sources[0], options, stdin=stdin)
@@ -318,9 +341,10 @@ def _render(
         data: dict[str, Any] = as_json.review_dict(review)
         data["check"] = {
             "fail_on": fail_on.value,
-            "failed": bool(failing),
+            "failed": bool(failing or review.unanalysed),
             "failing": [as_json.finding_dict(f) for f in failing],
             "suppressed_by_baseline": suppressed,
+            "unanalysed": [{"patch": i, "file": path} for i, path in review.unanalysed],
         }
         return as_json.dumps(data)
     if fmt == "sarif":

@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from reviewbot.errors import UsageError
     from reviewbot.intake import IntakeOptions, LorePolicy, load_series
     from reviewbot.kerneltree import choose_tree
+    from reviewbot.limits import limits_of
     from reviewbot.pipeline import review_series
     from reviewbot.render import as_json, as_text
     from reviewbot.settings import load_settings
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.send or args.dry_run) and not args.outbox:
         raise UsageError("--send and --dry-run need --outbox DIR (drafts are sent from there)")
     settings = load_settings(args.config)
+    limits = limits_of(settings)
     kinds = classify_sources([args.source], args.tree or settings.tree)
     choice = choose_tree(args.tree, settings.tree, kinds)
     tree = choice.path
@@ -101,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
             timeout=settings.lore_timeout,
             cache_dir=settings.cache_dir / "lore",
             nocache=args.no_cache,
+            deadline=limits.http_deadline,
+            max_body=limits.http_body_bytes,
         ),
+        limits=limits,
     )
     series = load_series(args.source, options)
     if kinds == {"path"}:  # format-patch files made in this tree: their base, as for a range

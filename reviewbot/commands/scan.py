@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     findings = [f for f in result.findings if rank[f.confidence.value] >= rank[args.min_confidence]]
 
     def read(path: str) -> str | None:
+        if not (root / path).is_file():  # a FIFO named Makefile would block
+            return None
         try:
             return (root / path).read_text(errors="replace")
         except OSError:

@@ -78,13 +78,13 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(path)
     if args.status:
         from reviewbot.watch.service import state_path
-        from reviewbot.watch.state import State
+        from reviewbot.watch.state import open_state
         from reviewbot.watch.status import status_text
 
         if not state_path(config).exists():
             sys.stdout.write(status_text(config, None, default_tree=settings.tree))
             return 0
-        state = State(state_path(config))
+        state = open_state(state_path(config))
         try:
             sys.stdout.write(status_text(config, state, default_tree=settings.tree))
         finally:

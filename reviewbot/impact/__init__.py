@@ -73,6 +73,8 @@ def _grep(root: Path, names: set[str], exclude: frozenset[str]) -> list[tuple[st
         [
             grep,
             "-rnwE",
+            "-D",  # a FIFO or device in the tree is skipped, never read (it could block)
+            "skip",
             "--include=*.c",
             "--include=*.h",
             "--exclude-dir=.git",
@@ -103,7 +105,7 @@ def _grep_python(
     out = []
     for p in sorted(root.rglob("*.[ch]")):
         rel = str(p.relative_to(root))
-        if rel in exclude:
+        if rel in exclude or p.is_symlink() or not p.is_file():
             continue
         for n, text in enumerate(p.read_text(errors="replace").splitlines(), 1):
             if rx.search(text):
@@ -200,6 +202,8 @@ def affected_drivers(
     def read(path: str) -> str | None:
         if path in tree.touched:
             return tree.read_post(path)
+        if not (tree.root / path).is_file():  # a FIFO named Makefile would block
+            return None
         try:
             return (tree.root / path).read_text(errors="replace")
         except OSError:

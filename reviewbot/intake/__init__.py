@@ -17,8 +17,9 @@ from typing import BinaryIO
 from reviewbot.errors import InputError
 from reviewbot.intake.gitrange import looks_like_range, series_from_range
 from reviewbot.intake.lore import LorePolicy, clean_msgid, fetch_thread, split_lore_url
-from reviewbot.intake.mail import read_path, split_bytes
+from reviewbot.intake.mail import read_input, read_path, split_bytes
 from reviewbot.intake.series import build_series
+from reviewbot.limits import Limits, default_limits
 from reviewbot.model import Series
 
 __all__ = ["IntakeOptions", "LorePolicy", "classify", "load_files", "load_series"]
@@ -32,6 +33,7 @@ class IntakeOptions:
     revision: int | None = None
     repo: Path | None = None
     lore: LorePolicy = field(default_factory=LorePolicy)
+    limits: Limits = field(default_factory=default_limits)
 
 
 def classify(source: str) -> str:
@@ -54,11 +56,12 @@ def load_series(source: str, options: IntakeOptions, stdin: BinaryIO | None = No
     kind = classify(source)
     if kind == "stdin":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        raw = split_bytes(stream.read(), "<stdin>")
-        return build_series(raw.messages, "<stdin>", options.revision, unreadable=raw.unreadable)
+        cap = options.limits.input_bytes
+        raw = split_bytes(read_input(stream, "<stdin>", cap), "<stdin>", cap)
+        return _build(raw, "<stdin>", options)
     if kind == "path":
-        raw = read_path(Path(source))
-        return build_series(raw.messages, source, options.revision, unreadable=raw.unreadable)
+        raw = read_path(Path(source), options.limits.input_bytes)
+        return _build(raw, source, options)
     if kind == "range":
         series, _base = series_from_range(source, options.repo or Path.cwd())
         return series
@@ -67,7 +70,13 @@ def load_series(source: str, options: IntakeOptions, stdin: BinaryIO | None = No
     else:
         base, msgid = options.lore_url, clean_msgid(source)
     messages = fetch_thread(msgid, base, options.lore)
-    series = build_series(messages, f"<{msgid}>", options.revision, base_url=base)
+    series = build_series(
+        messages,
+        f"<{msgid}>",
+        options.revision,
+        base_url=base,
+        max_patches=options.limits.max_patches,
+    )
     return replace(series, source=f"{base}/{msgid}")
 
 
@@ -82,8 +91,24 @@ def load_files(sources: list[str], options: IntakeOptions) -> Series:
     for source in sources:
         if source == "-" or classify(source) != "path":
             raise InputError(f"{source}: with several SOURCEs each must be a patch or mbox file")
-        raw = read_path(Path(source))
+        raw = read_path(Path(source), options.limits.input_bytes)
         messages.extend(raw.messages)
         unreadable += raw.unreadable
     name = f"{sources[0]} (+{len(sources) - 1} more)"
-    return build_series(messages, name, options.revision, unreadable=unreadable)
+    return build_series(
+        messages,
+        name,
+        options.revision,
+        unreadable=unreadable,
+        max_patches=options.limits.max_patches,
+    )
+
+
+def _build(raw, name: str, options: IntakeOptions) -> Series:
+    return build_series(
+        raw.messages,
+        name,
+        options.revision,
+        unreadable=raw.unreadable,
+        max_patches=options.limits.max_patches,
+    )

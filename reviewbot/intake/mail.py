@@ -7,23 +7,22 @@ could not read is counted and reported, never raised as a traceback.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import mailbox
 import os
+import zlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import BinaryIO
 
 import b4
 import liblore.utils
 
 from reviewbot.errors import InputError
+from reviewbot.limits import TooLarge, default_limits, describe_size, gunzip, read_capped
 
 logger = logging.getLogger(__name__)
-
-# A mail of more than this is not a patch series anyone sends to a list.
-MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,12 +40,38 @@ def parse_one(raw: bytes) -> EmailMessage:
     return email.parser.BytesParser(policy=b4.emlpolicy, _class=EmailMessage).parsebytes(raw)
 
 
-def split_bytes(data: bytes, name: str) -> RawMail:
-    """Split an mbox (mboxrd or mboxo) or a single message into messages."""
+def too_large(name: str, cap: int, what: str = "") -> InputError:
+    """The one error for an input over ``limits.input_bytes``."""
+    return InputError(
+        f"{name}: more than {describe_size(cap)}{what} (limits.input_bytes); "
+        "not a patch series, refused"
+    )
+
+
+def read_input(stream: BinaryIO, name: str, cap: int | None = None) -> bytes:
+    """All of a stream (stdin, a file), but never more than the input cap."""
+    cap = cap or default_limits().input_bytes
+    try:
+        return read_capped(stream, cap)
+    except TooLarge:
+        raise too_large(name, cap) from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+
+def split_bytes(data: bytes, name: str, cap: int | None = None) -> RawMail:
+    """Split an mbox (mboxrd or mboxo, gzip too) or a single message into messages.
+
+    A gzip input is inflated to at most ``cap`` bytes (``limits.input_bytes``):
+    a small ``.mbox.gz`` can hold gigabytes.
+    """
+    cap = cap or default_limits().input_bytes
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+            data = gunzip(data, cap)
+        except TooLarge:
+            raise too_large(name, cap, " after decompression") from None
+        except (zlib.error, EOFError) as exc:
             raise InputError(f"{name}: not a readable gzip file ({exc})") from None
     if _mostly_binary(data[:8192]):
         raise InputError(f"{name}: binary data, not mail")
@@ -94,31 +119,45 @@ def _looks_like_mail(msg: EmailMessage) -> bool:
     return bool(keys & {"from", "subject", "message-id", "date"})
 
 
-def read_path(path: Path) -> RawMail:
-    """Read an mbox file, a single message file, or a maildir."""
+def read_path(path: Path, cap: int | None = None) -> RawMail:
+    """Read an mbox file, a single message file, or a maildir.
+
+    Nothing is read past ``cap`` bytes (``limits.input_bytes``), so
+    ``/dev/zero`` or a pipe that never ends is refused, not swallowed.
+    """
+    cap = cap or default_limits().input_bytes
     name = str(path)
     if path.is_dir():
         if not all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
             raise InputError(f"{name}: a directory, but not a maildir (no cur/new/tmp)")
-        return _read_maildir(path)
+        return _read_maildir(path, cap)
     try:
         size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(f"{name}: {size} bytes is too large for a patch series")
-        data = path.read_bytes()
+        if size > cap:
+            raise too_large(name, cap)
+        with path.open("rb") as fh:
+            data = read_input(fh, name, cap)
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    return split_bytes(data, name)
+    return split_bytes(data, name, cap)
 
 
-def _read_maildir(path: Path) -> RawMail:
+def _read_maildir(path: Path, cap: int) -> RawMail:
     messages: list[EmailMessage] = []
     unreadable = 0
     md = mailbox.Maildir(os.fspath(path), factory=None, create=False)
     for key in sorted(md.iterkeys()):
         try:
             with md.get_file(key) as fh:
-                messages.append(parse_one(fh.read()))
+                data = read_capped(fh, cap)
+        except TooLarge:
+            raise too_large(f"{path}: message {key}", cap) from None
+        except OSError as exc:
+            logger.debug("%s: skipping %s: %s", path, key, exc)
+            unreadable += 1
+            continue
+        try:
+            messages.append(parse_one(data))
         except Exception as exc:
             logger.debug("%s: skipping %s: %s", path, key, exc)
             unreadable += 1

@@ -8,11 +8,10 @@ with unidiff.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from email.message import EmailMessage
 
 import b4
@@ -22,6 +21,8 @@ from unidiff.errors import UnidiffParseError
 
 from reviewbot.errors import InputError
 from reviewbot.intake.b4config import isolated_b4
+from reviewbot.intake.headers import addresses, clean_name, tame
+from reviewbot.limits import default_limits
 from reviewbot.model import CoverLetter, Patch, Person, Series
 
 logger = logging.getLogger(__name__)
@@ -35,17 +36,25 @@ def build_series(
     revision: int | None = None,
     base_url: str | None = None,
     unreadable: int = 0,
+    max_patches: int | None = None,
 ) -> Series:
     """Pick one revision out of ``messages`` and convert it.
 
-    ``name`` is how the user named the source, for error messages.
+    ``name`` is how the user named the source, for error messages. A series
+    of more than ``max_patches`` (``limits.max_patches``) is refused with
+    one clear error: b4 reads at most 4-digit counters, and beyond that it
+    would silently review a fragment as if it were the whole series.
     """
+    messages = list(messages)
+    _refuse_oversized(messages, name, max_patches or default_limits().max_patches)
     notes: list[str] = []
     if unreadable:
         notes.append(f"{unreadable} message(s) in {name} could not be parsed and were skipped")
     with isolated_b4(base_url or "https://lore.kernel.org/all"):
         mbx = b4.LoreMailbox()
         for msg in messages:
+            for what in tame(msg):
+                logger.info("%s: %s", name, what)
             if _ensure_msgid(msg):
                 notes.append("a message without a Message-Id was given a stable one")
             try:
@@ -75,6 +84,34 @@ def build_series(
         return _convert(lser, name, notes)
 
 
+_PATCH_TAG = re.compile(r"^\s*\[[^\]]*\bPATCH\b[^\]]*\]", re.I)
+_COUNTER = re.compile(r"\b(\d+)/(\d+)\s*\]")
+
+
+def _refuse_oversized(messages: list[EmailMessage], name: str, cap: int) -> None:
+    """Refuse more patches than ``cap``: never review part of a series as the whole."""
+    mails = 0
+    biggest = 0
+    for msg in messages:
+        subject = _header(msg, "Subject")
+        if not _PATCH_TAG.match(subject):
+            continue
+        mails += 1
+        counter = _COUNTER.search(subject[: _PATCH_TAG.match(subject).end()])
+        if counter:
+            biggest = max(biggest, int(counter.group(2)))
+    if biggest > cap:
+        raise InputError(
+            f"{name}: a series of {biggest} patches is more than limits.max_patches ({cap}); "
+            "refused rather than reviewed in part"
+        )
+    if mails > cap:
+        raise InputError(
+            f"{name}: {mails} patch mails are more than limits.max_patches ({cap}); "
+            "refused rather than reviewed in part"
+        )
+
+
 def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
     patches: list[Patch] = []
     # b4's slot, not the subject's counter: b4 shifts duplicates (two "1/2"
@@ -94,7 +131,7 @@ def _convert(lser: b4.LoreSeries, name: str, notes: list[str]) -> Series:
             msgid=first.msgid,
             subject=_header(first.msg, "Subject") or first.full_subject,
             body=first.body,
-            author=Person(first.fromname, first.fromemail),
+            author=Person(clean_name(first.fromname), first.fromemail),
             date=first.date.isoformat(),
             to=_addresses(first.msg, "To"),
             cc=_addresses(first.msg, "Cc"),
@@ -130,10 +167,14 @@ def _ensure_msgid(msg: EmailMessage) -> bool:
     """
     if liblore.utils.get_clean_msgid(msg):
         return False
+    # The raw headers and body, not ``as_bytes``: re-folding every header
+    # through the policy parser is slow on hostile mail (30,000 Cc).
+    head = "".join(f"{k}: {v}\n" for k, v in msg.raw_items())
     try:
-        seed = msg.as_bytes(policy=b4.emlpolicy)
+        body = msg.get_payload(decode=False)
     except Exception:
-        seed = repr(sorted((k, str(v)) for k, v in msg.items())).encode(errors="replace")
+        body = ""
+    seed = (head + "\n" + str(body)).encode("utf-8", "surrogateescape")
     digest = hashlib.sha256(seed).hexdigest()[:24]
     del msg["Message-Id"]
     msg["Message-Id"] = f"<{digest}@reviewbot.invalid>"
@@ -164,7 +205,7 @@ def _convert_patch(lmsg: b4.LoreMessage, index: int, total: int) -> Patch:
         total=total,
         msgid=lmsg.msgid,
         subject=_header(lmsg.msg, "Subject") or lmsg.full_subject,
-        author=Person(lmsg.fromname, lmsg.fromemail),
+        author=Person(clean_name(lmsg.fromname), lmsg.fromemail),
         date=lmsg.date.isoformat(),
         commit_message=message,
         diff_text=diff_text,
@@ -217,15 +258,11 @@ def _header(msg: EmailMessage, name: str) -> str:
 
 
 def _addresses(msg: EmailMessage, name: str) -> tuple[Person, ...]:
+    """The addresses of To or Cc, read in linear time (see intake/headers.py)."""
     try:
-        values: Sequence[str] = [str(v) for v in msg.get_all(name, [])]
+        return tuple(Person(realname, addr) for realname, addr in addresses(msg, name))
     except Exception:
         return ()
-    out = []
-    for realname, addr in email.utils.getaddresses(values):
-        if addr:
-            out.append(Person(realname, addr))
-    return tuple(out)
 
 
 def _list_id(msg: EmailMessage) -> str | None:

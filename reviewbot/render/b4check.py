@@ -42,7 +42,11 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
     failing = blocking(review.findings, fail_on)
     own = [f for f in review.findings if counts_against(f)]
     older = [f for f in review.findings if not counts_against(f)]
-    if failing:
+    if review.unanalysed:
+        status = "fail"
+        paths = ", ".join(path for _patch, path in review.unanalysed)
+        summary = f"not analysed (over limits.parse_work): {paths}"
+    elif failing:
         status = "fail"
         first = failing[0]
         summary = f"{_counts(own)}: {first.rule} at {first.file}:{first.line}"

@@ -39,5 +39,13 @@ def annotation(f: Finding) -> str:
 
 
 def render_annotations(review: Review) -> str:
-    """All findings as workflow commands, one a line (empty when there are none)."""
-    return "".join(annotation(f) + "\n" for f in review.findings)
+    """All findings as workflow commands, one a line (empty when there are none).
+
+    A file that could not be analysed is an error annotation of its own.
+    """
+    lines = [annotation(f) for f in review.findings]
+    for patch, path in review.unanalysed:
+        props = f"file={escape_property(path)},title={escape_property('reviewbot: not analysed')}"
+        text = f"patch {patch}: not analysed (over limits.parse_work); its findings are missing"
+        lines.append(f"::error {props}::{escape_data(text)}")
+    return "".join(line + "\n" for line in lines)

@@ -33,6 +33,13 @@ _MSGID_BAD = re.compile(r"[^!-~]|[<>]")
 _EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _RE_PREFIX = re.compile(r"^\s*re\s*:", re.IGNORECASE)
 _SUBJECT_MAX = 400
+# A display name longer than this is cut: no real name is, and a 100k-character
+# one made a To: line over RFC 5322's 998-character limit.
+_NAME_MAX = 200
+# Recipients of one draft (To and Cc together; lists first). A hostile mail
+# Cc'ing 30,000 people must not turn the bot into their spammer, and the
+# email package's address parser is quadratic in the length of a header.
+MAX_RECIPIENTS = 100
 
 
 def clean_text(value: str | None) -> str:
@@ -64,7 +71,7 @@ def address(person: Person) -> Address | None:
         if email:
             logger.warning("leaving out an address that does not parse: %r", email[:80])
         return None
-    name = clean_text(person.name)
+    name = clean_text(person.name)[:_NAME_MAX].strip()
     if name.lower() == email.lower():
         name = ""
     try:
@@ -189,9 +196,15 @@ def recipients(
         want_cc.extend(extra_cc)
     seen: set[str] = set()
 
-    def keep(people: list[Person]) -> list[Address]:
+    def keep(people: list[Person], limit: int) -> list[Address]:
         out = []
         for p in people:
+            if len(out) >= limit:
+                logger.warning(
+                    "a draft is addressed to %d people at most; leaving out the rest",
+                    MAX_RECIPIENTS,
+                )
+                break
             a = address(p)
             if a is None or excluded(a) or a.addr_spec.lower() in seen:
                 continue
@@ -199,8 +212,10 @@ def recipients(
             out.append(a)
         return out
 
-    to_addrs = keep(want_to)
-    cc_addrs = keep(want_cc)
+    to_addrs = keep(want_to, MAX_RECIPIENTS)
+    # lists before people, so the cap never drops a list for an individual
+    want_cc.sort(key=lambda p: not is_list(p.email, settings, list_id))
+    cc_addrs = keep(want_cc, MAX_RECIPIENTS - len(to_addrs) + (0 if to_addrs else 1))
     if not to_addrs and cc_addrs:
         to_addrs = [cc_addrs.pop(0)]
     return Recipients(tuple(to_addrs), tuple(cc_addrs), policy.name)

@@ -110,22 +110,42 @@ def sarif_log(review: Review) -> dict[str, Any]:
     notes = [*series.notes, *review.notes]
     if notes:
         run_props["notes"] = notes
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "reviewbot",
-                        "version": __version__,
-                        "rules": rules,
-                    }
-                },
-                "results": [result(f, index[f.rule]) for f in review.findings],
-                "columnKind": "unicodeCodePoints",
-                "properties": run_props,
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "reviewbot",
+                "version": __version__,
+                "rules": rules,
             }
+        },
+        "results": [result(f, index[f.rule]) for f in review.findings],
+        "columnKind": "unicodeCodePoints",
+        "properties": run_props,
+    }
+    if review.unanalysed:
+        run["invocations"] = [unanalysed_invocation(review)]
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def unanalysed_invocation(review: Review) -> dict[str, Any]:
+    """A failed invocation with one error notification per file that was not analysed.
+
+    A gate must not pass on code it never read (issue 15): code scanning
+    shows these as tool errors, not as a clean result.
+    """
+    return {
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "descriptor": {"id": "not-analysed"},
+                "message": {
+                    "text": f"patch {patch}: {path} was not analysed: parsing it needs "
+                    "more work than limits.parse_work allows; its findings are missing"
+                },
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": path}}}],
+            }
+            for patch, path in review.unanalysed
         ],
     }
 

@@ -20,8 +20,15 @@ from pathlib import Path
 from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Finding, Severity
-from reviewbot.scan.cache import ScanCache
-from reviewbot.scan.files import grep_filter, mentions_any, sink_tokens, walk
+from reviewbot.scan.cache import open_cache
+from reviewbot.scan.files import (
+    check_subpaths,
+    grep_filter,
+    mentions_any,
+    scannable,
+    sink_tokens,
+    walk,
+)
 
 __all__ = ["ScanResult", "ScanStats", "scan_tree"]
 
@@ -156,11 +163,12 @@ def scan_tree(
     parse if the content is new).
     """
     start = time.monotonic()
+    check_subpaths(root, subpaths)
     root = root.resolve()
     base = str(root)
     paths = walk(root, subpaths)
     tokens = sink_tokens(knowledge)
-    cache = ScanCache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
+    cache = open_cache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
     known = cache.known_files() if cache else {}
 
     stats: dict[str, tuple[int, int]] = {}
@@ -168,9 +176,10 @@ def scan_tree(
     for p in paths:
         try:
             st = os.stat(prefix + p)
-        except OSError:
+        except OSError:  # vanished, a dangling link, a symlink loop
             continue
-        stats[p] = (st.st_mtime_ns, st.st_size)
+        if scannable(st):
+            stats[p] = (st.st_mtime_ns, st.st_size)
     unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
     fresh = [p for p in stats if p not in unchanged]
     # which of the changed or new files name a sink

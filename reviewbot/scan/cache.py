@@ -10,8 +10,13 @@ version and the knowledge file, so a new rule or API invalidates results.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+NAME = "scan-cache.sqlite"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -25,31 +30,71 @@ CREATE TABLE IF NOT EXISTS results (
 class ScanCache:
     def __init__(self, directory: Path, root: Path, engine: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(directory / "scan-cache.sqlite")
-        self.db.executescript("PRAGMA journal_mode=WAL;" + SCHEMA)
+        self.path = directory / NAME
+        self.db = sqlite3.connect(self.path)
+        try:
+            self.db.executescript("PRAGMA journal_mode=WAL;" + SCHEMA)
+            self.db.execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.Error:
+            self.db.close()
+            raise
         self.root = str(root.resolve())
         self.engine = engine
 
     def known_files(self) -> dict[str, tuple[int, int, str | None, bool]]:
-        rows = self.db.execute(
-            "SELECT path, mtime_ns, size, sha, relevant FROM files WHERE root = ?", (self.root,)
-        )
+        try:
+            rows = self.db.execute(
+                "SELECT path, mtime_ns, size, sha, relevant FROM files WHERE root = ?",
+                (self.root,),
+            ).fetchall()
+        except sqlite3.Error as exc:  # damage deeper than the first page
+            logger.warning("scan cache %s is unreadable (%s); not used", self.path, exc)
+            return {}
         # the rows as they come (no tuple per file rebuilt): a warm rescan reads 50,000
         return {row[0]: row[1:] for row in rows}
 
     def results(self) -> dict[str, list[dict]]:
-        """Every stored result of this engine, in one query (a warm rescan needs them all)."""
-        rows = self.db.execute("SELECT sha, findings FROM results WHERE engine = ?",
-                               (self.engine,))
-        return {sha: json.loads(f) for sha, f in rows}
+        """Every stored result of this engine, in one query (a warm rescan needs them all).
+
+        A damaged table or entry is left out: its files are parsed again.
+        """
+        try:
+            rows = self.db.execute("SELECT sha, findings FROM results WHERE engine = ?",
+                                   (self.engine,)).fetchall()
+        except sqlite3.Error as exc:
+            logger.warning("scan cache %s is unreadable (%s); not used", self.path, exc)
+            return {}
+        out = {}
+        for sha, text in rows:
+            try:
+                found = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+            if isinstance(found, list):
+                out[sha] = found
+        return out
 
     def result(self, sha: str) -> list[dict] | None:
-        row = self.db.execute(
-            "SELECT findings FROM results WHERE sha = ? AND engine = ?", (sha, self.engine)
-        ).fetchone()
-        return json.loads(row[0]) if row else None
+        try:
+            row = self.db.execute(
+                "SELECT findings FROM results WHERE sha = ? AND engine = ?", (sha, self.engine)
+            ).fetchone()
+            return json.loads(row[0]) if row else None
+        except (sqlite3.Error, ValueError):
+            return None
 
     def store(
+        self,
+        files: list[tuple[str, int, int, str | None, bool]],
+        results: dict[str, list[dict]],
+        forget: list[str],
+    ) -> None:
+        try:
+            self._store(files, results, forget)
+        except sqlite3.Error as exc:  # read-only, full disk: the scan result stands
+            logger.warning("scan cache %s not updated (%s)", self.path, exc)
+
+    def _store(
         self,
         files: list[tuple[str, int, int, str | None, bool]],
         results: dict[str, list[dict]],
@@ -70,3 +115,34 @@ class ScanCache:
 
     def close(self) -> None:
         self.db.close()
+
+
+def open_cache(directory: Path, root: Path, engine: str) -> ScanCache | None:
+    """The cache, rebuilt when it is unreadable; None (scan without it) when it cannot be.
+
+    A corrupt or truncated cache file was an internal error (exit 4) for
+    ``scan`` and for ``review --tree`` of a minalign series, and so for the
+    watcher. The cache holds nothing that cannot be recomputed, so a bad
+    file is set aside (``.corrupt``) and rebuilt; a read-only one is not
+    used. Either way one warning says so.
+    """
+    path = directory / NAME
+    try:
+        return ScanCache(directory, root, engine)
+    except OSError as exc:
+        logger.warning("scan cache %s: %s; scanning without it", directory, exc.strerror or exc)
+        return None
+    except sqlite3.Error as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc) or "unable to open" in str(exc):
+            logger.warning("scan cache %s: %s; scanning without it", path, exc)
+            return None
+        logger.warning("scan cache %s is unreadable (%s); rebuilding it", path, exc)
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            old = path.with_name(path.name + suffix)
+            if old.exists():
+                old.replace(old.with_name(old.name + ".corrupt"))
+        return ScanCache(directory, root, engine)
+    except (OSError, sqlite3.Error) as exc:
+        logger.warning("scan cache %s cannot be rebuilt (%s); scanning without it", path, exc)
+        return None

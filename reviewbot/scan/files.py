@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from reviewbot.errors import InputError
 from reviewbot.knowledge import Knowledge
 
 SUFFIXES = (".c", ".h")
@@ -70,6 +72,30 @@ def _walk_dir(path: str, prefix: str, out: list[str]) -> None:
         _walk_dir(d.path, prefix + d.name + "/", out)
 
 
+def check_subpaths(root: Path, subpaths: Iterable[str]) -> None:
+    """Refuse a SUBPATH that is absolute, climbs out, or resolves outside ``root``.
+
+    ``scan tree /etc/passwd`` used to scan /etc/passwd: ``root / "/etc"`` is
+    ``/etc``. A symlinked folder inside the tree that points out of it is
+    refused the same way.
+    """
+    top = root.resolve()
+    for sub in subpaths:
+        if os.path.isabs(sub) or ".." in Path(sub).parts:
+            raise InputError(f"{sub}: not a path inside {root}")
+        try:
+            real = (top / sub).resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise InputError(f"{sub}: no such file or directory under {root}") from None
+        if real != top and top not in real.parents:
+            raise InputError(f"{sub}: leads outside {root}; refused")
+
+
+def scannable(st: os.stat_result) -> bool:
+    """Only regular files are read: a FIFO named ``x.c`` would block, ``/dev/zero`` never end."""
+    return stat.S_ISREG(st.st_mode)
+
+
 def mentions_any(data: bytes, tokens: list[bytes]) -> bool:
     return any(t in data for t in tokens)
 
@@ -104,9 +130,10 @@ def grep_filter(root: Path, paths: list[str], tokens: list[str],
     for batch in batches:
         if len(running) >= max(1, jobs):
             reap(running.pop(0))
-        running.append(subprocess.Popen([grep, "-lZE", "-e", pattern, "--", *batch], cwd=root,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        env=env))
+        # -D skip: never read a device or FIFO, should one slip through
+        running.append(subprocess.Popen([grep, "-lZE", "-D", "skip", "-e", pattern, "--", *batch],
+                                        cwd=root, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, env=env))
     for proc in running:
         reap(proc)
     return hits if ok else None

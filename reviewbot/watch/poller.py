@@ -20,23 +20,19 @@ message indexed a little after it was received is missed.
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import random
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-import httpx
-
-from reviewbot.netcause import describe
+from reviewbot.httpget import Answer as HttpAnswer
+from reviewbot.httpget import HttpClient, HttpError, HttpPolicy, Sleeper, server_time
+from reviewbot.limits import default_limits
 from reviewbot.watch.config import Subscription
 from reviewbot.watch.feeds import FeedEntry, FeedError, parse_feed
 
 logger = logging.getLogger(__name__)
-
-# Sleep for a number of seconds; True means "stop was asked, give up now".
-Sleeper = Callable[[float], bool]
 
 # public-inbox's smallest feed page (new.atom: 25, a search: 200). A shorter
 # page holds everything there is, so nothing can have fallen off it.
@@ -44,7 +40,15 @@ FULL_PAGE = 25
 
 
 class PollError(Exception):
-    """The server could not be reached, kept failing, or sent something unreadable."""
+    """The server could not be reached, kept failing, or sent something unreadable.
+
+    ``retry_after`` is the server's Retry-After (seconds), when it gave one:
+    the next poll of that subscription waits at least that long.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -67,13 +71,13 @@ class PollResult:
     requests: int = 0
 
 
-def _default_sleep(seconds: float) -> bool:
-    time.sleep(seconds)
-    return False
-
-
 class FeedClient:
-    """httpx with the manners lore asks for: a named User-Agent, timeouts, backoff."""
+    """The watcher's feed requests, through the one shared HTTP helper (reviewbot.httpget).
+
+    Retries (429, 5xx, network errors; exponential backoff with jitter,
+    Retry-After honoured), a total deadline per request, a cap on the
+    decoded body, and the watcher's stop event all come from the helper.
+    """
 
     def __init__(
         self,
@@ -83,20 +87,32 @@ class FeedClient:
         backoff: float = 1.0,
         max_backoff: float = 3600.0,
         timeout: float = 30.0,
-        sleep: Sleeper = _default_sleep,
+        deadline: float | None = None,  # default: limits.http_deadline
+        max_body: int | None = None,  # default: limits.http_body_bytes
+        sleep: Sleeper | None = None,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.attempts = attempts
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.sleep = sleep
-        self.client = httpx.Client(
-            headers={"User-Agent": user_agent, "Accept": "application/atom+xml"},
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            follow_redirects=True,
+        limits = default_limits()
+        policy = HttpPolicy(
+            attempts=attempts,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            timeout=timeout,
+            deadline=deadline or limits.http_deadline,
+            max_body=max_body or limits.http_body_bytes,
+        )
+        self.http = HttpClient(
+            policy,
+            user_agent=user_agent,
+            headers={"Accept": "application/atom+xml"},
+            stop=stop,
+            sleep=sleep,
+            clock=clock,
         )
 
     def close(self) -> None:
-        self.client.close()
+        self.http.close()
 
     def get(
         self,
@@ -106,65 +122,24 @@ class FeedClient:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> Answer:
-        """GET with retries on 429, 5xx and network errors (exponential, with jitter)."""
+        """GET with the helper's retries; a failure for good is a PollError."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        delay = self.backoff
-        for attempt in range(1, self.attempts + 1):
-            retry_after = None
-            try:
-                r = self.client.get(url, params=params, headers=headers)
-            except httpx.HTTPError as exc:
-                why = describe(exc)  # the whole cause and the host, on one line
-            else:
-                if r.status_code != 429 and r.status_code < 500:
-                    return Answer(
-                        r.status_code,
-                        r.content,
-                        r.headers.get("etag"),
-                        r.headers.get("last-modified"),
-                        _server_time(r.headers.get("date")),
-                    )
-                why = f"HTTP {r.status_code}"
-                retry_after = _retry_after(r.headers.get("retry-after"))
-            if attempt == self.attempts:
-                raise PollError(f"{url}: {why} after {attempt} attempts")
-            wait = min(self.max_backoff, delay * (1 + random.random() / 2))
-            if retry_after is not None:
-                wait = min(self.max_backoff, max(wait, retry_after))
-            logger.warning(
-                "poll %s: %s (attempt %d of %d), retrying in %.1fs",
-                url,
-                why,
-                attempt,
-                self.attempts,
-                wait,
-            )
-            if self.sleep(wait):
-                raise PollError(f"{url}: {why}; stopping")
-            delay *= 2
-        raise AssertionError("unreachable")
-
-
-def _server_time(date: str | None) -> float:
-    if date:
         try:
-            return email.utils.parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return time.time()
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return max(0.0, _server_time(value) - time.time())
+            r = self.http.get(url, params, headers=headers)
+        except HttpError as exc:
+            raise PollError(str(exc), retry_after=exc.retry_after) from None
+        assert isinstance(r, HttpAnswer)
+        return Answer(
+            r.status,
+            r.body,
+            r.header("etag"),
+            r.header("last-modified"),
+            server_time(r.header("date")),
+        )
 
 
 def feed_request(sub: Subscription) -> tuple[str, dict[str, str] | None]:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from reviewbot.errors import ReviewbotError
+from reviewbot.limits import limits_of
 from reviewbot.outbox import slug
 from reviewbot.settings import Settings, reply_settings
 from reviewbot.watch.assembly import opted_out
@@ -52,15 +54,34 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def reconcile(state: State, outbox: Path) -> None:
-    """Finish or undo the reviews a killed process left ``reviewing``."""
+def reconcile(
+    state: State,
+    outbox: Path,
+    subs: Mapping[str, Subscription] | None = None,
+    review_attempts: int | None = None,
+) -> None:
+    """Finish or undo the reviews a killed process left ``reviewing``.
+
+    Drafts filed before the kill are recorded with the ``send_after`` the
+    review would have set, so an opted-in subscription still sends them. A
+    revision whose review was interrupted ``review_attempts`` times (each
+    start is counted before the review begins, so a review that kills the
+    process counts too) ends ``failed`` instead of looping. Temporary draft
+    folders nobody will finish are removed.
+    """
+    subs = subs or {}
     for rev in state.revisions("reviewing"):
         final = outbox / rev.planned if rev.planned else None
         if final is not None and final.is_dir():
             emls = sorted(final.glob("*.eml"))
+            now = time.time()
+            sub = subs.get(rev.sub)
+            send_after = now + sub.embargo_hours * 3600 if sub and sub.send and emls else None
             with state.transaction() as db:
-                state.add_drafts(db, rev.id, [(str(p), "", "") for p in emls], time.time())
-                state.set_status(db, rev.id, "reviewed", reviewed_at=time.time(), reason=None)
+                state.add_drafts(db, rev.id, [(str(p), "", "") for p in emls], now)
+                state.set_status(
+                    db, rev.id, "reviewed", reviewed_at=now, reason=None, send_after=send_after
+                )
             logger.warning(
                 "recovered v%d %s: its %d drafts were filed before the last stop",
                 rev.revision,
@@ -70,11 +91,36 @@ def reconcile(state: State, outbox: Path) -> None:
             continue
         if rev.planned:
             shutil.rmtree(outbox / f".{rev.planned}.tmp", ignore_errors=True)
+        if review_attempts is not None and rev.attempts >= review_attempts:
+            reason = (
+                f"the review was interrupted {rev.attempts} times (the process was killed "
+                "or crashed during it); given up"
+            )
+            with state.transaction() as db:
+                state.set_status(db, rev.id, "failed", reason=reason)
+            logger.error("failed v%d %s: %s", rev.revision, rev.subject, reason)
+            continue
         with state.transaction() as db:
             state.set_status(db, rev.id, "waiting", next_try=0)
         logger.warning(
             "review of v%d %s was interrupted; it will be redone", rev.revision, rev.subject
         )
+    _remove_orphans(outbox)
+
+
+_TMP = re.compile(r"^\.\d{5}-v\d+-.*\.tmp$")
+
+
+def _remove_orphans(outbox: Path) -> None:
+    """Temporary draft folders left by a process that died: nothing will finish them."""
+    try:
+        entries = list(outbox.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if _TMP.match(entry.name) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+            logger.warning("removed the unfinished draft folder %s", entry)
 
 
 def _list_addresses(series, patterns) -> list[str]:
@@ -118,8 +164,14 @@ def review_revision(
     replies = reply_settings(settings)
     replies = dataclasses.replace(replies, exclude=replies.exclude + config.opt_out)
     try:
+        limits = limits_of(settings)
         policy = LorePolicy(
-            attempts=config.attempts, backoff=config.backoff, timeout=config.timeout, nocache=True
+            attempts=config.attempts,
+            backoff=config.backoff,
+            timeout=config.timeout,
+            nocache=True,
+            deadline=limits.http_deadline,
+            max_body=limits.http_body_bytes,
         )
         messages = fetch_thread(msgid, sub.url, policy)
         series = build_series(messages, f"<{msgid}>", rev.revision, base_url=sub.url)
@@ -154,9 +206,12 @@ def review_revision(
     now = time.time()
     send_after = now + sub.embargo_hours * 3600 if sub.send and drafts else None
     n_findings = len(review.findings)
+    record = _record(review, replies.quote_before)
     if not drafts:
         with state.transaction() as db:
             state.set_status(db, rev.id, "reviewed", reviewed_at=now, reason=None, planned=None)
+            if record is not None:
+                state.add_review(db, rev.id, n_findings, record)
         logger.info(
             "reviewed %s: v%d %s: %d findings, no draft",
             sub.name,
@@ -165,21 +220,27 @@ def review_revision(
             n_findings,
         )
         return "reviewed"
-    config.outbox.mkdir(parents=True, exist_ok=True)
     tmp = config.outbox / f".{planned}.tmp"
     final = config.outbox / planned
-    shutil.rmtree(tmp, ignore_errors=True)
-    records = write_outbox(drafts, tmp)
-    pause("written")
-    paths = [(str(final / Path(d.path).name), d.in_reply_to, d.subject) for d in records]
-    with state.transaction() as db:
-        state.add_drafts(db, rev.id, paths, now)
-        state.set_status(
-            db, rev.id, "reviewed", reviewed_at=now, reason=None, send_after=send_after
-        )
-        os.rename(tmp, final)
-        _fsync_dir(config.outbox)
-        pause("renamed")
+    try:
+        config.outbox.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        records = write_outbox(drafts, tmp)
+        pause("written")
+        paths = [(str(final / Path(d.path).name), d.in_reply_to, d.subject) for d in records]
+        with state.transaction() as db:
+            state.add_drafts(db, rev.id, paths, now)
+            if record is not None:
+                state.add_review(db, rev.id, n_findings, record)
+            state.set_status(
+                db, rev.id, "reviewed", reviewed_at=now, reason=None, send_after=send_after
+            )
+            os.rename(tmp, final)
+            _fsync_dir(config.outbox)
+            pause("renamed")
+    except (OSError, ReviewbotError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return _outbox_failed(state, rev, sub, config, exc)
     for path, _irt, subject in paths:
         logger.info("draft %s: %s (%s)", sub.name, path, subject)
     logger.info(
@@ -192,6 +253,46 @@ def review_revision(
         final,
     )
     return "reviewed"
+
+
+def _record(review, quote_before: int) -> str | None:
+    """The review for the queue's pages; a failure here must not lose the drafts."""
+    from reviewbot.watch.record import review_record
+
+    try:
+        return review_record(review, quote_before)
+    except Exception:
+        logger.exception("review record: cannot store the findings for the queue")
+        return None
+def _outbox_failed(
+    state: State, rev: Revision, sub: Subscription, config: WatchConfig, exc: Exception
+) -> str:
+    """The drafts could not be filed (a full or read-only outbox): not the series' fault.
+
+    The attempt is not counted against the series, and the daemon goes on;
+    the review is redone once ``next_try`` comes.
+    """
+    why = str(exc) if isinstance(exc, ReviewbotError) else f"{config.outbox}: {exc.strerror or exc}"
+    delay = min(config.max_backoff, max(1, sub.poll_interval))
+    with state.transaction() as db:
+        state.set_status(
+            db,
+            rev.id,
+            "waiting",
+            reason=f"drafts not filed: {why}",
+            next_try=time.time() + delay,
+            attempts=rev.attempts,
+            planned=rev.planned,
+        )
+    logger.error(
+        "error %s: v%d %s: drafts not filed (%s); the review is redone in %ds",
+        sub.name,
+        rev.revision,
+        rev.subject,
+        why,
+        delay,
+    )
+    return "waiting"
 
 
 def _failed(
@@ -244,7 +345,8 @@ def deliver(
         ):
             continue
         folder = config.outbox / rev.planned
-        names = {Path(p).name for p in state.drafts(rev.id)}
+        # drafts a person dropped in the review queue never go out
+        names = {Path(p).name for p in state.drafts(rev.id)} - state.held_drafts(rev.id)
         try:
             results = send_drafts(folder, smtp_settings(settings), False, only=names)
         except ReviewbotError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import random
+import sqlite3
 import threading
 import time
 import urllib.parse
@@ -20,16 +21,18 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.errors import UsageError
+from reviewbot.limits import limits_of
 from reviewbot.netcause import unreachable_host
 from reviewbot.progress import Bar
 from reviewbot.settings import Settings
 from reviewbot.watch import assembly, poller, reviewer
 from reviewbot.watch.config import Subscription, WatchConfig
-from reviewbot.watch.state import State
+from reviewbot.watch.state import State, open_state
 
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "watch.sqlite3"
+CYCLE_RETRY = 60  # seconds to wait after a cycle the disk or database failed
 LOCK_FILE = "watch.lock"
 
 
@@ -80,16 +83,25 @@ class Watcher:
                 f"{self.config.state_dir}: another reviewbot watch is running on this state"
             ) from None
         self._lock = fd
-        self.state = State(self.config.state_dir / STATE_FILE)
+        try:
+            self.state = open_state(self.config.state_dir / STATE_FILE)
+        except BaseException:
+            fd.close()
+            raise
+        limits = limits_of(self.settings)
         self.client = poller.FeedClient(
             user_agent(self.state.install_id, self.config.contact),
             attempts=self.config.attempts,
             backoff=self.config.backoff,
             max_backoff=self.config.max_backoff,
             timeout=self.config.timeout,
-            sleep=self.stop.wait,
+            deadline=limits.http_deadline,
+            max_body=limits.http_body_bytes,
+            stop=self.stop,
         )
-        reviewer.reconcile(self.state, self.config.outbox)
+        reviewer.reconcile(
+            self.state, self.config.outbox, self.subs, self.config.review_attempts
+        )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -148,7 +160,7 @@ class Watcher:
                     progress=(lambda page, found: progress(found, 0)) if progress else None,
                 )
         except poller.PollError as exc:
-            self._poll_failed(sub, started, str(exc))
+            self._poll_failed(sub, started, str(exc), exc.retry_after)
             return False
         with self.state.transaction() as db:
             self.state.mark_seen(db, sub.name, [e.msgid for e in result.new], started)
@@ -190,12 +202,19 @@ class Watcher:
                 )
         return True
 
-    def _poll_failed(self, sub: Subscription, started: float, error: str) -> None:
-        """Record a failed poll and back off: the interval, doubled per failure in a row."""
+    def _poll_failed(
+        self, sub: Subscription, started: float, error: str, retry_after: float | None = None
+    ) -> None:
+        """Record a failed poll and back off: the interval, doubled per failure in a row.
+
+        A server's Retry-After is honoured: the next poll is no sooner.
+        """
         assert self.state is not None
         failures = self.state.sub_state(sub.name).failures + 1
         delay = min(self.config.max_backoff, max(1, sub.poll_interval) * 2 ** (failures - 1))
         delay *= 1 + random.random() / 2
+        if retry_after is not None:
+            delay = max(delay, min(self.config.max_backoff, retry_after))
         with self.state.transaction() as db:
             self.state.record_poll(
                 db, sub.name, now=started, ok=False, next_poll=started + delay, error=error
@@ -240,7 +259,13 @@ class Watcher:
             self.config.outbox,
         )
         while not self.stop.is_set():
-            self.cycle()
+            try:
+                self.cycle()
+            except (OSError, sqlite3.Error) as exc:
+                # a full or failing disk under the state: the daemon waits it out
+                logger.error("cycle failed: %s; trying again in %ds", exc, CYCLE_RETRY)
+                self.stop.wait(CYCLE_RETRY)
+                continue
             self.stop.wait(self.next_wake())
         logger.info("stopped")
 

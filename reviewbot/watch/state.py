@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS drafts (
     rev_id INTEGER NOT NULL REFERENCES revisions(id), path TEXT NOT NULL,
     in_reply_to TEXT, subject TEXT, written_at REAL NOT NULL, PRIMARY KEY (rev_id, path));
 CREATE INDEX IF NOT EXISTS revisions_status ON revisions (status);
+CREATE TABLE IF NOT EXISTS reviews (
+    rev_id INTEGER PRIMARY KEY REFERENCES revisions(id), findings INTEGER NOT NULL,
+    data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS draft_holds (
+    rev_id INTEGER NOT NULL REFERENCES revisions(id), name TEXT NOT NULL,
+    reason TEXT NOT NULL, PRIMARY KEY (rev_id, name));
 """
 
 
@@ -100,6 +106,21 @@ class State:
             if row is None:
                 self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
                 self.db.execute("INSERT INTO meta VALUES ('install_id', ?)", (uuid.uuid4().hex,))
+
+    @classmethod
+    def attach(cls, path: Path) -> State:
+        """Open a database whose schema is in place, without the schema transaction.
+
+        For a second process beside the watcher (the review queue): one
+        connection per request, so nothing is written just by looking.
+        """
+        self = cls.__new__(cls)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        return self
 
     def close(self) -> None:
         self.db.close()
@@ -274,3 +295,62 @@ class State:
     def subscriptions(self) -> list[SubState]:
         rows = self.db.execute("SELECT * FROM subscriptions ORDER BY name").fetchall()
         return [SubState(**dict(r)) for r in rows]
+
+    # --- what the review queue reads and decides (reviewbot queue) ---------
+
+    def add_review(self, db: sqlite3.Connection, rev_id: int, findings: int, data: str) -> None:
+        """Inside the ``reviewed`` transaction: the review as JSON, for the queue's pages."""
+        db.execute("INSERT OR REPLACE INTO reviews VALUES (?,?,?)", (rev_id, findings, data))
+
+    def review_data(self, rev_id: int) -> str | None:
+        row = self.db.execute("SELECT data FROM reviews WHERE rev_id=?", (rev_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def held_drafts(self, rev_id: int) -> set[str]:
+        """Draft file names a person dropped in the queue: never sent by ``deliver``."""
+        rows = self.db.execute("SELECT name FROM draft_holds WHERE rev_id=?", (rev_id,))
+        return {str(r[0]) for r in rows}
+
+    def hold_draft(self, db: sqlite3.Connection, rev_id: int, name: str, reason: str) -> None:
+        db.execute("INSERT OR REPLACE INTO draft_holds VALUES (?,?,?)", (rev_id, name, reason))
+
+    def release_draft(self, db: sqlite3.Connection, rev_id: int, name: str) -> None:
+        db.execute("DELETE FROM draft_holds WHERE rev_id=? AND name=?", (rev_id, name))
+
+def open_state(path: Path) -> State:
+    """Open the state, or one line naming the file when it is not a watcher database.
+
+    A zero-length file (a disk that filled up, a stray ``touch``) or garbage
+    used to be an internal error, or worse, silently a fresh state that
+    reviews everything again. Nothing is created or changed in a file that
+    is not ours.
+    """
+    from reviewbot.errors import InputError
+
+    hint = "move it away to start with a fresh state"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the watcher state ({exc.strerror})") from None
+    if size == 0:
+        raise InputError(f"{path}: an empty file, not a reviewbot watch database ({hint})")
+    if size is not None:
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
+                tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master")}
+                ours = "meta" in tables and probe.execute(
+                    "SELECT 1 FROM meta WHERE key='schema'"
+                ).fetchone()
+            probe.close()
+        except sqlite3.Error as exc:
+            raise InputError(
+                f"{path}: not a reviewbot watch database ({exc}; {hint})"
+            ) from None
+        if not ours:
+            raise InputError(f"{path}: not a reviewbot watch database (no schema; {hint})")
+    try:
+        return State(path)
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: the watcher state cannot be used ({exc}; {hint})") from None

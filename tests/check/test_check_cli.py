@@ -74,6 +74,7 @@ def test_fail_on_thresholds(repo: KernelRepo, check, needs_engine):
         "failed": False,
         "failing": [],
         "suppressed_by_baseline": 0,
+        "unanalysed": [],
     }
     assert check("check", "--fail-on", "warning", "base..HEAD", cwd=repo.root)[0] == 1
     assert check("check", "--fail-on", "info", "base..HEAD", cwd=repo.root)[0] == 1
