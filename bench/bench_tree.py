@@ -3,11 +3,18 @@
 
 In one run, side by side:
   1. the floor: ``grep -rlE`` over the same C files for the sink and allocator names;
-  2. ``reviewbot scan`` cold (empty cache) and warm (one file changed), with
-     peak memory of the whole process tree and findings per subsystem;
-  3. ``reviewbot review --tree`` of a 4-patch driver series beside
+  2. ``reviewbot scan`` cold (empty cache) with ``--jobs 1`` and ``--jobs 2``: three
+     runs alternating with grep, medians of wall and CPU seconds (the whole
+     process tree), files/s, MB/s, peak RSS of the process tree; the same for
+     ``drivers/usb`` so the cost per file shows as the work grows;
+  3. the warm rescans (unchanged, and one file changed) in a hard-linked mirror
+     of the tree under /tmp (the tree itself is never written);
+  4. a Coccinelle semantic patch for DMA-from-stack (bench/cocci/dma_stack.cocci)
+     on ``drivers/usb``, bounded by ``--timeout`` per file and a total limit;
+  5. ``reviewbot review --tree`` of a 4-patch driver series beside
      ``scripts/checkpatch.pl`` on the same patches.
-Usage: bench/bench_tree.py [--jobs N]
+Usage: bench/bench_tree.py [--jobs N ...] [--runs 3] [--quick] [--old-src DIR]
+(``--old-src /tmp/old``, a checkout of the engine before, times it in the same runs.)
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import collections
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,110 +136,186 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
     return elapsed, peak.stop(), out.decode(errors="replace")
 
 
+
+def measured(cmd: list[str], cwd: Path | None = None, timeout: float | None = None,
+             env: dict | None = None) -> tuple[float, float, int, bytes, int]:
+    """(wall s, CPU s of the process tree, peak RSS bytes, stdout, exit status)."""
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        peak = PeakRSS(proc.pid)
+        deadline = None if timeout is None else start + timeout
+        status = None
+        while status is None:
+            pid, st, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status = os.waitstatus_to_exitcode(st)
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                proc.kill()
+                _pid, st, usage = os.wait4(proc.pid, 0)
+                status = -9
+                break
+            time.sleep(0.01)
+        proc.returncode = status  # reaped by wait4, not by Popen
+        elapsed = time.monotonic() - start
+        out.seek(0)
+        data = out.read()
+    return elapsed, usage.ru_utime + usage.ru_stime, peak.stop(), data, status
+
+
+def grep_cmd(names: list[str], where: str) -> list[str]:
+    return ["grep", "-rlE", "--include=*.c", "--include=*.h", "--exclude-dir=Documentation",
+            "--exclude-dir=tools", "--exclude-dir=scripts", "--exclude-dir=samples",
+            "|".join(names), where]
+
+
+def scan_cmd(root: Path, jobs: int, cache: Path | None, sub: list[str]) -> list[str]:
+    cache_args = ["--cache-dir", str(cache)] if cache else ["--no-cache"]
+    return [*REVIEWBOT, "-q", "scan", "--format", "json", "--min-confidence", "low",
+            "--jobs", str(jobs), *cache_args, str(root), *sub]
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def compare(kernel: Path, names: list[str], label: str, sub: list[str], jobs_list: list[int],
+            runs: int, size: int, engines: list[tuple[str, dict | None]]) -> None:
+    """Alternating grep / scan runs (each engine in turn); one line per jobs value and engine."""
+    where = sub[0] if sub else "."
+    for jobs in jobs_list:
+        g_wall, g_cpu = [], []
+        s_wall: dict[str, list[float]] = {e: [] for e, _ in engines}
+        s_cpu: dict[str, list[float]] = {e: [] for e, _ in engines}
+        s_mem: dict[str, list[int]] = {e: [] for e, _ in engines}
+        stats: dict = {}
+        for _ in range(runs):
+            w, c, _m, out, _st = measured(grep_cmd(names, where), cwd=kernel)
+            g_wall.append(w)
+            g_cpu.append(c)
+            for engine, env in engines:
+                cache = Path(tempfile.mkdtemp(prefix="reviewbot-bench-cache-"))
+                try:
+                    # cwd '/': only the installed package or PYTHONPATH decides the engine
+                    w, c, m, out, st = measured(scan_cmd(kernel, jobs, cache, sub), cwd=Path("/"),
+                                                env=env)
+                finally:
+                    shutil.rmtree(cache)
+                if st != 0:
+                    sys.exit(f"scan of {label} ({engine}) failed with exit status {st}")
+                s_wall[engine].append(w)
+                s_cpu[engine].append(c)
+                s_mem[engine].append(m)
+                stats = json.loads(out)["stats"]
+        gw, gc = median(g_wall), median(g_cpu)
+        for engine, _env in engines:
+            sw, sc = median(s_wall[engine]), median(s_cpu[engine])
+            name = f"{label} ({engine})" if len(engines) > 1 else label
+            print(f"{name:18} jobs {jobs}: grep {gw:6.2f} s wall {gc:6.2f} s CPU | scan cold "
+                  f"{sw:6.2f} s wall ({sw / gw:4.1f}x grep) {sc:6.2f} s CPU ({sc / gc:4.1f}x "
+                  f"grep) | {stats['files'] / sw:6.0f} files/s {size / 1e6 / sw:5.0f} MB/s | "
+                  f"{stats['parsed']} parsed | peak {max(s_mem[engine]) / 2**20:.0f} MiB"
+                  f"  [runs: {', '.join(f'{x:.2f}' for x in s_wall[engine])}]")
+
+
+def c_files(kernel: Path, where: str = ".") -> list[str]:
+    return subprocess.run(
+        ["find", where, "-name", "*.[ch]", "-not", "-path", "./Documentation/*", "-not",
+         "-path", "./tools/*", "-not", "-path", "./scripts/*", "-not", "-path", "./samples/*"],
+        cwd=kernel, capture_output=True, text=True).stdout.split()
+
+
+def warm(kernel: Path, jobs: int) -> None:
+    """Warm rescans in a hard-linked mirror: the real tree is never written."""
+    mirror = Path(tempfile.mkdtemp(prefix="reviewbot-bench-mirror-")) / "linux"
+    cache = Path(tempfile.mkdtemp(prefix="reviewbot-bench-cache-"))
+    try:
+        subprocess.run(["cp", "-al", str(kernel), str(mirror)], check=True)
+        measured(scan_cmd(mirror, jobs, cache, []))  # fills the cache
+        w, c, m, out, _ = measured(scan_cmd(mirror, jobs, cache, []))
+        print(f"{'warm, unchanged':30} {w:6.2f} s wall {c:6.2f} s CPU  "
+              f"{json.loads(out)['stats']['parsed']} parsed  peak {m / 2**20:.0f} MiB")
+        victim = mirror / "drivers/usb/serial/ark3116.c"
+        data = victim.read_bytes()
+        victim.unlink()  # a new inode: the hard-linked original stays as it was
+        victim.write_bytes(data + b"\n/* touched by the benchmark */\n")
+        w, c, m, out, _ = measured(scan_cmd(mirror, jobs, cache, []))
+        print(f"{'warm, one file changed':30} {w:6.2f} s wall {c:6.2f} s CPU  "
+              f"{json.loads(out)['stats']['parsed']} parsed  peak {m / 2**20:.0f} MiB")
+    finally:
+        shutil.rmtree(mirror.parent)
+        shutil.rmtree(cache)
+
+
+def coccinelle(kernel: Path, limit: float, findings: list[dict]) -> None:
+    spatch = shutil.which("spatch")
+    if spatch is None:
+        print("coccinelle: skipped (spatch is not installed; apt-get install coccinelle)")
+        return
+    cocci = Path(__file__).resolve().parent / "cocci" / "dma_stack.cocci"
+    w, c, m, out, st = measured(
+        [spatch, "--very-quiet", "--no-show-diff", "--timeout", "30", "--sp-file", str(cocci),
+         "--dir", "drivers/usb"], cwd=kernel, timeout=limit)
+    hits = {ln.split(": stack buffer ")[0].removeprefix("./")
+            for ln in out.decode(errors="replace").splitlines() if ": stack buffer " in ln}
+    ours = {f"{f['file']}:{f['line']}" for f in findings
+            if f["rule"] == "dma-stack" and f["file"].startswith("drivers/usb/")}
+    state = "stopped at the limit" if st == -9 else f"exit {st}"
+    print(f"{'spatch dma_stack.cocci, usb':30} {w:6.2f} s wall {c:6.2f} s CPU  peak "
+          f"{m / 2**20:.0f} MiB  {len(hits)} stack buffer(s) ({state}; --timeout 30 s a file, "
+          f"{limit:.0f} s in all)")
+    print(f"{'reviewbot dma-stack, usb':30} {len(ours)} finding(s); {len(hits & ours)} also found "
+          f"by spatch, {len(ours - hits)} only by reviewbot (helpers, transfer fields), "
+          f"{len(hits - ours)} only by spatch (sites the scan leaves alone on purpose, such "
+          "as outbound regmap writes from the stack)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--jobs", type=int, default=os.cpu_count())
+    ap.add_argument("--jobs", type=int, nargs="+", default=sorted({1, 2, os.cpu_count() or 1}))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cocci-limit", type=float, default=600.0, help="seconds for spatch")
+    ap.add_argument("--quick", action="store_true", help="skip coccinelle and the series")
+    ap.add_argument("--old-src", type=Path, metavar="DIR",
+                    help="also time this checkout's engine, alternating (a before/after table)")
     args = ap.parse_args()
     kernel = kernel_tree()
     from reviewbot.knowledge import load_knowledge
 
     k = load_knowledge()
     names = sorted({s.function for s in k.sinks} | {a.function for a in k.allocators})
-    c_files = subprocess.run(
-        [
-            "find",
-            ".",
-            "-name",
-            "*.[ch]",
-            "-not",
-            "-path",
-            "./Documentation/*",
-            "-not",
-            "-path",
-            "./tools/*",
-            "-not",
-            "-path",
-            "./scripts/*",
-            "-not",
-            "-path",
-            "./samples/*",
-        ],
-        cwd=kernel,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    size = sum((kernel / f).stat().st_size for f in c_files)
-    print(f"tree: {kernel} ({len(c_files)} C files, {size / 1e6:.0f} MB), jobs: {args.jobs}\n")
-
+    files = c_files(kernel)
+    size = sum((kernel / f).stat().st_size for f in files)
+    usb = c_files(kernel, "drivers/usb")
+    usb_size = sum((kernel / f).stat().st_size for f in usb)
+    print(f"tree: {kernel} ({len(files)} C files, {size / 1e6:.0f} MB; drivers/usb "
+          f"{len(usb)} files, {usb_size / 1e6:.0f} MB), {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f}\n")
     # warm the page cache so neither side pays for the disk
-    subprocess.run(["cat", *c_files[:1]], cwd=kernel, capture_output=True)
-    subprocess.run(
-        "find . -name '*.[ch]' -print0 | xargs -0 cat > /dev/null", shell=True, cwd=kernel
-    )
-    grep_s, _grep_mem, grep_out = timed(
-        [
-            "grep",
-            "-rlE",
-            "--include=*.c",
-            "--include=*.h",
-            "--exclude-dir=Documentation",
-            "--exclude-dir=tools",
-            "--exclude-dir=scripts",
-            "--exclude-dir=samples",
-            "|".join(names),
-            ".",
-        ],
-        cwd=kernel,
-    )
-    print(
-        f"{'grep -rlE (floor)':34} {grep_s:7.2f} s  {size / 1e6 / grep_s:7.0f} MB/s  "
-        f"{len(grep_out.split())} files match"
-    )
+    subprocess.run("find . -name '*.[ch]' -print0 | xargs -0 cat > /dev/null", shell=True,
+                   cwd=kernel)
+    engines: list[tuple[str, dict | None]] = [("new", None)]
+    if args.old_src:
+        engines.insert(0, ("old", dict(os.environ, PYTHONPATH=str(args.old_src.resolve()))))
+    compare(kernel, names, "whole tree", [], args.jobs, args.runs, size, engines)
+    compare(kernel, names, "drivers/usb", ["drivers/usb"], args.jobs, args.runs, usb_size,
+            engines)
+    print()
+    warm(kernel, max(args.jobs))
 
-    cache = Path(tempfile.mkdtemp(prefix="reviewbot-bench-cache-"))
-    try:
-        scan = [
-            *REVIEWBOT,
-            "-q",
-            "scan",
-            "--format",
-            "json",
-            "--jobs",
-            str(args.jobs),
-            "--cache-dir",
-            str(cache),
-            str(kernel),
-        ]
-        cold_s, cold_mem, out = timed(scan)
-        data = json.loads(out)
-        st = data["stats"]
-        print(
-            f"{'reviewbot scan, cold':34} {cold_s:7.2f} s  {size / 1e6 / cold_s:7.0f} MB/s  "
-            f"{st['files'] / cold_s:6.0f} files/s  {st['parsed']} parsed  "
-            f"peak {cold_mem / 2**20:.0f} MiB  ({cold_s / grep_s:.1f}x grep)"
-        )
-        victim = kernel / "drivers/usb/serial/ark3116.c"
-        original = victim.read_bytes()
-        try:
-            victim.write_bytes(original + b"\n/* touched by the benchmark */\n")
-            warm_s, warm_mem, out2 = timed(scan)
-        finally:
-            victim.write_bytes(original)
-        st2 = json.loads(out2)["stats"]
-        print(
-            f"{'reviewbot scan, warm (1 changed)':34} {warm_s:7.2f} s  {'':13}  "
-            f"{st2['parsed']} parsed  peak {warm_mem / 2**20:.0f} MiB"
-        )
-    finally:
-        shutil.rmtree(cache)
-
+    _w, _c, _m, out, _ = measured(scan_cmd(kernel, max(args.jobs), None, []))
+    data = json.loads(out)
     by_sub = collections.Counter("/".join(f["file"].split("/")[:2]) for f in data["findings"])
     by_rule = collections.Counter(f["rule"] for f in data["findings"])
-    print(
-        f"\nfindings (confidence >= medium): {len(data['findings'])} in {len(data['drivers'])} drivers"
-    )
+    print(f"\nfindings (every confidence): {len(data['findings'])} in "
+          f"{len(data['drivers'])} drivers")
     print("  by rule: " + ", ".join(f"{r} {n}" for r, n in by_rule.most_common()))
     print("  by subsystem: " + ", ".join(f"{s} {n}" for s, n in by_sub.most_common(12)))
+    if args.quick:
+        return 0
+    print()
+    coccinelle(kernel, args.cocci_limit, data["findings"])
 
     out_dir = Path(tempfile.mkdtemp(prefix="reviewbot-bench-series-"))
     try:

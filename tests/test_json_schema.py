@@ -55,6 +55,8 @@ def test_scan_json_validates(validator, capsys, tmp_path):
                          str(EXAMPLES / "tree")])
     validator.validate(data)
     assert data["findings"], "the example tree has findings to check the schema on"
+    # the typed fields survive the scan's worker processes and its cache
+    assert all(f["evidence"] for f in data["findings"])
 
 
 def test_schema_version_is_the_one_the_output_carries():

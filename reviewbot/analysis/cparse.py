@@ -17,12 +17,12 @@ input costs about 0.5 ms a step.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import tree_sitter_c
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Point, Query, QueryCursor, Range, Tree
 
 from reviewbot.analysis.preprocess import preprocess
 from reviewbot.knowledge import Knowledge
@@ -64,34 +64,79 @@ def new_parser() -> Parser:
     return Parser(_language())
 
 
+Select = Callable[[bytes, bytes], "list[tuple[int, int]] | None"]
+
+
 def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = None,
-          work: int | None = None) -> Source | None:
+          work: int | None = None, select: Select | None = None,
+          clean: bytes | None = None, old_tree: Tree | None = None) -> Source | None:
     """Parse one file or fragment; None if it needs more than ``work`` progress steps.
 
     tree-sitter 0.26 dropped ``timeout_micros``; cancellation is a progress
     callback, which the binding only honours for callback-based reads.
-    ``work`` defaults to ``limits.parse_work``.
+    ``work`` defaults to ``limits.parse_work``. ``select(text, clean)`` may
+    name the byte spans worth parsing (the rest is skipped, positions stay
+    those of the whole text); ``clean`` is ``preprocess(text)`` when the
+    caller has it already; ``old_tree``, a tree of the same text parsed with
+    fewer spans, lets tree-sitter reuse what did not change.
     """
     parser = parser or new_parser()
-    clean = preprocess(text, knowledge)
-    budget = work or default_limits().parse_work
+    if clean is None:
+        clean = preprocess(text, knowledge)
+    spans = select(text, clean) if select is not None else None
+    if spans:
+        parser.included_ranges = _ranges(clean, spans)
+    try:
+        return _parse(path, text, clean, parser, work or default_limits().parse_work, old_tree)
+    finally:
+        if spans:
+            parser.included_ranges = []
+
+
+def _ranges(text: bytes, spans: list[tuple[int, int]]) -> list[Range]:
+    """tree-sitter ranges (with row and column) of sorted, disjoint byte spans."""
+    out = []
+    row = 0
+    at = 0  # row is the line number of offset ``at``
+
+    def point(offset: int) -> Point:
+        nonlocal row, at
+        row += text.count(b"\n", at, offset)
+        at = offset
+        return Point(row, offset - (text.rfind(b"\n", 0, offset) + 1))
+
+    for a, b in spans:
+        out.append(Range(point(a), point(b), a, b))
+    return out
+
+
+def _parse(path: str, text: bytes, clean: bytes, parser: Parser,
+           budget: int, old_tree: Tree | None = None) -> Source | None:
     steps = [0]
 
+    # A tree parsed from a callback reads ``Node.text`` through the callback
+    # again; big chunks make parsing cheap, small ones make ``.text`` cheap.
+    chunk = [65536]
+
     def read(offset: int, _point: object) -> bytes:
-        return clean[offset:offset + 65536]
+        return clean[offset:offset + chunk[0]]
 
     def progress(_offset: int, _has_error: bool) -> bool:
         steps[0] += 1
         return steps[0] > budget
 
     try:
-        tree = parser.parse(read, progress_callback=progress)
+        if old_tree is None:
+            tree = parser.parse(read, progress_callback=progress)
+        else:
+            tree = parser.parse(read, old_tree, progress_callback=progress)
     except ValueError:
         logger.warning(
             "%s: not analysed: parsing needs more than %d steps (limits.parse_work)", path, budget
         )
         parser.reset()
         return None
+    chunk[0] = 256
     return Source(path, text, tree)
 
 

@@ -16,10 +16,12 @@ from functools import lru_cache
 from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
-from reviewbot.analysis.cparse import parse
+from reviewbot.analysis.cparse import new_parser, parse
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
 from reviewbot.analysis.origins import Resolver
+from reviewbot.analysis.preprocess import conditionals, rewrite
 from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
+from reviewbot.analysis.slices import Plan, trigger_hits
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
 from reviewbot.model import Finding
 
@@ -30,11 +32,56 @@ _MAX_ROUNDS = 8
 
 def analyse_source(path: str, text: str, knowledge: Knowledge,
                    parser: Parser | None = None, work: int | None = None) -> list[Finding]:
-    """Findings of one file or fragment; ``path`` is only used to label them."""
-    if not may_reach_device(text, knowledge):
+    """Findings of one file or fragment; ``path`` is only used to label them.
+
+    A parse that needs more than ``work`` progress steps (``limits.parse_work``)
+    leaves the text unanalysed, as before.
+
+    Only the functions that can matter are parsed (``slices.Plan``): the
+    ones naming a sink first, then, as the analysis of those asks for them,
+    the callers of helpers and the functions storing the members it looked
+    up, until it asks for nothing new. The findings are those of the whole
+    text.
+    """
+    raw = text.encode("utf-8", "surrogateescape")
+    hits, certain = trigger_hits(raw, knowledge)
+    if not hits or (not certain and not may_reach_device(text, knowledge)):
         return []
-    facts = file_facts(path, text, knowledge, parser, work)
-    return analyse_facts(facts) if facts is not None else []
+    plan = Plan(raw, knowledge, hits)
+    parser = parser or new_parser()
+    buf = conditionals(raw)
+    plan.cut(bytes(buf))
+    src = None
+    while True:
+        # preprocessing is finished only where the parser will look
+        rewrite(buf, raw, knowledge, plan.fresh())
+        src = parse(path, raw, knowledge, parser, work,
+                    select=lambda _raw, _clean: plan.spans(), clean=bytes(buf),
+                    old_tree=src.tree if src is not None else None)
+        if src is None:
+            return []
+        facts = collect(src, knowledge)
+        looked_up = _Recording(facts.field_values)
+        facts.field_values = looked_up
+        findings, follow = _analyse(facts)
+        # Members whose writers an analysis looked for anywhere in the file
+        # (a cache of issue 11's neighbours check, keyed (member, ...)): their
+        # functions must be parsed too. Absent, this asks for nothing.
+        members = {key[0] for key in facts.__dict__.get("_member_writers", {})}
+        if not plan.extend(follow, looked_up.asked, members):
+            return findings
+
+
+class _Recording(dict):
+    """Field values that remember which members the analysis asked about."""
+
+    def __init__(self, values: dict) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return super().get(key, default)
 
 
 def may_reach_device(text: str, knowledge: Knowledge) -> bool:
@@ -55,22 +102,28 @@ def file_facts(path: str, text: str, knowledge: Knowledge,
 
 
 def analyse_facts(facts: FileFacts) -> list[Finding]:
-    uses = _uses_with_helpers(facts)
+    return _analyse(facts)[0]
+
+
+def _analyse(facts: FileFacts) -> tuple[list[Finding], set[str]]:
+    """Findings, and the functions whose callers matter (helpers, directions from callers)."""
+    uses, follow = _uses_with_helpers(facts)
     findings: list[Finding] = []
     for fn in facts.functions:
         resolver = Resolver(facts, fn)
         for use in uses.get(id(fn), []):
             if use.direction is None and use.direction_param is not None:
+                follow.add(fn.name)
                 use = replace(use, direction=direction_from_callers(facts, fn,
                                                                     use.direction_param))
             buffer = buffer_text(facts.src.text_of(use.buffer))
             findings.extend(check_use(facts.path, use, buffer, resolver.origins(use.buffer),
                                       facts.knowledge))
     findings.sort(key=lambda f: (f.line, f.rule))
-    return findings
+    return findings, follow
 
 
-def _uses_with_helpers(facts: FileFacts) -> dict[int, list[SinkUse]]:
+def _uses_with_helpers(facts: FileFacts) -> tuple[dict[int, list[SinkUse]], set[str]]:
     helpers: dict[str, tuple[Helper, ...]] = {}
     uses: dict[int, list[SinkUse]] = {}  # by id(): fragments repeat function names
     pending: list[FunctionFacts] = list(facts.functions)
@@ -89,7 +142,7 @@ def _uses_with_helpers(facts: FileFacts) -> dict[int, list[SinkUse]]:
             break
         pending = [fn for fn in facts.functions
                    if any(c in new for c in _called_names(facts, fn))]
-    return uses
+    return uses, set(helpers)
 
 
 def _called_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:

@@ -15,6 +15,7 @@ get which treatment is data (``[parse]`` in config/dma.toml).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,8 +31,13 @@ _MACRO_AFTER = re.compile(rb'[ \t]*([A-Z_][A-Za-z0-9_]+)\b(?![ \t]*\()')
 _MACRO_BEFORE = re.compile(rb'\b([A-Z_][A-Za-z0-9_]+)[ \t]*$')
 _RANGE = re.compile(rb"(?<=[ \t])\.\.\.(?=[ \t])")
 # Version tokens such as 330A (dwc3): digits and one capital that is no C suffix.
-_ODD_NUMBER = re.compile(rb"\b[0-9]+[A-DG-KM-TV-Z]\b")
-_CODE_NOISE = re.compile(rb'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+# Patterns below start with a literal or a character class, not '\b', so the
+# regex engine skips ahead to candidate bytes instead of trying every position;
+# where a leading word boundary matters it is checked per match (_word_start).
+_ODD_NUMBER = re.compile(rb"[0-9]+[A-DG-KM-TV-Z]\b")
+# comments, strings and character literals (unrolled loops: no per-byte alternation)
+_CODE_NOISE = re.compile(rb'/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+                         rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'", re.S)
 
 
 def _alternation(names: tuple[bytes, ...]) -> bytes:
@@ -42,44 +48,121 @@ def _alternation(names: tuple[bytes, ...]) -> bytes:
 def _pattern(kind: str, names: tuple[bytes, ...]) -> re.Pattern[bytes]:
     """Patterns for the names a file actually contains (few), compiled once per set."""
     alt = _alternation(names)
-    if kind == "word":
-        return re.compile(rb"\b(?:" + alt + rb")\b")
-    if kind == "call":
-        return re.compile(rb"\b(?:" + alt + rb")\s*\(")
+    if kind == "word":  # and a word start, checked by _words
+        return re.compile(rb"(?:" + alt + rb")\b")
+    if kind == "call":  # likewise
+        return re.compile(rb"(?:" + alt + rb")\s*\(")
     return re.compile(alt)  # "fragment": part of a longer name
 
 
-def _present(names: tuple[str, ...], text: bytes) -> tuple[bytes, ...]:
-    # bytes.find is memchr-fast; an alternation of 60 names over every position is not.
-    return tuple(n for n in (x.encode() for x in names) if n in text)
+def _words(pattern: re.Pattern[bytes], text: bytes,
+           regions: Regions) -> Iterator[re.Match[bytes]]:
+    """Matches of a "word" or "call" pattern that start a word (the dropped '\b').
+
+    A match inside a word spans only word characters (and, for a call, the
+    blanks and '(' after the name), so no match that starts a word can begin
+    inside it: skipping it loses nothing.
+    """
+    for m in _scan(pattern, text, regions):
+        if _word_start(text, m.start()):
+            yield m
+
+
+def _word_start(text: bytes | bytearray, pos: int) -> bool:
+    return pos == 0 or not _is_word(text[pos - 1])
+
+
+def _present(names: tuple[str, ...], text: bytes, regions: Regions,
+             tokens: frozenset[bytes] | None = None) -> tuple[bytes, ...]:
+    """The names the regions of the text contain, in order.
+
+    bytes.find is memchr-fast; an alternation of 60 names over every position
+    is not. Names starting with ``__`` used as whole words are looked up in
+    ``tokens`` (the regions' ``__`` words, found in one pass) instead.
+    """
+    out = []
+    for n in _encoded(names):
+        if tokens is not None and n.startswith(b"__"):
+            if n in tokens:
+                out.append(n)
+        elif any(text.find(n, a, b) >= 0 for a, b in regions):
+            out.append(n)
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _encoded(names: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(x.encode() for x in names)
+
+
+_DUNDER = re.compile(rb"__\w+")
+
+
+Regions = list[tuple[int, int]]
 
 
 def preprocess(text: bytes, knowledge: Knowledge) -> bytes:
     """Rewrite kernel idioms into plain C of exactly the same byte length."""
+    buf = conditionals(text)
+    rewrite(buf, text, knowledge, [(0, len(text))])
+    return bytes(buf)
+
+
+def conditionals(text: bytes) -> bytearray:
+    """The first step alone: #if branches resolved, so braces balance as the parser sees them.
+
+    ``rewrite`` finishes the job, for the whole text or only for the
+    regions that will be parsed (see ``slices``).
+    """
     buf = bytearray(text)
     if b"#if" in text or b"# if" in text:
         _conditionals(buf)
-    calls = _present(knowledge.attribute_calls, text)
+    return buf
+
+
+def rewrite(buf: bytearray, text: bytes, knowledge: Knowledge, regions: Regions) -> None:
+    """The remaining rewrites, for matches that start in ``regions`` (sorted, disjoint).
+
+    Every rewrite reads only its neighbourhood, so rewriting a function alone
+    gives the bytes rewriting the whole text would give it.
+    """
+    # whole-word and call names are tokens: a word starting '__' is one of the
+    # text's '__' words (a name matched as a fragment must use `in`)
+    if not regions:
+        return
+    dunder = frozenset(w for a, b in regions for w in _DUNDER.findall(text, a, b))
+    calls = _present(knowledge.attribute_calls, text, regions, dunder)
     if calls:
-        _attribute_calls(buf, _pattern("call", calls))
-    words = _present(knowledge.attribute_words, text)
+        _attribute_calls(buf, _pattern("call", calls), regions)
+    words = _present(knowledge.attribute_words, text, regions, dunder)
     if words:
-        for m in _pattern("word", words).finditer(bytes(buf)):
+        for m in _words(_pattern("word", words), bytes(buf), regions):
             _blank(buf, m.start(), m.end())
-    loops = _present(knowledge.loop_macro_words, text)
+    loops = _present(knowledge.loop_macro_words, text, regions)
     if loops:
-        _loop_macros(buf, _pattern("fragment", loops))
-    types = _present(knowledge.type_argument_macros, text)
+        _loop_macros(buf, _pattern("fragment", loops), regions)
+    types = _present(knowledge.type_argument_macros, text, regions, dunder)
     if types:
-        _type_arguments(buf, _pattern("call", types))
-    if b'"' in text:
-        _string_macros(buf)
+        _type_arguments(buf, _pattern("call", types), regions)
+    _string_macros(buf, regions)
     if b"..." in text:
-        for m in _RANGE.finditer(bytes(buf)):
+        for m in _scan(_RANGE, bytes(buf), regions):
             buf[m.start():m.end()] = b"-  "  # case 1 ... 3: -> case 1 -   3:
-    for m in _ODD_NUMBER.finditer(bytes(buf)):
+    for m in _words(_ODD_NUMBER, bytes(buf), regions):
         buf[m.start()] = 0x5F  # DWC3_VER_IS(DWC3, 330A): 330A -> _30A, an identifier
-    return bytes(buf)
+
+
+def _scan(pattern: re.Pattern[bytes], text: bytes, regions: Regions) -> Iterator[re.Match[bytes]]:
+    """Matches inside the regions, found without scanning the rest.
+
+    A region ends where a line begins (or at a function's closing brace), and
+    no match crosses a line end there: a string or '//' comment stops at the
+    newline, a name or number at the non-word byte, and a block comment never
+    holds a whole function the slicer left out; so the region's end as the
+    text's end changes no match.
+    """
+    for a, b in regions:
+        yield from pattern.finditer(text, a, b)
 
 
 def _blank(buf: bytearray, start: int, end: int) -> None:
@@ -171,8 +254,8 @@ def _balanced(code: bytes) -> bool:
     return code.count(b"{") == code.count(b"}") and code.count(b"(") == code.count(b")")
 
 
-def _attribute_calls(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
-    for m in pattern.finditer(bytes(buf)):
+def _attribute_calls(buf: bytearray, pattern: re.Pattern[bytes], regions: Regions) -> None:
+    for m in _words(pattern, bytes(buf), regions):
         end = _matching_paren(buf, m.end() - 1)
         nxt = end
         while nxt < len(buf) and buf[nxt] in b" \t":
@@ -182,12 +265,12 @@ def _attribute_calls(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
         _blank(buf, m.start(), end)
 
 
-def _loop_macros(buf: bytearray, fragment: re.Pattern[bytes]) -> None:
+def _loop_macros(buf: bytearray, fragment: re.Pattern[bytes], regions: Regions) -> None:
     """``list_for_each_entry(a, b, c) {`` -> ``while              (a, b, c) {``."""
     snapshot = bytes(buf)
     n = len(snapshot)
     done = -1
-    for m in fragment.finditer(snapshot):
+    for m in _scan(fragment, snapshot, regions):
         start, end = m.start(), m.end()
         if start < done:
             continue
@@ -213,10 +296,10 @@ def _is_word(c: int) -> bool:
     return c == 0x5F or 0x30 <= c <= 0x39 or 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
 
 
-def _type_arguments(buf: bytearray, pattern: re.Pattern[bytes]) -> None:
+def _type_arguments(buf: bytearray, pattern: re.Pattern[bytes], regions: Regions) -> None:
     """``min_t(unsigned int, a, b)`` -> ``min_t(0           , a, b)``."""
     snapshot = bytes(buf)
-    for m in pattern.finditer(snapshot):
+    for m in _words(pattern, snapshot, regions):
         end = _matching_paren(snapshot, m.end() - 1) - 1
         for a, b in _arguments(snapshot, m.end(), end):
             arg = snapshot[a:b]
@@ -244,11 +327,11 @@ def _arguments(text: bytes, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def _string_macros(buf: bytearray) -> None:
+def _string_macros(buf: bytearray, regions: Regions) -> None:
     """``KERN_INFO "x" DRIVER_DESC`` -> string literals of the same length."""
     snapshot = bytes(buf)
     spans = []
-    for m in _CODE_NOISE.finditer(snapshot):
+    for m in _scan(_CODE_NOISE, snapshot, regions):
         if snapshot[m.start()] != 0x22:
             continue  # a comment or a character literal
         after = _MACRO_AFTER.match(snapshot, m.end())

@@ -80,34 +80,67 @@ def parse_maintainers(text: str) -> list[Section]:
     return sections
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    """An F:/X: pattern compiled once: regex, whether it covers a subtree, depth."""
+_REGEX_CHARS = "*?[]+()|^$\\{}"
 
-    regex: re.Pattern[str]
-    subtree: bool
-    slashes: int
-    depth: int
+
+class _Pattern:
+    """An F:/X: pattern: its literal start, whether it covers a subtree, depth.
+
+    Most patterns are plain paths, tested as prefixes; a pattern with
+    wildcards is compiled to a regex only once a path starts with its
+    literal part, and whether a plain path is a folder (so a subtree) is
+    asked only then too: a lookup meets thousands of patterns and needs few.
+    """
+
+    __slots__ = ("depth", "is_dir", "literal", "regex", "rx", "slashes", "subtree")
+
+    def __init__(self, pattern: str, literal: str, rx: str | None,
+                 is_dir: Callable[[str], bool] | None) -> None:
+        self.literal = literal
+        self.rx = rx  # None: the literal is the whole pattern
+        self.regex: re.Pattern[str] | None = None
+        self.is_dir = is_dir  # set while a plain path may still turn out a folder
+        self._shape(pattern)
+
+    def _shape(self, pattern: str) -> None:
+        self.subtree = pattern.endswith("/")
+        self.slashes = pattern.count("/")
+        depth = self.slashes + (0 if self.subtree else 1)
+        self.depth = -1 if pattern.startswith("*") else depth
 
     def depth_for(self, path: str) -> int | None:
-        if not self.regex.match(path):
+        if not path.startswith(self.literal):
             return None
+        if self.is_dir is not None:
+            if self.is_dir(self.literal):
+                self.literal += "/"
+                self._shape(self.literal)
+            self.is_dir = None
+            if not path.startswith(self.literal):
+                return None
+        if self.rx is not None:
+            if self.regex is None:
+                try:
+                    self.regex = re.compile(self.rx)
+                except re.error:
+                    self.rx = "(?!)"  # an invalid pattern matches nothing
+                    self.regex = re.compile(self.rx)
+            if not self.regex.match(path):
+                return None
         if not self.subtree and path.count("/") != self.slashes:
             return None
         return self.depth
 
 
 def _compile(pattern: str, is_dir: Callable[[str], bool]) -> _Pattern | None:
-    if not pattern.endswith("/") and not any(c in pattern for c in "*?") and is_dir(pattern):
+    maybe_dir = not pattern.endswith("/") and not any(c in pattern for c in "*?")
+    cut = next((i for i, c in enumerate(pattern) if c in _REGEX_CHARS), None)
+    if cut is None:  # a plain path: a folder or not is asked when a path reaches it
+        return _Pattern(pattern, pattern, None, is_dir if maybe_dir else None)
+    if maybe_dir and is_dir(pattern):
         pattern += "/"
     rx = pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
-    try:
-        compiled = re.compile(rx)
-    except re.error:
-        return None
-    subtree = pattern.endswith("/")
-    depth = pattern.count("/") + (0 if subtree else 1)
-    return _Pattern(compiled, subtree, pattern.count("/"), -1 if pattern.startswith("*") else depth)
+    return _Pattern(pattern, pattern[:cut], rx, None)
 
 
 @dataclass(frozen=True)
@@ -123,40 +156,58 @@ class Maintainers:
 
     def __init__(self, sections: list[Section], is_dir: Callable[[str], bool]) -> None:
         self.sections = sections
-        dirs: dict[str, bool] = {}
-
-        def cached_is_dir(p: str) -> bool:
-            if p not in dirs:
-                dirs[p] = is_dir(p)
-            return dirs[p]
-
-        self._compiled: list[_Compiled] = []
+        self._dirs: dict[str, bool] = {}
+        self._is_dir = is_dir
+        # Compiled on first use: a scan asks about a few dozen sections, and
+        # compiling all ~7,000 patterns (each a stat for "is it a folder?")
+        # cost more than the scan's analysis of a subtree.
+        self._compiled: dict[int, _Compiled] = {}
         # index by the first path component of F: patterns, so a lookup tries
         # the few hundred sections that can match instead of all of them
         self._by_top: dict[str, list[int]] = {}
+        # and by the first two, where the second is a plain name followed by
+        # '/': "drivers" alone names about half of all sections
+        self._by_two: dict[tuple[str, str], list[int]] = {}
         self._anywhere: list[int] = []
         for i, s in enumerate(sections):
-            files = tuple(c for f in s.files if (c := _compile(f, cached_is_dir)))
-            excludes = tuple(c for x in s.excludes if (c := _compile(x, cached_is_dir)))
+            tops = {f.split("/", 1)[0] for f in s.files}
+            if s.regexes or any(any(c in t for c in "*?") for t in tops):
+                self._anywhere.append(i)
+            for f in s.files:
+                parts = f.split("/")
+                if len(parts) >= 3 and parts[1] and not any(c in parts[1] for c in _REGEX_CHARS):
+                    self._by_two.setdefault((parts[0], parts[1]), []).append(i)
+                else:
+                    self._by_top.setdefault(parts[0], []).append(i)
+
+    def _cached_is_dir(self, p: str) -> bool:
+        if p not in self._dirs:
+            self._dirs[p] = self._is_dir(p)
+        return self._dirs[p]
+
+    def _section(self, i: int) -> _Compiled:
+        c = self._compiled.get(i)
+        if c is None:
+            s = self.sections[i]
+            files = tuple(x for f in s.files if (x := _compile(f, self._cached_is_dir)))
+            excludes = tuple(x for f in s.excludes if (x := _compile(f, self._cached_is_dir)))
             regexes = []
             for rx in s.regexes:
                 try:
                     regexes.append(re.compile(rx))
                 except re.error:
                     continue
-            self._compiled.append(_Compiled(s, files, excludes, tuple(regexes)))
-            tops = {f.split("/", 1)[0] for f in s.files}
-            if regexes or any(any(c in t for c in "*?") for t in tops):
-                self._anywhere.append(i)
-            for t in tops:
-                self._by_top.setdefault(t, []).append(i)
+            c = self._compiled[i] = _Compiled(s, files, excludes, tuple(regexes))
+        return c
 
     def lookup(self, path: str) -> list[Section]:
-        top = path.split("/", 1)[0]
-        candidates = sorted(set(self._by_top.get(top, [])) | set(self._anywhere))
+        parts = path.split("/", 2)
+        candidates = set(self._by_top.get(parts[0], [])) | set(self._anywhere)
+        if len(parts) > 1:
+            candidates.update(self._by_two.get((parts[0], parts[1]), []))
         hits: list[tuple[int, int, Section]] = []
-        for i in candidates:
-            c = self._compiled[i]
+        for i in sorted(candidates):
+            c = self._section(i)
             if any(x.depth_for(path) is not None for x in c.excludes):
                 continue
             depths = [d for f in c.files if (d := f.depth_for(path)) is not None]

@@ -49,13 +49,14 @@ def _engine_id(knowledge: Knowledge) -> str:
     Hashing the analysis sources (a few dozen small files) means an edited
     rule never serves stale findings from the cache, release or not.
     """
-    import reviewbot.analysis
-
+    # found by path, not imported: a warm rescan never needs tree-sitter
+    analysis = Path(__file__).resolve().parent.parent / "analysis"
     digest = hashlib.sha1(__version__.encode())
-    sources = sorted(Path(reviewbot.analysis.__file__).parent.rglob("*.py"))
+    sources = sorted(analysis.rglob("*.py"))  # rules may live in a subpackage
     for path in [Path(knowledge.path), *sources]:
         if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            name = str(path.relative_to(analysis)) if path.is_relative_to(analysis) else path.name
+            digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -100,6 +101,12 @@ def finding_from_dict(d: dict, path: str) -> Finding:
 
 _WORKER: dict = {}
 
+# A finding travels between processes as a tuple of its fields (the file is
+# the job's): pickling a tuple is several times cheaper than a dict or a
+# dataclass, and the parent needs the dict form only for the cache.
+_FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction", "message",
+           "confidence", "details", "macro", "evidence")
+
 
 def _init_worker(knowledge_path: str) -> None:
     from reviewbot.analysis.cparse import new_parser
@@ -109,11 +116,12 @@ def _init_worker(knowledge_path: str) -> None:
     _WORKER["parser"] = new_parser()
 
 
-def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[dict]]:
+def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
     from reviewbot.analysis import analyse_source
 
     root, path = job
-    data = Path(root, path).read_bytes()
+    with open(os.path.join(root, path), "rb") as fh:
+        data = fh.read()
     sha = hashlib.sha1(data).hexdigest()
     try:
         found = analyse_source(
@@ -122,7 +130,19 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[dict]]:
     except RecursionError:
         logger.warning("%s: too deeply nested to analyse; skipped", path)
         found = []
-    return path, sha, [finding_to_dict(f) for f in found]
+    return path, sha, [
+        (f.rule, f.severity.value, f.line, f.function, f.buffer, f.sink, f.direction, f.message,
+         f.confidence.value, f.details, f.macro,
+         tuple((e.name, e.confidence.value, e.note) for e in f.evidence))
+        for f in found
+    ]
+
+
+def _record_dict(record: tuple) -> dict:
+    d = dict(zip(_FIELDS, record, strict=True))
+    d["details"] = [list(x) for x in d["details"]]
+    d["evidence"] = [list(x) for x in d["evidence"]]
+    return d
 
 
 def scan_tree(
@@ -133,82 +153,89 @@ def scan_tree(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Analyse every C file under ``root`` (or ``subpaths`` of it)."""
+    """Analyse every C file under ``root`` (or ``subpaths`` of it).
+
+    A warm rescan costs a walk with one ``stat`` per file and one read of
+    the cache: a file whose (mtime, size) is as recorded keeps its findings
+    without being opened; only a changed stat costs a read and a hash (and a
+    parse if the content is new).
+    """
     start = time.monotonic()
     check_subpaths(root, subpaths)
     root = root.resolve()
+    base = str(root)
     paths = walk(root, subpaths, knowledge.skip_dirs)
     tokens = sink_tokens(knowledge)
     cache = open_cache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
     known = cache.known_files() if cache else {}
 
-    stats: dict[str, os.stat_result] = {}
+    stats: dict[str, tuple[int, int]] = {}
+    prefix = base + os.sep
     for p in paths:
         try:
-            st = os.stat(root / p)
+            st = os.stat(prefix + p)
         except OSError:  # vanished, a dangling link, a symlink loop
             continue
         if scannable(st):
-            stats[p] = st
-    unchanged = {
-        p
-        for p, st in stats.items()
-        if p in known and known[p][0] == st.st_mtime_ns and known[p][1] == st.st_size
-    }
+            stats[p] = (st.st_mtime_ns, st.st_size)
+    unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
     fresh = [p for p in stats if p not in unchanged]
     # which of the changed or new files name a sink
-    relevant_fresh = grep_filter(root, fresh, tokens) if len(fresh) > 200 else None
+    relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
+        if len(fresh) > 200 else None
     if relevant_fresh is None:
         btoks = [t.encode() for t in tokens]
-        relevant_fresh = {p for p in fresh if mentions_any((root / p).read_bytes(), btoks)}
+        relevant_fresh = {p for p in fresh if mentions_any(_read(base, p), btoks)}
 
     findings: list[Finding] = []
     to_parse: list[str] = []
     file_rows: list[tuple[str, int, int, str | None, bool]] = []
+    stored = cache.results() if cache else {}
     for p in sorted(unchanged):
         _m, _s, sha, relevant = known[p]
         if not relevant:
             continue
-        cached = cache.result(sha) if (cache and sha) else None
+        cached = stored.get(sha) if sha else None
         if cached is None:
             to_parse.append(p)
         else:
             findings.extend(finding_from_dict(d, p) for d in cached)
     for p in fresh:
-        st = stats[p]
+        mtime, size = stats[p]
         if p not in relevant_fresh:
-            file_rows.append((p, st.st_mtime_ns, st.st_size, None, False))
+            file_rows.append((p, mtime, size, None, False))
             continue
         # content-keyed reuse: changed stat, but content seen before (a revert, a copy)
         cached = None
         if cache:
-            sha = hashlib.sha1((root / p).read_bytes()).hexdigest()
-            cached = cache.result(sha)
+            sha = hashlib.sha1(_read(base, p)).hexdigest()
+            cached = stored.get(sha)
         if cached is None:
             to_parse.append(p)
         else:
-            file_rows.append((p, st.st_mtime_ns, st.st_size, sha, True))
+            file_rows.append((p, mtime, size, sha, True))
             findings.extend(finding_from_dict(d, p) for d in cached)
 
     results: dict[str, list[dict]] = {}
     parsed = 0
     if to_parse:
         # biggest first keeps the pool busy to the end
-        to_parse.sort(key=lambda p: -stats[p].st_size)
+        to_parse.sort(key=lambda p: -stats[p][1])
         jobs = max(1, jobs or os.cpu_count() or 1)
         done = 0
-        outcomes: Iterable[tuple[str, str, list[dict]]]
+        outcomes: Iterable[tuple[str, str, list[tuple]]]
         if jobs == 1 or len(to_parse) < 4:
             _init_worker(knowledge.path)
-            outcomes = map(_analyse_file, [(str(root), p) for p in to_parse])
+            outcomes = map(_analyse_file, [(base, p) for p in to_parse])
             pool = None
         else:
             pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(knowledge.path,))
-            outcomes = pool.map(_analyse_file, [(str(root), p) for p in to_parse], chunksize=4)
+            outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
         try:
-            for path, sha, found in outcomes:
-                st = stats[path]
-                file_rows.append((path, st.st_mtime_ns, st.st_size, sha, True))
+            for path, sha, records in outcomes:
+                mtime, size = stats[path]
+                file_rows.append((path, mtime, size, sha, True))
+                found = [_record_dict(r) for r in records]
                 results[sha] = found
                 findings.extend(finding_from_dict(d, path) for d in found)
                 parsed += 1
@@ -225,3 +252,8 @@ def scan_tree(
     elapsed = time.monotonic() - start
     candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])
     return ScanResult(tuple(findings), ScanStats(len(stats), candidates, parsed, round(elapsed, 2)))
+
+
+def _read(base: str, path: str) -> bytes:
+    with open(os.path.join(base, path), "rb") as fh:
+        return fh.read()
