@@ -113,18 +113,20 @@ def print_counts(findings: list[dict], before: list[dict] | None = None) -> None
             " | default before -> after |"
     print(head)
     print("|" + " --- |" * (len(CONFIDENCES) + 2))
-    for rule in rules + ["**total**"]:
-        def cell(t: dict[str, collections.Counter], conf: str | None) -> int:
-            rows = t.values() if rule == "**total**" else [t.get(rule, collections.Counter())]
-            if conf is None:
-                return sum(r[c] for r in rows for c in DEFAULT)
-            return sum(r[conf] for r in rows)
+    for rule in [*rules, "**total**"]:
         if old is None:
-            cells = [str(cell(now, c)) for c in CONFIDENCES] + [str(cell(now, None))]
+            cells = [str(_cell(now, rule, c)) for c in CONFIDENCES] + [str(_cell(now, rule, None))]
         else:
-            cells = [f"{cell(old, c)} -> {cell(now, c)}" for c in CONFIDENCES] + \
-                [f"{cell(old, None)} -> {cell(now, None)}"]
+            cells = [f"{_cell(old, rule, c)} -> {_cell(now, rule, c)}" for c in CONFIDENCES] + \
+                [f"{_cell(old, rule, None)} -> {_cell(now, rule, None)}"]
         print(f"| {rule} | " + " | ".join(cells) + " |")
+
+
+def _cell(t: dict[str, collections.Counter], rule: str, conf: str | None) -> int:
+    rows = list(t.values()) if rule == "**total**" else [t.get(rule, collections.Counter())]
+    if conf is None:
+        return sum(r[c] for r in rows for c in DEFAULT)
+    return sum(r[conf] for r in rows)
 
 
 def context(tree: Path, f: dict, before: int = 12, after: int = 4) -> str:
