@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import ConfigError
+from reviewbot.model import Confidence
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ SCHEMA = 1
 DIRECTIONS = ("to_device", "from_device", "bidirectional")
 ALLOCATOR_CLASSES = ("kmalloc", "devm-kmalloc", "kmem-cache", "page", "vmalloc", "coherent")
 LEVELS = ("dma", "kmalloc", "l1", "slab", "runtime")
-CONFIDENCES = ("high", "medium", "low")
+QUOTED_LEVELS = ("dma", "kmalloc", "l1")  # the levels messages quote a macro and number for
 _DIRECTION_KINDS = ("dma_dir_arg", "pipe_arg", "request_type_arg", "via_object", "flag")
 
 
@@ -53,7 +54,7 @@ class Sink:
     buffer: int
     direction: DirectionSpec
     maps: bool = False
-    confidence: str = "high"
+    confidence: Confidence = Confidence.HIGH
     vmalloc_ok: bool = False
 
 
@@ -91,6 +92,9 @@ class Macro:
     level: str
     watch_definition: bool
     values: tuple[tuple[str, str], ...]
+    meaning: str | None = None  # what it stands for, as the series reply says it
+    bytes: int | None = None  # its value on the quoted architecture
+    since: str | None = None  # the release that brought that value
 
     def value_for(self, arch: str) -> str | None:
         return dict(self.values).get(arch)
@@ -127,7 +131,8 @@ class Knowledge:
     copying: tuple[CopyingApi, ...]
     macros: tuple[Macro, ...]
     annotations: tuple[Annotation, ...]
-    dma_minalign_bytes: int
+    quoted_arch: str
+    level_macros: tuple[tuple[str, str], ...]  # level -> the macro quoted for it
     kmalloc_size_classes: tuple[int, ...]
     buffer_wrappers: tuple[str, ...]
     attribute_words: tuple[str, ...]
@@ -187,6 +192,22 @@ class Knowledge:
 
     def macro(self, name: str) -> Macro | None:
         return self._by_name["macro"].get(name)
+
+    def level_macro(self, level: str) -> Macro:
+        """The macro messages quote for an alignment level (dma, kmalloc, l1)."""
+        return self._by_name["macro"][dict(self.level_macros)[level]]  # type: ignore[no-any-return]
+
+    @property
+    def dma_minalign_bytes(self) -> int:
+        """The worst-case DMA alignment: the quoted DMA-level macro's bytes."""
+        value = self.level_macro("dma").bytes
+        assert value is not None  # the loader requires it
+        return value
+
+    def kmalloc_alignment_macros(self) -> frozenset[str]:
+        """Watched kmalloc-level macros: kmalloc's own alignment is defined by them."""
+        return frozenset(m.name for m in self.macros
+                         if m.level == "kmalloc" and m.watch_definition)
 
     def annotation(self, name: str) -> Annotation | None:
         return self._by_name["annotation"].get(name)
@@ -266,6 +287,12 @@ class _Reader:
             raise self.fail(entry, key, f"{value!r} is not one of {', '.join(allowed)}")
         return value
 
+    def confidence(self, value: str, entry: str) -> Confidence:
+        try:
+            return Confidence.parse(value)
+        except ValueError as exc:
+            raise self.fail(entry, "confidence", str(exc)) from None
+
     def direction(self, value: Any, entry: str, field_sink: bool = False) -> DirectionSpec:
         if isinstance(value, str):
             if value == "unknown":
@@ -320,7 +347,7 @@ class _Reader:
             request_type_in_bit=d["request_type_in_bit"],
             request_type_prefix=d["request_type_prefix"])
         align = self.table(top["alignment"], "alignment", {
-            "dma_minalign_bytes": int, "kmalloc_size_classes": list})
+            "quoted_arch": str, "level_macros": dict, "kmalloc_size_classes": list})
         parse = self.table(top["parse"], "parse", {
             "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list,
             "loop_macro_words": list, "type_argument_macros": list})
@@ -338,7 +365,8 @@ class _Reader:
             copying=self.copying(top),
             macros=self.macros(top),
             annotations=self.annotations(top),
-            dma_minalign_bytes=align["dma_minalign_bytes"],
+            quoted_arch=align["quoted_arch"],
+            level_macros=self.str_map(align["level_macros"], "alignment", "level_macros"),
             kmalloc_size_classes=self.int_list(align["kmalloc_size_classes"], "alignment",
                                                "kmalloc_size_classes"),
             buffer_wrappers=self.str_list(parse["buffer_wrappers"], "parse", "buffer_wrappers"),
@@ -351,6 +379,7 @@ class _Reader:
             sizes=tuple(sizes.items()),
         )
         self.check_unique(knowledge)
+        self.check_level_macros(knowledge)
         for api in knowledge.copying:
             for name in api.instead_of:
                 if knowledge.sink(name) is None:
@@ -374,7 +403,7 @@ class _Reader:
             t = self.table(raw, entry, {"functions": list, "buffer": int, "direction": object},
                            {"maps": bool, "confidence": str, "vmalloc_ok": bool})
             direction = self.direction(t["direction"], entry)
-            conf = self.choice(t.get("confidence", "high"), CONFIDENCES, entry, "confidence")
+            conf = self.confidence(t.get("confidence", "high"), entry)
             for fn in self.str_list(t["functions"], entry, "functions"):
                 out.append(Sink(fn, t["buffer"], direction, t.get("maps", False), conf,
                                 t.get("vmalloc_ok", False)))
@@ -422,9 +451,11 @@ class _Reader:
         out = []
         for entry, raw in self.entries(top, "macro"):
             t = self.table(raw, entry, {"name": str, "level": str, "watch_definition": bool,
-                                        "values": dict})
+                                        "values": dict},
+                           {"meaning": str, "bytes": int, "since": str})
             out.append(Macro(t["name"], self.choice(t["level"], LEVELS, entry, "level"),
-                             t["watch_definition"], self.str_map(t["values"], entry, "values")))
+                             t["watch_definition"], self.str_map(t["values"], entry, "values"),
+                             t.get("meaning"), t.get("bytes"), t.get("since")))
         return tuple(out)
 
     def annotations(self, top: dict[str, Any]) -> tuple[Annotation, ...]:
@@ -442,6 +473,19 @@ class _Reader:
                 raise self.fail(entry, "level", "missing (or takes_alignment / group = end)")
             out.append(Annotation(t["name"], level, t.get("takes_alignment", False), group))
         return tuple(out)
+
+    def check_level_macros(self, k: Knowledge) -> None:
+        levels = dict(k.level_macros)
+        if set(levels) != set(QUOTED_LEVELS):
+            raise self.fail("alignment", "level_macros",
+                            f"expected exactly the levels {', '.join(QUOTED_LEVELS)}")
+        for level, name in levels.items():
+            macro = k.macro(name)
+            if macro is None or macro.level != level:
+                raise self.fail("alignment", "level_macros",
+                                f"{level} = {name!r} is not a [[macro]] of level {level}")
+            if macro.bytes is None:
+                raise self.fail(f"macro ({name})", "bytes", "missing (messages quote it)")
 
     def check_unique(self, k: Knowledge) -> None:
         seen: dict[str, str] = {}

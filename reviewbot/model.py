@@ -111,15 +111,82 @@ class Severity(StrEnum):
 
 
 class Confidence(StrEnum):
+    """How sure a finding is, ordered: ``LOW < MEDIUM < HIGH``.
+
+    The order is the enum's own (not the strings', where "high" < "low"), so
+    ``min()`` of several confidences is the weakest and ``--min-confidence``
+    filters compare members, never spellings.
+    """
+
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _CONFIDENCE_ORDER.index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        """The member spelled ``text``; ValueError naming the choices otherwise."""
+        try:
+            return cls(text)
+        except ValueError:
+            choices = ", ".join(c.value for c in _CONFIDENCE_ORDER)
+            raise ValueError(f"{text!r} is not one of {choices}") from None
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Confidence):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Confidence):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Confidence):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Confidence):
+            return NotImplemented
+        return self.rank >= other.rank
+
+
+_CONFIDENCE_ORDER = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One named fact behind a finding and how far it lets the finding be trusted.
+
+    ``name`` is stable (``origin-certain``, ``size-unknown``...), ``confidence``
+    is the most this fact allows: HIGH for what the text shows for certain, lower
+    for what had to be guessed. A finding's confidence is the lowest of its
+    evidence (``confidence_of``), so no stage decides it on its own.
+    """
+
+    name: str
+    confidence: Confidence
+    note: str = ""
+
+
+def confidence_of(evidence: tuple[Evidence, ...]) -> Confidence:
+    """The weakest confidence of ``evidence``; HIGH when nothing was guessed."""
+    return min((e.confidence for e in evidence), default=Confidence.HIGH)
 
 
 @dataclass(frozen=True)
 class Finding:
     """One hazard at one place.
 
+    ``buffer`` is the C expression handed to a device (None when there is no
+    buffer, as for a changed ``#define``); ``macro`` is the alignment macro
+    whose definition the finding is about (minalign rules). ``evidence`` names
+    what the finding rests on; ``confidence`` is derived from it.
     ``introduced`` is True when the post-image of the series has it and the
     pre-image did not, False for hazards already present in touched code, and
     None where there is no before/after (a tree scan). ``fixed_in_patch``
@@ -140,10 +207,21 @@ class Finding:
     patch: int | None = None
     fixed_in_patch: int | None = None
     details: tuple[tuple[str, str], ...] = ()
+    macro: str | None = None
+    evidence: tuple[Evidence, ...] = ()
 
     def key(self) -> tuple[str, str, str | None, str | None]:
-        """Identity across pre/post images: never the line number."""
-        return (self.rule, self.file, self.function, self.buffer)
+        """Identity across pre/post images: never the line number.
+
+        The last part is what the finding is about: its buffer, else the
+        alignment macro it concerns, else what a macro switch switches to.
+        """
+        return (self.rule, self.file, self.function,
+                self.buffer if self.buffer is not None else self.macro or self.detail("after"))
+
+    def detail(self, name: str) -> str | None:
+        """One entry of ``details`` by name."""
+        return dict(self.details).get(name)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from unidiff import PatchedFile
 from reviewbot.analysis.cparse import new_parser
 from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_device
 from reviewbot.analysis.hunks import sides
-from reviewbot.analysis.minalign import diff_findings
+from reviewbot.analysis.rules import DIFF_RULES
+from reviewbot.analysis.rules.diffs import diff_file
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Finding, Patch, Series
 
@@ -106,6 +107,16 @@ def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
             pre = _analyse(path, pre_side.text, knowledge, parser)
             post = _analyse(path, post_side.text, knowledge, parser)
         out.append((pre, post, diff_findings(path, pf, knowledge)))
+    return out
+
+
+def diff_findings(path: str, pf: PatchedFile, knowledge: Knowledge) -> list[Finding]:
+    """Findings of the rules that read the change itself (``Fact.DIFF``)."""
+    change = diff_file(path, pf, knowledge)
+    out: list[Finding] = []
+    for r in DIFF_RULES:
+        assert r.check_diff is not None
+        out.extend(r.check_diff(change))
     return out
 
 

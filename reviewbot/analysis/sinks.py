@@ -19,6 +19,7 @@ from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_args, call_n
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.structs import base_type
 from reviewbot.knowledge import DirectionSpec, FieldSink, Sink
+from reviewbot.model import Confidence
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*")
 
@@ -39,7 +40,7 @@ class SinkUse:
     direction: str | None
     direction_param: DirectionSpec | None
     maps: bool
-    confidence: str
+    confidence: Confidence
     vmalloc_ok: bool = False
 
     @property
@@ -270,7 +271,7 @@ class _Finder:
         else:
             direction = fs.direction.value
         return SinkUse(self.fn.name, at.start_point[0] + 1, f"{fs.struct}.{fs.field}", None,
-                       value, direction, None, False, "high", fs.vmalloc_ok)
+                       value, direction, None, False, Confidence.HIGH, fs.vmalloc_ok)
 
 
 def _root_name(text: str) -> str:

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from reviewbot.errors import UsageError
     from reviewbot.impact.drivers import DriverIndex, sites_of
     from reviewbot.knowledge import load_knowledge
+    from reviewbot.model import Confidence
     from reviewbot.render import scan_report
     from reviewbot.scan import scan_tree
     from reviewbot.settings import load_settings
@@ -48,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     knowledge = load_knowledge()
     with _progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
         result = scan_tree(root, knowledge, args.subpaths, args.jobs, cache_dir, progress)
-    rank = {"low": 0, "medium": 1, "high": 2}
-    findings = [f for f in result.findings if rank[f.confidence.value] >= rank[args.min_confidence]]
+    floor = Confidence(args.min_confidence)
+    findings = [f for f in result.findings if f.confidence >= floor]
 
     def read(path: str) -> str | None:
         try:

@@ -19,17 +19,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.analysis.rules import AlignmentChange, find
+from reviewbot.analysis.rules.minalign_usage import RULE as USAGE_RULE
 from reviewbot.impact.drivers import DriverIndex
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import AffectedDriver, DriverSite, Finding
+from reviewbot.model import AffectedDriver, Confidence, DriverSite, Finding
 
 __all__ = ["ImpactInput", "affected_drivers", "changed_macros"]
 
 logger = logging.getLogger(__name__)
 
 _DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)(?:\([^)]*\))?\s+(.*)$")
-_KMALLOC_LEVEL = {"ARCH_KMALLOC_MINALIGN", "KMALLOC_MIN_SIZE"}
-_MIN_CONFIDENCE = {"medium", "high"}
+_MIN_CONFIDENCE = Confidence.MEDIUM
 
 
 @dataclass(frozen=True)
@@ -44,22 +45,29 @@ class ImpactInput:
 def changed_macros(findings: Iterable[Finding], knowledge: Knowledge) -> set[str]:
     """Macros whose new definition puts drivers at risk.
 
-    Every redefinition of a watched macro counts (minalign-definition). A
-    known macro switched to another level (minalign-usage on its
-    ``#define``) counts only when it now follows kmalloc's alignment: one
-    moved to ``ARCH_DMA_MINALIGN`` makes its users safe, not affected.
+    Every redefinition of a watched macro counts (a rule reporting a
+    definition change). A known macro switched to another level (a usage
+    change on its ``#define``) counts only when it now follows kmalloc's
+    alignment: one moved to ``ARCH_DMA_MINALIGN`` makes its users safe, not
+    affected.
     """
     out: set[str] = set()
     for f in findings:
-        if f.introduced is False:
+        r = find(f.rule)
+        if f.introduced is False or r is None or not f.macro:
             continue
-        if f.rule == "minalign-definition" and f.buffer:
-            out.add(f.buffer)
-        elif f.rule == "minalign-usage" and f.function and knowledge.macro(f.function):
-            after = knowledge.macro(dict(f.details).get("after", ""))
+        if r.alignment_change is AlignmentChange.DEFINITION:
+            out.add(f.macro)
+        elif r.alignment_change is AlignmentChange.USAGE and knowledge.macro(f.macro):
+            after = knowledge.macro(f.detail("after") or "")
             if after is not None and after.level == "kmalloc":
-                out.add(f.function)
+                out.add(f.macro)
     return out
+
+
+def _depends_on_kmalloc_alignment(f: Finding) -> bool:
+    r = find(f.rule)
+    return r is not None and r.depends_on_kmalloc_alignment
 
 
 def _grep(root: Path, names: set[str], exclude: frozenset[str]) -> list[tuple[str, int, str]]:
@@ -156,7 +164,7 @@ def _usage_sites(lines: dict[tuple[str, int], str]) -> list[DriverSite]:
     for (path, line), text in sorted(lines.items()):
         if text.strip().startswith(("#", "*", "/*", "//")):
             continue
-        sites.append(DriverSite(path, line, None, "minalign-usage"))
+        sites.append(DriverSite(path, line, None, USAGE_RULE.id))
     return sites
 
 
@@ -184,7 +192,7 @@ def affected_drivers(
         ", ".join(sorted(macros - changed)) or "none",
     )
     sites = _usage_sites(lines)
-    if macros & _KMALLOC_LEVEL and scan is not None:
+    if macros & knowledge.kmalloc_alignment_macros() and scan is not None:
         small = [f for f in scan() if f.file not in tree.touched]
         if analyse_post is not None:
             for path in sorted(tree.touched):
@@ -194,7 +202,7 @@ def affected_drivers(
         sites += [
             DriverSite(f.file, f.line, f.function, f.rule)
             for f in small
-            if f.rule == "dma-kmalloc-small" and f.confidence.value in _MIN_CONFIDENCE
+            if _depends_on_kmalloc_alignment(f) and f.confidence >= _MIN_CONFIDENCE
         ]
 
     def read(path: str) -> str | None:

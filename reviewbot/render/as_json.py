@@ -1,8 +1,10 @@
 """The JSON contract of design.md, as plain dictionaries.
 
 Key order follows the contract so a diff of two outputs reads naturally.
-Extra keys (``expected``, ``missing``, ``notes``, ``confidence``...) come
-after the contract's own and are documented in the README.
+Extra keys (``schema``, ``expected``, ``missing``, ``notes``, ``confidence``,
+``macro``, ``evidence``...) come after the contract's own. Every key of the
+review, check and scan output is documented in ``docs/schema/output.schema.json``
+(its ``schema`` is ``SCHEMA_VERSION``; a test validates real output against it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from typing import Any
 
 from reviewbot import __version__
 from reviewbot.model import AffectedDriver, Finding, Review, Series
+
+# The version of the JSON layout (docs/schema/output.schema.json): bumped when a
+# key is removed or changes meaning, not when one is added.
+SCHEMA_VERSION = 1
 
 
 def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
@@ -28,6 +34,11 @@ def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
         direction=f.direction,
         message=f.message,
         confidence=f.confidence.value,
+        macro=f.macro,
+        evidence=[
+            {"name": e.name, "confidence": e.confidence.value, "note": e.note}
+            for e in f.evidence
+        ],
     )
     if with_patch and f.fixed_in_patch is not None:
         out["fixed_in_patch"] = f.fixed_in_patch
@@ -82,6 +93,7 @@ def review_dict(review: Review) -> dict[str, Any]:
     return {
         "tool": "reviewbot",
         "version": __version__,
+        "schema": SCHEMA_VERSION,
         "series": series_dict(review.series, review),
         "findings": [finding_dict(f) for f in review.findings],
         "affected_drivers": [driver_dict(d) for d in review.affected_drivers],

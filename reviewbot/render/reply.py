@@ -22,9 +22,9 @@ from email.utils import make_msgid
 
 from reviewbot.model import Finding, Patch, Review, Severity
 from reviewbot.render.reply_body import (
-    MINALIGN_RULES,
     PATCH_TEMPLATE,
     SERIES_TEMPLATE,
+    changes_alignment_macro,
     patch_context,
     render,
     series_context,
@@ -133,7 +133,7 @@ def compose_drafts(
         elif f.introduced is False and f.fixed_in_patch != f.patch:
             older.setdefault(f.patch, []).append(f)
     minalign = [
-        f for f in review.findings if f.rule in MINALIGN_RULES and f.introduced is not False
+        f for f in review.findings if changes_alignment_macro(f) and f.introduced is not False
     ]
     with_findings = sorted(p.index for p in series.patches if by_patch.get(p.index))
     want_series = bool(minalign or review.affected_drivers)

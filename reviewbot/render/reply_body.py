@@ -31,15 +31,18 @@ logger = logging.getLogger(__name__)
 PATCH_TEMPLATE = "patch-reply.txt.j2"
 SERIES_TEMPLATE = "series-reply.txt.j2"
 
-MINALIGN_RULES = ("minalign-definition", "minalign-usage")
 
-_MACRO_MEANING = {
-    "ARCH_KMALLOC_MINALIGN": "the minimum alignment of kmalloc() memory",
-    "KMALLOC_MIN_SIZE": "the smallest kmalloc() size class (and so its alignment)",
-    "ARCH_SLAB_MINALIGN": "the minimum alignment of slab objects",
-    "ARCH_DMA_MINALIGN": "the alignment that isolates a DMA buffer from other data",
-    "dma_get_cache_alignment": "the DMA alignment drivers ask for at run time",
-}
+def alignment_change(f: Finding) -> str | None:
+    """"definition" or "usage" when the finding's rule reports an alignment-macro change."""
+    from reviewbot.analysis.rules import find
+
+    r = find(f.rule)
+    return r.alignment_change.value if r is not None and r.alignment_change else None
+
+
+def changes_alignment_macro(f: Finding) -> bool:
+    """A series-wide matter: what an alignment macro means changes."""
+    return alignment_change(f) is not None
 
 
 def template_env(settings: ReplySettings) -> SandboxedEnvironment:
@@ -192,7 +195,7 @@ def patch_context(
             for f in older
         ],
         series_reply=series_reply,
-        has_minalign=any(f.rule in MINALIGN_RULES for f in introduced),
+        has_minalign=any(changes_alignment_macro(f) for f in introduced),
     )
     return ctx
 
@@ -202,11 +205,11 @@ def _change_rows(findings: Sequence[Finding], total: int) -> tuple[list[str], li
     rows, sentences = [], []
     for f in findings:
         d = dict(f.details)
-        macro = d.get("macro") or f.buffer or "?"
+        macro = f.macro or "?"
         arch = d.get("arch", "generic")
         before, after = d.get("before", "?"), d.get("after", "?")
         rows.append([arch, macro, before, after, f"{f.patch}/{total}"])
-        meaning = _MACRO_MEANING.get(macro, f"what {macro} means")
+        meaning = d.get("meaning") or f"what {macro} means"
         sentences.append(
             one_line(f"On {arch}, {meaning} changes from {before} to {after} (patch {f.patch}).")
         )
@@ -228,8 +231,8 @@ def series_context(
     series = review.series
     total = series.expected
     ctx = common_context(review, settings, command, reply_msgid, series.author.name)
-    definitions = [f for f in minalign if f.rule == "minalign-definition"]
-    usages = [f for f in minalign if f.rule == "minalign-usage"]
+    definitions = [f for f in minalign if alignment_change(f) == "definition"]
+    usages = [f for f in minalign if alignment_change(f) == "usage"]
     change_table, change_sentences = _change_rows(definitions, total)
     usage_rows = [
         [
@@ -267,7 +270,7 @@ def series_context(
             )
             if d["lists"]:
                 driver_lines.append("      lists: " + ", ".join(d["lists"]))
-    why = rule_doc("minalign-definition").why if definitions else ""
+    why = rule_doc(definitions[0].rule).why if definitions else ""
     ctx.update(
         checked=base_phrase(review, None),
         url=archive_link(settings, answered.msgid if answered else series.msgid),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from reviewbot import __version__
 from reviewbot.model import AffectedDriver, Finding
-from reviewbot.render.as_json import driver_dict, dumps, finding_dict
+from reviewbot.render.as_json import SCHEMA_VERSION, driver_dict, dumps, finding_dict
 from reviewbot.render.as_text import finding_line
 from reviewbot.scan import ScanStats
 
@@ -30,6 +30,7 @@ def json_text(
         {
             "tool": "reviewbot",
             "version": __version__,
+            "schema": SCHEMA_VERSION,
             "findings": [finding_dict(f, with_patch=False) for f in findings],
             "drivers": [driver_dict(d) for d in drivers],
             "stats": {

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import Confidence, Finding, Severity
+from reviewbot.model import Confidence, Evidence, Finding, Severity
 from reviewbot.scan.cache import ScanCache
 from reviewbot.scan.files import grep_filter, mentions_any, sink_tokens, walk
 
@@ -53,7 +53,7 @@ def _engine_id(knowledge: Knowledge) -> str:
     import reviewbot.analysis
 
     digest = hashlib.sha1(__version__.encode())
-    sources = sorted(Path(reviewbot.analysis.__file__).parent.glob("*.py"))
+    sources = sorted(Path(reviewbot.analysis.__file__).parent.rglob("*.py"))
     for path in [Path(knowledge.path), *sources]:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -73,6 +73,8 @@ def finding_to_dict(f: Finding) -> dict:
         "message": f.message,
         "confidence": f.confidence.value,
         "details": list(f.details),
+        "macro": f.macro,
+        "evidence": [[e.name, e.confidence.value, e.note] for e in f.evidence],
     }
 
 
@@ -89,6 +91,8 @@ def finding_from_dict(d: dict, path: str) -> Finding:
         message=d["message"],
         confidence=Confidence(d["confidence"]),
         details=tuple(tuple(x) for x in d.get("details", ())),
+        macro=d.get("macro"),
+        evidence=tuple(Evidence(n, Confidence(c), note) for n, c, note in d.get("evidence", ())),
     )
 
 

@@ -30,3 +30,21 @@ def test_explain_has_every_section(rule) -> None:
 def test_unknown_rule_is_a_usage_error_listing_known_ones() -> None:
     with pytest.raises(UsageError, match=r"unknown rule 'dma-heap'.*dma-stack"):
         explain("dma-heap")
+
+
+def test_explain_list_prints_every_rule_with_its_summary(capsys) -> None:
+    from reviewbot.cli import main
+
+    assert main(["explain", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(RULES)
+    for line, r in zip(lines, RULES, strict=True):
+        assert line.split()[:2] == [r.id, r.severity.value]
+        assert line.endswith(r.summary)
+
+
+def test_explain_without_rule_or_list_is_a_usage_error(capsys) -> None:
+    from reviewbot.cli import main
+
+    assert main(["explain"]) == 2
+    assert "explain --list" in capsys.readouterr().err

@@ -161,8 +161,8 @@ def test_arm64_kmalloc_minalign_change_is_a_definition_finding(knowledge) -> Non
     new = old.replace("(128)\n", "(128)\n#define ARCH_KMALLOC_MINALIGN\t(8)\n")
     findings = analyse_series(series(unified("arch/arm64/include/asm/cache.h", old, new)),
                               knowledge)
-    assert [(f.rule, f.buffer, f.introduced) for f in findings] == [
-        ("minalign-definition", "ARCH_KMALLOC_MINALIGN", True)]
+    assert [(f.rule, f.macro, f.buffer, f.introduced) for f in findings] == [
+        ("minalign-definition", "ARCH_KMALLOC_MINALIGN", None, True)]
     details = dict(findings[0].details)
     assert details["arch"] == "arm64"
     assert details["after"] == "8"

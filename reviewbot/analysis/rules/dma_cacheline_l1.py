@@ -1,0 +1,41 @@
+"""dma-cacheline-l1: a DMA buffer isolated only with ``____cacheline_aligned`` (L1)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewbot.analysis.rules.base import Fact, Rule, Verdict
+from reviewbot.model import Confidence, Evidence, Severity
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.knowledge import Knowledge
+
+
+def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
+    if o.kind != "embedded" or not use.inbound or o.level != "l1":
+        return None
+    l1, dma = knowledge.level_macro("l1"), knowledge.level_macro("dma")
+    return Verdict(
+        f"it is isolated only by {o.annotation} (L1, {l1.bytes} bytes on "
+        f"{knowledge.quoted_arch}), short of {dma.name} ({dma.bytes}); use "
+        f"__aligned({dma.name})",
+        (Evidence("annotation-l1-level", Confidence.HIGH,
+                  f"{o.annotation} aligns to the L1 line"),))
+
+
+RULE = Rule(
+    "dma-cacheline-l1", Severity.WARNING,
+    "a DMA buffer is isolated only with ____cacheline_aligned (L1)",
+    "A struct member used for inbound DMA relies on ____cacheline_aligned (or "
+    "L1_CACHE_BYTES) for isolation.",
+    "____cacheline_aligned is the L1 line size (64 on arm64), short of ARCH_DMA_MINALIGN "
+    "(128 on arm64, where some system caches have 128-byte lines).",
+    "Use __aligned(ARCH_DMA_MINALIGN) (IIO_DMA_MINALIGN in IIO drivers).",
+    ("include/linux/cache.h", "arch/arm64/include/asm/cache.h"),
+    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.STRUCT_LAYOUT),
+    check_use=check,
+    precedence=60,
+    uses_knowledge=lambda k: any(a.level == "l1" for a in k.annotations),
+)

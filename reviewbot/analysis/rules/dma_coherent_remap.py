@@ -1,0 +1,38 @@
+"""dma-coherent-remap: coherent memory is mapped again with ``dma_map_*``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.model import Severity
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.knowledge import Knowledge
+
+
+def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
+    if o.kind != "heap" or o.cls != "coherent" or not use.maps:
+        return None
+    return Verdict("coherent memory is already mapped; use the dma_addr_t from the allocator "
+                   "instead of mapping it again")
+
+
+RULE = Rule(
+    "dma-coherent-remap", Severity.ERROR,
+    "memory from a coherent allocator or pool is mapped again with dma_map_*",
+    "A buffer from dma_alloc_coherent(), dmam_alloc_coherent(), dma_alloc_attrs(), "
+    "usb_alloc_coherent() or dma_pool_alloc() is passed to dma_map_single()/dma_map_page().",
+    "Coherent memory already has a DMA address and may not be in the linear map; mapping "
+    "it again is undefined (and a bug under CONFIG_DMA_API_DEBUG).",
+    "Use the dma_addr_t the allocator returned; for USB set URB_NO_TRANSFER_DMA_MAP and "
+    "urb->transfer_dma.",
+    (DMA_HOWTO, "Documentation/core-api/dma-api.rst (dma_alloc_coherent)"),
+    needs=(Fact.SINK_USE, Fact.ORIGIN),
+    check_use=check,
+    precedence=40,
+    uses_knowledge=lambda k: any(a.cls == "coherent" for a in k.allocators)
+    and any(s.maps for s in k.sinks),
+)

@@ -1,0 +1,52 @@
+"""dma-embedded-unaligned: a struct member takes inbound DMA without DMA-level isolation.
+
+It has the lowest precedence of the member rules: a member isolated at L1
+(dma-cacheline-l1) or at the kmalloc minimum (minalign-usage) is reported by
+those, more precisely; this rule takes whatever isolation is left short of
+the DMA level.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.model import Confidence, Evidence, Severity
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.knowledge import Knowledge
+
+
+def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
+    if o.kind != "embedded" or not use.inbound or o.level == "dma":
+        return None
+    dma = knowledge.level_macro("dma").name
+    return Verdict(
+        "inbound DMA invalidates the whole cache line, losing CPU writes to neighbouring "
+        f"members; mark the first DMA buffer __aligned({dma}) (IIO_DMA_MINALIGN in IIO) and "
+        "keep DMA buffers last",
+        (Evidence("member-not-isolated", Confidence.HIGH,
+                  f"no {dma}-level annotation on or before the member"),))
+
+
+RULE = Rule(
+    "dma-embedded-unaligned", Severity.WARNING,
+    "a struct member is used for inbound DMA without ARCH_DMA_MINALIGN isolation",
+    "A buffer inside a struct (st->rx, &st->data[0]) takes inbound DMA, and neither it "
+    "nor an earlier member carries __aligned(ARCH_DMA_MINALIGN), IIO_DMA_MINALIGN or "
+    "__dma_from_device_group_begin().",
+    "The invalidation after inbound DMA discards CPU writes to any other member sharing "
+    "the cache line; the swiotlb bounce cannot see inside a struct, so nothing protects it.",
+    "Move the DMA buffers to the end of the struct and mark the first one "
+    "__aligned(ARCH_DMA_MINALIGN) (IIO: __aligned(IIO_DMA_MINALIGN)), or allocate the "
+    "buffer separately.",
+    ("the IIO series 'Fix alignment for DMA safety' (v6.0)",
+     "commit 'usb: dwc2: fix DMA alignment' (v5.2)", DMA_HOWTO),
+    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.STRUCT_LAYOUT),
+    check_use=check,
+    precedence=90,
+    uses_knowledge=lambda k: any(a.takes_alignment for a in k.annotations)
+    and any(m.level == "dma" for m in k.macros),
+)

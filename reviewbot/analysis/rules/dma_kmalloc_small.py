@@ -1,0 +1,59 @@
+"""dma-kmalloc-small: a small kmalloc buffer (or one of unknown size) takes inbound DMA."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewbot.analysis.rules.base import Fact, Rule, Verdict
+from reviewbot.model import Confidence, Evidence, Severity
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.knowledge import Knowledge
+
+_KMALLOC_CLASSES = ("kmalloc", "devm-kmalloc")
+
+
+def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
+    if o.kind != "heap" or o.cls not in _KMALLOC_CLASSES or not use.inbound:
+        return None
+    dma, km = knowledge.level_macro("dma"), knowledge.level_macro("kmalloc")
+    minalign = knowledge.dma_minalign_bytes
+    if o.size is None:
+        return Verdict(
+            f"its size ({o.size_text or 'unknown'}) is not known here; below {minalign} bytes "
+            "kmalloc memory is bounced (or shares a cache line) for inbound DMA since "
+            f"{km.since}",
+            (Evidence("size-unknown", Confidence.LOW,
+                      f"the size ({o.size_text or 'unknown'}) is not a constant here"),))
+    bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
+    if bucket is None or bucket % minalign == 0:
+        return None
+    return Verdict(
+        f"a {o.size}-byte buffer comes from kmalloc-{bucket}, whose objects are not a multiple "
+        f"of {dma.name} ({minalign} on {knowledge.quoted_arch}): since {km.since} inbound DMA "
+        "into it is bounced through swiotlb, or shares a cache line where nothing bounces",
+        (Evidence("size-known", Confidence.HIGH, f"{o.size_text} = {o.size} bytes"),))
+
+
+RULE = Rule(
+    "dma-kmalloc-small", Severity.WARNING,
+    "a small kmalloc buffer (or one of unknown size) is used for inbound DMA",
+    "A kmalloc-family buffer whose size class is not a multiple of ARCH_DMA_MINALIGN "
+    "(128 bytes on arm64) is used for DMA_FROM_DEVICE or DMA_BIDIRECTIONAL. Buffers of "
+    "unknown size are reported at low confidence.",
+    "Since v6.5 (arm64) and v6.6 (riscv) kmalloc only guarantees 8-byte alignment: such "
+    "buffers are bounced through swiotlb on non-coherent devices (slower, and only where "
+    "swiotlb exists); where nothing bounces, the cache line is shared with other data.",
+    "Allocate at least ARCH_DMA_MINALIGN bytes rounded to it (or use a devm/dma helper "
+    "that aligns), or use the buffer only DMA_TO_DEVICE.",
+    ("commit 'mm, dma, arm64: Reduce ARCH_KMALLOC_MINALIGN to 8' series (v6.5)",
+     "kernel/dma/direct.h: dma_kmalloc_needs_bounce()"),
+    needs=(Fact.SINK_USE, Fact.ORIGIN),
+    check_use=check,
+    precedence=50,
+    depends_on_kmalloc_alignment=True,
+    uses_knowledge=lambda k: any(a.cls == "kmalloc" for a in k.allocators)
+    and bool(k.kmalloc_size_classes) and k.dma_minalign_bytes > 0,
+)

@@ -1,0 +1,46 @@
+"""dma-stack: a stack variable or array reaches a DMA sink that does not copy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.model import Severity
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.knowledge import Knowledge
+
+
+def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
+    if o.kind != "stack" or (use.vmalloc_ok and not use.inbound):
+        return None  # a core that maps page by page copes with outbound stack data
+    alt = knowledge.copying_alternative(use.via or use.sink)
+    instead = " or a copying API"
+    if alt is not None:
+        names = " / ".join(f"{f}()" for f in alt.family)
+        instead = f" or {names}, which {'copies' if len(alt.family) == 1 else 'copy'}"
+    return Verdict("stack memory is not DMA-able (it is vmalloc'd with CONFIG_VMAP_STACK); "
+                   f"use a kmalloc'd buffer{instead}")
+
+
+RULE = Rule(
+    "dma-stack", Severity.ERROR,
+    "a stack variable or array (or its address) reaches a DMA sink that does not copy",
+    "A local variable, local array, or a member of a local struct is passed to an API "
+    "that maps it for DMA (directly, through a transfer descriptor, or through a helper "
+    "in the same file that does).",
+    "With CONFIG_VMAP_STACK the stack is vmalloc memory, which has no linear mapping: "
+    "dma_map_single() returns a bogus address or warns, and on non-coherent CPUs the "
+    "cache maintenance corrupts neighbouring stack data.",
+    "Allocate the buffer with kmalloc()/kzalloc() (free it after the transfer), use a "
+    "DMA-safe buffer in the driver's private struct, or switch to a copying API "
+    "(usb_control_msg_recv/send, spi_write_then_read, i2c_transfer).",
+    (DMA_HOWTO, "Documentation/driver-api/usb/dma.rst",
+     "commit 'USB: serial: iuu_phoenix: fix DMA from stack' (v5.11) for a typical fix"),
+    needs=(Fact.SINK_USE, Fact.ORIGIN),
+    check_use=check,
+    precedence=10,
+    uses_knowledge=lambda k: bool(k.sinks) and bool(k.field_sinks),
+)

@@ -1,0 +1,36 @@
+"""dma-static: static or global data (or a string literal) reaches a DMA sink."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.model import Severity
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.knowledge import Knowledge
+
+
+def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
+    if o.kind != "static" or (use.vmalloc_ok and not use.inbound):
+        return None  # a core that maps page by page copes with outbound static data
+    return Verdict("static data in the kernel image or a module is not DMA-able; "
+                   "copy it into a kmalloc'd buffer")
+
+
+RULE = Rule(
+    "dma-static", Severity.WARNING,
+    "static or global data reaches a DMA sink",
+    "A static or global variable or array, or a string literal, is passed to a DMA API.",
+    "Kernel image and module addresses are excluded from DMA by the DMA API documentation: "
+    "module data is vmalloc memory, and cache maintenance on a static buffer can corrupt "
+    "neighbouring variables.",
+    "Copy the data into a kmalloc()'d buffer (kmemdup()) before the transfer.",
+    (DMA_HOWTO,),
+    needs=(Fact.SINK_USE, Fact.ORIGIN),
+    check_use=check,
+    precedence=20,
+    uses_knowledge=lambda k: bool(k.sinks),
+)
