@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import ConfigError
+from reviewbot.knowledge_memory import (
+    CacheCreator,
+    ContextAccessor,
+    check_macros,
+    read_cache_creators,
+    read_contexts,
+)
 from reviewbot.model import Confidence
 
 logger = logging.getLogger(__name__)
@@ -140,6 +147,8 @@ class Knowledge:
     loop_macro_words: tuple[str, ...]
     type_argument_macros: tuple[str, ...]
     sizes: tuple[tuple[str, int], ...]
+    contexts: tuple[ContextAccessor, ...] = ()
+    cache_creators: tuple[CacheCreator, ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -152,6 +161,8 @@ class Knowledge:
             "macro": {m.name: m for m in self.macros},
             "annotation": {a.name: a for a in self.annotations},
             "size": dict(self.sizes),
+            "context": {c.function: c for c in self.contexts},
+            "cache_creator": {c.function: c for c in self.cache_creators},
             "alternative": {s: c for c in self.copying for s in c.instead_of
                             if c.function == c.family[0]},
         }
@@ -208,6 +219,13 @@ class Knowledge:
         """Watched kmalloc-level macros: kmalloc's own alignment is defined by them."""
         return frozenset(m.name for m in self.macros
                          if m.level == "kmalloc" and m.watch_definition)
+
+    def context(self, name: str) -> ContextAccessor | None:
+        """The crypto context accessor ``name`` and the alignment it guarantees."""
+        return self._by_name["context"].get(name)
+
+    def cache_creator(self, name: str) -> CacheCreator | None:
+        return self._by_name["cache_creator"].get(name)
 
     def annotation(self, name: str) -> Annotation | None:
         return self._by_name["annotation"].get(name)
@@ -328,7 +346,8 @@ class _Reader:
         top = self.table(raw, "top level", {
             "schema": int, "directions": dict, "allocator": list, "sink": list,
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
-            "annotation": list, "alignment": dict, "parse": dict, "sizes": dict})
+            "annotation": list, "alignment": dict, "parse": dict, "sizes": dict},
+            {"context": list, "cache_creator": list})
         if top["schema"] != SCHEMA:
             raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
         d = self.table(top["directions"], "directions", {
@@ -377,7 +396,10 @@ class _Reader:
             type_argument_macros=self.str_list(parse["type_argument_macros"], "parse",
                                                "type_argument_macros"),
             sizes=tuple(sizes.items()),
+            contexts=read_contexts(self, top),
+            cache_creators=read_cache_creators(self, top),
         )
+        check_macros(self, knowledge)
         self.check_unique(knowledge)
         self.check_level_macros(knowledge)
         for api in knowledge.copying:

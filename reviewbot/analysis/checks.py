@@ -63,7 +63,8 @@ def check_use(path: str, use: SinkUse, buffer: str, origins: list[Origin],
             buffer=buffer, sink=use.sink, direction=use.direction,
             message=f"{buffer} is {origin.what}{_at(origin)}, {_sink_phrase(use)}: "
                     f"{verdict.why}",
-            confidence=confidence_of(evidence), evidence=evidence, details=_details(origin))
+            confidence=confidence_of(evidence), evidence=evidence, details=_details(origin),
+            bites_when=verdict.bites_when)
     return list(out.values())
 
 

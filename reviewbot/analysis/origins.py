@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
+from reviewbot.analysis import contexts, fieldflow, tails
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
 from reviewbot.analysis.structs import Field, base_type
 
@@ -42,6 +43,19 @@ class Origin:
     annotation: str | None = None
     param: int | None = None
     certain: bool = True
+    # Where inside the allocation the buffer starts (tails.py): the offset as
+    # written, its value when constant, the alignment level it is rounded to,
+    # and the struct whose end it starts at (a tail buffer) or None (carving).
+    offset: str | None = None
+    offset_bytes: int | None = None
+    offset_level: str | None = None
+    tail_of: str | None = None
+    # The alignment macro the containing object is guaranteed (contexts.py:
+    # a crypto context is aligned to CRYPTO_MINALIGN, not ARCH_DMA_MINALIGN),
+    # and the accessor or cache it came through.
+    container: str | None = None
+    container_via: str | None = None
+    via: str | None = None  # the same-file helper whose return value it is (fieldflow.py)
 
 
 UNKNOWN = Origin("unknown", "memory of unknown origin")
@@ -80,6 +94,8 @@ class Resolver:
             op = node.child_by_field_name("operator")
             if op is not None and op.type in ("+", "-"):
                 left = self._value(node.child_by_field_name("left"), depth + 1, seen)
+                if left != [UNKNOWN] and op.type == "+":
+                    return tails.shifted(self, node, left)
                 if left != [UNKNOWN] or op.type == "-":
                     return left
                 return self._value(node.child_by_field_name("right"), depth + 1, seen)
@@ -166,6 +182,10 @@ class Resolver:
                         for o in container if o.kind in ("stack", "static")]
         if not inline or member is None or sdef is None:
             return [UNKNOWN]
+        if arrow:  # what the struct itself is: a kmalloc'd descriptor, a crypto context
+            special = tails.member_of(self, base, sdef, member, depth, seen)
+            if special is not None:
+                return special
         return [_embedded(sdef.name, member)]
 
     def _field_values(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
@@ -190,7 +210,10 @@ class Resolver:
             return self._value(args[0], depth + 1, seen) if args else [UNKNOWN]
         alloc = knowledge.allocator(name)
         if alloc is None:
-            return [UNKNOWN]
+            found = contexts.accessor_origin(self, name, node)
+            if found is None:
+                found = fieldflow.returned(self, name, node, depth, seen)
+            return found if found is not None else [UNKNOWN]
         args = call_args(node)
         size: int | None = None
         size_text = None
@@ -200,8 +223,9 @@ class Resolver:
             for i in alloc.size_args:
                 v = self.facts.evaluator.value(args[i], self.fn.types())
                 size = None if v is None or size is None else size * v
-        return [Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
-                       allocator=name, size=size, size_text=size_text)]
+        heap = Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
+                      allocator=name, size=size, size_text=size_text)
+        return [contexts.cache_object(self, heap, args) if alloc.cls == "kmem-cache" else heap]
 
     # -- types
     def expr_type(self, node: Node | None, depth: int = 0) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from reviewbot.analysis import fieldflow
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_args, call_name
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.structs import base_type
@@ -100,9 +101,15 @@ class _Finder:
                 if sink.buffer >= len(args):
                     continue
                 direction, param = self.direction(sink.direction, args, call)
+                confidence = sink.confidence
+                if direction is None and param is None and sink.direction.kind == "via_object" \
+                        and sink.direction.arg is not None and sink.direction.arg < len(args):
+                    found, seen = fieldflow.field_object_direction(self, args[sink.direction.arg])
+                    if seen and found is not None:  # the field is mapped in another function
+                        direction, confidence = found, min(confidence, Confidence.MEDIUM)
                 out.append(SinkUse(self.fn.name, call.start_point[0] + 1, name, via,
                                    self._unwrap(args[sink.buffer]), direction, param,
-                                   sink.maps, sink.confidence, sink.vmalloc_ok))
+                                   sink.maps, confidence, sink.vmalloc_ok))
         return out
 
     def _unwrap(self, arg: Node) -> Node:

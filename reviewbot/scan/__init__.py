@@ -19,7 +19,7 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import Confidence, Evidence, Finding, Severity
+from reviewbot.model import Condition, Confidence, Evidence, Finding, Severity
 from reviewbot.scan.cache import ScanCache
 from reviewbot.scan.files import grep_filter, mentions_any, sink_tokens, walk
 
@@ -75,7 +75,13 @@ def finding_to_dict(f: Finding) -> dict:
         "details": list(f.details),
         "macro": f.macro,
         "evidence": [[e.name, e.confidence.value, e.note] for e in f.evidence],
+        "bites_when": _condition(f.bites_when),
     }
+
+
+def _condition(c: Condition | None) -> dict[str, str] | None:
+    return None if c is None else {"macro": c.macro, "below": c.below, "since": c.since,
+                                   "text": c.text()}
 
 
 def finding_from_dict(d: dict, path: str) -> Finding:
@@ -93,6 +99,8 @@ def finding_from_dict(d: dict, path: str) -> Finding:
         details=tuple(tuple(x) for x in d.get("details", ())),
         macro=d.get("macro"),
         evidence=tuple(Evidence(n, Confidence(c), note) for n, c, note in d.get("evidence", ())),
+        bites_when=Condition(w["macro"], w["below"], w.get("since", ""))
+        if (w := d.get("bites_when")) else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reviewbot.analysis.conditions import kmalloc_alignment
 from reviewbot.analysis.rules.base import Fact, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
@@ -26,7 +27,8 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
             "kmalloc memory is bounced (or shares a cache line) for inbound DMA since "
             f"{km.since}",
             (Evidence("size-unknown", Confidence.LOW,
-                      f"the size ({o.size_text or 'unknown'}) is not a constant here"),))
+                      f"the size ({o.size_text or 'unknown'}) is not a constant here"),),
+            bites_when=kmalloc_alignment(knowledge))
     bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
     if bucket is None or bucket % minalign == 0:
         return None
@@ -34,7 +36,8 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
         f"a {o.size}-byte buffer comes from kmalloc-{bucket}, whose objects are not a multiple "
         f"of {dma.name} ({minalign} on {knowledge.quoted_arch}): since {km.since} inbound DMA "
         "into it is bounced through swiotlb, or shares a cache line where nothing bounces",
-        (Evidence("size-known", Confidence.HIGH, f"{o.size_text} = {o.size} bytes"),))
+        (Evidence("size-known", Confidence.HIGH, f"{o.size_text} = {o.size} bytes"),),
+        bites_when=kmalloc_alignment(knowledge))
 
 
 RULE = Rule(

@@ -1,0 +1,136 @@
+"""Buffers that travel through same-file helpers and struct fields.
+
+Drivers rarely allocate a DMA buffer where they map it. The usual shapes:
+
+- an allocation helper, ``static void *foo_alloc_buf(...) { return kzalloc(16, ...); }``,
+  whose result is stored or mapped elsewhere: a call to a same-file function
+  resolves to what all of its ``return`` statements give (``NULL``,
+  ``ERR_PTR()`` and ``0`` returns aside); a returned parameter resolves to the
+  caller's argument, so ``to_ctx(tfm) { return crypto_tfm_ctx(tfm); }`` is
+  seen through;
+- ``req->buf = kzalloc(16, ...)`` in an init function and
+  ``sg_init_one(&req->sg, req->buf, 16)`` in another, with the scatterlist
+  mapped in a third: the field's stored values are followed by origins.py
+  (``field_values``), and the direction of a scatterlist that is a struct
+  field comes from the consumers of that field anywhere in the file
+  (``field_object_direction``), at medium confidence because only the field
+  name ties them together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from reviewbot.analysis.facts import FunctionFacts, call_args, call_name
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.facts import FileFacts
+    from reviewbot.analysis.origins import Origin, Resolver
+
+_NO_MEMORY = ("NULL", "0", "ERR_PTR", "ERR_CAST")
+_MAX_RETURNS = 16
+
+
+def returned(r: Resolver, name: str, node: Node, depth: int,
+             seen: frozenset[str]) -> list[Origin] | None:
+    """What a same-file function called ``name`` returns, or None when not visible."""
+    from reviewbot.analysis.origins import UNKNOWN, Resolver
+
+    key = "()" + name
+    if key in seen:
+        return None
+    fns = [fn for fn in r.facts.functions if fn.name == name]
+    if len(fns) != 1 or fns[0] is r.fn:
+        return None
+    callee = fns[0]
+    values = return_values(r.facts, callee)
+    if not values:
+        return None
+    inner = Resolver(r.facts, callee)
+    args = call_args(node)
+    out: list[Origin] = []
+    for v in values:
+        for o in inner._value(v, depth + 1, seen | {key}):
+            if o.kind == "param" and o.param is not None and o.param < len(args):
+                out.extend(r._value(args[o.param], depth + 1, seen | {key}))
+            elif o == UNKNOWN:
+                return None
+            else:
+                out.append(o if o.via else replace(o, via=name,
+                                                   what=f"{o.what}, returned by {name}()"))
+    return out or None
+
+
+def return_values(facts: FileFacts, fn: FunctionFacts) -> list[Node]:
+    """The expressions ``fn`` returns, without the ones that carry no memory."""
+    out: list[Node] = []
+    stack = [fn.node.child_by_field_name("body")]
+    while stack and len(out) <= _MAX_RETURNS:
+        node = stack.pop()
+        if node is None:
+            continue
+        if node.type == "return_statement":
+            if node.named_children:
+                value = node.named_children[0]
+                if not _no_memory(facts, value):
+                    out.append(value)
+            continue
+        if node.type in ("function_definition",):
+            continue
+        stack.extend(node.named_children)
+    return out if len(out) <= _MAX_RETURNS else []
+
+
+def _no_memory(facts: FileFacts, value: Node) -> bool:
+    text = facts.src.text_of(value).strip()
+    if text in _NO_MEMORY:
+        return True
+    return value.type == "call_expression" and call_name(facts.src, value) in _NO_MEMORY
+
+
+def field_object_direction(finder, obj: Node) -> tuple[str | None, bool]:
+    """Direction of ``&x->sg`` from consumers of ``->sg`` in any function of the file.
+
+    Returns (direction, found): found is False when no consumer names the field,
+    so the caller's own answer stands.
+    """
+    src = finder.src
+    target = obj
+    while target.type in ("pointer_expression", "parenthesized_expression") and \
+            target.named_children:
+        target = target.child_by_field_name("argument") or target.named_children[0]
+    if target.type != "field_expression":
+        return None, False
+    fld = target.child_by_field_name("field")
+    if fld is None:
+        return None, False
+    field = src.text_of(fld)
+    found: set[str | None] = set()
+    for fn in finder.facts.functions:
+        if fn is finder.fn:
+            continue
+        other = type(finder)(finder.facts, fn, {})
+        for call in fn.calls:
+            consumer = finder.k.consumer(call_name(src, call) or "")
+            if consumer is None:
+                continue
+            args = call_args(call)
+            if consumer.object < len(args) and _names_field(src, args[consumer.object], field):
+                found.add(other.direction(consumer.direction, args, call)[0])
+    if not found:
+        return None, False
+    return (found.pop() if len(found) == 1 else None), True
+
+
+def _names_field(src, arg: Node, field: str) -> bool:
+    node = arg
+    while node.type in ("pointer_expression", "parenthesized_expression") and \
+            node.named_children:
+        node = node.child_by_field_name("argument") or node.named_children[0]
+    if node.type != "field_expression":
+        return False
+    fld = node.child_by_field_name("field")
+    return fld is not None and src.text_of(fld) == field
