@@ -35,7 +35,6 @@ class CacheCreator:
     size: int | None  # argument index of the object size
     align: int | None  # argument index of the alignment
     struct: int | None  # argument index of a struct type whose alignment is used
-    flags: int | None
     aligning_flags: tuple[str, ...] = ()
 
 
@@ -56,14 +55,12 @@ def read_cache_creators(reader: Any, top: dict[str, Any]) -> tuple[CacheCreator,
     out = []
     for entry, raw in reader.entries(top, "cache_creator"):
         t = reader.table(raw, entry, {"functions": list},
-                         {"size": int, "align": int, "struct": int, "flags": int,
-                          "aligning_flags": list})
+                         {"size": int, "align": int, "struct": int, "aligning_flags": list})
         if ("align" in t) == ("struct" in t):
             raise reader.fail(entry, "align", "expected exactly one of align, struct")
         flags = reader.str_list(t.get("aligning_flags", []), entry, "aligning_flags")
         for fn in reader.str_list(t["functions"], entry, "functions"):
-            out.append(CacheCreator(fn, t.get("size"), t.get("align"), t.get("struct"),
-                                    t.get("flags"), flags))
+            out.append(CacheCreator(fn, t.get("size"), t.get("align"), t.get("struct"), flags))
     return tuple(out)
 
 

@@ -252,6 +252,7 @@ class DriverSite:
     line: int
     function: str | None
     rule: str
+    bites_when: Condition | None = None  # the finding's condition, for a conditional hazard
 
 
 @dataclass(frozen=True)

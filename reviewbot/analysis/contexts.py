@@ -67,11 +67,14 @@ def cache_object(r: Resolver, heap: Origin, args: list[Node]) -> Origin:
     call, creator = created
     cargs = call_args(call)
     src = r.facts.src
-    flags = src.text_of(cargs[creator.flags]) if creator.flags is not None and \
-        creator.flags < len(cargs) else ""
-    if any(re.search(r"\b" + re.escape(f) + r"\b", flags) for f in creator.aligning_flags):
+    # The flags are searched in the whole call: KMEM_CACHE's type argument
+    # (``struct foo``) does not parse as an expression, so indexes may shift.
+    text = src.text_of(call)
+    aligning = [f for f in creator.aligning_flags if re.search(r"\b" + re.escape(f) + r"\b",
+                                                               text)]
+    if aligning:
         level: str | None = "dma"
-        align = f"{flags.strip()}"
+        align = aligning[0]
     elif creator.align is not None and creator.align < len(cargs):
         align = " ".join(src.text_of(cargs[creator.align]).split())
         level = _align_level(r, cargs[creator.align], align)

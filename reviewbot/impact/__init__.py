@@ -70,6 +70,11 @@ def _depends_on_kmalloc_alignment(f: Finding) -> bool:
     return r is not None and r.depends_on_kmalloc_alignment
 
 
+def _bites_with(f: Finding, macros: set[str]) -> bool:
+    """A conditional hazard whose condition the series makes true: its macro changes."""
+    return f.bites_when is not None and f.bites_when.macro in macros
+
+
 def _grep(root: Path, names: set[str], exclude: frozenset[str]) -> list[tuple[str, int, str]]:
     """(path, line, text) of lines naming any of ``names`` in C files, outside ``exclude``."""
     if not names:
@@ -200,9 +205,10 @@ def affected_drivers(
                 if text:
                     small += analyse_post(path, text)
         sites += [
-            DriverSite(f.file, f.line, f.function, f.rule)
+            DriverSite(f.file, f.line, f.function, f.rule, f.bites_when)
             for f in small
-            if _depends_on_kmalloc_alignment(f) and f.confidence >= _MIN_CONFIDENCE
+            if (_depends_on_kmalloc_alignment(f) or _bites_with(f, macros))
+            and f.confidence >= _MIN_CONFIDENCE
         ]
 
     def read(path: str) -> str | None:

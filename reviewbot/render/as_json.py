@@ -60,7 +60,8 @@ def driver_dict(d: AffectedDriver) -> dict[str, Any]:
         "maintainers": list(d.maintainers),
         "lists": list(d.lists),
         "sites": [
-            {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule}
+            {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule,
+             "bites_when": condition_dict(s.bites_when)}
             for s in d.sites
         ],
         "section": d.section,
