@@ -18,9 +18,11 @@ from reviewbot.errors import ConfigError
 from reviewbot.knowledge_memory import (
     CacheCreator,
     ContextAccessor,
+    ObjectField,
     check_macros,
     read_cache_creators,
     read_contexts,
+    read_object_fields,
 )
 from reviewbot.model import Confidence
 
@@ -149,6 +151,7 @@ class Knowledge:
     sizes: tuple[tuple[str, int], ...]
     contexts: tuple[ContextAccessor, ...] = ()
     cache_creators: tuple[CacheCreator, ...] = ()
+    object_fields: tuple[ObjectField, ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -347,7 +350,7 @@ class _Reader:
             "schema": int, "directions": dict, "allocator": list, "sink": list,
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
             "annotation": list, "alignment": dict, "parse": dict, "sizes": dict},
-            {"context": list, "cache_creator": list})
+            {"context": list, "cache_creator": list, "object_field": list})
         if top["schema"] != SCHEMA:
             raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
         d = self.table(top["directions"], "directions", {
@@ -398,6 +401,7 @@ class _Reader:
             sizes=tuple(sizes.items()),
             contexts=read_contexts(self, top),
             cache_creators=read_cache_creators(self, top),
+            object_fields=read_object_fields(self, top),
         )
         check_macros(self, knowledge)
         self.check_unique(knowledge)

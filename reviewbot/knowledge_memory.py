@@ -38,6 +38,24 @@ class CacheCreator:
     aligning_flags: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ObjectField:
+    """A descriptor field that hands the scatterlist stored into it to a device."""
+
+    field: str
+    direction: str
+
+
+def read_object_fields(reader: Any, top: dict[str, Any]) -> tuple[ObjectField, ...]:
+    out = []
+    for entry, raw in reader.entries(top, "object_field"):
+        t = reader.table(raw, entry, {"field": str, "direction": str})
+        reader.choice(t["direction"], ("to_device", "from_device", "bidirectional"), entry,
+                      "direction")
+        out.append(ObjectField(t["field"], t["direction"]))
+    return tuple(out)
+
+
 def read_contexts(reader: Any, top: dict[str, Any]) -> tuple[ContextAccessor, ...]:
     out = []
     for entry, raw in reader.entries(top, "context"):

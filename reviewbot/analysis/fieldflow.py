@@ -59,9 +59,23 @@ def returned(r: Resolver, name: str, node: Node, depth: int,
             elif o == UNKNOWN:
                 return None
             else:
+                o = _sized_by_caller(r, callee, o, args)
                 out.append(o if o.via else replace(o, via=name,
                                                    what=f"{o.what}, returned by {name}()"))
     return out or None
+
+
+def _sized_by_caller(r: Resolver, callee: FunctionFacts, o: Origin, args: list[Node]) -> Origin:
+    """``alloc_resp(int size) { return kzalloc(size, ...); }``: the size is the caller's argument."""
+    if o.kind != "heap" or o.size is not None or not o.size_text:
+        return o
+    param = next((p for p in callee.params if p.name == o.size_text.strip()), None)
+    if param is None or param.index is None or param.index >= len(args):
+        return o
+    arg = args[param.index]
+    size = r.facts.evaluator.value(arg, r.fn.types())
+    text = " ".join(r.facts.src.text_of(arg).split())
+    return replace(o, size=size, size_text=text)
 
 
 def return_values(facts: FileFacts, fn: FunctionFacts) -> list[Node]:
@@ -134,3 +148,72 @@ def _names_field(src, arg: Node, field: str) -> bool:
         return False
     fld = node.child_by_field_name("field")
     return fld is not None and src.text_of(fld) == field
+
+
+def object_directions(finder, target: str, depth: int = 0) -> set[str | None]:
+    """Directions a scatterlist variable ``target`` gets beyond the known consumers.
+
+    Two more ways reach a device: a same-file helper taking the scatterlist
+    as a parameter and handing it on (``smp_execute_task_sg(dev, &req, &resp)``),
+    and a store of it into a descriptor field the data knows the direction
+    of (``task->smp_task.smp_resp = *resp``, [[object_field]]).
+    """
+    src = finder.src
+    k = finder.k
+    found: set[str | None] = set()
+    for lhs, rhs in finder.fn.stores:
+        fo = _object_field(k, src, lhs)
+        if fo is not None and _root(src, rhs) == target:
+            found.add(fo.direction)
+    if depth >= 3:
+        return found
+    for call in finder.fn.calls:
+        name = call_name(src, call)
+        if not name or k.consumer(name) is not None or k.sink(name) is not None:
+            continue
+        args = call_args(call)
+        hits = [i for i, a in enumerate(args) if _root(src, a) == target]
+        if not hits:
+            continue
+        callee = [fn for fn in finder.facts.functions if fn.name == name]
+        if len(callee) != 1 or callee[0] is finder.fn:
+            continue
+        inner = type(finder)(finder.facts, callee[0], {})
+        for i in hits:
+            param = next((p for p in callee[0].params if p.index == i), None)
+            if param is not None and param.pointer:
+                found |= _consumed_param(inner, param.name, depth + 1)
+    return found
+
+
+def _consumed_param(finder, name: str, depth: int) -> set[str | None]:
+    from reviewbot.analysis.sinks import _root_name
+
+    src = finder.src
+    found: set[str | None] = set()
+    for call in finder.fn.calls:
+        consumer = finder.k.consumer(call_name(src, call) or "")
+        args = call_args(call)
+        if consumer is not None and consumer.object < len(args) and \
+                _root_name(src.text_of(args[consumer.object])) == name:
+            direction, param = finder.direction(consumer.direction, args, call)
+            found.add(direction if param is None else None)
+    return found | object_directions(finder, name, depth)
+
+
+def _object_field(k, src, lhs: Node):
+    from reviewbot.analysis.sinks import _field_path
+
+    path, _obj = _field_path(src, lhs)
+    for fo in k.object_fields:
+        if path == fo.field or path.endswith("." + fo.field):
+            return fo
+    return None
+
+
+def _root(src, node: Node) -> str | None:
+    while node.type in ("pointer_expression", "parenthesized_expression", "cast_expression") \
+            and node.named_children:
+        node = node.child_by_field_name("argument") or node.child_by_field_name("value") or \
+            node.named_children[-1]
+    return src.text_of(node) if node.type == "identifier" else None

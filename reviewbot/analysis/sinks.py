@@ -176,6 +176,7 @@ class _Finder:
             if consumer.object < len(args) and \
                     _root_name(self.src.text_of(args[consumer.object])) == target:
                 found.add(self.direction(consumer.direction, args, call)[0])
+        found |= fieldflow.object_directions(self, target)  # helpers, descriptor fields
         return found.pop() if len(found) == 1 else None
 
     def _consumed(self, holder: str | None, consumers: tuple[str, ...]) -> bool:

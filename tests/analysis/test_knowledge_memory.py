@@ -68,3 +68,15 @@ def test_every_cache_creator_is_followed(creator) -> None:
     if creator.align is not None:
         aligned = _cache_text(creator, K.level_macro("dma").name, "0")
         assert analyse_source("cache.c", aligned, K) == []
+
+
+@pytest.mark.parametrize("fo", K.object_fields, ids=lambda f: f.field)
+def test_every_object_field_gives_the_scatterlist_its_direction(fo) -> None:
+    text = ("static int foo(struct foo_task *task)\n{\n"
+            "\tstruct scatterlist sg;\n\tu8 *buf = kmalloc(4, GFP_KERNEL);\n\n"
+            "\tsg_init_one(&sg, buf, 4);\n"
+            f"\ttask->{fo.field} = sg;\n\treturn 0;\n}}\n")
+    found = analyse_source("obj.c", text, K)
+    inbound = fo.direction in ("from_device", "bidirectional")
+    assert [(f.rule, f.line, f.direction) for f in found] == (
+        [("dma-kmalloc-small", 6, fo.direction)] if inbound else [])
