@@ -66,7 +66,7 @@ def returned(r: Resolver, name: str, node: Node, depth: int,
 
 
 def _sized_by_caller(r: Resolver, callee: FunctionFacts, o: Origin, args: list[Node]) -> Origin:
-    """``alloc_resp(int size) { return kzalloc(size, ...); }``: the size is the caller's argument."""
+    """``alloc_resp(int size) { return kzalloc(size, ...); }``: the caller gives the size."""
     if o.kind != "heap" or o.size is not None or not o.size_text:
         return o
     param = next((p for p in callee.params if p.name == o.size_text.strip()), None)
