@@ -105,4 +105,10 @@ def _details(o: Origin) -> tuple[tuple[str, str], ...]:
         out.append(("struct", f"{o.struct}.{o.field}"))
     if o.annotation:
         out.append(("annotation", o.annotation))
+    if o.container:  # the macro the containing object is aligned to (impact reads it)
+        out.append(("container", o.container))
+        out.append(("container_via", o.container_via or ""))
+    if o.offset:
+        out.append(("offset", o.offset if o.offset_bytes is None
+                    else f"{o.offset} = {o.offset_bytes}"))
     return tuple(out)

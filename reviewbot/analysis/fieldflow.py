@@ -78,6 +78,31 @@ def _sized_by_caller(r: Resolver, callee: FunctionFacts, o: Origin, args: list[N
     return replace(o, size=size, size_text=text)
 
 
+def from_callers(r: Resolver, index: int, depth: int,
+                 seen: frozenset[str]) -> list[Origin] | None:
+    """What same-file callers pass as parameter ``index`` of ``r.fn``; None if any is unknown."""
+    from reviewbot.analysis.origins import UNKNOWN, Resolver
+
+    key = "(" + r.fn.name
+    if key in seen:
+        return None
+    out: list[Origin] = []
+    for caller in r.facts.functions:
+        if caller is r.fn:
+            continue
+        for call in caller.calls:
+            if call_name(r.facts.src, call) != r.fn.name:
+                continue
+            args = call_args(call)
+            if index >= len(args):
+                return None
+            found = Resolver(r.facts, caller)._value(args[index], depth + 1, seen | {key})
+            if not found or UNKNOWN in found or any(o.kind == "param" for o in found):
+                return None
+            out.extend(found)
+    return out or None
+
+
 def return_values(facts: FileFacts, fn: FunctionFacts) -> list[Node]:
     """The expressions ``fn`` returns, without the ones that carry no memory."""
     out: list[Node] = []

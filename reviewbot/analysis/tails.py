@@ -190,6 +190,9 @@ def member_of(r: Resolver, base: Node, sdef: StructDef, member: Field, depth: in
     from reviewbot.analysis.origins import UNKNOWN
 
     containers = [o for o in r._value(base, depth + 1, seen) if o != UNKNOWN]
+    if len(containers) == 1 and containers[0].kind == "param" and containers[0].param is not None:
+        from reviewbot.analysis import fieldflow  # a helper: what its callers pass
+        containers = fieldflow.from_callers(r, containers[0].param, depth, seen) or []
     if not containers:
         return None
     if all(o.kind == "context" for o in containers):
