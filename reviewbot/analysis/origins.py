@@ -193,12 +193,15 @@ class Resolver:
         if key in seen:
             return [UNKNOWN]
         out: list[Origin] = []
+        here: list[Origin] = []  # heap memory stored by this function: what it sees
         for value, fn in self.facts.field_values.get(name, []):
             resolver = self if fn is self.fn else Resolver(self.facts, fn)
             for o in resolver._value(value, depth + 1, seen | {key}):
                 if o.kind == "heap":
                     out.append(o)
-        return out or [UNKNOWN]
+                    if fn is self.fn:
+                        here.append(o)
+        return here or out or [UNKNOWN]
 
     def _call(self, node: Node, depth: int, seen: frozenset[str]) -> list[Origin]:
         name = call_name(self.src, node)

@@ -59,14 +59,24 @@ def _add(r: Resolver, o: Origin, elem: str, rhs: Node) -> Origin:
     sdef = facts.structs.get(name)
     is_struct = sdef is not None or elem.strip().startswith(("struct ", "union "))
     elem_size = 1 if name == "void" else facts.evaluator.size_of_type(elem)
+    own = None
     if is_struct and count == 1:
         term = f"sizeof(struct {name})"
         tail_of: str | None = o.tail_of or name
     else:
         term = text if elem_size == 1 else f"{text} * sizeof({elem.strip()})"
-        tail_of = o.tail_of or _sizeof_own_struct(r, node_root(r, rhs.parent), text)
+        own = _sizeof_own_struct(r, node_root(r, rhs.parent), text)
+        tail_of = o.tail_of or own
     value = count * elem_size if count is not None and elem_size is not None else None
-    if value is not None:
+    past = None  # (void *)d + sizeof(*d) [+ more]: past the struct d points to, as d + 1
+    if not (is_struct and count == 1) and value is None and own is not None:
+        past = facts.structs.get(own)
+    rounded = rounding_level(r, rhs) if past is not None else None
+    if rounded is not None:
+        level = rounded  # ALIGN(sizeof(*d), ARCH_DMA_MINALIGN)
+    elif past is not None:
+        level = "dma" if _has_dma_member(past) else "none"
+    elif value is not None:
         level: str | None = "dma" if value % facts.knowledge.dma_minalign_bytes == 0 else "none"
     elif is_struct and count == 1 and sdef is not None and _has_dma_member(sdef):
         level = "dma"  # sizeof a struct with a DMA-aligned member is a multiple of it
