@@ -39,7 +39,7 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
                          f"{o.annotation}")]
     evidence.append(Evidence("object-size-known", Confidence.HIGH, f"{size}")
                     if o.size is not None else
-                    Evidence("object-size-unknown", Confidence.MEDIUM,
+                    Evidence("object-size-unknown", Confidence.LOW,
                              f"the object size ({size}) is not computable here"))
     tail = f"; {phrase(cond)}" if cond else ""
     return Verdict(
