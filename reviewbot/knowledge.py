@@ -17,10 +17,12 @@ from typing import Any
 from reviewbot.errors import ConfigError
 from reviewbot.knowledge_memory import (
     CacheCreator,
+    ClientBuffer,
     ContextAccessor,
     ObjectField,
     check_macros,
     read_cache_creators,
+    read_client_buffers,
     read_contexts,
     read_object_fields,
 )
@@ -152,6 +154,7 @@ class Knowledge:
     contexts: tuple[ContextAccessor, ...] = ()
     cache_creators: tuple[CacheCreator, ...] = ()
     object_fields: tuple[ObjectField, ...] = ()
+    client_buffers: tuple[ClientBuffer, ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -350,7 +353,8 @@ class _Reader:
             "schema": int, "directions": dict, "allocator": list, "sink": list,
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
             "annotation": list, "alignment": dict, "parse": dict, "sizes": dict},
-            {"context": list, "cache_creator": list, "object_field": list})
+            {"context": list, "cache_creator": list, "object_field": list,
+             "client_buffer": list})
         if top["schema"] != SCHEMA:
             raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
         d = self.table(top["directions"], "directions", {
@@ -402,6 +406,7 @@ class _Reader:
             contexts=read_contexts(self, top),
             cache_creators=read_cache_creators(self, top),
             object_fields=read_object_fields(self, top),
+            client_buffers=read_client_buffers(self, top),
         )
         check_macros(self, knowledge)
         self.check_unique(knowledge)

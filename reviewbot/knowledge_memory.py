@@ -56,6 +56,33 @@ def read_object_fields(reader: Any, top: dict[str, Any]) -> tuple[ObjectField, .
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class ClientBuffer:
+    """A transfer descriptor field whose buffer a controller driver receives from a client.
+
+    ``safe_with``: words whose presence in the controller's file shows it checks
+    or bounces the buffer (``is_vmalloc_addr``, ``i2c_get_dma_safe_msg_buf``).
+    """
+
+    struct: str
+    fields: tuple[str, ...]
+    safe_with: tuple[str, ...]
+    confidence: str
+    why: str
+
+
+def read_client_buffers(reader: Any, top: dict[str, Any]) -> tuple[ClientBuffer, ...]:
+    out = []
+    for entry, raw in reader.entries(top, "client_buffer"):
+        t = reader.table(raw, entry, {"struct": str, "fields": list, "safe_with": list,
+                                      "confidence": str, "why": str})
+        reader.confidence(t["confidence"], entry)
+        out.append(ClientBuffer(t["struct"], reader.str_list(t["fields"], entry, "fields"),
+                                reader.str_list(t["safe_with"], entry, "safe_with"),
+                                t["confidence"], t["why"]))
+    return tuple(out)
+
+
 def read_contexts(reader: Any, top: dict[str, Any]) -> tuple[ContextAccessor, ...]:
     out = []
     for entry, raw in reader.entries(top, "context"):

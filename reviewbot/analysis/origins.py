@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
-from reviewbot.analysis import contexts, fieldflow, tails
+from reviewbot.analysis import clients, contexts, fieldflow, tails
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
 from reviewbot.analysis.structs import Field, base_type
 
@@ -170,11 +170,12 @@ class Resolver:
         sdef_name = self.expr_type(base)
         sdef = self.facts.structs.get(sdef_name) if sdef_name else None
         member = sdef.field(name) if sdef is not None else None
-        if member is not None and member.pointer:
-            return self._field_values(name, depth, seen)
+        if (member is not None and member.pointer) or (member is None and not address):
+            found = self._field_values(name, depth, seen)
+            if found == [UNKNOWN]:  # a controller's transfer descriptor: its client's buffer
+                return clients.client_origin(self, node) or found
+            return found
         inline = member is not None and (member.array_len is not None or address)
-        if member is None and not address:
-            return self._field_values(name, depth, seen)
         if not arrow:
             container = self._address(base, depth + 1, seen)
             if any(o.kind in ("stack", "static") for o in container):

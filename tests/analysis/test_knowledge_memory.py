@@ -80,3 +80,15 @@ def test_every_object_field_gives_the_scatterlist_its_direction(fo) -> None:
     inbound = fo.direction in ("from_device", "bidirectional")
     assert [(f.rule, f.line, f.direction) for f in found] == (
         [("dma-kmalloc-small", 6, fo.direction)] if inbound else [])
+
+
+@pytest.mark.parametrize("cb", K.client_buffers, ids=lambda c: c.struct)
+def test_every_client_buffer_is_found_in_a_controller_and_silenced_by_its_checks(cb) -> None:
+    for field in cb.fields:
+        text = (f"static int foo(struct device *dev, struct {cb.struct} *d)\n{{\n"
+                f"\treturn dma_map_single(dev, d->{field}, 4, DMA_FROM_DEVICE) ? 0 : -EIO;\n}}\n")
+        found = analyse_source("ctl.c", text, K)
+        assert [(f.rule, f.line, f.confidence.value) for f in found] == [
+            ("dma-client-buffer", 3, cb.confidence)]
+        for word in cb.safe_with:
+            assert analyse_source("ctl.c", f"/* {word} */\n" + text, K) == []
