@@ -53,6 +53,7 @@ class Verdict:
 
     why: str
     evidence: tuple[Evidence, ...] = ()
+    severity: Severity | None = None  # when this case is milder than the rule's own severity
 
 
 KnowledgeCheck = Callable[["Knowledge"], bool]
