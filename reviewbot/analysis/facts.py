@@ -68,7 +68,8 @@ class FileFacts:
     knowledge: Knowledge
     structs: dict[str, StructDef]
     globals: dict[str, Var]
-    field_values: dict[str, list[tuple[Node, FunctionFacts]]]  # field name -> stored values
+    # field name -> (stored value, function, holder expression of the store)
+    field_values: dict[str, list[tuple[Node, FunctionFacts, Node | None]]]
     functions: list[FunctionFacts]
     evaluator: Evaluator
 
@@ -213,7 +214,8 @@ def _function(src: Source, node: Node, members: list[Node], knowledge: Knowledge
                 fn.stores.append((left, right))
                 fld = left.child_by_field_name("field")
                 if fld is not None:
-                    facts.field_values.setdefault(src.text_of(fld), []).append((right, fn))
+                    facts.field_values.setdefault(src.text_of(fld), []).append(
+                        (right, fn, left.child_by_field_name("argument")))
         elif t == "call_expression":
             fn.calls.append(n)
         elif t == "initializer_list" and (n.parent is None or n.parent.type not in

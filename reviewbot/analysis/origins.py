@@ -9,11 +9,13 @@ rules stay silent on unknown memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
+from reviewbot.analysis.neighbours import Neighbourhood, neighbourhood
 from reviewbot.analysis.structs import Field, base_type
 
 _MAX_DEPTH = 12
@@ -42,6 +44,8 @@ class Origin:
     annotation: str | None = None
     param: int | None = None
     certain: bool = True
+    # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
+    neighbours: tuple[Neighbourhood, Neighbourhood] | None = None
 
 
 UNKNOWN = Origin("unknown", "memory of unknown origin")
@@ -57,10 +61,19 @@ class Resolver:
 
     def origins(self, node: Node) -> list[Origin]:
         found = self._value(node, 0, frozenset())
+        if any(o.kind == "heap" and o.cls == "vmalloc" for o in found) and \
+                self._tests_vmalloc(node):
+            found = [UNKNOWN]  # the code asks which memory it has and branches on it
         unique = list(dict.fromkeys(found))
         if len(unique) > 1:
             unique = [replace(o, certain=False) for o in unique]
         return unique or [UNKNOWN]
+
+    def _tests_vmalloc(self, node: Node) -> bool:
+        """Whether the file branches on ``is_vmalloc_addr(buffer)`` (kvmalloc users do)."""
+        text = " ".join(self.src.text_of(node).split())
+        pattern = r"\bis_vmalloc_addr\s*\(\s*(?:\([^()]*\)\s*)?" + re.escape(text) + r"\s*\)"
+        return re.search(pattern, self.src.text.decode("utf-8", "replace")) is not None
 
     # -- values: what a pointer-valued expression points to
     def _value(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
@@ -155,10 +168,10 @@ class Resolver:
         sdef = self.facts.structs.get(sdef_name) if sdef_name else None
         member = sdef.field(name) if sdef is not None else None
         if member is not None and member.pointer:
-            return self._field_values(name, depth, seen)
+            return self._field_values(name, base, sdef_name, depth, seen)
         inline = member is not None and (member.array_len is not None or address)
         if member is None and not address:
-            return self._field_values(name, depth, seen)
+            return self._field_values(name, base, sdef_name, depth, seen)
         if not arrow:
             container = self._address(base, depth + 1, seen)
             if any(o.kind in ("stack", "static") for o in container):
@@ -166,15 +179,33 @@ class Resolver:
                         for o in container if o.kind in ("stack", "static")]
         if not inline or member is None or sdef is None:
             return [UNKNOWN]
-        return [_embedded(sdef.name, member)]
+        return [replace(_embedded(sdef.name, member),
+                        neighbours=(neighbourhood(self.facts, self.fn, base, sdef, member, False),
+                                    neighbourhood(self.facts, self.fn, base, sdef, member, True)))]
 
-    def _field_values(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
+    def _field_values(self, name: str, base: Node, struct: str | None, depth: int,
+                      seen: frozenset[str]) -> list[Origin]:
+        """Heap memory stored into this member anywhere in the file.
+
+        A field name alone is not enough (``->data`` of an skb is not the
+        ``->data`` of a driver's coherent block): a store counts when both
+        holders have the same struct type, or, where a type is not visible,
+        the same last name (``buffer_info->rx_buffer`` for ``buffer_info->rx_buffer``).
+        """
         key = "->" + name
         if key in seen:
             return [UNKNOWN]
         out: list[Origin] = []
-        for value, fn in self.facts.field_values.get(name, []):
+        want = _last_name(self.src.text_of(base))
+        for value, fn, holder in self.facts.field_values.get(name, []):
             resolver = self if fn is self.fn else Resolver(self.facts, fn)
+            if holder is not None:
+                theirs = resolver.expr_type(holder)
+                if struct is not None and theirs is not None:
+                    if theirs != struct:
+                        continue
+                elif _last_name(self.src.text_of(holder)) != want:
+                    continue
             for o in resolver._value(value, depth + 1, seen | {key}):
                 if o.kind == "heap":
                     out.append(o)
@@ -224,6 +255,12 @@ class Resolver:
             member = sdef.field(self.src.text_of(fld)) if sdef and fld is not None else None
             return base_type(member.type) if member is not None else None
         return None
+
+
+def _last_name(text: str) -> str:
+    """``priv->tx[i].info`` -> ``info``; ``buf[n]`` -> ``buf``."""
+    names = re.findall(r"[A-Za-z_]\w*", re.sub(r"\[[^\]]*\]", "", text))
+    return names[-1] if names else text
 
 
 def _embedded(struct: str, member: Field) -> Origin:

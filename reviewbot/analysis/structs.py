@@ -39,6 +39,7 @@ class Field:
     line: int
     isolation: str | None  # "dma", "l1", "kmalloc" or None (not isolated)
     annotation: str | None  # how it is isolated, as written
+    starts_region: bool = False  # its own declaration carries the annotation
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ def _fields(src: Source, body: Node, knowledge: Knowledge) -> tuple[Field, ...]:
             name, array_len, pointer = _declarator_shape(src, d)
             if name:
                 fields.append(Field(name, type_text, array_len, pointer,
-                                    decl.start_point[0] + 1, level, annotation))
+                                    decl.start_point[0] + 1, level, annotation,
+                                    own[1] is not None))
     return tuple(fields)
 
 
