@@ -17,7 +17,7 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
 from reviewbot.analysis.cparse import parse
-from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
+from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect, copies_param
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
@@ -103,7 +103,8 @@ def _helpers_of(facts: FileFacts, fn: FunctionFacts,
     out: dict[int, Helper] = {}
     for use in uses:
         for origin in resolver.origins(use.buffer):
-            if origin.kind != "param" or origin.param is None or origin.param in out:
+            if origin.kind != "param" or origin.param is None or origin.param in out \
+                    or copies_param(facts, fn, origin.param):
                 continue
             if use.direction is not None or use.direction_param is None:
                 direction = DirectionSpec("fixed", value=use.direction)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -94,6 +95,34 @@ def call_name(src: Source, call: Node) -> str | None:
 def call_args(call: Node) -> list[Node]:
     args = call.child_by_field_name("arguments")
     return list(args.named_children) if args is not None else []
+
+
+_COPIERS = {"kmemdup": 0, "kmemdup_nul": 0, "devm_kmemdup": 1, "memcpy": 1,
+             "memcpy_and_pad": 2}  # the argument each copies from
+
+
+def copies_param(facts: FileFacts, fn: FunctionFacts, index: int) -> bool:
+    """Whether ``fn`` copies its parameter ``index`` (kmemdup, memcpy into a buffer).
+
+    Such a helper is a copying API for that argument: what reaches the device
+    is the copy (repaper_spi_transfer kmemdups a stack ``tx`` first), so the
+    helper is not a sink for it, even if it also passes the original on.
+    """
+    param = next((p for p in fn.params if p.index == index), None)
+    if param is None:
+        return False
+    name = re.escape(param.name)
+    for call in fn.calls:
+        callee = call_name(facts.src, call)
+        if callee not in _COPIERS:
+            continue
+        args = call_args(call)
+        at = _COPIERS[callee]
+        source = args[at] if at < len(args) else None
+        if source is not None and re.fullmatch(rf"\(?\s*(?:\([^()]*\)\s*)?{name}\s*\)?",
+                                               facts.src.text_of(source).strip()):
+            return True
+    return False
 
 
 def collect(src: Source, knowledge: Knowledge) -> FileFacts:

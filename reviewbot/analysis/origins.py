@@ -231,8 +231,11 @@ class Resolver:
             for i in alloc.size_args:
                 v = self.facts.evaluator.value(args[i], self.fn.types())
                 size = None if v is None or size is None else size * v
+        contiguous = alloc.cls == "coherent" and any(
+            "DMA_ATTR_FORCE_CONTIGUOUS" in self.src.text_of(a) for a in args)
         return [Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
-                       allocator=name, size=size, size_text=size_text)]
+                       allocator=name, size=size, size_text=size_text,
+                       annotation="DMA_ATTR_FORCE_CONTIGUOUS" if contiguous else None)]
 
     # -- types
     def expr_type(self, node: Node | None, depth: int = 0) -> str | None:
