@@ -180,7 +180,8 @@ def _declarator_shape(src: Source, d: Node) -> tuple[str | None, str | None, boo
             array_len = src.text_of(size) if size is not None else ""
         elif d.type in ("pointer_declarator", "function_declarator") and array_len is None:
             pointer = True
-        elif d.type == "init_declarator":
-            pass
+        elif d.type == "parenthesized_declarator":  # int (*update)(void)
+            d = d.named_children[0] if d.named_children else None
+            continue
         d = d.child_by_field_name("declarator")
     return (src.text_of(d) if d is not None else None), array_len, pointer
