@@ -70,7 +70,8 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
         # one transfer's own struct: only descriptors the core updates are a hazard
         busy = tuple(f.name for f in window if _busy_type(facts, f))
         return Neighbourhood("busy", busy=busy) if busy else Neighbourhood("own-allocation")
-    busy = tuple(f.name for f in window if _busy(facts, f))
+    # with a synchronous sink the function's own writes come before or after the transfer
+    busy = tuple(f.name for f in window if _busy(facts, f, fn if synchronous else None))
     if busy:
         return Neighbourhood("busy", busy=busy)
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
@@ -168,13 +169,14 @@ def _busy_type(facts: FileFacts, f: Field) -> bool:
     return not f.pointer and base_type(f.type) in facts.knowledge.busy_types
 
 
-def _busy(facts: FileFacts, f: Field) -> bool:
+def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None) -> bool:
+    """Written with bitops, a store, or a copy in a function that is not setup (or ``serial``)."""
     if _busy_type(facts, f):
         return True
     pattern = _write_pattern(f.name, f.array_len is not None)
     setup = facts.knowledge.setup_words
     for other in facts.functions:
-        if any(w in other.name for w in setup):
+        if other is serial or any(w in other.name for w in setup):
             continue
         if pattern.search(facts.src.text_of(other.node)):
             return True

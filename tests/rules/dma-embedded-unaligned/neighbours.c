@@ -170,3 +170,27 @@ static int hub_probe(struct usb_interface *intf, struct usb_device *hdev)
 	return usb_control_msg(hdev, usb_rcvctrlpipe(hdev, 0), 6, USB_DIR_IN, 0x2a00, 0,
 			       h->descriptor, 12, 1000);
 }
+
+/* Written only around a synchronous transfer in the same function: serialised. */
+struct cam {
+	u16 tag;
+	u8 obuf[64];
+	u8 ibuf[64];
+};
+
+static int cam_cmd(struct usb_device *udev, struct cam *sd, const u8 *cmd, int len)
+{
+	memcpy(sd->obuf, cmd, len);
+	sd->tag++;
+	usb_control_msg(udev, usb_sndctrlpipe(udev, 0), 0, USB_TYPE_VENDOR, 0, 0, sd->obuf,
+			len, 1000);
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
+	return usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 0, USB_DIR_IN | USB_TYPE_VENDOR,
+			       0, 0, sd->ibuf, 64, 1000);
+}
+
+static void cam_irq(struct urb *urb, struct cam *sd)
+{
+	/* ruleid: dma-embedded-unaligned (confidence: high) */
+	usb_fill_int_urb(urb, urb->dev, usb_rcvintpipe(urb->dev, 1), sd->ibuf, 64, NULL, sd, 1);
+}
