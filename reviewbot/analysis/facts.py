@@ -11,12 +11,14 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from reviewbot.analysis.consteval import Evaluator, simple_defines
 from reviewbot.analysis.cparse import Source, captures, function_name
+from reviewbot.analysis.headers import StructTable
 from reviewbot.analysis.structs import StructDef, annotation_of, base_type, collect_structs
 from reviewbot.knowledge import Knowledge
 
@@ -125,7 +127,8 @@ def copies_param(facts: FileFacts, fn: FunctionFacts, index: int) -> bool:
     return False
 
 
-def collect(src: Source, knowledge: Knowledge) -> FileFacts:
+def collect(src: Source, knowledge: Knowledge,
+            find_struct: Callable[[str], StructDef | None] | None = None) -> FileFacts:
     """All facts of one parsed text (a whole file or a reconstructed fragment).
 
     One tree-sitter query finds every node the facts need, in C; a Python
@@ -133,6 +136,8 @@ def collect(src: Source, knowledge: Knowledge) -> FileFacts:
     """
     found = captures(src.tree.root_node)
     structs = collect_structs(src, knowledge, found.get("struct", []))
+    if find_struct is not None:  # definitions from the headers the file includes
+        structs = StructTable(structs, find_struct)
     evaluator = Evaluator(src, knowledge, structs, simple_defines(src.text))
     facts = FileFacts(src, knowledge, structs, {}, {}, [], evaluator)
     fns = sorted(found.get("fn", []), key=lambda n: n.start_byte)

@@ -179,7 +179,7 @@ class Resolver:
                         for o in container if o.kind in ("stack", "static")]
         if not inline or member is None or sdef is None:
             return [UNKNOWN]
-        return [replace(_embedded(sdef.name, member),
+        return [replace(_embedded(sdef.name, member, sdef.path),
                         neighbours=(neighbourhood(self.facts, self.fn, base, sdef, member, False),
                                     neighbourhood(self.facts, self.fn, base, sdef, member, True)))]
 
@@ -266,7 +266,11 @@ def _last_name(text: str) -> str:
     return names[-1] if names else text
 
 
-def _embedded(struct: str, member: Field) -> Origin:
+def _embedded(struct: str, member: Field, header: str | None = None) -> Origin:
+    if header is not None:  # a line number alone would point into the wrong file
+        return Origin("embedded", f"member '{member.name}' of struct {struct} "
+                      f"({header}:{member.line})", None, struct=struct, field=member.name,
+                      level=member.isolation, annotation=member.annotation)
     return Origin("embedded", f"member '{member.name}' of struct {struct}", member.line,
                   struct=struct, field=member.name, level=member.isolation,
                   annotation=member.annotation)

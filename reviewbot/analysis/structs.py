@@ -47,6 +47,7 @@ class StructDef:
     name: str
     fields: tuple[Field, ...]
     line: int
+    path: str | None = None  # the header it comes from; None: the analysed text itself
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:
