@@ -155,6 +155,11 @@ class Knowledge:
     cache_creators: tuple[CacheCreator, ...] = ()
     object_fields: tuple[ObjectField, ...] = ()
     client_buffers: tuple[ClientBuffer, ...] = ()
+    # Member types the CPU (or a core) writes from other contexts, and words naming
+    # functions that run before any DMA (probe, init): see analysis/neighbours.py.
+    busy_types: tuple[str, ...] = ()
+    setup_words: tuple[str, ...] = ()
+    synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -354,7 +359,7 @@ class _Reader:
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
             "annotation": list, "alignment": dict, "parse": dict, "sizes": dict},
             {"context": list, "cache_creator": list, "object_field": list,
-             "client_buffer": list})
+             "client_buffer": list, "neighbours": dict})
         if top["schema"] != SCHEMA:
             raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
         d = self.table(top["directions"], "directions", {
@@ -377,6 +382,8 @@ class _Reader:
         parse = self.table(top["parse"], "parse", {
             "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list,
             "loop_macro_words": list, "type_argument_macros": list})
+        nb = self.table(top.get("neighbours", {}), "neighbours", {},
+                        {"busy_types": list, "setup_words": list, "synchronous_sinks": list})
         sizes = top["sizes"]
         for key, value in sizes.items():
             if not _is_type(value, int):
@@ -396,6 +403,10 @@ class _Reader:
             kmalloc_size_classes=self.int_list(align["kmalloc_size_classes"], "alignment",
                                                "kmalloc_size_classes"),
             buffer_wrappers=self.str_list(parse["buffer_wrappers"], "parse", "buffer_wrappers"),
+            busy_types=self.str_list(nb.get("busy_types", []), "neighbours", "busy_types"),
+            setup_words=self.str_list(nb.get("setup_words", []), "neighbours", "setup_words"),
+            synchronous_sinks=self.str_list(nb.get("synchronous_sinks", []), "neighbours",
+                                            "synchronous_sinks"),
             attribute_words=self.str_list(parse["attribute_words"], "parse", "attribute_words"),
             attribute_calls=self.str_list(parse["attribute_calls"], "parse", "attribute_calls"),
             loop_macro_words=self.str_list(parse["loop_macro_words"], "parse",

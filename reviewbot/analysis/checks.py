@@ -59,7 +59,8 @@ def check_use(path: str, use: SinkUse, buffer: str, origins: list[Origin],
             continue
         evidence = (*_origin_evidence(origin), *_sink_evidence(use), *verdict.evidence)
         out[r.id] = Finding(
-            rule=r.id, severity=r.severity, file=path, line=use.line, function=use.function,
+            rule=r.id, severity=verdict.severity or r.severity, file=path, line=use.line,
+            function=use.function,
             buffer=buffer, sink=use.sink, direction=use.direction,
             message=f"{buffer} is {origin.what}{_at(origin)}, {_sink_phrase(use)}: "
                     f"{verdict.why}",

@@ -51,7 +51,7 @@ def member(ctx: Origin, sdef: StructDef, fld: Field) -> list[Origin]:
     """A member of a crypto context: isolated inside it, but only as aligned as it."""
     from reviewbot.analysis.origins import _embedded
 
-    return [replace(_embedded(sdef.name, fld), container=ctx.container,
+    return [replace(_embedded(sdef.name, fld, sdef.path), container=ctx.container,
                     container_via=ctx.container_via,
                     what=f"member '{fld.name}' of struct {sdef.name}, the crypto context "
                          f"from {ctx.container_via}()")]
@@ -119,7 +119,7 @@ def _creation(r: Resolver, cache: Node):
     elif cache.type == "field_expression":
         fld = cache.child_by_field_name("field")
         if fld is not None:
-            values.extend(v for v, _fn in r.facts.field_values.get(src.text_of(fld), []))
+            values.extend(v for v, _fn, _holder in r.facts.field_values.get(src.text_of(fld), []))
     found = []
     for v in values:
         while v.type in ("parenthesized_expression", "cast_expression") and v.named_children:

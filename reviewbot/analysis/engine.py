@@ -17,7 +17,8 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
 from reviewbot.analysis.cparse import parse
-from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
+from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect, copies_param
+from reviewbot.analysis.headers import HeaderIndex
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
@@ -29,11 +30,16 @@ _MAX_ROUNDS = 8
 
 
 def analyse_source(path: str, text: str, knowledge: Knowledge,
-                   parser: Parser | None = None) -> list[Finding]:
-    """Findings of one file or fragment; ``path`` is only used to label them."""
+                   parser: Parser | None = None,
+                   headers: HeaderIndex | None = None) -> list[Finding]:
+    """Findings of one file or fragment; ``path`` labels them and finds its headers.
+
+    ``headers``, when given, supplies struct definitions from the headers the
+    text includes (a scan or ``review --tree`` has the tree; a mail does not).
+    """
     if not may_reach_device(text, knowledge):
         return []
-    facts = file_facts(path, text, knowledge, parser)
+    facts = file_facts(path, text, knowledge, parser, headers)
     return analyse_facts(facts) if facts is not None else []
 
 
@@ -47,10 +53,12 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
 
 
-def file_facts(path: str, text: str, knowledge: Knowledge,
-               parser: Parser | None = None) -> FileFacts | None:
+def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None = None,
+               headers: HeaderIndex | None = None) -> FileFacts | None:
     src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser)
-    return collect(src, knowledge) if src is not None else None
+    if src is None:
+        return None
+    return collect(src, knowledge, headers.finder(path, text) if headers else None)
 
 
 def analyse_facts(facts: FileFacts) -> list[Finding]:
@@ -103,7 +111,8 @@ def _helpers_of(facts: FileFacts, fn: FunctionFacts,
     out: dict[int, Helper] = {}
     for use in uses:
         for origin in resolver.origins(use.buffer):
-            if origin.kind != "param" or origin.param is None or origin.param in out:
+            if origin.kind != "param" or origin.param is None or origin.param in out \
+                    or copies_param(facts, fn, origin.param):
                 continue
             if use.direction is not None or use.direction_param is None:
                 direction = DirectionSpec("fixed", value=use.direction)

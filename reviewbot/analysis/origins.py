@@ -9,12 +9,14 @@ rules stay silent on unknown memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
 from reviewbot.analysis import clients, contexts, fieldflow, tails
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
+from reviewbot.analysis.neighbours import Neighbourhood, neighbourhood
 from reviewbot.analysis.structs import Field, base_type
 
 _MAX_DEPTH = 12
@@ -56,6 +58,8 @@ class Origin:
     container: str | None = None
     container_via: str | None = None
     via: str | None = None  # the same-file helper whose return value it is (fieldflow.py)
+    # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
+    neighbours: tuple[Neighbourhood, Neighbourhood] | None = None
 
 
 UNKNOWN = Origin("unknown", "memory of unknown origin")
@@ -71,10 +75,19 @@ class Resolver:
 
     def origins(self, node: Node) -> list[Origin]:
         found = self._value(node, 0, frozenset())
+        if any(o.kind == "heap" and o.cls == "vmalloc" for o in found) and \
+                self._tests_vmalloc(node):
+            found = [UNKNOWN]  # the code asks which memory it has and branches on it
         unique = list(dict.fromkeys(found))
         if len(unique) > 1:
             unique = [replace(o, certain=False) for o in unique]
         return unique or [UNKNOWN]
+
+    def _tests_vmalloc(self, node: Node) -> bool:
+        """Whether the file branches on ``is_vmalloc_addr(buffer)`` (kvmalloc users do)."""
+        text = " ".join(self.src.text_of(node).split())
+        pattern = r"\bis_vmalloc_addr\s*\(\s*(?:\([^()]*\)\s*)?" + re.escape(text) + r"\s*\)"
+        return re.search(pattern, self.src.text.decode("utf-8", "replace")) is not None
 
     # -- values: what a pointer-valued expression points to
     def _value(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
@@ -171,7 +184,7 @@ class Resolver:
         sdef = self.facts.structs.get(sdef_name) if sdef_name else None
         member = sdef.field(name) if sdef is not None else None
         if (member is not None and member.pointer) or (member is None and not address):
-            found = self._field_values(name, depth, seen)
+            found = self._field_values(name, base, sdef_name, depth, seen)
             if found == [UNKNOWN]:  # a controller's transfer descriptor: its client's buffer
                 return clients.client_origin(self, node) or found
             return found
@@ -187,16 +200,34 @@ class Resolver:
             special = tails.member_of(self, base, sdef, member, depth, seen)
             if special is not None:
                 return special
-        return [_embedded(sdef.name, member)]
+        return [replace(_embedded(sdef.name, member, sdef.path),
+                        neighbours=(neighbourhood(self.facts, self.fn, base, sdef, member, False),
+                                    neighbourhood(self.facts, self.fn, base, sdef, member, True)))]
 
-    def _field_values(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
+    def _field_values(self, name: str, base: Node, struct: str | None, depth: int,
+                      seen: frozenset[str]) -> list[Origin]:
+        """Heap memory stored into this member anywhere in the file.
+
+        A field name alone is not enough (``->data`` of an skb is not the
+        ``->data`` of a driver's coherent block): a store counts when both
+        holders have the same struct type, or, where a type is not visible,
+        the same last name (``buffer_info->rx_buffer`` for ``buffer_info->rx_buffer``).
+        """
         key = "->" + name
         if key in seen:
             return [UNKNOWN]
         out: list[Origin] = []
         here: list[Origin] = []  # heap memory stored by this function: what it sees
-        for value, fn in self.facts.field_values.get(name, []):
+        want = _last_name(self.src.text_of(base))
+        for value, fn, holder in self.facts.field_values.get(name, []):
             resolver = self if fn is self.fn else Resolver(self.facts, fn)
+            if holder is not None:
+                theirs = resolver.expr_type(holder)
+                if struct is not None and theirs is not None:
+                    if theirs != struct:
+                        continue
+                elif _last_name(self.src.text_of(holder)) != want:
+                    continue
             for o in resolver._value(value, depth + 1, seen | {key}):
                 if o.kind == "heap":
                     out.append(o)
@@ -227,8 +258,11 @@ class Resolver:
             for i in alloc.size_args:
                 v = self.facts.evaluator.value(args[i], self.fn.types())
                 size = None if v is None or size is None else size * v
+        contiguous = alloc.cls == "coherent" and any(
+            "DMA_ATTR_FORCE_CONTIGUOUS" in self.src.text_of(a) for a in args)
         heap = Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
-                      allocator=name, size=size, size_text=size_text)
+                      allocator=name, size=size, size_text=size_text,
+                      annotation="DMA_ATTR_FORCE_CONTIGUOUS" if contiguous else None)
         return [contexts.cache_object(self, heap, args) if alloc.cls == "kmem-cache" else heap]
 
     # -- types
@@ -254,7 +288,17 @@ class Resolver:
         return None
 
 
-def _embedded(struct: str, member: Field) -> Origin:
+def _last_name(text: str) -> str:
+    """``priv->tx[i].info`` -> ``info``; ``buf[n]`` -> ``buf``."""
+    names = re.findall(r"[A-Za-z_]\w*", re.sub(r"\[[^\]]*\]", "", text))
+    return names[-1] if names else text
+
+
+def _embedded(struct: str, member: Field, header: str | None = None) -> Origin:
+    if header is not None:  # a line number alone would point into the wrong file
+        return Origin("embedded", f"member '{member.name}' of struct {struct} "
+                      f"({header}:{member.line})", None, struct=struct, field=member.name,
+                      level=member.isolation, annotation=member.annotation)
     return Origin("embedded", f"member '{member.name}' of struct {struct}", member.line,
                   struct=struct, field=member.name, level=member.isolation,
                   annotation=member.annotation)

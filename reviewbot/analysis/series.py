@@ -19,6 +19,7 @@ from unidiff import PatchedFile
 
 from reviewbot.analysis.cparse import new_parser
 from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_device
+from reviewbot.analysis.headers import HeaderIndex
 from reviewbot.analysis.hunks import sides
 from reviewbot.analysis.rules import DIFF_RULES
 from reviewbot.analysis.rules.diffs import diff_file
@@ -101,7 +102,9 @@ def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
             continue
         whole = images(path, patch.index) if images is not None else None
         if whole is not None:
-            pre, post = _whole_files(path, pf, whole, knowledge, parser)
+            assert images is not None
+            pre, post = _whole_files(path, pf, whole, knowledge, parser,
+                                     _header_indexes(images, patch.index, knowledge, parser))
         else:
             pre_side, post_side = sides(pf)
             pre = _analyse(path, pre_side.text, knowledge, parser)
@@ -127,16 +130,30 @@ def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser) -> list
     return analyse_facts(facts) if facts is not None else []
 
 
+def _header_indexes(images: Images, index: int, knowledge: Knowledge,
+                    parser: Parser) -> tuple[HeaderIndex, HeaderIndex]:
+    """Headers as they are before and after patch ``index`` (a series may change them)."""
+    def side(i: int) -> HeaderIndex:
+        def read(header: str) -> str | None:
+            both = images(header, index)
+            return both[i] if both is not None else None
+        return HeaderIndex(read, knowledge, parser)
+    return side(0), side(1)
+
+
 def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None],
-                 knowledge: Knowledge, parser: Parser) -> tuple[list[Finding], list[Finding]]:
+                 knowledge: Knowledge, parser: Parser,
+                 headers: tuple[HeaderIndex | None, HeaderIndex | None] = (None, None),
+                 ) -> tuple[list[Finding], list[Finding]]:
     """Analyse full images; keep unchanged findings only where the patch touched code."""
     pre_text, post_text = whole
     if not any(t and may_reach_device(t, knowledge) for t in whole):
         return [], []
     pre_lines = {ln.source_line_no for h in pf for ln in h if ln.is_removed}
     post_lines = {ln.target_line_no for h in pf for ln in h if ln.is_added}
-    pre_facts = file_facts(path, pre_text or "", knowledge, parser) if pre_text else None
-    post_facts = file_facts(path, post_text or "", knowledge, parser) if post_text else None
+    pre_facts = file_facts(path, pre_text, knowledge, parser, headers[0]) if pre_text else None
+    post_facts = file_facts(path, post_text, knowledge, parser, headers[1]) \
+        if post_text else None
     touched: set[str] = set()
     for facts, lines in ((pre_facts, pre_lines), (post_facts, post_lines)):
         if facts is None:

@@ -39,6 +39,7 @@ class Field:
     line: int
     isolation: str | None  # "dma", "l1", "kmalloc" or None (not isolated)
     annotation: str | None  # how it is isolated, as written
+    starts_region: bool = False  # its own declaration carries the annotation
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class StructDef:
     name: str
     fields: tuple[Field, ...]
     line: int
+    path: str | None = None  # the header it comes from; None: the analysed text itself
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:
@@ -164,7 +166,8 @@ def _fields(src: Source, body: Node, knowledge: Knowledge) -> tuple[Field, ...]:
             name, array_len, pointer = _declarator_shape(src, d)
             if name:
                 fields.append(Field(name, type_text, array_len, pointer,
-                                    decl.start_point[0] + 1, level, annotation))
+                                    decl.start_point[0] + 1, level, annotation,
+                                    own[1] is not None))
     return tuple(fields)
 
 
@@ -178,7 +181,8 @@ def _declarator_shape(src: Source, d: Node) -> tuple[str | None, str | None, boo
             array_len = src.text_of(size) if size is not None else ""
         elif d.type in ("pointer_declarator", "function_declarator") and array_len is None:
             pointer = True
-        elif d.type == "init_declarator":
-            pass
+        elif d.type == "parenthesized_declarator":  # int (*update)(void)
+            d = d.named_children[0] if d.named_children else None
+            continue
         d = d.child_by_field_name("declarator")
     return (src.text_of(d) if d is not None else None), array_len, pointer

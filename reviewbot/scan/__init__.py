@@ -118,6 +118,25 @@ def _init_worker(knowledge_path: str) -> None:
     _WORKER["parser"] = new_parser()
 
 
+def _headers(root: str):
+    """One header index per worker and tree: header structs are parsed once per process."""
+    from reviewbot.analysis.headers import HeaderIndex
+
+    key = ("headers", root)
+    if key not in _WORKER:
+
+        base = Path(root).resolve()
+
+        def read(rel: str) -> str | None:
+            p = (base / rel).resolve()
+            if not p.is_relative_to(base) or not p.is_file():
+                return None  # a symlink out of the tree is not the tree's header
+            return p.read_text(errors="replace")
+
+        _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"])
+    return _WORKER[key]
+
+
 def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[dict]]:
     from reviewbot.analysis import analyse_source
 
@@ -126,7 +145,11 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[dict]]:
     sha = hashlib.sha1(data).hexdigest()
     try:
         found = analyse_source(
-            path, data.decode("utf-8", "surrogateescape"), _WORKER["knowledge"], _WORKER["parser"]
+            path,
+            data.decode("utf-8", "surrogateescape"),
+            _WORKER["knowledge"],
+            _WORKER["parser"],
+            _headers(root),
         )
     except RecursionError:
         logger.warning("%s: too deeply nested to analyse; skipped", path)

@@ -54,6 +54,7 @@ class Verdict:
     why: str
     evidence: tuple[Evidence, ...] = ()
     bites_when: Condition | None = None  # a conditional hazard: only where this holds
+    severity: Severity | None = None  # when this case is milder than the rule's own severity
 
 
 KnowledgeCheck = Callable[["Knowledge"], bool]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reviewbot.analysis.neighbours import judged
 from reviewbot.analysis.rules.base import Fact, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
@@ -16,13 +17,16 @@ if TYPE_CHECKING:
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "embedded" or not use.inbound or o.level != "l1":
         return None
+    silent, evidence, tail = judged(use, o, knowledge)
+    if silent:
+        return None
     l1, dma = knowledge.level_macro("l1"), knowledge.level_macro("dma")
     return Verdict(
         f"it is isolated only by {o.annotation} (L1, {l1.bytes} bytes on "
-        f"{knowledge.quoted_arch}), short of {dma.name} ({dma.bytes}); use "
+        f"{knowledge.quoted_arch}), short of {dma.name} ({dma.bytes}){tail}; use "
         f"__aligned({dma.name})",
         (Evidence("annotation-l1-level", Confidence.HIGH,
-                  f"{o.annotation} aligns to the L1 line"),))
+                  f"{o.annotation} aligns to the L1 line"), *evidence))
 
 
 RULE = Rule(

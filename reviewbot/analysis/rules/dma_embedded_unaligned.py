@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reviewbot.analysis.neighbours import judged
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
@@ -22,13 +23,16 @@ if TYPE_CHECKING:
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "embedded" or not use.inbound or o.level == "dma":
         return None
+    silent, evidence, tail = judged(use, o, knowledge)
+    if silent:
+        return None
     dma = knowledge.level_macro("dma").name
     return Verdict(
         "inbound DMA invalidates the whole cache line, losing CPU writes to neighbouring "
-        f"members; mark the first DMA buffer __aligned({dma}) (IIO_DMA_MINALIGN in IIO) and "
-        "keep DMA buffers last",
+        f"members{tail}; mark the first DMA buffer __aligned({dma}) (IIO_DMA_MINALIGN in "
+        "IIO) and keep DMA buffers last",
         (Evidence("member-not-isolated", Confidence.HIGH,
-                  f"no {dma}-level annotation on or before the member"),))
+                  f"no {dma}-level annotation on or before the member"), *evidence))
 
 
 RULE = Rule(

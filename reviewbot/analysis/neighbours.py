@@ -1,0 +1,231 @@
+"""Who else lives in a DMA buffer's cache lines, and whether the CPU writes them in flight.
+
+A struct member that takes inbound DMA without ARCH_DMA_MINALIGN isolation is a
+real hazard only if something else in its cache lines is CPU-written while the
+device writes the member: a lock, a counter, a work item, another transfer's
+descriptor the SPI/USB core updates, a flag another context sets. Neighbours
+written only at probe/init, or a struct that is one transfer's own
+allocation, make the finding a guess, and the rules lower its confidence
+instead of asserting it (or stay silent where the neighbours are inside the
+buffer itself).
+
+The window is estimated from the member list, not computed from an ABI: a
+reviewer's reading of "what sits next to it", which is what the message says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reviewbot.analysis.facts import call_name
+from reviewbot.analysis.structs import Field, StructDef, base_type
+from reviewbot.model import Confidence, Evidence
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from reviewbot.analysis.facts import FileFacts, FunctionFacts
+    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.knowledge import Knowledge
+
+_POINTER = 8
+_UNKNOWN_SIZE = 64
+_LINE = 128  # ARCH_DMA_MINALIGN on arm64: the line an unisolated member may share
+_L1 = 64  # an L1-aligned member starts on a 64-byte boundary: 64 bytes before share
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """How a member sits in its struct, as far as DMA cache lines go.
+
+    kind: "alone" (no other member), "whole" (the first member of a struct
+    allocated for this transfer: the buffer is the struct), "own-allocation"
+    (the struct is this transfer's allocation), "quiet" (no neighbour is
+    written after setup) or "busy" (``busy`` names the neighbours that are).
+    """
+
+    kind: str
+    busy: tuple[str, ...] = ()
+    quiet: tuple[str, ...] = ()
+
+
+def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructDef,
+                  member: Field, synchronous: bool) -> Neighbourhood:
+    """``synchronous``: the sink completes the transfer before it returns (usb_control_msg)."""
+    fields = sdef.fields
+    if len(fields) <= 1:
+        return Neighbourhood("alone")
+    window = _window(facts, sdef, member)
+    fresh = _allocated_here(facts, fn, base)
+    private = fresh and not _published(facts, fn, base)
+    if private and fields[0].name == member.name:
+        return Neighbourhood("whole")
+    setup = any(w in fn.name for w in facts.knowledge.setup_words)
+    if fresh and synchronous and setup:
+        return Neighbourhood("own-allocation")  # no other context has the struct yet
+    if private and _freed_here(facts, fn, base):
+        # one transfer's own struct: only descriptors the core updates are a hazard
+        busy = tuple(f.name for f in window if _busy_type(facts, f))
+        return Neighbourhood("busy", busy=busy) if busy else Neighbourhood("own-allocation")
+    # with a synchronous sink the function's own writes come before or after the transfer
+    busy = tuple(f.name for f in window if _busy(facts, f, fn if synchronous else None))
+    if busy:
+        return Neighbourhood("busy", busy=busy)
+    return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
+
+
+def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
+    """``base`` is a local pointer whose every value is a heap allocation in this function."""
+    if base.type != "identifier":
+        return False
+    name = facts.src.text_of(base)
+    var = fn.var(name)
+    values = fn.assigns.get(name, [])
+    if var is None or var.storage != "local" or not var.pointer or not values:
+        return False
+    for value in values:
+        while value.type in ("cast_expression", "parenthesized_expression"):
+            inner = value.child_by_field_name("value") or (
+                value.named_children[-1] if value.named_children else None)
+            if inner is None:
+                return False
+            value = inner
+        if value.type != "call_expression":
+            return False
+        alloc = facts.knowledge.allocator(call_name(facts.src, value) or "")
+        if alloc is None or alloc.cls not in ("kmalloc", "devm-kmalloc", "kmem-cache"):
+            return False
+    return True
+
+
+def _freed_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
+    name = facts.src.text_of(base)
+    for call in fn.calls:
+        if call_name(facts.src, call) in ("kfree", "kfree_sensitive", "kmem_cache_free"):
+            args = call.child_by_field_name("arguments")
+            if args is not None and re.search(rf"\b{re.escape(name)}\b",
+                                              facts.src.text_of(args)):
+                return True
+    return False
+
+
+def _published(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
+    """The new struct is stored where other contexts find it (``aso->umr = umr``)."""
+    name = facts.src.text_of(base)
+    if any(facts.src.text_of(rhs).strip() == name for _lhs, rhs in fn.stores):
+        return True
+    body = facts.src.text_of(fn.node)
+    return re.search(rf"\breturn\s+{re.escape(name)}\s*;|_set_\w*data\s*\([^;]*\b"
+                     rf"{re.escape(name)}\b", body) is not None
+
+
+def _window(facts: FileFacts, sdef: StructDef, member: Field) -> list[Field]:
+    """Members that may share a cache line with ``member``: before it and after it."""
+    fields = list(sdef.fields)
+    i = next(k for k, f in enumerate(fields) if f.name == member.name)
+    out: list[Field] = []
+    room = _L1 if member.isolation == "l1" else _LINE
+    for f in reversed(fields[:i]):
+        if f.line == member.line:
+            continue  # 'u8 rx[4], tx[4];' declared together: the same buffer group
+        out.append(f)
+        room -= _size(facts, f)
+        if room <= 0:
+            break
+    room = _LINE
+    for f in fields[i + 1:]:
+        if f.starts_region and (f.isolation == "dma" or member.isolation == "l1"):
+            break  # a fresh DMA-aligned line, or the next L1 half of an L1-aligned pair
+        out.append(f)
+        room -= _size(facts, f)
+        if room <= 0:
+            break
+    return out
+
+
+def _size(facts: FileFacts, f: Field, depth: int = 0) -> int:
+    if f.pointer:
+        return _POINTER
+    element = facts.knowledge.size_of(base_type(f.type))
+    if element is None:
+        sdef = facts.structs.get(base_type(f.type))
+        if sdef is not None and depth < 2:
+            element = sum(_size(facts, g, depth + 1) for g in sdef.fields) or _UNKNOWN_SIZE
+        else:
+            element = 4 if base_type(f.type) in ("int", "enum") else _UNKNOWN_SIZE
+    if f.array_len is None:
+        return element
+    try:
+        return element * int(f.array_len, 0)
+    except ValueError:
+        return _UNKNOWN_SIZE * 2
+
+
+def _busy_type(facts: FileFacts, f: Field) -> bool:
+    """A lock, counter, work item or transfer descriptor held in the struct (not a pointer)."""
+    return not f.pointer and base_type(f.type) in facts.knowledge.busy_types
+
+
+def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None) -> bool:
+    """Written with bitops, a store, or a copy in a function that is not setup (or ``serial``)."""
+    if _busy_type(facts, f):
+        return True
+    pattern = _write_pattern(f.name, f.array_len is not None)
+    setup = facts.knowledge.setup_words
+    for other in facts.functions:
+        if other is serial or any(w in other.name for w in setup):
+            continue
+        if pattern.search(facts.src.text_of(other.node)):
+            return True
+    return False
+
+
+_DEST_CALL = r"\b\w*(?:cpy|set|printf|copy|fill|get)\w*\s*\(\s*"  # writes its first argument
+_IO_CALL = r"\b\w*(?:read|recv|xfer|transfer|_msg|_urb|sync|map)\w*\s*\([^;]*?"  # I/O, DMA
+
+
+def _write_pattern(name: str, array: bool) -> re.Pattern[str]:
+    n = re.escape(name)
+    member = rf"(?:->|\.)\s*{n}\b"
+    index = r"(?:\s*\[[^\]]*\])*"
+    end = r"(?!\s*(?:->|\.|\())"  # the member itself, not a member of what it points to
+    parts = [
+        rf"{member}{index}\s*(?:[-+*/%|&^]|<<|>>)?=(?!=)",  # x->n = v, x->n[i] |= v
+        rf"{member}{index}\s*(?:\+\+|--)",
+        rf"(?:\+\+|--)\s*[\w\[\]().>-]*{member}",
+        rf"&\s*\(?\s*[\w\[\]().>-]*{member}{index}{end}",  # &x->n: set_bit(), a helper
+    ]
+    if array:  # an array handed to a call that fills it
+        parts.append(rf"{_DEST_CALL}[\w\[\]().>-]*{member}{index}\s*[,)]")
+        parts.append(rf"{_IO_CALL}[\w\[\]().>-]*{member}{index}\s*[,)]")
+        parts.append(rf"=\s*[\w\[\]().>-]*{member}{index}\s*;")  # an alias: p = x->n;
+    return re.compile("|".join(parts))
+
+
+def judged(use: SinkUse, o: Origin,
+           knowledge: Knowledge) -> tuple[bool, tuple[Evidence, ...], str]:
+    """(silent, evidence, message tail) for a member finding, from its neighbourhood."""
+    if o.neighbours is None:
+        return False, (), ""
+    nb = o.neighbours[(use.via or use.sink) in knowledge.synchronous_sinks]
+    if nb.kind in ("alone", "whole"):
+        # nothing to share a line with (at most a small-kmalloc case), or the first
+        # member of the transfer's own struct: the buffer is the struct
+        return True, (), ""
+    if nb.kind == "own-allocation":
+        return False, (Evidence("own-allocation", Confidence.LOW,
+                                "the struct is allocated for this transfer; its other "
+                                "members are likely the transfer's own"),), \
+            " (the struct is allocated for this transfer: check its other members)"
+    if nb.kind == "quiet":
+        names = ", ".join(nb.quiet[:3]) or "none"
+        return False, (Evidence("neighbours-quiet", Confidence.LOW,
+                                f"its neighbours ({names}) are written only at setup"),), \
+            f" (its neighbours {names} look written only at setup)"
+    names = ", ".join(nb.busy[:3])
+    return False, (Evidence("neighbours-busy", Confidence.HIGH,
+                            f"{names} may be written while the DMA is in flight"),), \
+        f"; {names} may be written while it is in flight"

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Whether a member's neighbours can be CPU-written while the device writes it
+ * (issue 11, classes 1-3). A confidence note pins how sure the finding is.
+ */
+#include <linux/slab.h>
+#include <linux/spi/spi.h>
+#include <linux/usb.h>
+#include <linux/dma-mapping.h>
+
+/* Class 1: a command header at the start of a struct that is mapped whole. */
+struct fw_cmd_hdr {
+	__le16 code;
+	__le16 length;
+	__le16 result;
+};
+
+struct fw_cmd_set_antenna {
+	struct fw_cmd_hdr header;
+	__le16 antenna;
+	__le16 mode;
+} __packed;
+
+static int fw_post_cmd(struct device *dev, struct fw_cmd_hdr *cmd)
+{
+	dma_addr_t dma = dma_map_single(dev, cmd, le16_to_cpu(cmd->length), DMA_BIDIRECTIONAL);
+
+	return dma_mapping_error(dev, dma);
+}
+
+static int fw_cmd_set_antenna(struct device *dev, int antenna)
+{
+	struct fw_cmd_set_antenna *cmd;
+	int rc;
+
+	cmd = kzalloc(sizeof(*cmd), GFP_KERNEL);
+	if (!cmd)
+		return -ENOMEM;
+	cmd->header.length = cpu_to_le16(sizeof(*cmd));
+	cmd->antenna = cpu_to_le16(antenna);
+	/* ok: dma-embedded-unaligned (the header heads the command, which is mapped whole) */
+	rc = fw_post_cmd(dev, &cmd->header);
+	kfree(cmd);
+	return rc;
+}
+
+/* Class 2: a struct allocated for one transfer; its members are that transfer's. */
+struct xfer_req {
+	u8 cmd[2];
+	u8 status[2];
+};
+
+static int req_status(struct usb_device *udev)
+{
+	struct xfer_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
+	ret = usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 1, USB_DIR_IN | USB_TYPE_VENDOR,
+			      0, 0, req->status, 2, 1000);
+	kfree(req);
+	return ret;
+}
+
+/* ... unless it holds a descriptor the SPI core updates while the buffer is mapped. */
+struct ser_req {
+	u16 command;
+	struct spi_message msg;
+	struct spi_transfer xfer[2];
+	u16 sample;
+};
+
+static int ser_read(struct spi_device *spi)
+{
+	struct ser_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	spi_message_init(&req->msg);
+	req->xfer[0].tx_buf = &req->command;
+	/* ruleid: dma-embedded-unaligned (confidence: high) */
+	req->xfer[1].rx_buf = &req->sample;
+	spi_message_add_tail(&req->xfer[0], &req->msg);
+	spi_message_add_tail(&req->xfer[1], &req->msg);
+	ret = spi_sync(spi, &req->msg);
+	kfree(req);
+	return ret;
+}
+
+/* A struct with one member shares a line with nothing of its own. */
+struct one_buf {
+	u8 data[16];
+};
+
+static int one_read(struct spi_device *spi, struct one_buf *b)
+{
+	/* ok: dma-embedded-unaligned */
+	return spi_read(spi, b->data, sizeof(b->data));
+}
+
+/* Class 3: neighbours written only at probe, versus a lock and a counter. */
+struct quiet_dev {
+	struct spi_device *spi;
+	int model;
+	u8 rx[4];
+};
+
+struct busy_dev {
+	struct spi_device *spi;
+	spinlock_t lock;
+	unsigned int events;
+	u8 rx[4];
+};
+
+static int quiet_probe(struct spi_device *spi)
+{
+	struct quiet_dev *qd = devm_kzalloc(&spi->dev, sizeof(*qd), GFP_KERNEL);
+
+	if (!qd)
+		return -ENOMEM;
+	qd->spi = spi;
+	qd->model = 3;
+	spi_set_drvdata(spi, qd);
+	return 0;
+}
+
+static int quiet_read(struct quiet_dev *qd)
+{
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
+	return spi_read(qd->spi, qd->rx, sizeof(qd->rx));
+}
+
+static void busy_event(struct busy_dev *bd)
+{
+	bd->events++;
+}
+
+static int busy_read(struct busy_dev *bd)
+{
+	/* ruleid: dma-embedded-unaligned (confidence: high) */
+	return spi_read(bd->spi, bd->rx, sizeof(bd->rx));
+}
+
+/* A struct set up in probe and read with a synchronous call before anyone has it. */
+struct hub_dev {
+	struct usb_interface *intf;
+	bool present;
+	u8 descriptor[12];
+	struct work_struct work;
+};
+
+static void hub_work(struct work_struct *work)
+{
+	struct hub_dev *h = container_of(work, struct hub_dev, work);
+
+	h->present = true;
+}
+
+static int hub_probe(struct usb_interface *intf, struct usb_device *hdev)
+{
+	struct hub_dev *h = devm_kzalloc(&intf->dev, sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return -ENOMEM;
+	usb_set_intfdata(intf, h);
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
+	return usb_control_msg(hdev, usb_rcvctrlpipe(hdev, 0), 6, USB_DIR_IN, 0x2a00, 0,
+			       h->descriptor, 12, 1000);
+}
+
+/* Written only around a synchronous transfer in the same function: serialised. */
+struct cam {
+	u16 tag;
+	u8 obuf[64];
+	u8 ibuf[64];
+};
+
+static int cam_cmd(struct usb_device *udev, struct cam *sd, const u8 *cmd, int len)
+{
+	memcpy(sd->obuf, cmd, len);
+	sd->tag++;
+	usb_control_msg(udev, usb_sndctrlpipe(udev, 0), 0, USB_TYPE_VENDOR, 0, 0, sd->obuf,
+			len, 1000);
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
+	return usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 0, USB_DIR_IN | USB_TYPE_VENDOR,
+			       0, 0, sd->ibuf, 64, 1000);
+}
+
+static void cam_irq(struct urb *urb, struct cam *sd)
+{
+	/* ruleid: dma-embedded-unaligned (confidence: high) */
+	usb_fill_int_urb(urb, urb->dev, usb_rcvintpipe(urb->dev, 1), sd->ibuf, 64, NULL, sd, 1);
+}
