@@ -9,6 +9,7 @@ scan. Each new finding is put under the shape that produced it:
 
   tail      dma-tail-unaligned        carve     dma-carved-unaligned
   context   dma-crypto-ctx            cache     dma-kmem-cache-align
+  client    dma-client-buffer
   helper    a buffer returned by a same-file helper ("returned by" in the message)
   sg-field  a scatterlist field mapped in another function (sink-may-not-map at medium)
   other     any other new finding (a side effect of the new origins)
@@ -35,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from precision import DEFAULT, key, load_labels, rank, run_scan
 
 SHAPE_OF_RULE = {"dma-tail-unaligned": "tail", "dma-carved-unaligned": "carve",
-                 "dma-crypto-ctx": "context", "dma-kmem-cache-align": "cache"}
+                 "dma-crypto-ctx": "context", "dma-kmem-cache-align": "cache",
+                 "dma-client-buffer": "client"}
 
 
 def shape(f: dict) -> str:
@@ -50,6 +52,7 @@ def shape(f: dict) -> str:
 
 
 def subsystem(path: str) -> str:
+    """``drivers/crypto/caam/caamalg.c`` -> ``drivers/crypto``."""
     parts = path.split("/")
     return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
 

@@ -218,6 +218,7 @@ class Resolver:
             return [UNKNOWN]
         out: list[Origin] = []
         here: list[Origin] = []  # heap memory stored by this function: what it sees
+        mixed = False
         want = _last_name(self.src.text_of(base))
         for value, fn, holder in self.facts.field_values.get(name, []):
             resolver = self if fn is self.fn else Resolver(self.facts, fn)
@@ -233,6 +234,10 @@ class Resolver:
                     out.append(o)
                     if fn is self.fn:
                         here.append(o)
+                elif fn is self.fn:
+                    mixed = True  # also set here to what cannot be followed (PTR_ALIGN())
+        if here and mixed:
+            return [*here, UNKNOWN]
         return here or out or [UNKNOWN]
 
     def _call(self, node: Node, depth: int, seen: frozenset[str]) -> list[Origin]:
