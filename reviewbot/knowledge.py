@@ -144,6 +144,7 @@ class Knowledge:
     # functions that run before any DMA (probe, init): see analysis/neighbours.py.
     busy_types: tuple[str, ...] = ()
     setup_words: tuple[str, ...] = ()
+    setup_calls: tuple[str, ...] = ()
     synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
@@ -358,7 +359,8 @@ class _Reader:
             "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list,
             "loop_macro_words": list, "type_argument_macros": list})
         nb = self.table(top.get("neighbours", {}), "neighbours", {},
-                        {"busy_types": list, "setup_words": list, "synchronous_sinks": list})
+                        {"busy_types": list, "setup_words": list, "setup_calls": list,
+                         "synchronous_sinks": list})
         sizes = top["sizes"]
         for key, value in sizes.items():
             if not _is_type(value, int):
@@ -380,6 +382,7 @@ class _Reader:
             buffer_wrappers=self.str_list(parse["buffer_wrappers"], "parse", "buffer_wrappers"),
             busy_types=self.str_list(nb.get("busy_types", []), "neighbours", "busy_types"),
             setup_words=self.str_list(nb.get("setup_words", []), "neighbours", "setup_words"),
+            setup_calls=self.str_list(nb.get("setup_calls", []), "neighbours", "setup_calls"),
             synchronous_sinks=self.str_list(nb.get("synchronous_sinks", []), "neighbours",
                                             "synchronous_sinks"),
             attribute_words=self.str_list(parse["attribute_words"], "parse", "attribute_words"),

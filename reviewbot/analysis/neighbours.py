@@ -64,7 +64,7 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     private = fresh and not _published(facts, fn, base)
     if private and fields[0].name == member.name:
         return Neighbourhood("whole")
-    setup = any(w in fn.name for w in facts.knowledge.setup_words)
+    setup = is_setup(facts, fn)
     if fresh and synchronous and setup:
         return Neighbourhood("own-allocation")  # no other context has the struct yet
     if private and _freed_here(facts, fn, base):
@@ -100,6 +100,14 @@ def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
         if alloc is None or alloc.cls not in ("kmalloc", "devm-kmalloc", "kmem-cache"):
             return False
     return True
+
+
+def is_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
+    """Runs before any DMA: named like probe/init, or initialises locks and work items."""
+    k = facts.knowledge
+    if any(w in fn.name for w in k.setup_words):
+        return True
+    return any(call_name(facts.src, c) in k.setup_calls for c in fn.calls)
 
 
 def _freed_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
@@ -192,8 +200,7 @@ def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
                 i = bisect.bisect_right(starts, m.start()) - 1
                 if i >= 0 and m.start() < fns[i].node.end_byte and fns[i] not in out:
                     out.append(fns[i])
-        setup = facts.knowledge.setup_words
-        cache[key] = [fn for fn in out if not any(w in fn.name for w in setup)]
+        cache[key] = [fn for fn in out if not is_setup(facts, fn)]
     return cache[key]
 
 
