@@ -198,6 +198,7 @@ static void cam_irq(struct urb *urb, struct cam *sd)
 /* A function that mutex_init()s the struct is setup code, whatever its name. */
 struct tuner_state {
 	struct mutex mutex;
+	void *ops[16];	/* set at attach; keeps the mutex out of data's lines */
 	unsigned warm:1;
 	u8 data[64];
 };
