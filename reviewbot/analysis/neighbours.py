@@ -156,9 +156,7 @@ def _window(facts: FileFacts, sdef: StructDef, member: Field) -> list[Field]:
 
 
 def _size(facts: FileFacts, f: Field, depth: int = 0) -> int:
-    if f.pointer:
-        return _POINTER
-    element = facts.knowledge.size_of(base_type(f.type))
+    element = _POINTER if f.pointer else facts.knowledge.size_of(base_type(f.type))
     if element is None:
         sdef = facts.structs.get(base_type(f.type))
         if sdef is not None and depth < 2:
