@@ -46,6 +46,7 @@ class Origin:
     certain: bool = True
     # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
     neighbours: tuple[Neighbourhood, Neighbourhood] | None = None
+    arch: str | None = None  # embedded: the one architecture the driver builds for
 
 
 UNKNOWN = Origin("unknown", "memory of unknown origin")
@@ -179,7 +180,7 @@ class Resolver:
                         for o in container if o.kind in ("stack", "static")]
         if not inline or member is None or sdef is None:
             return [UNKNOWN]
-        return [replace(_embedded(sdef.name, member, sdef.path),
+        return [replace(_embedded(sdef.name, member, sdef.path), arch=self.facts.only_arch,
                         neighbours=(neighbourhood(self.facts, self.fn, base, sdef, member, False),
                                     neighbourhood(self.facts, self.fn, base, sdef, member, True)))]
 
