@@ -51,6 +51,7 @@ class Neighbourhood:
     kind: str
     busy: tuple[str, ...] = ()
     quiet: tuple[str, ...] = ()
+    typed: bool = False  # a busy neighbour is a lock, counter, work item or descriptor
 
 
 def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructDef,
@@ -70,11 +71,13 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     if private and _freed_here(facts, fn, base):
         # one transfer's own struct: only descriptors the core updates are a hazard
         busy = tuple(f.name for f in window if _busy_type(facts, f))
-        return Neighbourhood("busy", busy=busy) if busy else Neighbourhood("own-allocation")
+        return Neighbourhood("busy", busy=busy, typed=True) if busy else \
+            Neighbourhood("own-allocation")
     # with a synchronous sink the function's own writes come before or after the transfer
     busy = tuple(f.name for f in window if _busy(facts, f, fn if synchronous else None))
     if busy:
-        return Neighbourhood("busy", busy=busy)
+        return Neighbourhood("busy", busy=busy,
+                             typed=any(_busy_type(facts, f) for f in window))
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
 
 
@@ -172,8 +175,14 @@ def _size(facts: FileFacts, f: Field, depth: int = 0) -> int:
 
 
 def _busy_type(facts: FileFacts, f: Field) -> bool:
-    """A lock, counter, work item or transfer descriptor held in the struct (not a pointer)."""
-    return not f.pointer and base_type(f.type) in facts.knowledge.busy_types
+    """A lock, counter, work item or transfer descriptor held in the struct (not a pointer),
+    or a flags word changed with atomic bitops (they are atomic because contexts race)."""
+    if not f.pointer and base_type(f.type) in facts.knowledge.busy_types:
+        return True
+    text = _function_spans(facts)[0]
+    return f.name in text and re.search(
+        rf"\b(?:__)?(?:test_and_)?(?:set|clear|change)_bit(?:_lock)?\s*\([^;]*?"
+        rf"(?:->|\.)\s*{re.escape(f.name)}\b", text) is not None
 
 
 def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None) -> bool:
@@ -262,6 +271,11 @@ def judged(use: SinkUse, o: Origin,
                                 f"its neighbours ({names}) are written only at setup"),), \
             f" (its neighbours {names} look written only at setup)"
     names = ", ".join(nb.busy[:3])
-    return False, (Evidence("neighbours-busy", Confidence.HIGH,
-                            f"{names} may be written while the DMA is in flight"),), \
-        f"; {names} may be written while it is in flight"
+    if nb.typed:  # labelled sample: 16 of 17 such findings were right
+        return False, (Evidence("neighbours-busy", Confidence.HIGH,
+                                f"{names} may be written while the DMA is in flight"),), \
+            f"; {names} may be written while it is in flight"
+    # stored outside setup code, but whether while the DMA runs is not visible
+    return False, (Evidence("neighbours-written", Confidence.MEDIUM,
+                            f"{names} are written outside setup code, maybe in flight"),), \
+        f"; {names} are written outside setup code, maybe while it is in flight"

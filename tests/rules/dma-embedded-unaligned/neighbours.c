@@ -189,9 +189,10 @@ static int cam_cmd(struct usb_device *udev, struct cam *sd, const u8 *cmd, int l
 			       0, 0, sd->ibuf, 64, 1000);
 }
 
+/* ... but an URB completes later: obuf's writes elsewhere may overlap it (medium: a store). */
 static void cam_irq(struct urb *urb, struct cam *sd)
 {
-	/* ruleid: dma-embedded-unaligned (confidence: high) */
+	/* ruleid: dma-embedded-unaligned (confidence: medium) */
 	usb_fill_int_urb(urb, urb->dev, usb_rcvintpipe(urb->dev, 1), sd->ibuf, 64, NULL, sd, 1);
 }
 
