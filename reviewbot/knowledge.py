@@ -159,6 +159,10 @@ class Knowledge:
     # functions that run before any DMA (probe, init): see analysis/neighbours.py.
     busy_types: tuple[str, ...] = ()
     setup_words: tuple[str, ...] = ()
+    setup_calls: tuple[str, ...] = ()
+    # architectures where L1 < ARCH_DMA_MINALIGN; Kconfig symbol -> architecture
+    l1_short_of_dma: tuple[str, ...] = ()
+    arch_symbols: tuple[tuple[str, str], ...] = ()
     synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
@@ -359,7 +363,7 @@ class _Reader:
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
             "annotation": list, "alignment": dict, "parse": dict, "sizes": dict},
             {"context": list, "cache_creator": list, "object_field": list,
-             "client_buffer": list, "neighbours": dict})
+             "client_buffer": list, "neighbours": dict, "arch": dict})
         if top["schema"] != SCHEMA:
             raise self.fail("top level", "schema", f"version {top['schema']} is not {SCHEMA}")
         d = self.table(top["directions"], "directions", {
@@ -383,7 +387,10 @@ class _Reader:
             "buffer_wrappers": list, "attribute_words": list, "attribute_calls": list,
             "loop_macro_words": list, "type_argument_macros": list})
         nb = self.table(top.get("neighbours", {}), "neighbours", {},
-                        {"busy_types": list, "setup_words": list, "synchronous_sinks": list})
+                        {"busy_types": list, "setup_words": list, "setup_calls": list,
+                         "synchronous_sinks": list})
+        arch = self.table(top.get("arch", {}), "arch", {},
+                          {"l1_short_of_dma": list, "symbols": dict})
         sizes = top["sizes"]
         for key, value in sizes.items():
             if not _is_type(value, int):
@@ -405,6 +412,10 @@ class _Reader:
             buffer_wrappers=self.str_list(parse["buffer_wrappers"], "parse", "buffer_wrappers"),
             busy_types=self.str_list(nb.get("busy_types", []), "neighbours", "busy_types"),
             setup_words=self.str_list(nb.get("setup_words", []), "neighbours", "setup_words"),
+            setup_calls=self.str_list(nb.get("setup_calls", []), "neighbours", "setup_calls"),
+            l1_short_of_dma=self.str_list(arch.get("l1_short_of_dma", []), "arch",
+                                          "l1_short_of_dma"),
+            arch_symbols=self.str_map(arch.get("symbols", {}), "arch", "symbols"),
             synchronous_sinks=self.str_list(nb.get("synchronous_sinks", []), "neighbours",
                                             "synchronous_sinks"),
             attribute_words=self.str_list(parse["attribute_words"], "parse", "attribute_words"),

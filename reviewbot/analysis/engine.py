@@ -58,7 +58,11 @@ def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None
     src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser)
     if src is None:
         return None
-    return collect(src, knowledge, headers.finder(path, text) if headers else None)
+    if headers is None:
+        return collect(src, knowledge)
+    facts = collect(src, knowledge, headers.finder(path, text))
+    facts.only_arch = headers.arch_of(path)
+    return facts
 
 
 def analyse_facts(facts: FileFacts) -> list[Finding]:

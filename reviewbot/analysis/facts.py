@@ -75,6 +75,7 @@ class FileFacts:
     field_values: dict[str, list[tuple[Node, FunctionFacts, Node | None]]]
     functions: list[FunctionFacts]
     evaluator: Evaluator
+    only_arch: str | None = None  # the one architecture its Kconfig allows, if any
 
     @property
     def path(self) -> str:

@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from tree_sitter import Parser
 
+from reviewbot.analysis.arch import only_arch
 from reviewbot.analysis.cparse import captures, parse
 from reviewbot.analysis.structs import StructDef, collect_structs
 from reviewbot.knowledge import Knowledge
@@ -54,6 +55,10 @@ class HeaderIndex:
                                      if (d := self.definition(h, name)) is not None), None)
             return misses[name]
         return find
+
+    def arch_of(self, path: str) -> str | None:
+        """The one architecture the file's Kconfig entry allows, or None (see arch.py)."""
+        return only_arch(self._text, path, dict(self.knowledge.arch_symbols))
 
     def definition(self, header: str, name: str) -> StructDef | None:
         key = (header, name)

@@ -15,6 +15,7 @@ reviewer's reading of "what sits next to it", which is what the message says.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -50,6 +51,7 @@ class Neighbourhood:
     kind: str
     busy: tuple[str, ...] = ()
     quiet: tuple[str, ...] = ()
+    typed: bool = False  # a busy neighbour is a lock, counter, work item or descriptor
 
 
 def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructDef,
@@ -63,17 +65,19 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     private = fresh and not _published(facts, fn, base)
     if private and fields[0].name == member.name:
         return Neighbourhood("whole")
-    setup = any(w in fn.name for w in facts.knowledge.setup_words)
+    setup = is_setup(facts, fn)
     if fresh and synchronous and setup:
         return Neighbourhood("own-allocation")  # no other context has the struct yet
     if private and _freed_here(facts, fn, base):
         # one transfer's own struct: only descriptors the core updates are a hazard
         busy = tuple(f.name for f in window if _busy_type(facts, f))
-        return Neighbourhood("busy", busy=busy) if busy else Neighbourhood("own-allocation")
+        return Neighbourhood("busy", busy=busy, typed=True) if busy else \
+            Neighbourhood("own-allocation")
     # with a synchronous sink the function's own writes come before or after the transfer
     busy = tuple(f.name for f in window if _busy(facts, f, fn if synchronous else None))
     if busy:
-        return Neighbourhood("busy", busy=busy)
+        return Neighbourhood("busy", busy=busy,
+                             typed=any(_busy_type(facts, f) for f in window))
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
 
 
@@ -99,6 +103,14 @@ def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
         if alloc is None or alloc.cls not in ("kmalloc", "devm-kmalloc", "kmem-cache"):
             return False
     return True
+
+
+def is_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
+    """Runs before any DMA: named like probe/init, or initialises locks and work items."""
+    k = facts.knowledge
+    if any(w in fn.name for w in k.setup_words):
+        return True
+    return any(call_name(facts.src, c) in k.setup_calls for c in fn.calls)
 
 
 def _freed_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
@@ -147,9 +159,7 @@ def _window(facts: FileFacts, sdef: StructDef, member: Field) -> list[Field]:
 
 
 def _size(facts: FileFacts, f: Field, depth: int = 0) -> int:
-    if f.pointer:
-        return _POINTER
-    element = facts.knowledge.size_of(base_type(f.type))
+    element = _POINTER if f.pointer else facts.knowledge.size_of(base_type(f.type))
     if element is None:
         sdef = facts.structs.get(base_type(f.type))
         if sdef is not None and depth < 2:
@@ -165,44 +175,79 @@ def _size(facts: FileFacts, f: Field, depth: int = 0) -> int:
 
 
 def _busy_type(facts: FileFacts, f: Field) -> bool:
-    """A lock, counter, work item or transfer descriptor held in the struct (not a pointer)."""
-    return not f.pointer and base_type(f.type) in facts.knowledge.busy_types
+    """A lock, counter, work item or transfer descriptor held in the struct (not a pointer),
+    or a flags word changed with atomic bitops (they are atomic because contexts race)."""
+    if not f.pointer and base_type(f.type) in facts.knowledge.busy_types:
+        return True
+    text = _function_spans(facts)[0]
+    return f.name in text and re.search(
+        rf"\b(?:__)?(?:test_and_)?(?:set|clear|change)_bit(?:_lock)?\s*\([^;]*?"
+        rf"(?:->|\.)\s*{re.escape(f.name)}\b", text) is not None
 
 
 def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None) -> bool:
     """Written with bitops, a store, or a copy in a function that is not setup (or ``serial``)."""
     if _busy_type(facts, f):
         return True
-    pattern = _write_pattern(f.name, f.array_len is not None)
-    setup = facts.knowledge.setup_words
-    for other in facts.functions:
-        if other is serial or any(w in other.name for w in setup):
-            continue
-        if pattern.search(facts.src.text_of(other.node)):
-            return True
-    return False
+    return any(fn is not serial for fn in _writers(facts, f.name, f.array_len is not None))
 
 
-_DEST_CALL = r"\b\w*(?:cpy|set|printf|copy|fill|get)\w*\s*\(\s*"  # writes its first argument
-_IO_CALL = r"\b\w*(?:read|recv|xfer|transfer|_msg|_urb|sync|map)\w*\s*\([^;]*?"  # I/O, DMA
+def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
+    """Functions (not setup ones) that write member ``name``; one pass over the file."""
+    cache = facts.__dict__.setdefault("_member_writers", {})
+    key = (name, array)
+    if key not in cache:
+        text, starts, fns = _function_spans(facts)
+        out: list[FunctionFacts] = []
+        if name in text:
+            for m in re.finditer(rf"(?:->|\.)\s*{re.escape(name)}\b", text):
+                if not _is_write(text[max(0, m.start() - 160):m.start()],
+                                 text[m.end():m.end() + 80], array):
+                    continue
+                i = bisect.bisect_right(starts, m.start()) - 1
+                if i >= 0 and m.start() < fns[i].node.end_byte and fns[i] not in out:
+                    out.append(fns[i])
+        cache[key] = [fn for fn in out if not is_setup(facts, fn)]
+    return cache[key]
 
 
-def _write_pattern(name: str, array: bool) -> re.Pattern[str]:
-    n = re.escape(name)
-    member = rf"(?:->|\.)\s*{n}\b"
-    index = r"(?:\s*\[[^\]]*\])*"
-    end = r"(?!\s*(?:->|\.|\())"  # the member itself, not a member of what it points to
-    parts = [
-        rf"{member}{index}\s*(?:[-+*/%|&^]|<<|>>)?=(?!=)",  # x->n = v, x->n[i] |= v
-        rf"{member}{index}\s*(?:\+\+|--)",
-        rf"(?:\+\+|--)\s*[\w\[\]().>-]*{member}",
-        rf"&\s*\(?\s*[\w\[\]().>-]*{member}{index}{end}",  # &x->n: set_bit(), a helper
-    ]
-    if array:  # an array handed to a call that fills it
-        parts.append(rf"{_DEST_CALL}[\w\[\]().>-]*{member}{index}\s*[,)]")
-        parts.append(rf"{_IO_CALL}[\w\[\]().>-]*{member}{index}\s*[,)]")
-        parts.append(rf"=\s*[\w\[\]().>-]*{member}{index}\s*;")  # an alias: p = x->n;
-    return re.compile("|".join(parts))
+def _function_spans(facts: FileFacts) -> tuple[str, list[int], list[FunctionFacts]]:
+    """The file text (bytes decoded 1:1) and its functions by start offset."""
+    if "_spans" not in facts.__dict__:
+        fns = sorted(facts.functions, key=lambda fn: fn.node.start_byte)
+        facts.__dict__["_spans"] = (facts.src.text.decode("latin-1"),
+                                    [fn.node.start_byte for fn in fns], fns)
+    return facts.__dict__["_spans"]
+
+
+_INDEX = r"(?:\s*\[[^\]\n]*\])*"
+_PATH = r"[\w\[\]().>-]*"  # what leads up to the member: st->a.b[i]
+_STORE = re.compile(rf"{_INDEX}\s*(?:(?:[-+*/%|&^]|<<|>>)?=(?!=)|\+\+|--)")  # x->n[i] |= v
+_PRE_STEP = re.compile(rf"(?:\+\+|--)\s*{_PATH}$")
+_ADDRESS = re.compile(rf"&\s*\(?\s*{_PATH}$")
+_ITSELF = re.compile(rf"{_INDEX}\s*(?:->|\.|\()")  # &x->n->m is not the address of n
+_ARG_END = re.compile(rf"{_INDEX}\s*[,)]")
+_FILLER_FIRST = re.compile(rf"\b\w*(?:cpy|set|printf|copy|fill|get)\w*\s*\(\s*{_PATH}$")
+_IO_ANY = re.compile(r"\b\w*(?:read|recv|xfer|transfer|_msg|_urb|sync|map)\w*\s*\([^;{}]*$")
+_ALIAS = (re.compile(rf"[^=!<>]=\s*{_PATH}$"), re.compile(rf"{_INDEX}\s*;"))
+
+
+def _is_write(head: str, tail: str, array: bool) -> bool:
+    """Whether one ``->member`` occurrence (text around it) writes the member.
+
+    Stores, ++/--, and its address taken (set_bit(), a helper, memcpy()); an
+    array member also when a call fills it (first argument of memcpy/snprintf,
+    any argument of an I/O or DMA call) or a pointer aliases it (p = x->n;).
+    """
+    if _STORE.match(tail) or _PRE_STEP.search(head):
+        return True
+    if _ADDRESS.search(head) and not _ITSELF.match(tail):
+        return True
+    if not array:
+        return False
+    if _ARG_END.match(tail) and (_FILLER_FIRST.search(head) or _IO_ANY.search(head)):
+        return True
+    return bool(_ALIAS[0].search(head) and _ALIAS[1].match(tail))
 
 
 def judged(use: SinkUse, o: Origin,
@@ -226,6 +271,11 @@ def judged(use: SinkUse, o: Origin,
                                 f"its neighbours ({names}) are written only at setup"),), \
             f" (its neighbours {names} look written only at setup)"
     names = ", ".join(nb.busy[:3])
-    return False, (Evidence("neighbours-busy", Confidence.HIGH,
-                            f"{names} may be written while the DMA is in flight"),), \
-        f"; {names} may be written while it is in flight"
+    if nb.typed:  # labelled sample: 16 of 17 such findings were right
+        return False, (Evidence("neighbours-busy", Confidence.HIGH,
+                                f"{names} may be written while the DMA is in flight"),), \
+            f"; {names} may be written while it is in flight"
+    # stored outside setup code, but whether while the DMA runs is not visible
+    return False, (Evidence("neighbours-written", Confidence.MEDIUM,
+                            f"{names} are written outside setup code, maybe in flight"),), \
+        f"; {names} are written outside setup code, maybe while it is in flight"

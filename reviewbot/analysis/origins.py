@@ -60,6 +60,7 @@ class Origin:
     via: str | None = None  # the same-file helper whose return value it is (fieldflow.py)
     # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
     neighbours: tuple[Neighbourhood, Neighbourhood] | None = None
+    arch: str | None = None  # embedded: the one architecture the driver builds for
 
 
 UNKNOWN = Origin("unknown", "memory of unknown origin")
@@ -200,7 +201,7 @@ class Resolver:
             special = tails.member_of(self, base, sdef, member, depth, seen)
             if special is not None:
                 return special
-        return [replace(_embedded(sdef.name, member, sdef.path),
+        return [replace(_embedded(sdef.name, member, sdef.path), arch=self.facts.only_arch,
                         neighbours=(neighbourhood(self.facts, self.fn, base, sdef, member, False),
                                     neighbourhood(self.facts, self.fn, base, sdef, member, True)))]
 

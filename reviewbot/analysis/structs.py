@@ -94,6 +94,10 @@ def annotation_of(text: str, knowledge: Knowledge) -> tuple[str | None, str | No
     return best
 
 
+def _rank(level: str | None) -> int:
+    return ISOLATION_ORDER.index(level) + 1 if level in ISOLATION_ORDER else 0
+
+
 def _stronger(a: tuple[str | None, str | None],
               b: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
     def rank(level: str | None) -> int:
@@ -156,8 +160,10 @@ def _fields(src: Source, body: Node, knowledge: Knowledge) -> tuple[Field, ...]:
         type_node = decl.child_by_field_name("type")
         type_text = src.text_of(type_node) if type_node is not None else ""
         own = annotation_of(src.text_of(decl), knowledge)
-        if own[1] is not None:
-            region = own  # an aligned member starts a region the members after it share
+        if own[1] is not None and _rank(own[0]) >= _rank(region[0]):
+            # an aligned member starts a region the members after it share; a weaker one
+            # (u8 rx[16] __aligned(8) after tx __aligned(IIO_DMA_MINALIGN)) stays inside it
+            region = own
         level, annotation = region
         for lo, hi, glevel in groups:
             if lo <= decl.start_byte < hi:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "embedded" or not use.inbound or o.level != "l1":
         return None
+    if o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
+        return None  # its Kconfig builds it only where L1 lines are the DMA alignment
     silent, evidence, tail = judged(use, o, knowledge)
     if silent:
         return None

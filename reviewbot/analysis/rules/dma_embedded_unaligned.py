@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "embedded" or not use.inbound or o.level == "dma":
         return None
+    if o.level == "l1" and o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
+        return None  # an L1 line is the DMA alignment on the only architecture it builds for
     silent, evidence, tail = judged(use, o, knowledge)
     if silent:
         return None

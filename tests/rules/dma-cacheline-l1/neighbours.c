@@ -44,9 +44,10 @@ static int ts_irq(struct ts_data *ts)
 
 static int hash_next(struct hash_state *st);
 
+/* update is rewritten after the mapping: a plain store, so only medium (it may be serialised) */
 static int hash_first(struct device *dev, struct hash_state *st)
 {
-	/* ruleid: dma-cacheline-l1 (confidence: high) */
+	/* ruleid: dma-cacheline-l1 (confidence: medium) */
 	dma_addr_t dma = dma_map_single(dev, st->ctx, sizeof(st->ctx), DMA_FROM_DEVICE);
 
 	st->update = hash_next;
