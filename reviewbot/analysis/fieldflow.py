@@ -114,7 +114,7 @@ def return_values(facts: FileFacts, fn: FunctionFacts) -> list[Node]:
         if node.type == "return_statement":
             if node.named_children:
                 value = node.named_children[0]
-                if not _no_memory(facts, value):
+                if not no_memory(facts, value):
                     out.append(value)
             continue
         if node.type in ("function_definition",):
@@ -123,7 +123,8 @@ def return_values(facts: FileFacts, fn: FunctionFacts) -> list[Node]:
     return out if len(out) <= _MAX_RETURNS else []
 
 
-def _no_memory(facts: FileFacts, value: Node) -> bool:
+def no_memory(facts: FileFacts, value: Node) -> bool:
+    """``NULL``, ``0``, ``ERR_PTR(...)``: a value that carries no memory."""
     text = facts.src.text_of(value).strip()
     if text in _NO_MEMORY:
         return True

@@ -235,7 +235,7 @@ class Resolver:
                     out.append(o)
                     if fn is self.fn:
                         here.append(o)
-                elif fn is self.fn:
+                elif fn is self.fn and not fieldflow.no_memory(self.facts, value):
                     mixed = True  # also set here to what cannot be followed (PTR_ALIGN())
         if here and mixed:
             return [*here, UNKNOWN]

@@ -68,3 +68,25 @@ static int foo_direct(struct foo_req *req, void *theirs)
 	/* ok: dma-kmalloc-small (the helper may return the caller's buffer) */
 	return dma_map_single(req->dev, maybe, FOO_STATUS_LEN, DMA_FROM_DEVICE) ? 0 : -EIO;
 }
+
+struct foo_status {
+	struct device *dev;
+	u8 *status;
+	u8 *aligned;
+};
+
+static int foo_status_init(struct foo_status *st)
+{
+	st->status = kzalloc(FOO_STATUS_LEN, GFP_KERNEL);
+	if (foo_busy(st)) {
+		kfree(st->status);
+		st->status = NULL;
+		return -EBUSY;
+	}
+	/* ruleid: dma-kmalloc-small (the NULL store on the error path carries no memory) */
+	dma_map_single(st->dev, st->status, FOO_STATUS_LEN, DMA_FROM_DEVICE);
+	st->aligned = kzalloc(FOO_STATUS_LEN + 64, GFP_KERNEL);
+	st->aligned = PTR_ALIGN(st->aligned, 64);
+	/* ok: dma-kmalloc-small (also set here to what is not followed) */
+	return dma_map_single(st->dev, st->aligned, FOO_STATUS_LEN, DMA_FROM_DEVICE) ? 0 : -EIO;
+}
