@@ -28,7 +28,9 @@ from reviewbot.analysis.structs import Field, StructDef, alignment_level, base_t
 if TYPE_CHECKING:
     from reviewbot.analysis.origins import Origin, Resolver
 
-_KMALLOC_CLASSES = ("kmalloc", "devm-kmalloc")
+# Blocks whose offsets are followed: kmalloc memory, and slab-cache objects
+# (a descriptor with its link table and IV in one kmem_cache object).
+_BLOCK_CLASSES = ("kmalloc", "devm-kmalloc", "kmem-cache")
 _ROUNDING = re.compile(r"\b(?:ALIGN|PTR_ALIGN|round_up|roundup|__ALIGN_KERNEL)\s*\(")
 _RUNTIME_DMA = ("dma_get_cache_alignment", "cache_line_size")
 
@@ -44,7 +46,7 @@ def shifted(r: Resolver, node: Node, left: list[Origin]) -> list[Origin]:
         return left
     out = []
     for o in left:
-        if o.kind != "heap" or o.cls not in _KMALLOC_CLASSES:
+        if o.kind != "heap" or o.cls not in _BLOCK_CLASSES:
             out.append(o)
             continue
         out.append(_add(r, o, elem, rhs))
@@ -208,7 +210,7 @@ def member_of(r: Resolver, base: Node, sdef: StructDef, member: Field, depth: in
     if all(o.kind == "context" for o in containers):
         return contexts.member(containers[0], sdef, member)
     flexible = member.array_len == "" and member is sdef.fields[-1]
-    if flexible and all(o.kind == "heap" and o.cls in _KMALLOC_CLASSES and o.offset is None
+    if flexible and all(o.kind == "heap" and o.cls in _BLOCK_CLASSES and o.offset is None
                         for o in containers):
         level = "dma" if _has_dma_member(sdef) or member.isolation == "dma" else "none"
         return [replace(o, what=f"the tail {member.name}[] of {o.what}",

@@ -68,8 +68,12 @@ def offset_verdict(o: Origin, knowledge: Knowledge, what: str) -> Verdict | None
 
 
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "heap" or o.cls not in KMALLOC_CLASSES or not use.inbound or o.tail_of is None:
+    if o.kind != "heap" or not use.inbound or o.tail_of is None:
         return None
+    if o.cls == "kmem-cache" and o.offset_level == "none":
+        pass  # a slab object's tail at a known-unaligned offset: as for kmalloc
+    elif o.cls not in KMALLOC_CLASSES:
+        return None  # a rounded offset in a slab object depends on the cache's alignment
     return offset_verdict(o, knowledge, f"tail after struct {o.tail_of}")
 
 

@@ -77,3 +77,19 @@ static int foo_whole(struct device *dev, struct foo_aligned *fa)
 	/* ok: dma-tail-unaligned (an isolated member, not a tail) */
 	return dma_map_single(dev, fa->iv, 16, DMA_FROM_DEVICE) ? 0 : -EIO;
 }
+
+static struct kmem_cache *foo_qi_cache;
+
+static void *foo_qi_cache_zalloc(gfp_t flags)
+{
+	return kmem_cache_zalloc(foo_qi_cache, flags);
+}
+
+static int foo_qi_edesc(struct device *dev, int nents, int ivsize)
+{
+	struct foo_res *edesc = foo_qi_cache_zalloc(GFP_DMA | GFP_KERNEL);
+	u8 *iv = (u8 *)(edesc->out + nents * 16);
+
+	/* ruleid: dma-tail-unaligned (a slab object's tail, through the allocation helper) */
+	return dma_map_single(dev, iv, ivsize, DMA_BIDIRECTIONAL) ? 0 : -EIO;
+}
