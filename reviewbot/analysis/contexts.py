@@ -47,11 +47,11 @@ def accessor_origin(r: Resolver, name: str, node: Node) -> list[Origin] | None:
                    container=acc.alignment, container_via=name)]
 
 
-def member(ctx: Origin, sdef: StructDef, fld: Field) -> list[Origin]:
+def member(ctx: Origin, sdef: StructDef, fld: Field, arch: str | None = None) -> list[Origin]:
     """A member of a crypto context: isolated inside it, but only as aligned as it."""
     from reviewbot.analysis.origins import _embedded
 
-    return [replace(_embedded(sdef.name, fld, sdef.path), container=ctx.container,
+    return [replace(_embedded(sdef.name, fld, sdef.path), arch=arch, container=ctx.container,
                     container_via=ctx.container_via,
                     what=f"member '{fld.name}' of struct {sdef.name}, the crypto context "
                          f"from {ctx.container_via}()")]

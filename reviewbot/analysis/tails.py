@@ -208,7 +208,7 @@ def member_of(r: Resolver, base: Node, sdef: StructDef, member: Field, depth: in
     if not containers:
         return None
     if all(o.kind == "context" for o in containers):
-        return contexts.member(containers[0], sdef, member)
+        return contexts.member(containers[0], sdef, member, r.facts.only_arch)
     flexible = member.array_len == "" and member is sdef.fields[-1]
     if flexible and all(o.kind == "heap" and o.cls in _BLOCK_CLASSES and o.offset is None
                         for o in containers):
