@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -31,20 +33,87 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples are laid out by ``_text`` (paragraphs filled, examples kept)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+def _text(description: str, examples: Sequence[str] = ()) -> tuple[str, str | None]:
+    """Plain text for --help: filled paragraphs, no reStructuredText, examples as an epilog."""
+    plain = re.sub(r"``([^`]*)``", r"\1", description.strip())
+    paragraphs = [" ".join(par.split()) for par in plain.split("\n\n") if par.strip()]
+    body = "\n\n".join(textwrap.fill(par, 78, break_on_hyphens=False) for par in paragraphs)
+    epilog = None
+    if examples:
+        epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+    return body, epilog
+
+
+def _global_options(
+    parser: argparse.ArgumentParser, *, config: bool = True, suppress: bool
+) -> None:
+    """--config, -v, -q: on the main parser, and again on each command (``review -q ...``).
+
+    On a command they default to SUPPRESS, so a value given before the
+    command is not reset by the command's parser.
+    """
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    if config:
+        parser.add_argument(
+            "--config", type=Path, metavar="FILE", help="settings file (TOML)", **default
+        )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="debug logs and tracebacks", **default
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="warnings and errors only", **default
+    )
+
+
+MAIN_EXAMPLES = (
+    "reviewbot review --tree examples/tree examples/series.mbox",
+    "reviewbot review 20261102-acme-dma-v1-3@example.org",
+    "reviewbot check --format github origin/master..HEAD",
+    "reviewbot scan --format markdown ~/linux drivers/usb",
+    "reviewbot watch --config watch.toml --status",
+    "reviewbot explain dma-stack",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    description, epilog = _text(
+        "Review Linux kernel patch series for DMA-alignment hazards, and draft the reply a "
+        "careful maintainer would send. 'reviewbot COMMAND --help' describes each command.",
+        MAIN_EXAMPLES,
+    )
     parser = _Parser(
-        prog="reviewbot", description="Review kernel patch series for DMA-alignment hazards."
+        prog="reviewbot", description=description, epilog=epilog, formatter_class=_Formatter
     )
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs and tracebacks")
-    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, title="commands"
+    )
     sub.required = True
     for name in COMMANDS:
         module = importlib.import_module(f"reviewbot.commands.{name}")
-        cmd = sub.add_parser(name, help=module.HELP, description=module.__doc__)
+        description, epilog = _text(
+            getattr(module, "DESCRIPTION", module.__doc__ or module.HELP),
+            getattr(module, "EXAMPLES", ()),
+        )
+        cmd = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=description,
+            epilog=epilog,
+            formatter_class=_Formatter,
+        )
         module.add_arguments(cmd)
+        # watch has a --config of its own (the watch file, which also holds settings)
+        has_config = any("--config" in a.option_strings for a in cmd._actions)
+        _global_options(cmd, config=not has_config, suppress=True)
         cmd.set_defaults(func=module.run)
     return parser
 
@@ -69,6 +138,7 @@ def _setup_logging(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.parser = parser  # for the commands that describe the parser (completion, manpage)
     _setup_logging(args)
     from reviewbot.errors import ReviewbotError
 

@@ -10,6 +10,7 @@ alignment macro gets the list of drivers that depend on it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from reviewbot.model import Finding, PatchStatus, Review, Series
@@ -24,7 +25,9 @@ def review_series(
     knowledge=None,  # reviewbot.knowledge.Knowledge; loaded lazily when None
     cache_dir: Path | None = None,
     jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Review:
+    """Review ``series``; ``progress(done, total)`` is told how a tree-wide scan goes."""
     from reviewbot.analysis import analyse_series
     from reviewbot.impact import changed_macros
     from reviewbot.knowledge import load_knowledge
@@ -54,7 +57,7 @@ def review_series(
             return view.text(path, index - 1), view.text(path, index)
 
         findings = analyse_series(series, knowledge, images)
-        drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs)
+        drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress)
     finally:
         view.close()
     notes = list(view.notes)
@@ -83,18 +86,21 @@ def _checkout_differs(view, tree: Path) -> bool:
     return isinstance(view.base, GitBase) and view.base.commit != resolve_commit(tree, "HEAD")
 
 
-def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs):
+def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=None):
     from reviewbot.analysis import analyse_source
     from reviewbot.impact import ImpactInput, affected_drivers, changed_macros
     from reviewbot.scan import scan_tree
 
     if not changed_macros(findings, knowledge):
         return ()
+    if progress:
+        progress(0, 0)  # the tree-wide part starts here (walk, prefilter, scan, grouping)
     last = max((s.index for s in view.status), default=0)
 
     def scan() -> list[Finding]:
         logger.info("scanning %s for small kmalloc buffers used for inbound DMA", tree)
-        return list(scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir).findings)
+        result = scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir, progress=progress)
+        return list(result.findings)
 
     impact_input = ImpactInput(
         root=tree,

@@ -49,7 +49,7 @@ def test_applies_every_patch_and_gives_pre_and_post_images(kernel_repo):
         assert [s.applied for s in view.status] == [True] * 8
         head = git(kernel_repo, "rev-parse", "HEAD").strip()
         assert view.base_name == head
-        assert any("base-commit 38398fbd1799 is not in" in n for n in view.notes)
+        assert any("base-commit 759b225e5b35 is not in" in n for n in view.notes)
         cache = "arch/arm64/include/asm/cache.h"
         assert "ARCH_KMALLOC_MINALIGN\tARCH_DMA_MINALIGN" in view.text(cache, 6)
         assert "ARCH_KMALLOC_MINALIGN\t(8)" in view.text(cache, 7)
@@ -73,7 +73,7 @@ def test_stated_base_commit_is_used_when_the_repo_has_it(kernel_repo):
         (EXAMPLES / "series.mbox")
         .read_bytes()
         .replace(
-            b"base-commit: 38398fbd179940a9237be26d7d25ec2d2539a99c",
+            b"base-commit: 759b225e5b3500aed4f49996e9822e33992f7a8b",
             f"base-commit: {base}".encode(),
         )
     )

@@ -19,6 +19,7 @@ from reviewbot.intake import IntakeOptions, classify, load_series
 from reviewbot.intake.lore import split_lore_url
 from tests import mailgen
 from tests.conftest import EXAMPLES, example_messages
+from tests.skeleton import make_kernel_skeleton
 
 SERIES = EXAMPLES / "series.mbox"
 
@@ -158,7 +159,8 @@ def small_repo(tmp_path):
     _git(repo, "config", "user.name", "Pat Author")
     _git(repo, "config", "user.email", "pat@example.org")
     (repo / "drv.c").write_text("int x;\n")
-    _git(repo, "add", "drv.c")
+    # a kernel tree's landmarks, or `review --tree` refuses it before reading the range
+    _git(repo, "add", "drv.c", *make_kernel_skeleton(repo))
     _git(repo, "commit", "-q", "-m", "base")
     for n in (1, 2):
         (repo / "drv.c").write_text((repo / "drv.c").read_text() + f"int y{n};\n")

@@ -114,7 +114,7 @@ def test_markdown_groups_by_maintainers_section(tree, capsys):
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["/nonexistent/tree"], "not a directory"), (["{tree}", "drivers/nope"], "no such file")],
+    [(["/nonexistent/tree"], "no such file"), (["{tree}", "drivers/nope"], "no such file")],
 )
 def test_bad_paths_are_one_line(tree, capsys, argv, message):
     assert main(["scan", "--no-cache", *[a.format(tree=tree) for a in argv]]) == 2

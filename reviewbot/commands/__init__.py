@@ -4,4 +4,4 @@
 imports (b4, tree-sitter, jinja2) go inside ``run``.
 """
 
-COMMANDS = ("review", "check", "scan", "watch", "explain")
+COMMANDS = ("review", "check", "scan", "watch", "explain", "completion", "manpage")

@@ -9,31 +9,81 @@ from pathlib import Path
 
 HELP = "review a series: message-id, lore URL, mbox, maildir, -, or git range"
 
+DESCRIPTION = """
+Review one patch series for DMA-alignment hazards: what the series introduces,
+apart from what was already there, and the drivers a change of a
+minimum-alignment macro affects.
+
+SOURCE is a message-id (any patch of the series or its cover letter), a lore or
+public-inbox URL, an mbox, a single message, a maildir, - for standard input,
+or a git range A..B. With a kernel tree (--tree, config tree.path, or the
+kernel tree the current directory is in, for local sources) the series is
+applied in a scratch folder and whole functions are analysed; the tree is
+never written. A message-id uses no tree unless one is given.
+"""
+
+EXAMPLES = (
+    "reviewbot review --tree examples/tree examples/series.mbox",
+    "reviewbot review --outbox drafts 20261102-acme-dma-v1-3@example.org",
+    "b4 mbox -o - MSGID | reviewbot review -",
+    "reviewbot review --tree ~/linux --format json origin/master..HEAD",
+)
+
 logger = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", metavar="SOURCE")
+    from reviewbot.commands._common import add_cache_arguments
+
+    p.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="message-id, lore URL, mbox, single message, maildir, - (stdin) or git range A..B",
+    )
     p.add_argument("--lore-url", metavar="URL", help="public-inbox base (default: lore.url)")
-    p.add_argument("--tree", type=Path, metavar="PATH", help="kernel tree to apply the series to")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--tree",
+        type=Path,
+        metavar="PATH",
+        help="kernel tree to apply the series to (default: config tree.path, else the kernel "
+        "tree the current directory is in, for local sources)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        metavar="{text,json}",
+        help="output format (default: text)",
+    )
     p.add_argument("--outbox", type=Path, metavar="DIR", help="write reply drafts here")
     p.add_argument("--revision", type=int, metavar="N", help="review vN instead of the latest")
     p.add_argument("--no-cache", action="store_true", help="do not use the lore download cache")
+    add_cache_arguments(p, no_cache=False)
     p.add_argument("--always", action="store_true", help="draft a reply for clean patches too")
     p.add_argument("--send", action="store_true", help="send the drafts by SMTP (config [smtp])")
     p.add_argument("--dry-run", action="store_true", help="show what --send would send")
 
 
 def run(args: argparse.Namespace) -> int:
+    from reviewbot.commands._common import (
+        ScanProgress,
+        classify_sources,
+        local_base,
+        progress_wanted,
+    )
     from reviewbot.errors import UsageError
     from reviewbot.intake import IntakeOptions, LorePolicy, load_series
+    from reviewbot.kerneltree import choose_tree
     from reviewbot.pipeline import review_series
     from reviewbot.render import as_json, as_text
     from reviewbot.settings import load_settings
 
+    if (args.send or args.dry_run) and not args.outbox:
+        raise UsageError("--send and --dry-run need --outbox DIR (drafts are sent from there)")
     settings = load_settings(args.config)
-    tree = args.tree or settings.tree
+    kinds = classify_sources([args.source], args.tree or settings.tree)
+    choice = choose_tree(args.tree, settings.tree, kinds)
+    tree = choice.path
     options = IntakeOptions(
         lore_url=args.lore_url or settings.lore_url,
         revision=args.revision,
@@ -47,18 +97,26 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     series = load_series(args.source, options)
-    review = review_series(series, tree=tree, cache_dir=settings.cache_dir / "scan")
+    if kinds == {"path"}:  # format-patch files made in this tree: their base, as for a range
+        series = local_base(series, [args.source], tree)
+    with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
+        review = review_series(
+            series, tree=tree, cache_dir=_cache_dir(args, settings), progress=progress
+        )
     if args.outbox:
         review = _drafts(args, settings, review)
-    elif args.send or args.dry_run:
-        raise UsageError("--send and --dry-run need --outbox DIR (drafts are sent from there)")
     if args.format == "json":
         for note in series.notes:
             logger.warning("%s: %s", args.source, note)
+        logger.info("reviewbot: tree %s", choice.describe())
         sys.stdout.write(as_json.dumps(as_json.review_dict(review)))
     else:
-        sys.stdout.write(as_text.render_review(review))
+        sys.stdout.write(as_text.render_review(review, tree=choice.describe()))
     return 0
+
+
+def _cache_dir(args: argparse.Namespace, settings) -> Path:
+    return args.cache_dir or settings.cache_dir / "scan"
 
 
 def _drafts(args: argparse.Namespace, settings, review):

@@ -9,16 +9,42 @@ from pathlib import Path
 
 HELP = "analyse every C file of a tree and list the affected drivers"
 
+DESCRIPTION = """
+Run the analysis over every C file of a kernel tree (findings as if newly
+written) and group them by driver: the audit a minimum-alignment change needs.
+PATH is a tree, optionally narrowed to SUBPATHs of it; or one or more C files.
+Only files that name a DMA sink are parsed, in parallel, with a cache keyed by
+file content so a rescan parses only what changed.
+"""
+
+EXAMPLES = (
+    "reviewbot scan examples/tree",
+    "reviewbot scan ~/linux drivers/usb drivers/spi",
+    "reviewbot scan --format markdown --min-confidence low ~/linux drivers/iio",
+    "reviewbot scan drivers/usb/serial/ark3116.c",
+)
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, metavar="PATH", help="kernel tree")
-    p.add_argument("subpaths", nargs="*", metavar="SUBPATH", help="parts of it (default: all)")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    from reviewbot.commands._common import add_cache_arguments
+
+    p.add_argument("path", type=Path, metavar="PATH", help="kernel tree, or a C file")
+    p.add_argument(
+        "subpaths",
+        nargs="*",
+        metavar="SUBPATH",
+        help="parts of the tree (default: all); with a C file as PATH, more C files",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format (default: text; markdown: one section per MAINTAINERS entry)",
+    )
     p.add_argument(
         "--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)"
     )
-    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="scan cache (default: user cache)")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    add_cache_arguments(p)
     p.add_argument(
         "--min-confidence",
         choices=("low", "medium", "high"),
@@ -27,7 +53,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _root_and_parts(path: Path, subpaths: list[str]) -> tuple[Path, list[str]]:
+    """The tree to scan and the parts of it: ``PATH [SUBPATH...]`` or ``FILE...``.
+
+    Files are scanned inside the kernel tree they belong to, so their
+    drivers get Makefile modules and MAINTAINERS sections; files outside any
+    tree are scanned in the folder that holds them all.
+    """
+    from reviewbot.errors import UsageError
+    from reviewbot.kerneltree import enclosing_kernel_tree
+
+    if path.is_dir():
+        for sub in subpaths:
+            if not (path / sub).exists() or ".." in Path(sub).parts:
+                raise UsageError(f"{sub}: no such file or directory under {path}")
+        return path, subpaths
+    files = [path, *(Path(s) for s in subpaths)]
+    for f in files:
+        if not f.exists():
+            raise UsageError(f"{f}: no such file or directory")
+        if not f.is_file():
+            raise UsageError(f"{f}: with a file as PATH, every argument must be a file")
+    resolved = [f.resolve() for f in files]
+    root = enclosing_kernel_tree(resolved[0].parent)
+    if root is None or not all(r.is_relative_to(root) for r in resolved):
+        root = Path(os.path.commonpath([r.parent for r in resolved]))
+    return root, [str(r.relative_to(root)) for r in resolved]
+
+
 def run(args: argparse.Namespace) -> int:
+    from reviewbot.commands._common import ScanProgress, progress_wanted, scan_cache_dir
     from reviewbot.errors import UsageError
     from reviewbot.impact.drivers import DriverIndex, sites_of
     from reviewbot.knowledge import load_knowledge
@@ -36,19 +91,18 @@ def run(args: argparse.Namespace) -> int:
     from reviewbot.scan import scan_tree
     from reviewbot.settings import load_settings
 
-    root: Path = args.path
-    if not root.is_dir():
-        raise UsageError(f"{root}: not a directory")
-    for sub in args.subpaths:
-        if not (root / sub).exists() or ".." in Path(sub).parts:
-            raise UsageError(f"{sub}: no such file or directory under {root}")
+    if not args.path.exists():
+        raise UsageError(f"{args.path}: no such file or directory")
+    root, parts = _root_and_parts(args.path, list(args.subpaths))
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     settings = load_settings(args.config)
-    cache_dir = None if args.no_cache else (args.cache_dir or settings.cache_dir / "scan")
+    cache_dir = scan_cache_dir(args, settings)
     knowledge = load_knowledge()
-    with _progress(enabled=sys.stderr.isatty() and not args.quiet) as progress:
-        result = scan_tree(root, knowledge, args.subpaths, args.jobs, cache_dir, progress)
+    with ScanProgress(progress_wanted(args)) as progress:
+        if progress:
+            progress(0, 0)  # the walk and prefilter come first
+        result = scan_tree(root, knowledge, parts, args.jobs, cache_dir, progress)
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
 
@@ -66,31 +120,3 @@ def run(args: argparse.Namespace) -> int:
     }[args.format](findings, drivers, result.stats)
     sys.stdout.write(out)
     return 0
-
-
-class _progress:
-    """A rich progress bar on a terminal; nothing when output is piped."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and os.environ.get("TERM") != "dumb"
-        self.bar = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        self.bar = Progress(
-            "parsing", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
-        )
-        self.bar.start()
-        task = self.bar.add_task("scan", total=None)
-
-        def update(done: int, total: int) -> None:
-            self.bar.update(task, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -18,6 +18,19 @@ from pathlib import Path
 
 HELP = "follow lore lists and searches, review each new series revision once"
 
+DESCRIPTION = """
+Follow public-inbox inboxes (lore lists) and lore searches, review every new
+series revision exactly once and file the reply drafts in the outbox. Without
+--once or --status it runs until SIGTERM, which stops it after the review in
+progress. --status works before the first poll and while the daemon runs.
+"""
+
+EXAMPLES = (
+    "reviewbot watch --config config/watch.example.toml --status",
+    "reviewbot watch --config /etc/reviewbot/watch.toml --once",
+    "reviewbot watch --config /etc/reviewbot/watch.toml",
+)
+
 logger = logging.getLogger(__name__)
 
 # Test hook: REVIEWBOT_WATCH_TEST_PAUSE=STAGE[:SECONDS] (planned, written or
@@ -62,24 +75,28 @@ def run(args: argparse.Namespace) -> int:
     if path is None:
         raise UsageError("watch needs --config FILE (see config/watch.example.toml)")
     config = load_watch_config(path)
+    settings = load_settings(path)
     if args.status:
         from reviewbot.watch.service import state_path
         from reviewbot.watch.state import State
         from reviewbot.watch.status import status_text
 
         if not state_path(config).exists():
-            sys.stdout.write(f"{config.state_dir}: no watcher state yet\n")
+            sys.stdout.write(status_text(config, None, default_tree=settings.tree))
             return 0
         state = State(state_path(config))
         try:
-            sys.stdout.write(status_text(config, state))
+            sys.stdout.write(status_text(config, state, default_tree=settings.tree))
         finally:
             state.close()
         return 0
 
     from reviewbot.watch.service import Watcher
+    from reviewbot.watch.status import subscription_problems
 
-    settings = load_settings(path)
+    for sub in config.subscriptions:  # said at start, not after hours of failed reviews
+        for problem in subscription_problems(sub, settings.tree):
+            logger.warning("%s: subscription %s: %s", path, sub.name, problem)
     stop = threading.Event()
 
     def on_signal(signum, _frame) -> None:
@@ -88,7 +105,11 @@ def run(args: argparse.Namespace) -> int:
 
     saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with Watcher(config, settings, stop=stop, pause=_pause_hook()) as watcher:
+        from reviewbot.progress import progress_wanted
+
+        with Watcher(
+            config, settings, stop=stop, pause=_pause_hook(), show_progress=progress_wanted(args)
+        ) as watcher:
             if args.once:
                 report = watcher.cycle(all_subscriptions=True)
                 return 3 if report.poll_errors else 0

@@ -136,12 +136,8 @@ def fetch_thread(msgid: str, base_url: str, policy: LorePolicy) -> list[EmailMes
 
 def _describe(exc: liblore.RemoteError) -> str:
     """A few words on why a request failed, instead of urllib3's paragraph."""
+    from reviewbot.netcause import describe
+
     if exc.status_code:
         return f"HTTP {exc.status_code}"
-    cause = exc.__cause__ or exc
-    text = str(cause)
-    if "Connection refused" in text:
-        return "connection refused"
-    if "timed out" in text.lower():
-        return "timed out"
-    return text.splitlines()[0][:120] if text else type(cause).__name__
+    return describe(exc)

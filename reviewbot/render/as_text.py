@@ -6,7 +6,11 @@ editors and CI can jump to them.
 
 from __future__ import annotations
 
+import re
+
 from reviewbot.model import Finding, Review
+
+_PREFIX_RE = re.compile(r"^\[[^\]]*\]\s*")
 
 
 def finding_line(f: Finding) -> str:
@@ -20,11 +24,14 @@ def finding_line(f: Finding) -> str:
     return f"{f.file}:{f.line}: {f.severity.value}: {f.message} [{tag}]"
 
 
-def render_review(review: Review) -> str:
+def render_review(review: Review, tree: str | None = None) -> str:
+    """The review for a person; ``tree`` says which tree was used and why (front ends know)."""
     s = review.series
     lines = [f"Series: [v{s.revision}] {s.subject}", f"  from: {s.author}", f"  msgid: <{s.msgid}>"]
     if s.list_id:
         lines.append(f"  list: {s.list_id}")
+    if tree:
+        lines.append(f"  tree: {tree}")
     base = review.base or s.base_commit
     if review.base:
         lines.append(f"  base: {review.base} (applied)")
@@ -47,8 +54,7 @@ def render_review(review: Review) -> str:
     older = [f for f in review.findings if f.introduced is False]
     if not review.findings:
         lines.append("No DMA-alignment findings.")
-    for f in introduced:
-        lines.append(finding_line(f))
+    lines.extend(_by_patch(introduced, s))
     if older:
         lines.append("")
         lines.append("Already present before this series (not caused by it):")
@@ -63,4 +69,51 @@ def render_review(review: Review) -> str:
         lines.append("")
         lines.append("Drafts:")
         lines.extend(f"  {d.path}" for d in review.drafts)
+    lines.append("")
+    lines.append(summary_line(review))
     return "\n".join(lines) + "\n"
+
+
+def _by_patch(findings: list[Finding], series) -> list[str]:
+    """Introduced findings under the patch that introduced them, in series order."""
+    subjects = {p.index: _PREFIX_RE.sub("", p.subject) for p in series.patches}
+    groups: dict[int | None, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.patch, []).append(f)
+    out: list[str] = []
+    for index in sorted(groups, key=lambda i: (i is None, i or 0)):
+        if out:
+            out.append("")
+        if index is None:
+            out.append("Introduced by the series:")
+        else:
+            out.append(f"Patch {index}/{series.expected}: {subjects.get(index, '')}".rstrip())
+        out.extend(finding_line(f) for f in groups[index])
+    return out
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def summary_line(review: Review) -> str:
+    """One closing line with the counts, so a long review ends with its verdict."""
+    introduced = [f for f in review.findings if f.introduced is not False]
+    by_severity: dict[str, int] = {}
+    for f in introduced:
+        by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
+    detail = ", ".join(
+        _count(by_severity[sev], sev) for sev in ("error", "warning", "info") if sev in by_severity
+    )
+    patches = len({f.patch for f in introduced if f.patch is not None})
+    parts = [
+        _count(len(introduced), "finding") + " introduced"
+        + (f" ({detail})" if detail else "")
+        + (f" by {_count(patches, 'patch').replace('patchs', 'patches')}" if patches else ""),
+        f"{len(review.findings) - len(introduced)} pre-existing",
+    ]
+    if review.affected_drivers:
+        parts.append(_count(len(review.affected_drivers), "affected driver"))
+    if review.drafts:
+        parts.append(_count(len(review.drafts), "draft"))
+    return "; ".join(parts) + "."

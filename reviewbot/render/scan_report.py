@@ -14,10 +14,32 @@ from reviewbot.scan import ScanStats
 
 
 def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats) -> str:
-    lines = [finding_line(f) for f in findings]
-    lines.append("")
+    """Findings under their driver (Makefile module, Kconfig, maintainers), then a summary."""
+    by_site = {(f.file, f.line, f.rule): f for f in findings}
+    lines: list[str] = []
+    shown: set[tuple[str, int, str]] = set()
+    for d in sorted(drivers, key=lambda d: d.path):
+        who = ", ".join(d.maintainers[:3]) or "no maintainer listed"
+        lines.append(f"{d.path or d.name or '.'} ({d.kconfig or 'no Kconfig symbol'}; {who})")
+        for site in d.sites:
+            key = (site.file, site.line, site.rule)
+            f = by_site.get(key)
+            if f is not None and key not in shown:
+                shown.add(key)
+                lines.append("  " + finding_line(f))
+        lines.append("")
+    rest = [f for f in findings if (f.file, f.line, f.rule) not in shown]
+    if rest:  # not in any driver the Makefiles name
+        lines.append("(no driver)")
+        lines.extend("  " + finding_line(f) for f in rest)
+        lines.append("")
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
+    detail = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if s in counts)
     lines.append(
-        f"{len(findings)} finding(s) in {len(drivers)} driver(s); {stats.files} files seen, "
+        f"{len(findings)} finding(s)" + (f" ({detail})" if detail else "")
+        + f" in {len(drivers)} driver(s); {stats.files} files seen, "
         f"{stats.candidates} name a DMA sink, {stats.parsed} parsed in {stats.seconds:.1f}s"
     )
     return "\n".join(lines) + "\n"

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from reviewbot.netcause import describe
 from reviewbot.watch.config import Subscription
 from reviewbot.watch.feeds import FeedEntry, FeedError, parse_feed
 
@@ -117,7 +118,7 @@ class FeedClient:
             try:
                 r = self.client.get(url, params=params, headers=headers)
             except httpx.HTTPError as exc:
-                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                why = describe(exc)  # the whole cause and the host, on one line
             else:
                 if r.status_code != 429 and r.status_code < 500:
                     return Answer(
@@ -196,6 +197,7 @@ def poll(
     catchup_slack: int = 3600,
     catchup_pages: int = 50,
     page_limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PollResult:
     """One poll of ``sub``: the entries ``seen`` does not know, oldest first.
 
@@ -203,6 +205,7 @@ def poll(
     subscription. Without a previous good poll only the feed page is read:
     a new subscription starts from now, it does not review the archive.
     ``page_limit`` asks for smaller catch-up pages (``l=``; tests page with it).
+    ``progress(pages, messages)`` hears of each catch-up page (a terminal's bar).
     """
     url, params = feed_request(sub)
     answer = client.get(url, params, etag=etag, last_modified=last_modified)
@@ -231,7 +234,7 @@ def poll(
         query = catchup_query(sub, since)
         logger.info("poll %s: feed page is all new, catching up with %s", sub.name, query)
         offset = 0
-        for _page in range(catchup_pages):
+        for page_no in range(catchup_pages):
             params = {"q": query, "x": "A", "o": str(offset)}
             if page_limit:
                 params["l"] = str(page_limit)
@@ -251,6 +254,8 @@ def poll(
                 if e.msgid not in fresh:
                     found.setdefault(e.msgid, e)
             offset += len(batch)
+            if progress:
+                progress(page_no + 1, len(found))
         else:
             logger.warning("poll %s: catch-up stopped after %d pages", sub.name, catchup_pages)
         result.caught_up = True

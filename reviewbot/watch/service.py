@@ -13,12 +13,15 @@ import logging
 import random
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.errors import UsageError
+from reviewbot.netcause import unreachable_host
+from reviewbot.progress import Bar
 from reviewbot.settings import Settings
 from reviewbot.watch import assembly, poller, reviewer
 from reviewbot.watch.config import Subscription, WatchConfig
@@ -55,11 +58,13 @@ class Watcher:
         *,
         stop: threading.Event | None = None,
         pause: Callable[[str], None] | None = None,
+        show_progress: bool = False,
     ) -> None:
         self.config = config
         self.settings = settings
         self.stop = stop or threading.Event()
         self.pause = pause or (lambda _stage: None)
+        self.show_progress = show_progress  # a bar for a catch-up, on a terminal
         self.subs = {s.name: s for s in config.subscriptions}
         self.state: State | None = None
         self.client: poller.FeedClient | None = None
@@ -101,13 +106,24 @@ class Watcher:
         assert self.state is not None
         report = CycleReport()
         now = time.time()
+        # A host found unreachable (DNS, refused) is not asked again in this
+        # cycle: offline, --once answers after one feed's retries, not all.
+        down: dict[str, str] = {}  # host -> the subscription that found it unreachable
         for sub in self.config.subscriptions:
             if self.stop.is_set():
                 return report
             if all_subscriptions or self.state.sub_state(sub.name).next_poll <= now:
                 report.polled += 1
-                if not self._poll(sub, report):
+                host = urllib.parse.urlsplit(sub.url).hostname or ""
+                if host in down:
+                    why = f"not polled: {host} unreachable in this cycle (see {down[host]})"
+                    self._poll_failed(sub, time.time(), why)
                     report.poll_errors += 1
+                elif not self._poll(sub, report):
+                    report.poll_errors += 1
+                    error = self.state.sub_state(sub.name).last_error or ""
+                    if unreachable_host(error) == host:
+                        down[host] = sub.name
         self._review_ready(report)
         if not self.stop.is_set():
             reviewer.deliver(self.state, self.config, self.settings, self.subs)
@@ -117,28 +133,22 @@ class Watcher:
         assert self.state is not None and self.client is not None
         st = self.state.sub_state(sub.name)
         started = time.time()
+        pages = Bar(self.show_progress, f"catching up {sub.name}", unit="new messages")
         try:
-            result = poller.poll(
-                self.client,
-                sub,
-                lambda ids: self.state.seen(sub.name, ids),
-                last_ok_server_time=st.server_time,
-                etag=st.etag,
-                last_modified=st.last_modified,
-                catchup_slack=self.config.catchup_slack,
-                catchup_pages=self.config.catchup_pages,
-            )
-        except poller.PollError as exc:
-            failures = st.failures + 1
-            delay = min(self.config.max_backoff, max(1, sub.poll_interval) * 2 ** (failures - 1))
-            delay *= 1 + random.random() / 2
-            with self.state.transaction() as db:
-                self.state.record_poll(
-                    db, sub.name, now=started, ok=False, next_poll=started + delay, error=str(exc)
+            with pages as progress:
+                result = poller.poll(
+                    self.client,
+                    sub,
+                    lambda ids: self.state.seen(sub.name, ids),
+                    last_ok_server_time=st.server_time,
+                    etag=st.etag,
+                    last_modified=st.last_modified,
+                    catchup_slack=self.config.catchup_slack,
+                    catchup_pages=self.config.catchup_pages,
+                    progress=(lambda page, found: progress(found, 0)) if progress else None,
                 )
-            logger.error(
-                "error %s: %s (failure %d, next poll in %.0fs)", sub.name, exc, failures, delay
-            )
+        except poller.PollError as exc:
+            self._poll_failed(sub, started, str(exc))
             return False
         with self.state.transaction() as db:
             self.state.mark_seen(db, sub.name, [e.msgid for e in result.new], started)
@@ -179,6 +189,20 @@ class Watcher:
                     " (opted out)" if rev.status == "skipped" else "",
                 )
         return True
+
+    def _poll_failed(self, sub: Subscription, started: float, error: str) -> None:
+        """Record a failed poll and back off: the interval, doubled per failure in a row."""
+        assert self.state is not None
+        failures = self.state.sub_state(sub.name).failures + 1
+        delay = min(self.config.max_backoff, max(1, sub.poll_interval) * 2 ** (failures - 1))
+        delay *= 1 + random.random() / 2
+        with self.state.transaction() as db:
+            self.state.record_poll(
+                db, sub.name, now=started, ok=False, next_poll=started + delay, error=error
+            )
+        logger.error(
+            "error %s: %s (failure %d, next poll in %.0fs)", sub.name, error, failures, delay
+        )
 
     def _review_ready(self, report: CycleReport) -> None:
         assert self.state is not None

@@ -1,14 +1,29 @@
-"""``reviewbot watch --status``: what an operator asks first, from the state alone.
+"""``reviewbot watch --status``: what an operator asks first, from the config and the state.
 
-Read-only, and it takes no lock, so it works while the daemon runs.
+Read-only, and it takes no lock, so it works while the daemon runs. Before
+the first poll there is no state, but the configuration already says what
+will be polled and what is wrong with it (a tree that is not there, a URL
+that names a message or a feed instead of an inbox): said here, not hours
+later in the daemon's log.
 """
 
 from __future__ import annotations
 
+import re
 import time
+import urllib.parse
+from pathlib import Path
 
-from reviewbot.watch.config import WatchConfig
+from reviewbot.kerneltree import kernel_tree_problem
+from reviewbot.watch.config import Subscription, WatchConfig
 from reviewbot.watch.state import State
+
+# URL paths that name something inside an inbox, not the inbox itself.
+_NOT_INBOX = (
+    (re.compile(r"/new\.atom$"), "a feed; give the inbox URL without new.atom"),
+    (re.compile(r"/[^/]*@[^/]*(/|$)"), "a message; give the inbox URL without the message-id"),
+    (re.compile(r"/(T|t|raw|t\.mbox\.gz|t\.atom)$"), "a thread; give the inbox URL"),
+)
 
 
 def _when(ts: float | None, now: float) -> str:
@@ -20,18 +35,77 @@ def _when(ts: float | None, now: float) -> str:
     return f"{stamp} ({rel})"
 
 
-def status_text(config: WatchConfig, state: State, *, recent: int = 10) -> str:
-    """Subscriptions with their last poll, waiting series, and recent reviews."""
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not the URL of an inbox, as far as its shape tells; None if it may be."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.query or parts.fragment:
+        return "has a query; put a search in the subscription's query key"
+    path = parts.path.rstrip("/")
+    if not path:
+        return "names a server, not an inbox (add the list name, or /all)"
+    for pattern, why in _NOT_INBOX:
+        if pattern.search(path):
+            return "names " + why
+    return None
+
+
+def subscription_problems(sub: Subscription, default_tree: Path | None) -> list[str]:
+    """What is wrong with one subscription, from the configuration alone."""
+    problems = []
+    why = url_problem(sub.url)
+    if why:
+        problems.append(f"url {sub.url} {why}")
+    tree = sub.tree or default_tree
+    if tree is not None:
+        why = kernel_tree_problem(tree)
+        if why:
+            problems.append(f"tree {tree}: {why}")
+    return problems
+
+
+def config_lines(config: WatchConfig, default_tree: Path | None) -> list[str]:
+    """The subscriptions as configured: URL, query, timing, tree, and their problems."""
+    lines = []
+    for sub in config.subscriptions:
+        lines += _sub_lines(sub, default_tree)
+    return lines
+
+
+def _sub_lines(sub: Subscription, default_tree: Path | None) -> list[str]:
+    what = f"{sub.url}" + (f" ?q={sub.query}" if sub.query else "")
+    lines = [
+        f"  {sub.name}: {what} every {sub.poll_interval}s, grace {sub.grace}s"
+        + (f", send after {sub.embargo_hours:g}h" if sub.send else "")
+    ]
+    tree = sub.tree or default_tree
+    origin = "" if sub.tree or tree is None else " (tree.path)"
+    lines.append(f"    tree: {tree}{origin}" if tree else "    tree: none (patches alone)")
+    lines += [f"    problem: {p}" for p in subscription_problems(sub, default_tree)]
+    return lines
+
+
+def status_text(
+    config: WatchConfig,
+    state: State | None,
+    *,
+    recent: int = 10,
+    default_tree: Path | None = None,
+) -> str:
+    """Subscriptions (and their problems), then last polls, waiting series, recent reviews.
+
+    ``state`` is None before the first poll: the configuration is shown alone.
+    """
     now = time.time()
+    head = [f"state {config.state_dir}, drafts in {config.outbox}", "", "subscriptions:"]
+    if state is None:
+        lines = head + config_lines(config, default_tree)
+        lines += ["", f"{config.state_dir}: no watcher state yet (nothing polled)"]
+        return "\n".join(lines) + "\n"
     subs = {s.name: s for s in state.subscriptions()}
-    lines = [f"state {config.state_dir}, drafts in {config.outbox}", "", "subscriptions:"]
+    lines = head
     for sub in config.subscriptions:
         st = subs.get(sub.name)
-        what = f"{sub.url}" + (f" ?q={sub.query}" if sub.query else "")
-        lines.append(
-            f"  {sub.name}: {what} every {sub.poll_interval}s, grace {sub.grace}s"
-            + (f", send after {sub.embargo_hours:g}h" if sub.send else "")
-        )
+        lines += _sub_lines(sub, default_tree)
         if st is None:
             lines.append("    not polled yet")
             continue

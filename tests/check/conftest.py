@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.check.kernel import BASE, DRIVER
+from tests.skeleton import make_kernel_skeleton
 
 
 class KernelRepo:
@@ -20,6 +21,8 @@ class KernelRepo:
         self.git("config", "user.name", "A U Thor")
         self.git("config", "user.email", "author@example.org")
         self.git("config", "commit.gpgsign", "false")
+        # committed with the first commit: reviewbot only takes a kernel tree as --tree
+        self.git("add", *make_kernel_skeleton(root))
 
     def git(self, *args: str) -> str:
         proc = subprocess.run(

@@ -145,7 +145,9 @@ def test_mbox_on_stdin(repo: KernelRepo, check, needs_engine):
     status, out, _ = check("check", "-", stdin=mbox)
     assert status == 1
     assert f"{DRIVER}:{stack_line(repo.read(DRIVER))}: error: " in out
-    assert out.rstrip().endswith("[dma-stack]")
+    finding, blank, summary = out.rstrip().splitlines()[-3:]
+    assert finding.endswith("[dma-stack]") and blank == ""
+    assert summary == "1 finding introduced (1 error) by 1 patch; 0 pre-existing."
 
 
 # --- baseline ----------------------------------------------------------------------------

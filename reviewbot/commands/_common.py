@@ -1,0 +1,168 @@
+"""What review, check and scan share: sources, the tree rule, the scan cache, progress.
+
+Kept here so the three commands answer the same questions the same way:
+which tree (``kerneltree.choose_tree``), which cache, and whether to draw
+a progress bar (on a terminal only, never on a pipe or with ``-q``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+from pathlib import Path
+
+from reviewbot.errors import InputError
+from reviewbot.progress import Bar as ScanProgress
+from reviewbot.progress import progress_wanted
+
+__all__ = [
+    "ScanProgress",
+    "add_cache_arguments",
+    "classify_sources",
+    "commit_hint",
+    "format_patch_base",
+    "progress_wanted",
+    "scan_cache_dir",
+]
+
+
+def add_cache_arguments(p: argparse.ArgumentParser, *, no_cache: bool = True) -> None:
+    """``--cache-dir`` (and ``--no-cache``) for every command that may scan a tree."""
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="tree-scan cache (default: ~/.cache/reviewbot/scan)",
+    )
+    if no_cache:
+        p.add_argument(
+            "--no-cache", action="store_true", help="neither read nor write the scan cache"
+        )
+
+
+def scan_cache_dir(args: argparse.Namespace, settings) -> Path | None:
+    if getattr(args, "no_cache", False):
+        return None
+    return args.cache_dir or settings.cache_dir / "scan"
+
+
+def classify_sources(sources: list[str], repo: Path | None) -> set[str]:
+    """The kinds of ``sources`` (intake.classify), with a hint for a lone commit."""
+    from reviewbot.intake import classify
+
+    kinds = set()
+    for source in sources:
+        try:
+            kinds.add(classify(source))
+        except InputError:
+            hint = commit_hint(source, repo or Path.cwd())
+            if hint:
+                raise InputError(f"{source}: {hint}") from None
+            raise
+    return kinds
+
+
+def commit_hint(spec: str, repo: Path) -> str | None:
+    """For a source that names one commit: the ranges the user probably meant."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return (
+        f"one commit, not a range: give {spec}^..{spec} for that commit alone, "
+        f"or {spec}..HEAD for the commits after it"
+    )
+
+
+def wrap_for_terminal(text: str, width: int | None = None) -> str:
+    """Long lines folded to the terminal (at most 100 columns), keeping each line's indent.
+
+    The rule documentation is written one paragraph per line; unwrapped it
+    runs off an 80-column terminal or wraps mid-word.
+    """
+    import shutil
+    import textwrap
+
+    width = width or min(100, shutil.get_terminal_size((80, 24)).columns)
+    out = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        bullet = "- " if line.lstrip().startswith("- ") else ""
+        out.append(
+            textwrap.fill(
+                line.strip(),
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + " " * len(bullet),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+_FROM_SHA_RE = re.compile(rb"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001$", re.M)
+
+
+def format_patch_base(blobs: list[bytes], tree: Path | None) -> str | None:
+    """The commit ``git format-patch`` output was made on, when ``tree`` has its commits.
+
+    Each format-patch mail starts ``From <commit sha> Mon Sep 17 00:00:00 2001``.
+    When the tree holds those commits (patches made in this repository),
+    the series' base is the one parent that is not itself in the series:
+    applying the patches there, rather than to HEAD (where they already
+    are), is what ``check A..B`` does for the same commits.
+    """
+    if tree is None:
+        return None
+    shas = list(dict.fromkeys(m.decode() for b in blobs for m in _FROM_SHA_RE.findall(b)))
+    if not shas:
+        return None
+    proc = subprocess.run(
+        ["git", "-C", str(tree), "rev-list", "--no-walk", "--parents", *shas],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    if proc.returncode != 0:  # not a git tree, or the commits are not in it
+        return None
+    parents = set()
+    for line in proc.stdout.split("\n"):
+        words = line.split()
+        if len(words) == 2:  # merges and root commits give no single base
+            parents.add(words[1])
+        elif words:
+            return None
+    bases = parents - set(shas)
+    return bases.pop() if len(bases) == 1 else None
+
+
+def local_base(series, sources: list[str], tree: Path | None, stdin_data: bytes | None = None):
+    """``series`` with the base its format-patch files were made on, when the mail names none."""
+    from dataclasses import replace
+
+    if series.base_commit or tree is None:
+        return series
+    blobs = []
+    for source in sources:
+        if source == "-":
+            blobs.append(stdin_data or b"")
+        elif Path(source).is_file():
+            try:
+                blobs.append(Path(source).read_bytes())
+            except OSError:
+                continue
+    base = format_patch_base(blobs, tree)
+    return replace(series, base_commit=base) if base else series

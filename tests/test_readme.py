@@ -1,0 +1,320 @@
+"""README true to the letter: every fenced block is run, compared or checked (issue 13).
+
+Each fenced block of README.md is one of: commands (run here, offline,
+against the example, unless ``SKIP`` names the command and says why),
+a synopsis (its options and choices must be exactly the parser's), a file
+shipped under examples/ (same text, and its commands run too), or the
+layout (every path exists). A block this test does not know fails it, so
+a new README command cannot go untested, and one that stops working fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reviewbot.cli import build_parser
+from tests.conftest import EXAMPLES, ROOT, git
+
+README = ROOT / "README.md"
+BIN = Path(sys.executable).parent  # the venv holding the reviewbot console script
+
+# Commands that are not run here, and why. Everything else in a shell block runs.
+SKIP = {
+    "python3 -m venv .venv": "makes the venv this test runs in",
+    ".venv/bin/pip install -q .": "needs the package index (PyPI)",
+    "bash scripts/test.sh": "the test suite itself",
+    "reviewbot watch --config FILE": "the daemon runs until stopped (tests/watch/test_crash.py)",
+    "reviewbot watch --config FILE --once": "polls lore (tests/watch run it on a local inbox)",
+}
+
+
+def blocks() -> list[tuple[int, str, str]]:
+    """(line number, language, text) of every fenced block."""
+    out = []
+    lines = README.read_text().splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^```(\w*)\s*$", lines[i])
+        if m:
+            start, body = i + 1, []
+            i += 1
+            while not lines[i].startswith("```"):
+                body.append(lines[i])
+                i += 1
+            out.append((start, m.group(1), "".join(body)))
+        i += 1
+    return out
+
+
+def kind(lang: str, text: str) -> str:
+    first = text.splitlines()[0]
+    if lang == "yaml" and first == "name: reviewbot":
+        return "workflow"
+    if lang == "sh" and first == "#!/bin/sh":
+        return "hook"
+    if first.startswith("reviewbot/"):
+        return "layout"
+    if lang == "" and re.match(r"reviewbot \w+ +(\[|--|RULE)", first):
+        return "synopsis"
+    if lang == "sh" or (lang == "" and first.startswith("reviewbot watch --config FILE ")):
+        return "commands"
+    return "unknown"
+
+
+def commands(text: str) -> list[str]:
+    """Shell commands of a block: comments dropped, ``&&`` chains split."""
+    out = []
+    for line in text.splitlines():
+        line = re.sub(r"\s+#\s.*$", "", line).strip()
+        if not line or line.startswith("#"):
+            continue
+        out += [part.strip() for part in line.split(" && ")]
+    return out
+
+
+def test_every_block_is_known():
+    unknown = [
+        (n, text.splitlines()[0]) for n, lang, text in blocks() if kind(lang, text) == "unknown"
+    ]
+    assert unknown == [], "README blocks not checked here: add them to tests/test_readme.py"
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def sandbox(tmp_path, monkeypatch) -> Path:
+    """A folder like a fresh clone's top: examples/, config/, and .venv/bin/reviewbot."""
+    top = tmp_path / "clone"
+    top.mkdir()
+    shutil.copytree(EXAMPLES, top / "examples", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "config", top / "config")
+    (top / ".venv" / "bin").mkdir(parents=True)
+    (top / ".venv" / "bin" / "reviewbot").symlink_to(BIN / "reviewbot")
+    # the example watch config, with its state (and tree) on this machine
+    watch = (ROOT / "config" / "watch.example.toml").read_text()
+    watch = watch.replace("/var/lib/reviewbot", str(tmp_path / "state"))
+    watch = watch.replace('tree = "/srv/linux"', f'tree = "{top / "examples" / "tree"}"')
+    (top / "watch.toml").write_text(watch)
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("MANPAGER", "cat")
+    monkeypatch.setenv("PAGER", "cat")
+    return top
+
+
+def _run(command: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, capture_output=True, text=True, input=stdin, timeout=300
+    )
+
+
+def readme_commands() -> list[str]:
+    out = []
+    for _n, lang, text in blocks():
+        if kind(lang, text) == "commands":
+            out += commands(text)
+    return out
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_readme_command_works(command, sandbox):
+    if command in SKIP:
+        pytest.skip(SKIP[command])
+    check = CHECKS.get(command)
+    assert check is not None, f"no check for README command {command!r} (add it to CHECKS)"
+    check(command, sandbox)
+
+
+def _try_it(command: str, top: Path) -> None:
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    assert "Patch 1/8: usb: serial: acme: report line status\n" in proc.stdout
+    assert "4 findings introduced (2 errors, 1 warning, 1 info) by 4 patches" in proc.stdout
+    assert "Affected drivers (2):" in proc.stdout
+    drafts = sorted(p.name for p in (top / "drafts").iterdir())
+    assert drafts[-1] == "drafts.mbox" and len(drafts) == 6  # cover reply + patches 1, 2, 4, 7
+
+
+def _completion(command: str, top: Path) -> None:
+    proc = _run(f"{command}\ncomplete -p reviewbot", top)
+    assert proc.returncode == 0, proc.stderr
+    assert "reviewbot" in proc.stdout
+
+
+def _manpage(command: str, top: Path) -> None:
+    if not shutil.which("man"):
+        pytest.skip("man is not installed")
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    assert "REVIEWBOT(1)" in proc.stdout
+
+
+def _status(command: str, top: Path) -> None:
+    proc = _run(command.replace("FILE", "watch.toml"), top)
+    assert proc.returncode == 0, proc.stderr
+    assert "  linux-usb: https://lore.kernel.org/linux-usb every 300s" in proc.stdout
+    assert "no watcher state yet" in proc.stdout and "problem:" not in proc.stdout
+
+
+def _b4_check(command: str, top: Path) -> None:
+    """Set the hook in a repository as README says, then run what b4 would run on patch 1."""
+    repo = top / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    proc = _run(command, repo)
+    assert proc.returncode == 0, proc.stderr
+    hook = git(repo, "config", "b4.review-perpatch-check-cmd").strip()
+    mbox = (top / "examples" / "series.mbox").read_text()
+    patch1 = "From " + mbox.split("\nFrom ")[1]
+    result = _run(hook, top, stdin=patch1)
+    assert result.returncode == 1, result.stderr  # the patch introduces an error
+    [entry] = json.loads(result.stdout)
+    assert (entry["tool"], entry["status"]) == ("reviewbot", "fail")
+
+
+CHECKS = {
+    ".venv/bin/reviewbot review --tree examples/tree --outbox drafts examples/series.mbox": _try_it,
+    "source <(reviewbot completion bash)": _completion,
+    "reviewbot manpage | man -l -": _manpage,
+    "reviewbot watch --config FILE --status": _status,
+    'git config b4.review-perpatch-check-cmd "reviewbot check --format b4"': _b4_check,
+}
+
+
+# --- synopses ----------------------------------------------------------------------------
+
+
+def _subparsers():
+    import argparse
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+GLOBAL = {"--config", "-v", "--verbose", "-q", "--quiet", "-h", "--help"}
+
+
+def synopses() -> dict[str, list[str]]:
+    """Command -> the synopsis texts README gives for it (Usage, CI check, watch)."""
+    out: dict[str, list[str]] = {}
+    for _n, lang, text in blocks():
+        k = kind(lang, text)
+        if k not in ("synopsis", "commands") or lang:
+            continue
+        current = None
+        for line in text.splitlines():
+            m = re.match(r"reviewbot (\w+)\s", line + " ")
+            if m:
+                current = m.group(1)
+                out.setdefault(current, []).append("")
+            if current:
+                out[current][-1] += " " + re.sub(r"\s+#\s.*$", "", line)
+    return out
+
+
+def test_usage_names_every_option_and_choice_of_every_command():
+    subs = _subparsers()
+    given = synopses()
+    assert set(given) == set(subs), "README Usage lists other commands than the parser has"
+    for name, parser in subs.items():
+        text = " ".join(given[name])
+        options = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", text))
+        have = {o for a in parser._actions for o in a.option_strings}
+        assert options <= have, f"README names options {name} lacks: {options - have}"
+        missing = {o for o in have - GLOBAL if o.startswith("--")} - options
+        assert not missing, f"README Usage misses {name} {sorted(missing)}"
+        for action in parser._actions:
+            if action.choices and not isinstance(action.choices, dict):
+                shown = "|".join(action.choices)
+                assert shown in text, f"README Usage: {name} {action.dest} is not {shown}"
+
+
+# --- shipped files -----------------------------------------------------------------------
+
+
+def _block(k: str) -> str:
+    [text] = [text for _n, lang, text in blocks() if kind(lang, text) == k]
+    return text
+
+
+def test_the_workflow_in_readme_is_the_shipped_file_and_its_steps_work(tmp_path, monkeypatch):
+    shipped = EXAMPLES / "github" / "reviewbot.yml"
+    assert _block("workflow") == shipped.read_text()
+    steps = re.findall(r"^\s+run: (.*)$", shipped.read_text(), re.M)
+    checks = [s for s in steps if s.startswith("reviewbot ")]
+    assert len(checks) == 2
+    repo = _series_repo(tmp_path)
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    env = dict(os.environ, RANGE="base..HEAD")
+    # the SARIF step keeps going on findings (exit 1) and leaves the log
+    proc = subprocess.run(["bash", "-c", checks[0]], cwd=repo, env=env, capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    sarif = json.loads((repo / "reviewbot.sarif").read_text())
+    assert len(sarif["runs"][0]["results"]) == 4
+    # the gate fails the job on the planted errors, with annotations
+    proc = subprocess.run(["bash", "-c", checks[1]], cwd=repo, env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 1
+    assert proc.stdout.count("::error ") == 2
+
+
+def _series_repo(tmp_path: Path) -> Path:
+    """The example tree as a git repository with the series committed (tag base)."""
+    repo = tmp_path / "linux"
+    shutil.copytree(EXAMPLES / "tree", repo)
+    git(repo, "init", "-q", "-b", "master")
+    git(repo, "config", "user.name", "Dana Developer")
+    git(repo, "config", "user.email", "dana@example.org")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "tag", "base")
+    git(repo, "am", "-q", "--empty=drop", str(EXAMPLES / "series.mbox"))
+    return repo
+
+
+def test_the_hook_in_readme_is_the_shipped_file_and_refuses_a_bad_push(tmp_path, monkeypatch):
+    shipped = EXAMPLES / "hooks" / "pre-push"
+    assert _block("hook") == shipped.read_text()
+    assert os.access(shipped, os.X_OK)
+    repo = _series_repo(tmp_path)
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "origin", "base:refs/heads/master")
+    git(repo, "fetch", "-q", "origin")
+    shutil.copy(shipped, repo / ".git" / "hooks" / "pre-push")
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "push", "origin", "HEAD:refs/heads/master"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert "pre-push: reviewbot check" in proc.stderr and "failed" in proc.stderr
+    # a clean change on top of master goes through (the hook runs reviewbot on it)
+    git(repo, "checkout", "-q", "-b", "clean", "base")
+    hwmon = repo / "drivers/hwmon/acme-hwmon.c"
+    hwmon.write_text(hwmon.read_text() + "/* end of the acme hwmon driver */\n")
+    git(repo, "commit", "-q", "-am", "hwmon: acme: mark the end of the file")
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "push", "origin", "HEAD:refs/heads/master"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "reviewbot: 0 finding(s)" in proc.stderr
+
+
+def test_layout_paths_exist():
+    for line in _block("layout").splitlines():
+        for path in line.split("  ")[0].split():
+            assert (ROOT / path).exists(), f"README Layout names {path}, which does not exist"
