@@ -66,8 +66,9 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     if private and fields[0].name == member.name:
         return Neighbourhood("whole")
     setup = is_setup(facts, fn)
-    if fresh and synchronous and setup:
-        return Neighbourhood("own-allocation")  # no other context has the struct yet
+    if synchronous and setup:
+        # read during setup and over before it returns: no other context has the struct yet
+        return Neighbourhood("own-allocation")
     if private and _freed_here(facts, fn, base):
         # one transfer's own struct: only descriptors the core updates are a hazard
         busy = tuple(f.name for f in window if _busy_type(facts, f))
@@ -106,11 +107,29 @@ def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
 
 
 def is_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
-    """Runs before any DMA: named like probe/init, or initialises locks and work items."""
-    k = facts.knowledge
-    if any(w in fn.name for w in k.setup_words):
-        return True
-    return any(call_name(facts.src, c) in k.setup_calls for c in fn.calls)
+    """Runs before the driver serves anyone: named like probe/init, initialises locks and
+    work items, or is called only from such functions (acx565akm_detect from probe)."""
+    cache = facts.__dict__.setdefault("_setup", {})
+    if fn.name not in cache:
+        cache[fn.name] = False  # a recursive call chain is not setup-only
+        k = facts.knowledge
+        cache[fn.name] = (any(w in fn.name for w in k.setup_words)
+                          or any(call_name(facts.src, c) in k.setup_calls for c in fn.calls)
+                          or _only_called_from_setup(facts, fn))
+    return cache[fn.name]
+
+
+def _only_called_from_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
+    callers = [other for other in facts.functions if other is not fn and any(
+        call_name(facts.src, c) == fn.name for c in other.calls)]
+    if not callers:
+        return False
+    text = _function_spans(facts)[0]
+    named = len(re.findall(rf"\b{re.escape(fn.name)}\b", text))
+    calls = sum(call_name(facts.src, c) == fn.name for other in callers for c in other.calls)
+    if named > calls + 2:  # its definition, maybe a prototype; more is a callback's address
+        return False
+    return all(is_setup(facts, other) for other in callers)
 
 
 def _freed_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
@@ -255,7 +274,7 @@ def judged(use: SinkUse, o: Origin,
     """(silent, evidence, message tail) for a member finding, from its neighbourhood."""
     if o.neighbours is None:
         return False, (), ""
-    nb = o.neighbours[(use.via or use.sink) in knowledge.synchronous_sinks]
+    nb = o.neighbours[use.synchronous]
     if nb.kind in ("alone", "whole"):
         # nothing to share a line with (at most a small-kmalloc case), or the first
         # member of the transfer's own struct: the buffer is the struct

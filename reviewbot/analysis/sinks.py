@@ -42,6 +42,7 @@ class SinkUse:
     maps: bool
     confidence: Confidence
     vmalloc_ok: bool = False
+    synchronous: bool = False  # the transfer is over when the call (or spi_sync) returns
 
     @property
     def inbound(self) -> bool:
@@ -102,7 +103,8 @@ class _Finder:
                 direction, param = self.direction(sink.direction, args, call)
                 out.append(SinkUse(self.fn.name, call.start_point[0] + 1, name, via,
                                    self._unwrap(args[sink.buffer]), direction, param,
-                                   sink.maps, sink.confidence, sink.vmalloc_ok))
+                                   sink.maps, sink.confidence, sink.vmalloc_ok,
+                                   sink.synchronous))
         return out
 
     def _unwrap(self, arg: Node) -> Node:
@@ -170,6 +172,12 @@ class _Finder:
                     _root_name(self.src.text_of(args[consumer.object])) == target:
                 found.add(self.direction(consumer.direction, args, call)[0])
         return found.pop() if len(found) == 1 else None
+
+    def _waits(self) -> bool:
+        """Whether this function waits for its transfers (spi_sync(&msg) after filling xfers)."""
+        sync = self.k.synchronous_sinks
+        return any(call_name(self.src, c) in sync and self.k.sink(call_name(self.src, c) or "")
+                   is None for c in self.fn.calls)
 
     def _consumed(self, holder: str | None, consumers: tuple[str, ...]) -> bool:
         """Whether the descriptor variable is handed to one of the consumers here."""
@@ -271,7 +279,8 @@ class _Finder:
         else:
             direction = fs.direction.value
         return SinkUse(self.fn.name, at.start_point[0] + 1, f"{fs.struct}.{fs.field}", None,
-                       value, direction, None, False, Confidence.HIGH, fs.vmalloc_ok)
+                       value, direction, None, False, Confidence.HIGH, fs.vmalloc_ok,
+                       self._waits())
 
 
 def _root_name(text: str) -> str:
