@@ -65,17 +65,19 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     private = fresh and not _published(facts, fn, base)
     if private and fields[0].name == member.name:
         return Neighbourhood("whole")
-    setup = is_setup(facts, fn)
-    if synchronous and setup:
-        # read during setup and over before it returns: no other context has the struct yet
-        return Neighbourhood("own-allocation")
     if private and _freed_here(facts, fn, base):
         # one transfer's own struct: only descriptors the core updates are a hazard
         busy = tuple(f.name for f in window if _busy_type(facts, f))
         return Neighbourhood("busy", busy=busy, typed=True) if busy else \
             Neighbourhood("own-allocation")
-    # with a synchronous sink the function's own writes come before or after the transfer
-    busy = tuple(f.name for f in window if _busy(facts, f, fn if synchronous else None))
+    if synchronous and is_setup(facts, fn):
+        # read during setup and over before it returns: no other context has the struct yet
+        return Neighbourhood("own-allocation")
+    # with a synchronous sink the function's own writes come before or after the transfer;
+    # with an asynchronous one they follow a live mapping, even in setup code
+    busy = tuple(f.name for f in window
+                 if _busy(facts, f, serial=fn if synchronous else None,
+                          live=None if synchronous else fn))
     if busy:
         return Neighbourhood("busy", busy=busy,
                              typed=any(_busy_type(facts, f) for f in window))
@@ -149,8 +151,9 @@ def _published(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
     if any(facts.src.text_of(rhs).strip() == name for _lhs, rhs in fn.stores):
         return True
     body = facts.src.text_of(fn.node)
-    return re.search(rf"\breturn\s+{re.escape(name)}\s*;|_set_\w*data\s*\([^;]*\b"
-                     rf"{re.escape(name)}\b", body) is not None
+    n = re.escape(name)
+    return re.search(rf"\breturn\s+{n}\s*;|_set_\w*data\s*\([^;]*\b{n}\b|"
+                     rf"\*\s*\w+\s*=\s*{n}\s*;", body) is not None  # *out = umr;
 
 
 def _window(facts: FileFacts, sdef: StructDef, member: Field) -> list[Field]:
@@ -204,15 +207,19 @@ def _busy_type(facts: FileFacts, f: Field) -> bool:
         rf"(?:->|\.)\s*{re.escape(f.name)}\b", text) is not None
 
 
-def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None) -> bool:
-    """Written with bitops, a store, or a copy in a function that is not setup (or ``serial``)."""
+def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None,
+          live: FunctionFacts | None) -> bool:
+    """Written with bitops, or by a store or copy in a function that is not setup code (nor
+    ``serial``, whose writes come before or after its transfer), or in ``live``, which
+    writes after it has mapped the buffer."""
     if _busy_type(facts, f):
         return True
-    return any(fn is not serial for fn in _writers(facts, f.name, f.array_len is not None))
+    return any(fn is live or (fn is not serial and not is_setup(facts, fn))
+               for fn in _writers(facts, f.name, f.array_len is not None))
 
 
 def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
-    """Functions (not setup ones) that write member ``name``; one pass over the file."""
+    """Functions that write member ``name``; one pass over the file, cached."""
     cache = facts.__dict__.setdefault("_member_writers", {})
     key = (name, array)
     if key not in cache:
@@ -226,7 +233,7 @@ def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
                 i = bisect.bisect_right(starts, m.start()) - 1
                 if i >= 0 and m.start() < fns[i].node.end_byte and fns[i] not in out:
                     out.append(fns[i])
-        cache[key] = [fn for fn in out if not is_setup(facts, fn)]
+        cache[key] = out
     return cache[key]
 
 
