@@ -73,6 +73,9 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     if synchronous and is_setup(facts, fn):
         # read during setup and over before it returns: no other context has the struct yet
         return Neighbourhood("own-allocation")
+    if synchronous and window and all(_own_buffer(facts, fn, f) for f in window):
+        # a tx/rx pair: the neighbours are this transfer's own buffers, filled before it
+        return Neighbourhood("own-allocation")
     # with a synchronous sink the function's own writes come before or after the transfer;
     # with an asynchronous one they follow a live mapping, even in setup code
     busy = tuple(f.name for f in window
@@ -82,6 +85,14 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
         return Neighbourhood("busy", busy=busy,
                              typed=any(_busy_type(facts, f) for f in window))
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
+
+
+def _own_buffer(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
+    """An array member this function itself uses (mpl115: tx beside rx in one transfer)."""
+    if f.array_len is None:
+        return False
+    return re.search(rf"(?:->|\.)\s*{re.escape(f.name)}\b",
+                     facts.src.text_of(fn.node)) is not None
 
 
 def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:

@@ -288,3 +288,29 @@ static int aso_init(struct device *dev, struct aso_umr **out)
 {
 	return aso_reg_mr(dev, out);
 }
+
+/* A tx/rx pair of one synchronous transfer, in a struct of their own (class 2). */
+struct pair_buf {
+	u8 tx[4];
+	u8 rx[4];
+};
+
+static int pair_read(struct spi_device *spi, struct pair_buf *buf, u8 address)
+{
+	struct spi_transfer xfer = {
+		.tx_buf = buf->tx,
+		/* ruleid: dma-embedded-unaligned (confidence: low) */
+		.rx_buf = buf->rx,
+		.len = 4,
+	};
+
+	buf->tx[0] = address;
+	return spi_sync_transfer(spi, &xfer, 1);
+}
+
+static int pair_write(struct spi_device *spi, struct pair_buf *buf, u8 address, u8 value)
+{
+	buf->tx[0] = address;
+	buf->tx[1] = value;
+	return spi_write(spi, buf->tx, 2);
+}
