@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ class Sink:
     maps: bool = False
     confidence: Confidence = Confidence.HIGH
     vmalloc_ok: bool = False
+    synchronous: bool = False  # the transfer is over when the call returns
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,8 @@ class _Reader:
             path=self.path,
             directions=directions,
             allocators=self.allocators(top),
-            sinks=self.sinks(top),
+            sinks=tuple(replace(x, synchronous=x.function in nb.get("synchronous_sinks", ()))
+                        for x in self.sinks(top)),
             field_sinks=self.field_sinks(top),
             consumers=self.consumers(top),
             copying=self.copying(top),

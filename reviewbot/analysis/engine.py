@@ -123,6 +123,6 @@ def _helpers_of(facts: FileFacts, fn: FunctionFacts,
             else:
                 direction = use.direction_param
             sink = Sink(fn.name, origin.param, direction, use.maps, use.confidence,
-                        use.vmalloc_ok)
+                        use.vmalloc_ok, use.synchronous)
             out[origin.param] = Helper(sink, use.via or use.sink)
     return tuple(out[i] for i in sorted(out))

@@ -65,20 +65,34 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     private = fresh and not _published(facts, fn, base)
     if private and fields[0].name == member.name:
         return Neighbourhood("whole")
-    setup = is_setup(facts, fn)
-    if fresh and synchronous and setup:
-        return Neighbourhood("own-allocation")  # no other context has the struct yet
     if private and _freed_here(facts, fn, base):
         # one transfer's own struct: only descriptors the core updates are a hazard
         busy = tuple(f.name for f in window if _busy_type(facts, f))
         return Neighbourhood("busy", busy=busy, typed=True) if busy else \
             Neighbourhood("own-allocation")
-    # with a synchronous sink the function's own writes come before or after the transfer
-    busy = tuple(f.name for f in window if _busy(facts, f, fn if synchronous else None))
+    if synchronous and is_setup(facts, fn):
+        # read during setup and over before it returns: no other context has the struct yet
+        return Neighbourhood("own-allocation")
+    if synchronous and window and all(_own_buffer(facts, fn, f) for f in window):
+        # a tx/rx pair: the neighbours are this transfer's own buffers, filled before it
+        return Neighbourhood("own-allocation")
+    # with a synchronous sink the function's own writes come before or after the transfer;
+    # with an asynchronous one they follow a live mapping, even in setup code
+    busy = tuple(f.name for f in window
+                 if _busy(facts, f, serial=fn if synchronous else None,
+                          live=None if synchronous else fn))
     if busy:
         return Neighbourhood("busy", busy=busy,
                              typed=any(_busy_type(facts, f) for f in window))
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
+
+
+def _own_buffer(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
+    """An array member this function itself uses (mpl115: tx beside rx in one transfer)."""
+    if f.array_len is None:
+        return False
+    return re.search(rf"(?:->|\.)\s*{re.escape(f.name)}\b",
+                     facts.src.text_of(fn.node)) is not None
 
 
 def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
@@ -106,11 +120,29 @@ def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
 
 
 def is_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
-    """Runs before any DMA: named like probe/init, or initialises locks and work items."""
-    k = facts.knowledge
-    if any(w in fn.name for w in k.setup_words):
-        return True
-    return any(call_name(facts.src, c) in k.setup_calls for c in fn.calls)
+    """Runs before the driver serves anyone: named like probe/init, initialises locks and
+    work items, or is called only from such functions (acx565akm_detect from probe)."""
+    cache = facts.__dict__.setdefault("_setup", {})
+    if fn.name not in cache:
+        cache[fn.name] = False  # a recursive call chain is not setup-only
+        k = facts.knowledge
+        cache[fn.name] = (any(w in fn.name for w in k.setup_words)
+                          or any(call_name(facts.src, c) in k.setup_calls for c in fn.calls)
+                          or _only_called_from_setup(facts, fn))
+    return cache[fn.name]
+
+
+def _only_called_from_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
+    callers = [other for other in facts.functions if other is not fn and any(
+        call_name(facts.src, c) == fn.name for c in other.calls)]
+    if not callers:
+        return False
+    text = _function_spans(facts)[0]
+    named = len(re.findall(rf"\b{re.escape(fn.name)}\b", text))
+    calls = sum(call_name(facts.src, c) == fn.name for other in callers for c in other.calls)
+    if named > calls + 2:  # its definition, maybe a prototype; more is a callback's address
+        return False
+    return all(is_setup(facts, other) for other in callers)
 
 
 def _freed_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
@@ -130,8 +162,9 @@ def _published(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
     if any(facts.src.text_of(rhs).strip() == name for _lhs, rhs in fn.stores):
         return True
     body = facts.src.text_of(fn.node)
-    return re.search(rf"\breturn\s+{re.escape(name)}\s*;|_set_\w*data\s*\([^;]*\b"
-                     rf"{re.escape(name)}\b", body) is not None
+    n = re.escape(name)
+    return re.search(rf"\breturn\s+{n}\s*;|_set_\w*data\s*\([^;]*\b{n}\b|"
+                     rf"\*\s*\w+\s*=\s*{n}\s*;", body) is not None  # *out = umr;
 
 
 def _window(facts: FileFacts, sdef: StructDef, member: Field) -> list[Field]:
@@ -185,15 +218,19 @@ def _busy_type(facts: FileFacts, f: Field) -> bool:
         rf"(?:->|\.)\s*{re.escape(f.name)}\b", text) is not None
 
 
-def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None) -> bool:
-    """Written with bitops, a store, or a copy in a function that is not setup (or ``serial``)."""
+def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None,
+          live: FunctionFacts | None) -> bool:
+    """Written with bitops, or by a store or copy in a function that is not setup code (nor
+    ``serial``, whose writes come before or after its transfer), or in ``live``, which
+    writes after it has mapped the buffer."""
     if _busy_type(facts, f):
         return True
-    return any(fn is not serial for fn in _writers(facts, f.name, f.array_len is not None))
+    return any(fn is live or (fn is not serial and not is_setup(facts, fn))
+               for fn in _writers(facts, f.name, f.array_len is not None))
 
 
 def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
-    """Functions (not setup ones) that write member ``name``; one pass over the file."""
+    """Functions that write member ``name``; one pass over the file, cached."""
     cache = facts.__dict__.setdefault("_member_writers", {})
     key = (name, array)
     if key not in cache:
@@ -207,7 +244,7 @@ def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
                 i = bisect.bisect_right(starts, m.start()) - 1
                 if i >= 0 and m.start() < fns[i].node.end_byte and fns[i] not in out:
                     out.append(fns[i])
-        cache[key] = [fn for fn in out if not is_setup(facts, fn)]
+        cache[key] = out
     return cache[key]
 
 
@@ -255,7 +292,7 @@ def judged(use: SinkUse, o: Origin,
     """(silent, evidence, message tail) for a member finding, from its neighbourhood."""
     if o.neighbours is None:
         return False, (), ""
-    nb = o.neighbours[(use.via or use.sink) in knowledge.synchronous_sinks]
+    nb = o.neighbours[use.synchronous]
     if nb.kind in ("alone", "whole"):
         # nothing to share a line with (at most a small-kmalloc case), or the first
         # member of the transfer's own struct: the buffer is the struct

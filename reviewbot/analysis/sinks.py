@@ -43,6 +43,7 @@ class SinkUse:
     maps: bool
     confidence: Confidence
     vmalloc_ok: bool = False
+    synchronous: bool = False  # the transfer is over when the call (or spi_sync) returns
 
     @property
     def inbound(self) -> bool:
@@ -109,7 +110,8 @@ class _Finder:
                         direction, confidence = found, min(confidence, Confidence.MEDIUM)
                 out.append(SinkUse(self.fn.name, call.start_point[0] + 1, name, via,
                                    self._unwrap(args[sink.buffer]), direction, param,
-                                   sink.maps, confidence, sink.vmalloc_ok))
+                                   sink.maps, confidence, sink.vmalloc_ok,
+                                   sink.synchronous))
         return out
 
     def _unwrap(self, arg: Node) -> Node:
@@ -178,6 +180,12 @@ class _Finder:
                 found.add(self.direction(consumer.direction, args, call)[0])
         found |= fieldflow.object_directions(self, target)  # helpers, descriptor fields
         return found.pop() if len(found) == 1 else None
+
+    def _waits(self) -> bool:
+        """Whether this function waits for its transfers (spi_sync(&msg) after filling xfers)."""
+        sync = self.k.synchronous_sinks
+        return any(call_name(self.src, c) in sync and self.k.sink(call_name(self.src, c) or "")
+                   is None for c in self.fn.calls)
 
     def _consumed(self, holder: str | None, consumers: tuple[str, ...]) -> bool:
         """Whether the descriptor variable is handed to one of the consumers here."""
@@ -279,7 +287,8 @@ class _Finder:
         else:
             direction = fs.direction.value
         return SinkUse(self.fn.name, at.start_point[0] + 1, f"{fs.struct}.{fs.field}", None,
-                       value, direction, None, False, Confidence.HIGH, fs.vmalloc_ok)
+                       value, direction, None, False, Confidence.HIGH, fs.vmalloc_ok,
+                       self._waits())
 
 
 def _root_name(text: str) -> str:

@@ -35,7 +35,9 @@ RULE = Rule(
     "dma-cacheline-l1", Severity.WARNING,
     "a DMA buffer is isolated only with ____cacheline_aligned (L1)",
     "A struct member used for inbound DMA relies on ____cacheline_aligned (or "
-    "L1_CACHE_BYTES) for isolation.",
+    "L1_CACHE_BYTES) for isolation. Drivers whose Kconfig builds them only for one "
+    "architecture other than arm64 (depends on ARM, X86, ...) are not reported; "
+    "confidence follows the neighbours as for dma-embedded-unaligned.",
     "____cacheline_aligned is the L1 line size (64 on arm64), short of ARCH_DMA_MINALIGN "
     "(128 on arm64, where some system caches have 128-byte lines).",
     "Use __aligned(ARCH_DMA_MINALIGN) (IIO_DMA_MINALIGN in IIO drivers).",

@@ -42,7 +42,11 @@ RULE = Rule(
     "a struct member is used for inbound DMA without ARCH_DMA_MINALIGN isolation",
     "A buffer inside a struct (st->rx, &st->data[0]) takes inbound DMA, and neither it "
     "nor an earlier member carries __aligned(ARCH_DMA_MINALIGN), IIO_DMA_MINALIGN or "
-    "__dma_from_device_group_begin().",
+    "__dma_from_device_group_begin(). Confidence follows the neighbours that share its "
+    "cache lines: high beside a lock, counter, work item or transfer descriptor; medium "
+    "when they are only stored outside setup code; low when they are written only at "
+    "setup or the struct is the transfer's own allocation; silent for the first member of "
+    "a struct allocated and mapped whole for one command, and for one-member structs.",
     "The invalidation after inbound DMA discards CPU writes to any other member sharing "
     "the cache line; the swiotlb bounce cannot see inside a struct, so nothing protects it.",
     "Move the DMA buffers to the end of the struct and mark the first one "

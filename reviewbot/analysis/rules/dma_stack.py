@@ -46,7 +46,11 @@ RULE = Rule(
     "a stack variable or array (or its address) reaches a DMA sink that does not copy",
     "A local variable, local array, or a member of a local struct is passed to an API "
     "that maps it for DMA (directly, through a transfer descriptor, or through a helper "
-    "in the same file that does).",
+    "in the same file that does; a helper that kmemdups or memcpys it first is a copying "
+    "API). Outbound stack data to the SPI core (spi_write, tx_buf) is a warning: the core "
+    "maps a vmalloc'd stack page by page, so it usually works, but it breaks the SPI "
+    "contract and DMA-API debug reports it. Inbound SPI and USB in either direction are "
+    "errors (usb_hcd_map_urb_for_dma refuses stack buffers).",
     "With CONFIG_VMAP_STACK the stack is vmalloc memory, which has no linear mapping: "
     "dma_map_single() returns a bogus address or warns, and on non-coherent CPUs the "
     "cache maintenance corrupts neighbouring stack data.",

@@ -219,3 +219,98 @@ static int tuner_xfer(struct usb_device *udev, struct tuner_state *st)
 	return usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 0xb9, USB_DIR_IN | USB_TYPE_VENDOR,
 			       0, 0, st->data, 64, 1000);
 }
+
+/* Read once from probe through a helper that waits (spi_sync): nothing else runs yet. */
+struct panel_ddata {
+	struct spi_device *spi;
+	struct mutex mutex;
+	bool enabled;
+	u8 display_id[3];
+};
+
+static void panel_xfer(struct panel_ddata *dd, u8 *rbuf, int rlen)
+{
+	struct spi_message m;
+	struct spi_transfer x = { .rx_buf = rbuf, .len = rlen };
+
+	spi_message_init(&m);
+	spi_message_add_tail(&x, &m);
+	spi_sync(dd->spi, &m);
+}
+
+static void panel_enable(struct panel_ddata *dd)
+{
+	dd->enabled = true;
+}
+
+static int panel_detect(struct panel_ddata *dd)
+{
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
+	panel_xfer(dd, dd->display_id, 3);
+	return dd->display_id[0];
+}
+
+/* At run time the mutex beside display_id is taken by other contexts. */
+static int panel_status(struct panel_ddata *dd)
+{
+	/* ruleid: dma-embedded-unaligned (confidence: high) */
+	panel_xfer(dd, dd->display_id, 3);
+	return dd->display_id[1];
+}
+
+static int panel_probe(struct spi_device *spi, struct panel_ddata *dd)
+{
+	mutex_init(&dd->mutex);
+	return panel_detect(dd);
+}
+
+/* A mapping made in setup code stays live: the store right after it is in flight. */
+struct aso_umr {
+	u8 ctx[64] __aligned(64);
+	dma_addr_t dma_addr;
+};
+
+static int aso_reg_mr(struct device *dev, struct aso_umr **out)
+{
+	struct aso_umr *umr = kzalloc(sizeof(*umr), GFP_KERNEL);
+	dma_addr_t dma;
+
+	if (!umr)
+		return -ENOMEM;
+	/* ruleid: dma-embedded-unaligned (confidence: medium) */
+	dma = dma_map_single(dev, umr->ctx, sizeof(umr->ctx), DMA_BIDIRECTIONAL);
+	umr->dma_addr = dma;
+	*out = umr;
+	return 0;
+}
+
+static int aso_init(struct device *dev, struct aso_umr **out)
+{
+	return aso_reg_mr(dev, out);
+}
+
+/* A tx/rx pair of one synchronous transfer, in a struct of their own (class 2). */
+struct pair_buf {
+	u8 tx[4];
+	u8 rx[4];
+};
+
+static int pair_read(struct spi_device *spi, struct pair_buf *buf, u8 address)
+{
+	struct spi_transfer xfer = {
+		.tx_buf = buf->tx,
+		/* ruleid: dma-embedded-unaligned (confidence: low) */
+		.rx_buf = buf->rx,
+		.len = 4,
+	};
+
+	buf->tx[0] = address;
+	return spi_sync_transfer(spi, &xfer, 1);
+}
+
+static int pair_write(struct spi_device *spi, struct pair_buf *buf, u8 address, u8 value)
+{
+	buf->tx[0] = address;
+	buf->tx[1] = value;
+	return spi_write(spi, buf->tx, 2);
+}
