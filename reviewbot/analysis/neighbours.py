@@ -52,6 +52,9 @@ class Neighbourhood:
     busy: tuple[str, ...] = ()
     quiet: tuple[str, ...] = ()
     typed: bool = False  # a busy neighbour is a lock, counter, work item or descriptor
+    # busy only through the DMA function's own writes, the last of them at this line:
+    # before an asynchronous mapping made later in it, they cannot overlap the transfer
+    written_until: int | None = None
 
 
 def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructDef,
@@ -60,7 +63,8 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
     fields = sdef.fields
     if len(fields) <= 1:
         return Neighbourhood("alone")
-    window = _window(facts, sdef, member)
+    window = [f for f in _window(facts, sdef, member)
+              if not _sized_together(facts, fn, base, member, f)]
     fresh = _allocated_here(facts, fn, base)
     private = fresh and not _published(facts, fn, base)
     if private and fields[0].name == member.name:
@@ -82,9 +86,117 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
                  if _busy(facts, f, serial=fn if synchronous else None,
                           live=None if synchronous else fn))
     if busy:
-        return Neighbourhood("busy", busy=busy,
-                             typed=any(_busy_type(facts, f) for f in window))
+        typed = any(_busy_type(facts, f) for f in window)
+        if not typed and synchronous and all(_path_serial(facts, fn, f)
+                                             for f in window if f.name in busy):
+            # written only on the DMA function's own call paths (its entry points): the
+            # same thread before submission or after completion, not another context
+            return Neighbourhood("serial", busy=busy)
+        if (not typed and member.isolation == "l1" and _only_before(sdef, member, busy)
+                and not _busy_l1_pair(facts, fn, sdef, member, synchronous)):
+            # an L1-aligned member shares its 128-byte line with the 64 bytes before it
+            # only when it starts at an odd 64-byte slot, which the estimate cannot tell
+            return Neighbourhood("offset", busy=busy)
+        return Neighbourhood("busy", busy=busy, typed=typed,
+                             written_until=None if synchronous or typed else
+                             _last_own_write(facts, fn, [f for f in window if f.name in busy]))
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
+
+
+def _last_own_write(facts: FileFacts, fn: FunctionFacts, fields: list[Field]) -> int | None:
+    """The line of ``fn``'s last write to ``fields`` when no other non-setup function
+    writes them; None otherwise."""
+    text = _function_spans(facts)[0]
+    last = -1
+    for f in fields:
+        array = f.array_len is not None
+        if any(w is not fn and not is_setup(facts, w) for w in _writers(facts, f.name, array)):
+            return None
+        for m in re.finditer(rf"(?:->|\.)\s*{re.escape(f.name)}\b",
+                             text[:fn.node.end_byte]):
+            if m.start() >= fn.node.start_byte and _is_write(
+                    text[max(0, m.start() - 160):m.start()], text[m.end():m.end() + 80], array):
+                last = max(last, m.start())
+    return text.count("\n", 0, last) + 1 if last >= 0 else None
+
+
+def _busy_l1_pair(facts: FileFacts, fn: FunctionFacts, sdef: StructDef, member: Field,
+                  synchronous: bool) -> bool:
+    """An L1-aligned array (another buffer) declared right before or after the member is
+    written too: of adjacent short L1 slots, one pair always shares a 128-byte line
+    (ccree's digest buffers, iforce's data_in beside data_out). An L1-aligned scalar or
+    pointer after it starts the CPU side of the struct, aligned away on purpose; whether
+    that suffices depends on the buffer's size and offset (caamhash's caam_ctx)."""
+    fields = list(sdef.fields)
+    i = fields.index(member)
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(fields) and fields[j].isolation == "l1" and fields[j].starts_region \
+                and fields[j].array_len is not None and not fields[j].pointer \
+                and _busy(facts, fields[j], serial=fn if synchronous else None,
+                          live=None if synchronous else fn):
+            return True
+    return False
+
+
+def _only_before(sdef: StructDef, member: Field, names: tuple[str, ...]) -> bool:
+    order = [f.name for f in sdef.fields]
+    at = order.index(member.name)
+    return all(order.index(n) < at for n in names)
+
+
+def _path_serial(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
+    """Every non-setup writer of ``f`` other than ``fn`` is reached only from ``fn``'s
+    own entry points (surface3: the IRQ thread reads, then parses into pen_tool). Only
+    for a synchronous sink: after an asynchronous one the same path may write while
+    the transfer runs."""
+    mine = _entries(facts, fn)
+    if not mine:
+        return False
+    writers = [w for w in _writers(facts, f.name, f.array_len is not None)
+               if w is not fn and not is_setup(facts, w)]
+    return bool(writers) and all(_entries(facts, w) <= mine for w in writers)
+
+
+def _entries(facts: FileFacts, fn: FunctionFacts) -> frozenset[str]:
+    """The functions of the file through which ``fn`` can be entered: itself if nothing in
+    the file calls it or its address is taken (a callback), else its callers' entries."""
+    cache = facts.__dict__.setdefault("_entries", {})
+    if fn.name in cache:
+        return cache[fn.name]
+    cache[fn.name] = frozenset()  # recursion: no entry through the cycle
+    callers = _callers(facts).get(fn.name, [])
+    text = _function_spans(facts)[0]
+    named = len(re.findall(rf"\b{re.escape(fn.name)}\b", text))
+    calls = sum(call_name(facts.src, c) == fn.name for other in callers for c in other.calls)
+    out: frozenset[str] = frozenset()
+    if not callers or named > calls + 2:  # no caller here, or a callback's address
+        out = frozenset((fn.name,))
+    for other in callers:
+        out |= _entries(facts, other)
+    cache[fn.name] = out
+    return out
+
+
+def _callers(facts: FileFacts) -> dict[str, list[FunctionFacts]]:
+    if "_callers" not in facts.__dict__:
+        out: dict[str, list[FunctionFacts]] = {}
+        for other in facts.functions:
+            for name in {call_name(facts.src, c) for c in other.calls}:
+                if name and name != other.name:
+                    out.setdefault(name, []).append(other)
+        facts.__dict__["_callers"] = out
+    return facts.__dict__["_callers"]
+
+
+def _sized_together(facts: FileFacts, fn: FunctionFacts, base: Node, member: Field,
+                    f: Field) -> bool:
+    """The DMA length adds up both members (``sizeof(c->prehdr) + sizeof(c->sh_desc)``,
+    caam/qi): the neighbour is inside the mapped buffer, not beside it."""
+    b = re.escape(facts.src.text_of(base))
+    a, c = (rf"sizeof\s*\(?\s*{b}\s*(?:->|\.)\s*{re.escape(x.name)}\b\s*\)?"
+            for x in (member, f))
+    return re.search(rf"{a}\s*\+\s*{c}|{c}\s*\+\s*{a}",
+                     facts.src.text_of(fn.node)) is not None
 
 
 def _own_buffer(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
@@ -308,6 +420,22 @@ def judged(use: SinkUse, o: Origin,
                                 f"its neighbours ({names}) are written only at setup"),), \
             f" (its neighbours {names} look written only at setup)"
     names = ", ".join(nb.busy[:3])
+    if (not use.synchronous and nb.written_until is not None
+            and nb.written_until < use.line):
+        return False, (Evidence("neighbours-before-mapping", Confidence.LOW,
+                                f"{names} are written only in this function, before the "
+                                "transfer starts"),), \
+            f" ({names} look written only before the transfer starts)"
+    if nb.kind == "serial":
+        return False, (Evidence("neighbours-same-path", Confidence.LOW,
+                                f"{names} are written only on the call paths of the "
+                                "function doing the DMA, before or after it"),), \
+            f" ({names} look written only on this transfer's own call paths)"
+    if nb.kind == "offset":
+        return False, (Evidence("neighbours-before-l1", Confidence.LOW,
+                                f"{names} precede the L1-aligned member: they share its "
+                                "128-byte line only if it starts at an odd 64-byte offset"),), \
+            f" ({names} share its line only if it starts at an odd 64-byte offset)"
     if nb.typed:  # labelled sample: 16 of 17 such findings were right
         return False, (Evidence("neighbours-busy", Confidence.HIGH,
                                 f"{names} may be written while the DMA is in flight"),), \

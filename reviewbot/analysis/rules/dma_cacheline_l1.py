@@ -37,7 +37,9 @@ RULE = Rule(
     "A struct member used for inbound DMA relies on ____cacheline_aligned (or "
     "L1_CACHE_BYTES) for isolation. Drivers whose Kconfig builds them only for one "
     "architecture other than arm64 (depends on ARM, X86, ...) are not reported; "
-    "confidence follows the neighbours as for dma-embedded-unaligned.",
+    "confidence follows the neighbours as for dma-embedded-unaligned, and is low when "
+    "the only written neighbours precede the member (they share its 128-byte line only "
+    "at an odd 64-byte offset) unless an adjacent L1-aligned buffer is written too.",
     "____cacheline_aligned is the L1 line size (64 on arm64), short of ARCH_DMA_MINALIGN "
     "(128 on arm64, where some system caches have 128-byte lines).",
     "Use __aligned(ARCH_DMA_MINALIGN) (IIO_DMA_MINALIGN in IIO drivers).",

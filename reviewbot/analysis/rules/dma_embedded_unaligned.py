@@ -45,7 +45,9 @@ RULE = Rule(
     "__dma_from_device_group_begin(). Confidence follows the neighbours that share its "
     "cache lines: high beside a lock, counter, work item or transfer descriptor; medium "
     "when they are only stored outside setup code; low when they are written only at "
-    "setup or the struct is the transfer's own allocation; silent for the first member of "
+    "setup, only on the call paths of a synchronous transfer's own function, only before "
+    "an asynchronous mapping made later in the same function, or are inside the mapped "
+    "length, or the struct is the transfer's own allocation; silent for the first member of "
     "a struct allocated and mapped whole for one command, and for one-member structs.",
     "The invalidation after inbound DMA discards CPU writes to any other member sharing "
     "the cache line; the swiotlb bounce cannot see inside a struct, so nothing protects it.",
