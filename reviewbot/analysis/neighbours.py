@@ -97,15 +97,16 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
             # an L1-aligned member shares its 128-byte line with the 64 bytes before it
             # only when it starts at an odd 64-byte slot, which the estimate cannot tell
             return Neighbourhood("offset", busy=busy)
+        mine = [f for f in window if f.name in busy]
         return Neighbourhood("busy", busy=busy, typed=typed,
                              written_until=None if synchronous or typed else
-                             _last_own_write(facts, fn, [f for f in window if f.name in busy]))
+                             _last_own_write(facts, fn, mine))
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
 
 
 def _last_own_write(facts: FileFacts, fn: FunctionFacts, fields: list[Field]) -> int | None:
-    """The line of ``fn``'s last write to ``fields`` when no other non-setup function
-    writes them; None otherwise."""
+    """The line of ``fn``'s last write to ``fields``, or None when another non-setup
+    function writes them too."""
     text = _function_spans(facts)[0]
     last = -1
     for f in fields:
@@ -399,9 +400,13 @@ def _is_write(head: str, tail: str, array: bool) -> bool:
     return bool(_ALIAS[0].search(head) and _ALIAS[1].match(tail))
 
 
-def judged(use: SinkUse, o: Origin,
-           knowledge: Knowledge) -> tuple[bool, tuple[Evidence, ...], str]:
-    """(silent, evidence, message tail) for a member finding, from its neighbourhood."""
+def judged(use: SinkUse, o: Origin, knowledge: Knowledge,
+           elsewhere: Confidence = Confidence.MEDIUM) -> tuple[bool, tuple[Evidence, ...], str]:
+    """(silent, evidence, message tail) for a member finding, from its neighbourhood.
+
+    ``elsewhere``: the confidence of neighbours only stored (no lock, counter, work
+    item, descriptor or bitops word), whose timing against the transfer is not
+    visible; a rule sets it from its labelled precision."""
     if o.neighbours is None:
         return False, (), ""
     nb = o.neighbours[use.synchronous]
@@ -440,6 +445,11 @@ def judged(use: SinkUse, o: Origin,
         return False, (Evidence("neighbours-busy", Confidence.HIGH,
                                 f"{names} may be written while the DMA is in flight"),), \
             f"; {names} may be written while it is in flight"
+    if elsewhere is Confidence.LOW:
+        return False, (Evidence("neighbours-written-low", Confidence.LOW,
+                                f"{names} are stored outside setup code; whether while "
+                                "the DMA runs is not visible"),), \
+            f" ({names} are stored outside setup code: check whether while it is in flight)"
     # stored outside setup code, but whether while the DMA runs is not visible
     return False, (Evidence("neighbours-written", Confidence.MEDIUM,
                             f"{names} are written outside setup code, maybe in flight"),), \

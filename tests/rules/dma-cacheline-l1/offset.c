@@ -77,3 +77,34 @@ static void joy_xmit(struct joy_dev *joy, const u8 *cmd)
 	joy->irq = NULL;
 	memcpy(joy->data_out, cmd, sizeof(joy->data_out));
 }
+
+/* The DMA length adds up the header and its descriptor: the neighbour is in the buffer. */
+struct qctx {
+	u32 prehdr[2] ____cacheline_aligned;
+	u32 sh_desc[16];
+};
+
+static dma_addr_t qctx_map(struct device *dev, struct qctx *c)
+{
+	size_t size = sizeof(c->prehdr) + sizeof(c->sh_desc);
+	/* ruleid: dma-cacheline-l1 (confidence: low) */
+	dma_addr_t dma = dma_map_single(dev, c->prehdr, size, DMA_BIDIRECTIONAL);
+
+	c->sh_desc[0] = 0;
+	return dma;
+}
+
+/* Mapped alone: the descriptor written after the mapping shares its line. */
+struct qctx2 {
+	u32 prehdr[2] ____cacheline_aligned;
+	u32 sh_desc[16];
+};
+
+static dma_addr_t qctx2_map(struct device *dev, struct qctx2 *c)
+{
+	/* ruleid: dma-cacheline-l1 (confidence: medium) */
+	dma_addr_t dma = dma_map_single(dev, c->prehdr, sizeof(c->prehdr), DMA_BIDIRECTIONAL);
+
+	c->sh_desc[0] = 0;
+	return dma;
+}

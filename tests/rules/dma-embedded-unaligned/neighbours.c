@@ -189,10 +189,13 @@ static int cam_cmd(struct usb_device *udev, struct cam *sd, const u8 *cmd, int l
 			       0, 0, sd->ibuf, 64, 1000);
 }
 
-/* ... but an URB completes later: obuf's writes elsewhere may overlap it (medium: a store). */
+/*
+ * ... but an URB completes later: obuf's writes elsewhere may overlap it. Stores by other
+ * functions were right 2 times in 8 on the labelled 6.1 sample for this rule: low.
+ */
 static void cam_irq(struct urb *urb, struct cam *sd)
 {
-	/* ruleid: dma-embedded-unaligned (confidence: medium) */
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
 	usb_fill_int_urb(urb, urb->dev, usb_rcvintpipe(urb->dev, 1), sd->ibuf, 64, NULL, sd, 1);
 }
 
@@ -264,7 +267,10 @@ static int panel_probe(struct spi_device *spi, struct panel_ddata *dd)
 	return panel_detect(dd);
 }
 
-/* A mapping made in setup code stays live: the store right after it is in flight. */
+/*
+ * A mapping made in setup code stays live: the store right after it is in flight (reported;
+ * low, as every plain store is for this rule after labelling: right 3 times in 10 on 6.1).
+ */
 struct aso_umr {
 	u8 ctx[64] __aligned(64);
 	dma_addr_t dma_addr;
@@ -277,7 +283,7 @@ static int aso_reg_mr(struct device *dev, struct aso_umr **out)
 
 	if (!umr)
 		return -ENOMEM;
-	/* ruleid: dma-embedded-unaligned (confidence: medium) */
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
 	dma = dma_map_single(dev, umr->ctx, sizeof(umr->ctx), DMA_BIDIRECTIONAL);
 	umr->dma_addr = dma;
 	*out = umr;

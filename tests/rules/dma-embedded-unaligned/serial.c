@@ -49,7 +49,11 @@ static int pen_probe(struct spi_device *spi)
 					 IRQF_ONESHOT, "pen", ts);
 }
 
-/* The same read, but the neighbour is also set from a sysfs store: another context. */
+/*
+ * The same read, but the neighbour is also set from a sysfs store: another context. Not
+ * on the read's own paths, but a store by another function: low for this rule too (the
+ * labelled sample could not tell such stores from serialised ones).
+ */
 struct pen2_dev {
 	struct spi_device *spi;
 	int mode;
@@ -58,7 +62,7 @@ struct pen2_dev {
 
 static int pen2_read(struct pen2_dev *ts)
 {
-	/* ruleid: dma-embedded-unaligned (confidence: medium) */
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
 	return spi_read(ts->spi, ts->rd_buf, sizeof(ts->rd_buf));
 }
 
@@ -107,9 +111,11 @@ struct qctx {
 static dma_addr_t qctx_map(struct device *dev, struct qctx *c)
 {
 	size_t size = sizeof(c->prehdr) + sizeof(c->sh_desc);
-
 	/* ruleid: dma-embedded-unaligned (confidence: low) */
-	return dma_map_single(dev, c->prehdr, size, DMA_BIDIRECTIONAL);
+	dma_addr_t dma = dma_map_single(dev, c->prehdr, size, DMA_BIDIRECTIONAL);
+
+	c->sh_desc[0] = 0;
+	return dma;
 }
 
 static void qctx_update(struct qctx *c, const u32 *desc)
@@ -117,7 +123,11 @@ static void qctx_update(struct qctx *c, const u32 *desc)
 	memcpy(c->sh_desc, desc, sizeof(c->sh_desc));
 }
 
-/* Mapped alone: the descriptor updated by another entry point shares its line. */
+/*
+ * Mapped alone: the descriptor written after the mapping shares its line. A plain store
+ * is low for this rule (right 3 times in 10 on the labelled 6.1 sample); the sizeof
+ * pair is told apart at medium in dma-cacheline-l1/offset.c.
+ */
 struct qctx2 {
 	u32 prehdr[2];
 	u32 sh_desc[16];
@@ -125,8 +135,11 @@ struct qctx2 {
 
 static dma_addr_t qctx2_map(struct device *dev, struct qctx2 *c)
 {
-	/* ruleid: dma-embedded-unaligned (confidence: medium) */
-	return dma_map_single(dev, c->prehdr, sizeof(c->prehdr), DMA_BIDIRECTIONAL);
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
+	dma_addr_t dma = dma_map_single(dev, c->prehdr, sizeof(c->prehdr), DMA_BIDIRECTIONAL);
+
+	c->sh_desc[0] = 0;
+	return dma;
 }
 
 static void qctx2_update(struct qctx2 *c, const u32 *desc)
@@ -149,7 +162,7 @@ static dma_addr_t scb_build(struct device *dev, struct scb *cblk, void *cmnd)
 	return dma_map_single(dev, &cblk->sglist[0], sizeof(cblk->sglist), DMA_BIDIRECTIONAL);
 }
 
-/* ... but a store after the mapping is made can land while the device writes. */
+/* ... a store after the mapping can land while the device writes: still only a store. */
 struct umr {
 	u8 ctx[64];
 	dma_addr_t dma_addr;
@@ -157,7 +170,7 @@ struct umr {
 
 static int umr_map(struct device *dev, struct umr *umr)
 {
-	/* ruleid: dma-embedded-unaligned (confidence: medium) */
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
 	dma_addr_t dma = dma_map_single(dev, umr->ctx, sizeof(umr->ctx), DMA_BIDIRECTIONAL);
 
 	umr->dma_addr = dma;
