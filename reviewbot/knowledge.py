@@ -9,11 +9,22 @@ key, wrong type) because a typo in a knowledge file silently disables a check.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import ConfigError
+from reviewbot.knowledge_memory import (
+    CacheCreator,
+    ClientBuffer,
+    ContextAccessor,
+    ObjectField,
+    check_macros,
+    read_cache_creators,
+    read_client_buffers,
+    read_contexts,
+    read_object_fields,
+)
 from reviewbot.model import Confidence
 from reviewbot.tomlcheck import Checker, read_toml
 
@@ -57,6 +68,7 @@ class Sink:
     maps: bool = False
     confidence: Confidence = Confidence.HIGH
     vmalloc_ok: bool = False
+    synchronous: bool = False  # the transfer is over when the call returns
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,19 @@ class Knowledge:
     type_argument_macros: tuple[str, ...]
     sizes: tuple[tuple[str, int], ...]
     skip_dirs: tuple[str, ...]  # folder names a tree walk never enters
+    contexts: tuple[ContextAccessor, ...] = ()
+    cache_creators: tuple[CacheCreator, ...] = ()
+    object_fields: tuple[ObjectField, ...] = ()
+    client_buffers: tuple[ClientBuffer, ...] = ()
+    # Member types the CPU (or a core) writes from other contexts, and words naming
+    # functions that run before any DMA (probe, init): see analysis/neighbours.py.
+    busy_types: tuple[str, ...] = ()
+    setup_words: tuple[str, ...] = ()
+    setup_calls: tuple[str, ...] = ()
+    # architectures where L1 < ARCH_DMA_MINALIGN; Kconfig symbol -> architecture
+    l1_short_of_dma: tuple[str, ...] = ()
+    arch_symbols: tuple[tuple[str, str], ...] = ()
+    synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -154,6 +179,8 @@ class Knowledge:
             "macro": {m.name: m for m in self.macros},
             "annotation": {a.name: a for a in self.annotations},
             "size": dict(self.sizes),
+            "context": {c.function: c for c in self.contexts},
+            "cache_creator": {c.function: c for c in self.cache_creators},
             "alternative": {s: c for c in self.copying for s in c.instead_of
                             if c.function == c.family[0]},
         }
@@ -211,6 +238,13 @@ class Knowledge:
         """Watched kmalloc-level macros: kmalloc's own alignment is defined by them."""
         return frozenset(m.name for m in self.macros
                          if m.level == "kmalloc" and m.watch_definition)
+
+    def context(self, name: str) -> ContextAccessor | None:
+        """The crypto context accessor ``name`` and the alignment it guarantees."""
+        return self._by_name["context"].get(name)
+
+    def cache_creator(self, name: str) -> CacheCreator | None:
+        return self._by_name["cache_creator"].get(name)
 
     def annotation(self, name: str) -> Annotation | None:
         return self._by_name["annotation"].get(name)
@@ -297,7 +331,9 @@ class _Reader(Checker):
         top = self.entry(raw, "", {
             "schema": int, "directions": dict, "allocator": list, "sink": list,
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
-            "annotation": list, "alignment": dict, "parse": dict, "sizes": dict, "tree": dict})
+            "annotation": list, "alignment": dict, "parse": dict, "sizes": dict, "tree": dict},
+            {"context": list, "cache_creator": list, "object_field": list,
+             "client_buffer": list, "neighbours": dict, "arch": dict})
         if top["schema"] != SCHEMA:
             raise self.fail("schema", f"is version {top['schema']}, not {SCHEMA}")
         d = self.entry(top["directions"], "directions", {
@@ -320,6 +356,11 @@ class _Reader(Checker):
             "buffer_wrappers": list[str], "attribute_words": list[str],
             "attribute_calls": list[str], "loop_macro_words": list[str],
             "type_argument_macros": list[str]})
+        nb = self.entry(top.get("neighbours", {}), "neighbours", {},
+                        {"busy_types": list[str], "setup_words": list[str],
+                         "setup_calls": list[str], "synchronous_sinks": list[str]})
+        arch = self.entry(top.get("arch", {}), "arch", {},
+                          {"l1_short_of_dma": list[str], "symbols": dict})
         sizes = top["sizes"]
         for key, value in sizes.items():
             self.value(value, int, f"sizes.{key}")
@@ -328,7 +369,8 @@ class _Reader(Checker):
             path=str(self.path),
             directions=directions,
             allocators=self.allocators(top),
-            sinks=self.sinks(top),
+            sinks=tuple(replace(x, synchronous=x.function in nb.get("synchronous_sinks", ()))
+                        for x in self.sinks(top)),
             field_sinks=self.field_sinks(top),
             consumers=self.consumers(top),
             copying=self.copying(top),
@@ -344,7 +386,18 @@ class _Reader(Checker):
             type_argument_macros=tuple(parse["type_argument_macros"]),
             sizes=tuple(sizes.items()),
             skip_dirs=tuple(tree["skip_dirs"]),
+            busy_types=tuple(nb.get("busy_types", [])),
+            setup_words=tuple(nb.get("setup_words", [])),
+            setup_calls=tuple(nb.get("setup_calls", [])),
+            l1_short_of_dma=tuple(arch.get("l1_short_of_dma", [])),
+            arch_symbols=self.str_map(arch.get("symbols", {}), "arch", "symbols"),
+            synchronous_sinks=tuple(nb.get("synchronous_sinks", [])),
+            contexts=read_contexts(self, top),
+            cache_creators=read_cache_creators(self, top),
+            object_fields=read_object_fields(self, top),
+            client_buffers=read_client_buffers(self, top),
         )
+        check_macros(self, knowledge)
         self.check_unique(knowledge)
         self.check_level_macros(knowledge)
         for api in knowledge.copying:

@@ -183,6 +183,25 @@ def confidence_of(evidence: tuple[Evidence, ...]) -> Confidence:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """When a hazard bites: ``macro`` (what the memory is aligned to) below ``below``.
+
+    On a tree where kmalloc still aligns to ``ARCH_DMA_MINALIGN`` (arm64 before
+    v6.5) a small kmalloc buffer or a crypto context is safe; it becomes a
+    hazard once ``ARCH_KMALLOC_MINALIGN`` (or ``CRYPTO_MINALIGN``, which follows
+    it) drops below ``ARCH_DMA_MINALIGN``. Impact lists such a finding for a
+    series exactly when the series changes ``macro`` (or what it is defined by).
+    """
+
+    macro: str
+    below: str
+    since: str = ""  # where it already holds, e.g. "arm64 since v6.5"
+
+    def text(self) -> str:
+        return f"{self.macro} < {self.below}" + (f" ({self.since})" if self.since else "")
+
+
+@dataclass(frozen=True)
 class Finding:
     """One hazard at one place.
 
@@ -194,6 +213,8 @@ class Finding:
     pre-image did not, False for hazards already present in touched code, and
     None where there is no before/after (a tree scan). ``fixed_in_patch``
     records a problem one patch introduced and a later patch removed.
+    ``bites_when`` is set for a conditional hazard: one that exists only where
+    the condition holds (and is reported so the audit comes before the change).
     """
 
     rule: str
@@ -212,6 +233,7 @@ class Finding:
     details: tuple[tuple[str, str], ...] = ()
     macro: str | None = None
     evidence: tuple[Evidence, ...] = ()
+    bites_when: Condition | None = None
 
     def key(self) -> tuple[str, str, str | None, str | None]:
         """Identity across pre/post images: never the line number.
@@ -268,6 +290,7 @@ class DriverSite:
     line: int
     function: str | None
     rule: str
+    bites_when: Condition | None = None  # the finding's condition, for a conditional hazard
 
 
 @dataclass(frozen=True)

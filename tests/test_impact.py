@@ -178,3 +178,74 @@ def test_probe_read_field_flow_is_found_only_with_the_tree(repo):
     assert ("dma-vmalloc", "skel_read", True) in introduced
     alone = review_series(series)
     assert not [f for f in alone.findings if f.rule == "dma-vmalloc"]
+
+
+CRYPTO_H = "include/linux/crypto.h"
+ACME_AES = """// SPDX-License-Identifier: GPL-2.0
+#include <crypto/internal/skcipher.h>
+#include <linux/dma-mapping.h>
+
+struct acme_aes_reqctx {
+\tu32 mode;
+\tu8 iv[16] __aligned(ARCH_DMA_MINALIGN);
+};
+
+struct acme_edesc {
+\tint nents;
+\tu32 hw_desc[8];
+};
+
+static int acme_aes_crypt(struct skcipher_request *req, struct device *dev)
+{
+\tstruct acme_aes_reqctx *rctx = skcipher_request_ctx(req);
+
+\treturn dma_map_single(dev, rctx->iv, 16, DMA_BIDIRECTIONAL) ? 0 : -EIO;
+}
+
+static int acme_aes_result(struct device *dev, size_t len)
+{
+\tstruct acme_edesc *d = kmalloc(ALIGN(sizeof(*d), ARCH_DMA_MINALIGN) + len, GFP_KERNEL);
+\tu8 *out = (u8 *)d + ALIGN(sizeof(*d), ARCH_DMA_MINALIGN);
+
+\treturn dma_map_single(dev, out, len, DMA_FROM_DEVICE) ? 0 : -EIO;
+}
+"""
+
+
+def _with_crypto_driver(repo: Path) -> str:
+    (repo / "include/linux/crypto.h").write_text(
+        "#define CRYPTO_MINALIGN ARCH_KMALLOC_MINALIGN\n"
+        "#define CRYPTO_MINALIGN_ATTR __attribute__ ((__aligned__(CRYPTO_MINALIGN)))\n")
+    (repo / "drivers/crypto").mkdir(parents=True)
+    (repo / "drivers/crypto/acme-aes.c").write_text(ACME_AES)
+    (repo / "drivers/crypto/Makefile").write_text("obj-$(CONFIG_CRYPTO_ACME_AES) += acme-aes.o\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "acme-aes")
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def _conditional_sites(review) -> dict[tuple[str, str], str]:
+    return {(s.function, s.rule): s.bites_when.text() for d in review.affected_drivers
+            for s in d.sites if s.bites_when is not None and s.file.startswith("drivers/crypto")}
+
+
+def test_minalign_change_lists_conditional_hazards_with_their_condition(repo):
+    base = _with_crypto_driver(repo)
+    lower_kmalloc_minalign(repo)
+    review = review_series(series_since(repo, base), tree=repo)
+    sites = _conditional_sites(review)
+    assert set(sites) == {("acme_aes_crypt", "dma-crypto-ctx"),
+                          ("acme_aes_result", "dma-tail-unaligned")}
+    assert sites[("acme_aes_crypt", "dma-crypto-ctx")].startswith(
+        "CRYPTO_MINALIGN < ARCH_DMA_MINALIGN")
+    assert sites[("acme_aes_result", "dma-tail-unaligned")].startswith(
+        "ARCH_KMALLOC_MINALIGN < ARCH_DMA_MINALIGN")
+
+
+def test_series_moving_crypto_minalign_to_dma_keeps_only_the_kmalloc_tail(repo):
+    base = _with_crypto_driver(repo)
+    edit(repo, CRYPTO_H, "#define CRYPTO_MINALIGN ARCH_KMALLOC_MINALIGN",
+         "#define CRYPTO_MINALIGN ARCH_DMA_MINALIGN", "crypto: use ARCH_DMA_MINALIGN")
+    lower_kmalloc_minalign(repo)
+    review = review_series(series_since(repo, base), tree=repo)
+    assert set(_conditional_sites(review)) == {("acme_aes_result", "dma-tail-unaligned")}

@@ -59,11 +59,13 @@ def check_use(path: str, use: SinkUse, buffer: str, origins: list[Origin],
             continue
         evidence = (*_origin_evidence(origin), *_sink_evidence(use), *verdict.evidence)
         out[r.id] = Finding(
-            rule=r.id, severity=r.severity, file=path, line=use.line, function=use.function,
+            rule=r.id, severity=verdict.severity or r.severity, file=path, line=use.line,
+            function=use.function,
             buffer=buffer, sink=use.sink, direction=use.direction,
             message=f"{buffer} is {origin.what}{_at(origin)}, {_sink_phrase(use)}: "
                     f"{verdict.why}",
-            confidence=confidence_of(evidence), evidence=evidence, details=_details(origin))
+            confidence=confidence_of(evidence), evidence=evidence, details=_details(origin),
+            bites_when=verdict.bites_when)
     return list(out.values())
 
 
@@ -104,4 +106,10 @@ def _details(o: Origin) -> tuple[tuple[str, str], ...]:
         out.append(("struct", f"{o.struct}.{o.field}"))
     if o.annotation:
         out.append(("annotation", o.annotation))
+    if o.container:  # the macro the containing object is aligned to (impact reads it)
+        out.append(("container", o.container))
+        out.append(("container_via", o.container_via or ""))
+    if o.offset:
+        out.append(("offset", o.offset if o.offset_bytes is None
+                    else f"{o.offset} = {o.offset_bytes}"))
     return tuple(out)

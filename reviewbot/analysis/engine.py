@@ -17,7 +17,8 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
 from reviewbot.analysis.cparse import new_parser, parse
-from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect
+from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect, copies_param
+from reviewbot.analysis.headers import HeaderIndex
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.preprocess import conditionals, rewrite
 from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
@@ -31,11 +32,14 @@ _MAX_ROUNDS = 8
 
 
 def analyse_source(path: str, text: str, knowledge: Knowledge,
-                   parser: Parser | None = None, work: int | None = None) -> list[Finding]:
+                   parser: Parser | None = None, work: int | None = None,
+                   headers: HeaderIndex | None = None) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them.
 
     A parse that needs more than ``work`` progress steps (``limits.parse_work``)
-    leaves the text unanalysed, as before.
+    leaves the text unanalysed, as before. ``headers``, when given, supplies
+    struct definitions from the headers the text includes (a scan or
+    ``review --tree`` has the tree; a mail does not).
 
     Only the functions that can matter are parsed (``slices.Plan``): the
     ones naming a sink first, then, as the analysis of those asks for them,
@@ -60,7 +64,9 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
                     old_tree=src.tree if src is not None else None)
         if src is None:
             return []
-        facts = collect(src, knowledge)
+        facts = collect(src, knowledge, headers.finder(path, text) if headers else None)
+        if headers is not None:
+            facts.only_arch = headers.arch_of(path)
         looked_up = _Recording(facts.field_values)
         facts.field_values = looked_up
         findings, follow = _analyse(facts)
@@ -68,6 +74,8 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
         # (a cache of issue 11's neighbours check, keyed (member, ...)): their
         # functions must be parsed too. Absent, this asks for nothing.
         members = {key[0] for key in facts.__dict__.get("_member_writers", {})}
+        # functions whose callers the neighbours check walked (entry points, setup)
+        follow = follow | facts.__dict__.get("_callers_asked", set())
         if not plan.extend(follow, looked_up.asked, members):
             return findings
 
@@ -94,11 +102,18 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
 
 
-def file_facts(path: str, text: str, knowledge: Knowledge,
-               parser: Parser | None = None, work: int | None = None) -> FileFacts | None:
+def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None = None,
+               work: int | None = None,
+               headers: HeaderIndex | None = None) -> FileFacts | None:
     """Facts of one text; None when parsing it needs more than ``work`` (not analysed)."""
     src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work)
-    return collect(src, knowledge) if src is not None else None
+    if src is None:
+        return None
+    if headers is None:
+        return collect(src, knowledge)
+    facts = collect(src, knowledge, headers.finder(path, text))
+    facts.only_arch = headers.arch_of(path)
+    return facts
 
 
 def analyse_facts(facts: FileFacts) -> list[Finding]:
@@ -157,13 +172,14 @@ def _helpers_of(facts: FileFacts, fn: FunctionFacts,
     out: dict[int, Helper] = {}
     for use in uses:
         for origin in resolver.origins(use.buffer):
-            if origin.kind != "param" or origin.param is None or origin.param in out:
+            if origin.kind != "param" or origin.param is None or origin.param in out \
+                    or copies_param(facts, fn, origin.param):
                 continue
             if use.direction is not None or use.direction_param is None:
                 direction = DirectionSpec("fixed", value=use.direction)
             else:
                 direction = use.direction_param
             sink = Sink(fn.name, origin.param, direction, use.maps, use.confidence,
-                        use.vmalloc_ok)
+                        use.vmalloc_ok, use.synchronous)
             out[origin.param] = Helper(sink, use.via or use.sink)
     return tuple(out[i] for i in sorted(out))

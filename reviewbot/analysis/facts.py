@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from reviewbot.analysis.consteval import Evaluator, simple_defines
 from reviewbot.analysis.cparse import Source, captures, function_name
+from reviewbot.analysis.headers import StructTable
 from reviewbot.analysis.structs import StructDef, annotation_of, base_type, collect_structs
 from reviewbot.knowledge import Knowledge
 
@@ -68,9 +71,11 @@ class FileFacts:
     knowledge: Knowledge
     structs: dict[str, StructDef]
     globals: dict[str, Var]
-    field_values: dict[str, list[tuple[Node, FunctionFacts]]]  # field name -> stored values
+    # field name -> (stored value, function, holder expression of the store)
+    field_values: dict[str, list[tuple[Node, FunctionFacts, Node | None]]]
     functions: list[FunctionFacts]
     evaluator: Evaluator
+    only_arch: str | None = None  # the one architecture its Kconfig allows, if any
 
     @property
     def path(self) -> str:
@@ -95,7 +100,36 @@ def call_args(call: Node) -> list[Node]:
     return list(args.named_children) if args is not None else []
 
 
-def collect(src: Source, knowledge: Knowledge) -> FileFacts:
+_COPIERS = {"kmemdup": 0, "kmemdup_nul": 0, "devm_kmemdup": 1, "memcpy": 1,
+             "memcpy_and_pad": 2}  # the argument each copies from
+
+
+def copies_param(facts: FileFacts, fn: FunctionFacts, index: int) -> bool:
+    """Whether ``fn`` copies its parameter ``index`` (kmemdup, memcpy into a buffer).
+
+    Such a helper is a copying API for that argument: what reaches the device
+    is the copy (repaper_spi_transfer kmemdups a stack ``tx`` first), so the
+    helper is not a sink for it, even if it also passes the original on.
+    """
+    param = next((p for p in fn.params if p.index == index), None)
+    if param is None:
+        return False
+    name = re.escape(param.name)
+    for call in fn.calls:
+        callee = call_name(facts.src, call)
+        if callee not in _COPIERS:
+            continue
+        args = call_args(call)
+        at = _COPIERS[callee]
+        source = args[at] if at < len(args) else None
+        if source is not None and re.fullmatch(rf"\(?\s*(?:\([^()]*\)\s*)?{name}\s*\)?",
+                                               facts.src.text_of(source).strip()):
+            return True
+    return False
+
+
+def collect(src: Source, knowledge: Knowledge,
+            find_struct: Callable[[str], StructDef | None] | None = None) -> FileFacts:
     """All facts of one parsed text (a whole file or a reconstructed fragment).
 
     One tree-sitter query finds every node the facts need, in C; a Python
@@ -103,6 +137,8 @@ def collect(src: Source, knowledge: Knowledge) -> FileFacts:
     """
     found = captures(src.tree.root_node)
     structs = collect_structs(src, knowledge, found.get("struct", []))
+    if find_struct is not None:  # definitions from the headers the file includes
+        structs = StructTable(structs, find_struct)
     evaluator = Evaluator(src, knowledge, structs, simple_defines(src.text))
     facts = FileFacts(src, knowledge, structs, {}, {}, [], evaluator)
     fns = sorted(found.get("fn", []), key=lambda n: n.start_byte)
@@ -213,7 +249,8 @@ def _function(src: Source, node: Node, members: list[Node], knowledge: Knowledge
                 fn.stores.append((left, right))
                 fld = left.child_by_field_name("field")
                 if fld is not None:
-                    facts.field_values.setdefault(src.text_of(fld), []).append((right, fn))
+                    facts.field_values.setdefault(src.text_of(fld), []).append(
+                        (right, fn, left.child_by_field_name("argument")))
         elif t == "call_expression":
             fn.calls.append(n)
         elif t == "initializer_list" and (n.parent is None or n.parent.type not in

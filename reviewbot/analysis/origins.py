@@ -9,11 +9,14 @@ rules stay silent on unknown memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
+from reviewbot.analysis import clients, contexts, fieldflow, tails
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
+from reviewbot.analysis.neighbours import Neighbourhood, neighbourhood
 from reviewbot.analysis.structs import Field, base_type
 
 _MAX_DEPTH = 12
@@ -42,6 +45,22 @@ class Origin:
     annotation: str | None = None
     param: int | None = None
     certain: bool = True
+    # Where inside the allocation the buffer starts (tails.py): the offset as
+    # written, its value when constant, the alignment level it is rounded to,
+    # and the struct whose end it starts at (a tail buffer) or None (carving).
+    offset: str | None = None
+    offset_bytes: int | None = None
+    offset_level: str | None = None
+    tail_of: str | None = None
+    # The alignment macro the containing object is guaranteed (contexts.py:
+    # a crypto context is aligned to CRYPTO_MINALIGN, not ARCH_DMA_MINALIGN),
+    # and the accessor or cache it came through.
+    container: str | None = None
+    container_via: str | None = None
+    via: str | None = None  # the same-file helper whose return value it is (fieldflow.py)
+    # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
+    neighbours: tuple[Neighbourhood, Neighbourhood] | None = None
+    arch: str | None = None  # embedded: the one architecture the driver builds for
 
 
 UNKNOWN = Origin("unknown", "memory of unknown origin")
@@ -57,10 +76,19 @@ class Resolver:
 
     def origins(self, node: Node) -> list[Origin]:
         found = self._value(node, 0, frozenset())
+        if any(o.kind == "heap" and o.cls == "vmalloc" for o in found) and \
+                self._tests_vmalloc(node):
+            found = [UNKNOWN]  # the code asks which memory it has and branches on it
         unique = list(dict.fromkeys(found))
         if len(unique) > 1:
             unique = [replace(o, certain=False) for o in unique]
         return unique or [UNKNOWN]
+
+    def _tests_vmalloc(self, node: Node) -> bool:
+        """Whether the file branches on ``is_vmalloc_addr(buffer)`` (kvmalloc users do)."""
+        text = " ".join(self.src.text_of(node).split())
+        pattern = r"\bis_vmalloc_addr\s*\(\s*(?:\([^()]*\)\s*)?" + re.escape(text) + r"\s*\)"
+        return re.search(pattern, self.src.text.decode("utf-8", "replace")) is not None
 
     # -- values: what a pointer-valued expression points to
     def _value(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
@@ -80,6 +108,8 @@ class Resolver:
             op = node.child_by_field_name("operator")
             if op is not None and op.type in ("+", "-"):
                 left = self._value(node.child_by_field_name("left"), depth + 1, seen)
+                if left != [UNKNOWN] and op.type == "+":
+                    return tails.shifted(self, node, left)
                 if left != [UNKNOWN] or op.type == "-":
                     return left
                 return self._value(node.child_by_field_name("right"), depth + 1, seen)
@@ -154,11 +184,12 @@ class Resolver:
         sdef_name = self.expr_type(base)
         sdef = self.facts.structs.get(sdef_name) if sdef_name else None
         member = sdef.field(name) if sdef is not None else None
-        if member is not None and member.pointer:
-            return self._field_values(name, depth, seen)
+        if (member is not None and member.pointer) or (member is None and not address):
+            found = self._field_values(name, base, sdef_name, depth, seen)
+            if found == [UNKNOWN]:  # a controller's transfer descriptor: its client's buffer
+                return clients.client_origin(self, node) or found
+            return found
         inline = member is not None and (member.array_len is not None or address)
-        if member is None and not address:
-            return self._field_values(name, depth, seen)
         if not arrow:
             container = self._address(base, depth + 1, seen)
             if any(o.kind in ("stack", "static") for o in container):
@@ -166,19 +197,49 @@ class Resolver:
                         for o in container if o.kind in ("stack", "static")]
         if not inline or member is None or sdef is None:
             return [UNKNOWN]
-        return [_embedded(sdef.name, member)]
+        if arrow:  # what the struct itself is: a kmalloc'd descriptor, a crypto context
+            special = tails.member_of(self, base, sdef, member, depth, seen)
+            if special is not None:
+                return special
+        return [replace(_embedded(sdef.name, member, sdef.path), arch=self.facts.only_arch,
+                        neighbours=(neighbourhood(self.facts, self.fn, base, sdef, member, False),
+                                    neighbourhood(self.facts, self.fn, base, sdef, member, True)))]
 
-    def _field_values(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
+    def _field_values(self, name: str, base: Node, struct: str | None, depth: int,
+                      seen: frozenset[str]) -> list[Origin]:
+        """Heap memory stored into this member anywhere in the file.
+
+        A field name alone is not enough (``->data`` of an skb is not the
+        ``->data`` of a driver's coherent block): a store counts when both
+        holders have the same struct type, or, where a type is not visible,
+        the same last name (``buffer_info->rx_buffer`` for ``buffer_info->rx_buffer``).
+        """
         key = "->" + name
         if key in seen:
             return [UNKNOWN]
         out: list[Origin] = []
-        for value, fn in self.facts.field_values.get(name, []):
+        here: list[Origin] = []  # heap memory stored by this function: what it sees
+        mixed = False
+        want = _last_name(self.src.text_of(base))
+        for value, fn, holder in self.facts.field_values.get(name, []):
             resolver = self if fn is self.fn else Resolver(self.facts, fn)
+            if holder is not None:
+                theirs = resolver.expr_type(holder)
+                if struct is not None and theirs is not None:
+                    if theirs != struct:
+                        continue
+                elif _last_name(self.src.text_of(holder)) != want:
+                    continue
             for o in resolver._value(value, depth + 1, seen | {key}):
                 if o.kind == "heap":
                     out.append(o)
-        return out or [UNKNOWN]
+                    if fn is self.fn:
+                        here.append(o)
+                elif fn is self.fn and not fieldflow.no_memory(self.facts, value):
+                    mixed = True  # also set here to what cannot be followed (PTR_ALIGN())
+        if here and mixed:
+            return [*here, UNKNOWN]
+        return here or out or [UNKNOWN]
 
     def _call(self, node: Node, depth: int, seen: frozenset[str]) -> list[Origin]:
         name = call_name(self.src, node)
@@ -190,7 +251,10 @@ class Resolver:
             return self._value(args[0], depth + 1, seen) if args else [UNKNOWN]
         alloc = knowledge.allocator(name)
         if alloc is None:
-            return [UNKNOWN]
+            found = contexts.accessor_origin(self, name, node)
+            if found is None:
+                found = fieldflow.returned(self, name, node, depth, seen)
+            return found if found is not None else [UNKNOWN]
         args = call_args(node)
         size: int | None = None
         size_text = None
@@ -200,8 +264,12 @@ class Resolver:
             for i in alloc.size_args:
                 v = self.facts.evaluator.value(args[i], self.fn.types())
                 size = None if v is None or size is None else size * v
-        return [Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
-                       allocator=name, size=size, size_text=size_text)]
+        contiguous = alloc.cls == "coherent" and any(
+            "DMA_ATTR_FORCE_CONTIGUOUS" in self.src.text_of(a) for a in args)
+        heap = Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
+                      allocator=name, size=size, size_text=size_text,
+                      annotation="DMA_ATTR_FORCE_CONTIGUOUS" if contiguous else None)
+        return [contexts.cache_object(self, heap, args) if alloc.cls == "kmem-cache" else heap]
 
     # -- types
     def expr_type(self, node: Node | None, depth: int = 0) -> str | None:
@@ -226,7 +294,17 @@ class Resolver:
         return None
 
 
-def _embedded(struct: str, member: Field) -> Origin:
+def _last_name(text: str) -> str:
+    """``priv->tx[i].info`` -> ``info``; ``buf[n]`` -> ``buf``."""
+    names = re.findall(r"[A-Za-z_]\w*", re.sub(r"\[[^\]]*\]", "", text))
+    return names[-1] if names else text
+
+
+def _embedded(struct: str, member: Field, header: str | None = None) -> Origin:
+    if header is not None:  # a line number alone would point into the wrong file
+        return Origin("embedded", f"member '{member.name}' of struct {struct} "
+                      f"({header}:{member.line})", None, struct=struct, field=member.name,
+                      level=member.isolation, annotation=member.annotation)
     return Origin("embedded", f"member '{member.name}' of struct {struct}", member.line,
                   struct=struct, field=member.name, level=member.isolation,
                   annotation=member.annotation)

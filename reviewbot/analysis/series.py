@@ -20,6 +20,7 @@ from unidiff import PatchedFile
 
 from reviewbot.analysis.cparse import ParseBudget, new_parser
 from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_device
+from reviewbot.analysis.headers import HeaderIndex
 from reviewbot.analysis.hunks import sides
 from reviewbot.analysis.rules import DIFF_RULES
 from reviewbot.analysis.rules.diffs import diff_file
@@ -108,7 +109,9 @@ def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
         whole = images(path, patch.index) if images is not None else None
         missed = functools.partial(budget.missed, patch.index, path)
         if whole is not None:
-            pre, post = _whole_files(path, pf, whole, knowledge, parser, budget.work, missed)
+            assert images is not None
+            pre, post = _whole_files(path, pf, whole, knowledge, parser, budget.work, missed,
+                                     _header_indexes(images, patch.index, knowledge, parser))
         else:
             pre_side, post_side = sides(pf)
             pre = _analyse(path, pre_side.text, knowledge, parser, budget.work, missed)
@@ -138,9 +141,22 @@ def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser, work: i
     return analyse_facts(facts)
 
 
+def _header_indexes(images: Images, index: int, knowledge: Knowledge,
+                    parser: Parser) -> tuple[HeaderIndex, HeaderIndex]:
+    """Headers as they are before and after patch ``index`` (a series may change them)."""
+    def side(i: int) -> HeaderIndex:
+        def read(header: str) -> str | None:
+            both = images(header, index)
+            return both[i] if both is not None else None
+        return HeaderIndex(read, knowledge, parser)
+    return side(0), side(1)
+
+
 def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None],
                  knowledge: Knowledge, parser: Parser, work: int,
-                 missed: Callable[[], None]) -> tuple[list[Finding], list[Finding]]:
+                 missed: Callable[[], None],
+                 headers: tuple[HeaderIndex | None, HeaderIndex | None] = (None, None),
+                 ) -> tuple[list[Finding], list[Finding]]:
     """Analyse full images; keep unchanged findings only where the patch touched code."""
     pre_text, post_text = whole
     if not any(t and may_reach_device(t, knowledge) for t in whole):
@@ -149,8 +165,10 @@ def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None
                  if ln.is_removed and ln.source_line_no is not None}
     post_lines = {ln.target_line_no for h in pf for ln in h
                   if ln.is_added and ln.target_line_no is not None}
-    pre_facts = file_facts(path, pre_text, knowledge, parser, work) if pre_text else None
-    post_facts = file_facts(path, post_text, knowledge, parser, work) if post_text else None
+    pre_facts = (file_facts(path, pre_text, knowledge, parser, work, headers[0])
+                 if pre_text else None)
+    post_facts = (file_facts(path, post_text, knowledge, parser, work, headers[1])
+                  if post_text else None)
     if (pre_text and pre_facts is None) or (post_text and post_facts is None):
         missed()
     touched: set[str] = set()

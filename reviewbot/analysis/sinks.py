@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from reviewbot.analysis import fieldflow
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_args, call_name
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.structs import base_type
@@ -42,6 +43,7 @@ class SinkUse:
     maps: bool
     confidence: Confidence
     vmalloc_ok: bool = False
+    synchronous: bool = False  # the transfer is over when the call (or spi_sync) returns
 
     @property
     def inbound(self) -> bool:
@@ -100,9 +102,16 @@ class _Finder:
                 if sink.buffer >= len(args):
                     continue
                 direction, param = self.direction(sink.direction, args, call)
+                confidence = sink.confidence
+                if direction is None and param is None and sink.direction.kind == "via_object" \
+                        and sink.direction.arg is not None and sink.direction.arg < len(args):
+                    found, seen = fieldflow.field_object_direction(self, args[sink.direction.arg])
+                    if seen and found is not None:  # the field is mapped in another function
+                        direction, confidence = found, min(confidence, Confidence.MEDIUM)
                 out.append(SinkUse(self.fn.name, call.start_point[0] + 1, name, via,
                                    self._unwrap(args[sink.buffer]), direction, param,
-                                   sink.maps, sink.confidence, sink.vmalloc_ok))
+                                   sink.maps, confidence, sink.vmalloc_ok,
+                                   sink.synchronous))
         return out
 
     def _unwrap(self, arg: Node) -> Node:
@@ -169,7 +178,14 @@ class _Finder:
             if consumer.object < len(args) and \
                     _root_name(self.src.text_of(args[consumer.object])) == target:
                 found.add(self.direction(consumer.direction, args, call)[0])
+        found |= fieldflow.object_directions(self, target)  # helpers, descriptor fields
         return found.pop() if len(found) == 1 else None
+
+    def _waits(self) -> bool:
+        """Whether this function waits for its transfers (spi_sync(&msg) after filling xfers)."""
+        sync = self.k.synchronous_sinks
+        return any(call_name(self.src, c) in sync and self.k.sink(call_name(self.src, c) or "")
+                   is None for c in self.fn.calls)
 
     def _consumed(self, holder: str | None, consumers: tuple[str, ...]) -> bool:
         """Whether the descriptor variable is handed to one of the consumers here."""
@@ -271,7 +287,8 @@ class _Finder:
         else:
             direction = fs.direction.value
         return SinkUse(self.fn.name, at.start_point[0] + 1, f"{fs.struct}.{fs.field}", None,
-                       value, direction, None, False, Confidence.HIGH, fs.vmalloc_ok)
+                       value, direction, None, False, Confidence.HIGH, fs.vmalloc_ok,
+                       self._waits())
 
 
 def _root_name(text: str) -> str:

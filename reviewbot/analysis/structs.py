@@ -39,6 +39,7 @@ class Field:
     line: int
     isolation: str | None  # "dma", "l1", "kmalloc" or None (not isolated)
     annotation: str | None  # how it is isolated, as written
+    starts_region: bool = False  # its own declaration carries the annotation
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class StructDef:
     name: str
     fields: tuple[Field, ...]
     line: int
+    path: str | None = None  # the header it comes from; None: the analysed text itself
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:
@@ -90,6 +92,10 @@ def annotation_of(text: str, knowledge: Knowledge) -> tuple[str | None, str | No
     if m:
         best = _stronger(best, (alignment_level(m.group(1), knowledge), m.group(0)))
     return best
+
+
+def _rank(level: str | None) -> int:
+    return ISOLATION_ORDER.index(level) + 1 if level in ISOLATION_ORDER else 0
 
 
 def _stronger(a: tuple[str | None, str | None],
@@ -154,8 +160,10 @@ def _fields(src: Source, body: Node, knowledge: Knowledge) -> tuple[Field, ...]:
         type_node = decl.child_by_field_name("type")
         type_text = src.text_of(type_node) if type_node is not None else ""
         own = annotation_of(src.text_of(decl), knowledge)
-        if own[1] is not None:
-            region = own  # an aligned member starts a region the members after it share
+        if own[1] is not None and _rank(own[0]) >= _rank(region[0]):
+            # an aligned member starts a region the members after it share; a weaker one
+            # (u8 rx[16] __aligned(8) after tx __aligned(IIO_DMA_MINALIGN)) stays inside it
+            region = own
         level, annotation = region
         for lo, hi, glevel in groups:
             if lo <= decl.start_byte < hi:
@@ -164,7 +172,8 @@ def _fields(src: Source, body: Node, knowledge: Knowledge) -> tuple[Field, ...]:
             name, array_len, pointer = _declarator_shape(src, d)
             if name:
                 fields.append(Field(name, type_text, array_len, pointer,
-                                    decl.start_point[0] + 1, level, annotation))
+                                    decl.start_point[0] + 1, level, annotation,
+                                    own[1] is not None))
     return tuple(fields)
 
 
@@ -178,7 +187,8 @@ def _declarator_shape(src: Source, d: Node | None) -> tuple[str | None, str | No
             array_len = src.text_of(size) if size is not None else ""
         elif d.type in ("pointer_declarator", "function_declarator") and array_len is None:
             pointer = True
-        elif d.type == "init_declarator":
-            pass
+        elif d.type == "parenthesized_declarator":  # int (*update)(void)
+            d = d.named_children[0] if d.named_children else None
+            continue
         d = d.child_by_field_name("declarator")
     return (src.text_of(d) if d is not None else None), array_len, pointer

@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.analysis.conditions import aligned_to
 from reviewbot.analysis.rules import AlignmentChange, find
 from reviewbot.analysis.rules.minalign_usage import RULE as USAGE_RULE
 from reviewbot.impact.drivers import DriverIndex
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import AffectedDriver, Confidence, DriverSite, Finding
+from reviewbot.model import AffectedDriver, Condition, Confidence, DriverSite, Finding
 
 __all__ = ["ImpactInput", "affected_drivers", "changed_macros"]
 
@@ -69,6 +70,25 @@ def changed_macros(findings: Iterable[Finding], knowledge: Knowledge) -> set[str
 def _depends_on_kmalloc_alignment(f: Finding) -> bool:
     r = find(f.rule)
     return r is not None and r.depends_on_kmalloc_alignment
+
+
+def _bites_with(f: Finding, macros: set[str]) -> bool:
+    """A hazard the series makes true or worse: its memory's alignment macro changes.
+
+    That is the macro of a conditional hazard (``bites_when``), or the one the
+    buffer's container is aligned to (a member of a crypto context, aligned to
+    CRYPTO_MINALIGN, unisolated inside it: a hazard already, and the context
+    itself loses its alignment too).
+    """
+    if f.bites_when is not None:
+        return f.bites_when.macro in macros
+    return f.detail("container") in macros
+
+
+def _condition(f: Finding, macros: set[str], knowledge: Knowledge) -> Condition | None:
+    if f.bites_when is not None or f.detail("container") not in macros:
+        return f.bites_when
+    return aligned_to(knowledge, f.detail("container") or "")
 
 
 def _grep(
@@ -205,9 +225,10 @@ def affected_drivers(
                 if text:
                     small += analyse_post(path, text)
         sites += [
-            DriverSite(f.file, f.line, f.function, f.rule)
+            DriverSite(f.file, f.line, f.function, f.rule, _condition(f, macros, knowledge))
             for f in small
-            if _depends_on_kmalloc_alignment(f) and f.confidence >= _MIN_CONFIDENCE
+            if (_depends_on_kmalloc_alignment(f) or _bites_with(f, macros))
+            and f.confidence >= _MIN_CONFIDENCE
         ]
 
     def read(path: str) -> str | None:

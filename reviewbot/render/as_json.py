@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from reviewbot import __version__
-from reviewbot.model import AffectedDriver, Finding, Review, Series
+from reviewbot.model import AffectedDriver, Condition, Finding, Review, Series
 
 # The version of the JSON layout (docs/schema/output.schema.json): bumped when a
 # key is removed or changes meaning, not when one is added.
@@ -39,10 +39,17 @@ def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
             {"name": e.name, "confidence": e.confidence.value, "note": e.note}
             for e in f.evidence
         ],
+        bites_when=condition_dict(f.bites_when),
     )
     if with_patch and f.fixed_in_patch is not None:
         out["fixed_in_patch"] = f.fixed_in_patch
     return out
+
+
+def condition_dict(c: Condition | None) -> dict[str, str] | None:
+    if c is None:
+        return None
+    return {"macro": c.macro, "below": c.below, "since": c.since, "text": c.text()}
 
 
 def driver_dict(d: AffectedDriver) -> dict[str, Any]:
@@ -53,7 +60,8 @@ def driver_dict(d: AffectedDriver) -> dict[str, Any]:
         "maintainers": list(d.maintainers),
         "lists": list(d.lists),
         "sites": [
-            {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule}
+            {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule,
+             "bites_when": condition_dict(s.bites_when)}
             for s in d.sites
         ],
         "section": d.section,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import Confidence, Evidence, Finding, ScanStats, Severity
+from reviewbot.model import Condition, Confidence, Evidence, Finding, ScanStats, Severity
 from reviewbot.scan.cache import open_cache
 from reviewbot.scan.files import (
     check_subpaths,
@@ -75,7 +75,13 @@ def finding_to_dict(f: Finding) -> dict:
         "details": list(f.details),
         "macro": f.macro,
         "evidence": [[e.name, e.confidence.value, e.note] for e in f.evidence],
+        "bites_when": _condition(f.bites_when),
     }
+
+
+def _condition(c: Condition | None) -> dict[str, str] | None:
+    return None if c is None else {"macro": c.macro, "below": c.below, "since": c.since,
+                                   "text": c.text()}
 
 
 def finding_from_dict(d: dict, path: str) -> Finding:
@@ -93,6 +99,8 @@ def finding_from_dict(d: dict, path: str) -> Finding:
         details=tuple(tuple(x) for x in d.get("details", ())),
         macro=d.get("macro"),
         evidence=tuple(Evidence(n, Confidence(c), note) for n, c, note in d.get("evidence", ())),
+        bites_when=Condition(w["macro"], w["below"], w.get("since", ""))
+        if (w := d.get("bites_when")) else None,
     )
 
 
@@ -105,7 +113,7 @@ _WORKER: dict = {}
 # the job's): pickling a tuple is several times cheaper than a dict or a
 # dataclass, and the parent needs the dict form only for the cache.
 _FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction", "message",
-           "confidence", "details", "macro", "evidence")
+           "confidence", "details", "macro", "evidence", "bites_when")
 
 
 def _init_worker(knowledge_path: str) -> None:
@@ -114,6 +122,25 @@ def _init_worker(knowledge_path: str) -> None:
 
     _WORKER["knowledge"] = load_knowledge(Path(knowledge_path))
     _WORKER["parser"] = new_parser()
+
+
+def _headers(root: str):
+    """One header index per worker and tree: header structs are parsed once per process."""
+    from reviewbot.analysis.headers import HeaderIndex
+
+    key = ("headers", root)
+    if key not in _WORKER:
+
+        base = Path(root).resolve()
+
+        def read(rel: str) -> str | None:
+            p = (base / rel).resolve()
+            if not p.is_relative_to(base) or not p.is_file():
+                return None  # a symlink out of the tree is not the tree's header
+            return p.read_text(errors="replace")
+
+        _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"])
+    return _WORKER[key]
 
 
 def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
@@ -125,7 +152,11 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
     sha = hashlib.sha1(data).hexdigest()
     try:
         found = analyse_source(
-            path, data.decode("utf-8", "surrogateescape"), _WORKER["knowledge"], _WORKER["parser"]
+            path,
+            data.decode("utf-8", "surrogateescape"),
+            _WORKER["knowledge"],
+            _WORKER["parser"],
+            headers=_headers(root),
         )
     except RecursionError:
         logger.warning("%s: too deeply nested to analyse; skipped", path)
@@ -133,7 +164,8 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
     return path, sha, [
         (f.rule, f.severity.value, f.line, f.function, f.buffer, f.sink, f.direction, f.message,
          f.confidence.value, f.details, f.macro,
-         tuple((e.name, e.confidence.value, e.note) for e in f.evidence))
+         tuple((e.name, e.confidence.value, e.note) for e in f.evidence),
+         _condition(f.bites_when))
         for f in found
     ]
 

@@ -97,6 +97,25 @@ def test_rule_file(path: Path, knowledge) -> None:
         assert not got & silent, f"{rule} fired on ok lines {sorted(got & silent)}"
         assert got == expected, (f"{rule}: missed {sorted(expected - got)}, "
                                  f"unexpected {sorted(got - expected)}")
+    for (rule, line), (key, want) in notes(lines).items():
+        have = {getattr(f, key).value for f in found if f.rule == rule and f.line == line}
+        assert have == {want}, f"{rule} at line {line}: {key} {sorted(have)}, want {want}"
+
+
+_NOTE = re.compile(r"(?:/\*|//)\s*ruleid:\s*([\w-]+)\s*\((confidence|severity):\s*(\w+)\)")
+
+
+def notes(lines: list[tuple[int, str]]) -> dict[tuple[str, int], tuple[str, str]]:
+    """(rule, line) -> (finding attribute, value) from '(confidence: low)' style notes."""
+    out = {}
+    marks = annotations(lines)
+    for number, text in lines:
+        m = _NOTE.search(text)
+        if m:
+            later = sorted(n for n in marks["ruleid"].get(m.group(1), set()) if n >= number)
+            if later:
+                out[(m.group(1), later[0])] = (m.group(2), m.group(3))
+    return out
 
 
 def test_every_rule_has_three_positive_and_three_negative_cases() -> None:

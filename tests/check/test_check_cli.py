@@ -262,3 +262,37 @@ def test_console_script_exit_status(repo: KernelRepo, tmp_path):
     )
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+SPI_DRIVER = "drivers/iio/dac/widget-dac.c"
+SPI_BASE = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/spi/spi.h>
+
+static int widget_dac_probe(struct spi_device *spi)
+{
+\treturn 0;
+}
+"""
+SPI_OUT_FUNC = """
+static int widget_dac_write(struct spi_device *spi, u8 reg, u16 val)
+{
+\tu8 msg[3] = { reg, val >> 8, val };
+
+\treturn spi_write(spi, msg, sizeof(msg));
+}
+"""
+
+
+def test_outbound_spi_stack_is_a_warning_the_error_gate_passes(repo: KernelRepo, check,
+                                                               needs_engine):
+    """Issue 11: the SPI core maps a VMAP stack page by page; peers flag it, CI passes."""
+    repo.commit(SPI_DRIVER, SPI_BASE, "iio: dac: widget: add driver")
+    repo.git("tag", "-f", "base")
+    repo.commit(SPI_DRIVER, SPI_BASE + SPI_OUT_FUNC, "iio: dac: widget: write a register")
+    status, out, err = check("check", "--format", "json", "base..HEAD", cwd=repo.root)
+    (f,) = json.loads(out)["findings"]
+    assert (f["rule"], f["severity"], f["direction"]) == ("dma-stack", "warning", "to_device")
+    assert "page by page" in f["message"] and "DMA_API_DEBUG" in f["message"]
+    assert status == 0, err
+    assert check("check", "--fail-on", "warning", "base..HEAD", cwd=repo.root)[0] == 1

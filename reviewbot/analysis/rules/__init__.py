@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from reviewbot.analysis.rules import (
     dma_cacheline_l1,
+    dma_carved_unaligned,
+    dma_client_buffer,
     dma_coherent_remap,
+    dma_crypto_ctx,
     dma_embedded_unaligned,
     dma_kmalloc_small,
     dma_kmap,
+    dma_kmem_cache_align,
     dma_stack,
     dma_static,
+    dma_tail_unaligned,
     dma_vmalloc,
     minalign_definition,
     minalign_usage,
@@ -43,6 +48,8 @@ _MODULES = (
     dma_stack, dma_vmalloc, dma_static, dma_coherent_remap, dma_kmalloc_small,
     dma_embedded_unaligned, dma_cacheline_l1, minalign_definition, minalign_usage,
     dma_kmap,
+    dma_tail_unaligned, dma_carved_unaligned, dma_crypto_ctx, dma_kmem_cache_align,
+    dma_client_buffer,
 )
 
 RULES: tuple[Rule, ...] = tuple(m.RULE for m in _MODULES)

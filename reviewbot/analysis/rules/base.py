@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from reviewbot.model import Evidence, Severity
+from reviewbot.model import Condition, Evidence, Severity
 
 if TYPE_CHECKING:
     from reviewbot.analysis.origins import Origin
@@ -53,6 +53,8 @@ class Verdict:
 
     why: str
     evidence: tuple[Evidence, ...] = ()
+    bites_when: Condition | None = None  # a conditional hazard: only where this holds
+    severity: Severity | None = None  # when this case is milder than the rule's own severity
 
 
 KnowledgeCheck = Callable[["Knowledge"], bool]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reviewbot.analysis.neighbours import judged
 from reviewbot.analysis.rules.base import Fact, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
@@ -16,20 +17,29 @@ if TYPE_CHECKING:
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "embedded" or not use.inbound or o.level != "l1":
         return None
+    if o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
+        return None  # its Kconfig builds it only where L1 lines are the DMA alignment
+    silent, evidence, tail = judged(use, o, knowledge)
+    if silent:
+        return None
     l1, dma = knowledge.level_macro("l1"), knowledge.level_macro("dma")
     return Verdict(
         f"it is isolated only by {o.annotation} (L1, {l1.bytes} bytes on "
-        f"{knowledge.quoted_arch}), short of {dma.name} ({dma.bytes}); use "
+        f"{knowledge.quoted_arch}), short of {dma.name} ({dma.bytes}){tail}; use "
         f"__aligned({dma.name})",
         (Evidence("annotation-l1-level", Confidence.HIGH,
-                  f"{o.annotation} aligns to the L1 line"),))
+                  f"{o.annotation} aligns to the L1 line"), *evidence))
 
 
 RULE = Rule(
     "dma-cacheline-l1", Severity.WARNING,
     "a DMA buffer is isolated only with ____cacheline_aligned (L1)",
     "A struct member used for inbound DMA relies on ____cacheline_aligned (or "
-    "L1_CACHE_BYTES) for isolation.",
+    "L1_CACHE_BYTES) for isolation. Drivers whose Kconfig builds them only for one "
+    "architecture other than arm64 (depends on ARM, X86, ...) are not reported; "
+    "confidence follows the neighbours as for dma-embedded-unaligned, and is low when "
+    "the only written neighbours precede the member (they share its 128-byte line only "
+    "at an odd 64-byte offset) unless an adjacent L1-aligned buffer is written too.",
     "____cacheline_aligned is the L1 line size (64 on arm64), short of ARCH_DMA_MINALIGN "
     "(128 on arm64, where some system caches have 128-byte lines).",
     "Use __aligned(ARCH_DMA_MINALIGN) (IIO_DMA_MINALIGN in IIO drivers).",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
-from reviewbot.model import Severity
+from reviewbot.model import Confidence, Evidence, Severity
 
 if TYPE_CHECKING:
     from reviewbot.analysis.origins import Origin
@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "heap" or o.cls != "coherent" or not use.maps:
         return None
+    if o.annotation == "DMA_ATTR_FORCE_CONTIGUOUS":
+        # NTB-style: contiguous memory allocated for one device and mapped for a second
+        return Verdict("coherent memory is already mapped; it was allocated with "
+                       "DMA_ATTR_FORCE_CONTIGUOUS, which drivers use to map it for a second "
+                       "device on purpose: check that this mapping is for another device",
+                       (Evidence("force-contiguous", Confidence.LOW,
+                                 "DMA_ATTR_FORCE_CONTIGUOUS asks for a mapping by page"),))
     return Verdict("coherent memory is already mapped; use the dma_addr_t from the allocator "
                    "instead of mapping it again")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reviewbot.analysis.neighbours import judged
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
@@ -22,13 +23,21 @@ if TYPE_CHECKING:
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     if o.kind != "embedded" or not use.inbound or o.level == "dma":
         return None
+    if o.level == "l1" and o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
+        return None  # an L1 line is the DMA alignment on the only architecture it builds for
+    # labelled on 6.1: an unaligned member beside neighbours that are only stored was
+    # right 3 times in 10 (per-request or serialised state, coherent platforms), so that
+    # evidence is low for this rule; a lock, counter or descriptor beside it stays high
+    silent, evidence, tail = judged(use, o, knowledge, elsewhere=Confidence.LOW)
+    if silent:
+        return None
     dma = knowledge.level_macro("dma").name
     return Verdict(
         "inbound DMA invalidates the whole cache line, losing CPU writes to neighbouring "
-        f"members; mark the first DMA buffer __aligned({dma}) (IIO_DMA_MINALIGN in IIO) and "
-        "keep DMA buffers last",
+        f"members{tail}; mark the first DMA buffer __aligned({dma}) (IIO_DMA_MINALIGN in "
+        "IIO) and keep DMA buffers last",
         (Evidence("member-not-isolated", Confidence.HIGH,
-                  f"no {dma}-level annotation on or before the member"),))
+                  f"no {dma}-level annotation on or before the member"), *evidence))
 
 
 RULE = Rule(
@@ -36,7 +45,13 @@ RULE = Rule(
     "a struct member is used for inbound DMA without ARCH_DMA_MINALIGN isolation",
     "A buffer inside a struct (st->rx, &st->data[0]) takes inbound DMA, and neither it "
     "nor an earlier member carries __aligned(ARCH_DMA_MINALIGN), IIO_DMA_MINALIGN or "
-    "__dma_from_device_group_begin().",
+    "__dma_from_device_group_begin(). Confidence follows the neighbours that share its "
+    "cache lines: high beside a lock, counter, work item or transfer descriptor; low "
+    "when they are only stored (measured right 3 times in 10 on Linux 6.1), written only at "
+    "setup, only on the call paths of a synchronous transfer's own function, only before "
+    "an asynchronous mapping made later in the same function, or are inside the mapped "
+    "length, or the struct is the transfer's own allocation; silent for the first member of "
+    "a struct allocated and mapped whole for one command, and for one-member structs.",
     "The invalidation after inbound DMA discards CPU writes to any other member sharing "
     "the cache line; the swiotlb bounce cannot see inside a struct, so nothing protects it.",
     "Move the DMA buffers to the end of the struct and mark the first one "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reviewbot.analysis.conditions import kmalloc_alignment
 from reviewbot.analysis.rules.base import Fact, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
@@ -20,21 +21,36 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
         return None
     dma, km = knowledge.level_macro("dma"), knowledge.level_macro("kmalloc")
     minalign = knowledge.dma_minalign_bytes
+    kernels = (f"{km.name} is {minalign} on {knowledge.quoted_arch} before {km.since}, so "
+               f"this is safe there; since {km.since} kmalloc guarantees only 8 bytes and "
+               "inbound DMA into it is bounced through swiotlb when the device is not "
+               "coherent (slower), or corrupts the shared cache line where nothing bounces")
     if o.size is None:
         return Verdict(
             f"its size ({o.size_text or 'unknown'}) is not known here; below {minalign} bytes "
-            "kmalloc memory is bounced (or shares a cache line) for inbound DMA since "
-            f"{km.since}",
+            f"a kmalloc buffer may share a cache line: {kernels}",
             (Evidence("size-unknown", Confidence.LOW,
-                      f"the size ({o.size_text or 'unknown'}) is not a constant here"),))
-    bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
-    if bucket is None or bucket % minalign == 0:
-        return None
+                      f"the size ({o.size_text or 'unknown'}) is not a constant here"),),
+            bites_when=kmalloc_alignment(knowledge))
+    if o.cls == "devm-kmalloc":
+        # devres puts the data after a header aligned to ARCH_DMA_MINALIGN (ARCH_KMALLOC_
+        # MINALIGN before v6.5, the same 128 on arm64): the object is header + size
+        total = o.size + minalign
+        bucket = next((c for c in knowledge.kmalloc_size_classes if c >= total), None)
+        if bucket is None or bucket % minalign == 0:
+            return None  # the data starts DMA-aligned and its tail is the object's own
+        where = (f"a {o.size}-byte devm buffer follows a {minalign}-byte devres header in a "
+                 f"kmalloc-{bucket} object")
+    else:
+        bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
+        if bucket is None or bucket % minalign == 0:
+            return None
+        where = f"a {o.size}-byte buffer comes from kmalloc-{bucket}"
     return Verdict(
-        f"a {o.size}-byte buffer comes from kmalloc-{bucket}, whose objects are not a multiple "
-        f"of {dma.name} ({minalign} on {knowledge.quoted_arch}): since {km.since} inbound DMA "
-        "into it is bounced through swiotlb, or shares a cache line where nothing bounces",
-        (Evidence("size-known", Confidence.HIGH, f"{o.size_text} = {o.size} bytes"),))
+        f"{where}, whose objects are not a multiple of {dma.name} ({minalign} on "
+        f"{knowledge.quoted_arch}): {kernels}",
+        (Evidence("size-known", Confidence.HIGH, f"{o.size_text} = {o.size} bytes"),),
+        bites_when=kmalloc_alignment(knowledge))
 
 
 RULE = Rule(

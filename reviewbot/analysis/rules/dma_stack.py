@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
-from reviewbot.model import Severity
+from reviewbot.model import Confidence, Evidence, Severity
 
 if TYPE_CHECKING:
     from reviewbot.analysis.origins import Origin
@@ -13,9 +13,25 @@ if TYPE_CHECKING:
     from reviewbot.knowledge import Knowledge
 
 
+# The SPI core (spi_map_buf) maps a vmalloc'd (VMAP) stack page by page, so an
+# outbound stack buffer usually works: a warning, not an error.
+OUTBOUND_PAGED = (
+    "the SPI core maps a vmalloc'd stack page by page, so outbound stack data usually "
+    "works, but it breaks the SPI contract (buffers must be DMA-safe, not on the stack) "
+    "and CONFIG_DMA_API_DEBUG reports the mapping; use a kmalloc'd buffer or "
+    "spi_write_then_read(), which copies")
+
+
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "stack" or (use.vmalloc_ok and not use.inbound):
-        return None  # a core that maps page by page copes with outbound stack data
+    if o.kind != "stack":
+        return None
+    if use.vmalloc_ok and not use.inbound:
+        if use.confidence is not Confidence.HIGH:
+            return None  # regmap: on I2C the bus copies; on SPI it may reach the core
+        return Verdict(OUTBOUND_PAGED, (Evidence("outbound-paged-core", Confidence.HIGH,
+                                                 f"{use.via or use.sink} maps vmalloc'd "
+                                                 "stacks page by page"),),
+                       severity=Severity.WARNING)
     alt = knowledge.copying_alternative(use.via or use.sink)
     instead = " or a copying API"
     if alt is not None:
@@ -30,7 +46,11 @@ RULE = Rule(
     "a stack variable or array (or its address) reaches a DMA sink that does not copy",
     "A local variable, local array, or a member of a local struct is passed to an API "
     "that maps it for DMA (directly, through a transfer descriptor, or through a helper "
-    "in the same file that does).",
+    "in the same file that does; a helper that kmemdups or memcpys it first is a copying "
+    "API). Outbound stack data to the SPI core (spi_write, tx_buf) is a warning: the core "
+    "maps a vmalloc'd stack page by page, so it usually works, but it breaks the SPI "
+    "contract and DMA-API debug reports it. Inbound SPI and USB in either direction are "
+    "errors (usb_hcd_map_urb_for_dma refuses stack buffers).",
     "With CONFIG_VMAP_STACK the stack is vmalloc memory, which has no linear mapping: "
     "dma_map_single() returns a bogus address or warns, and on non-coherent CPUs the "
     "cache maintenance corrupts neighbouring stack data.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
-from reviewbot.model import Severity
+from reviewbot.model import Confidence, Evidence, Severity
 
 if TYPE_CHECKING:
     from reviewbot.analysis.origins import Origin
@@ -14,8 +14,17 @@ if TYPE_CHECKING:
 
 
 def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "static" or (use.vmalloc_ok and not use.inbound):
-        return None  # a core that maps page by page copes with outbound static data
+    if o.kind != "static":
+        return None
+    if use.vmalloc_ok and not use.inbound:
+        if use.confidence is not Confidence.HIGH:
+            return None  # regmap: on I2C the bus copies; on SPI it may reach the core
+        return Verdict(
+            "the SPI core maps module data page by page, so outbound static data usually "
+            "works, but it breaks the SPI contract (buffers must be DMA-safe) and "
+            "CONFIG_DMA_API_DEBUG reports the mapping; copy it into a kmalloc'd buffer",
+            (Evidence("outbound-paged-core", Confidence.HIGH,
+                      f"{use.via or use.sink} maps vmalloc'd memory page by page"),))
     return Verdict("static data in the kernel image or a module is not DMA-able; "
                    "copy it into a kmalloc'd buffer")
 

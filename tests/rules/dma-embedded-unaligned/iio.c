@@ -106,3 +106,18 @@ static int adc_start_tx(struct adc_state *st, struct device *dev)
 {
 	return adc_map_tx(st, dev, DMA_TO_DEVICE) ?: adc_map_tx(st, dev, DMA_FROM_DEVICE);
 }
+
+/* ad_sigma_delta's layout: a weaker alignment inside the IIO region stays in it (issue 11). */
+struct adc_sigma {
+	struct spi_device *spi;
+	unsigned int state;
+	u8 tx_buf[4] __aligned(IIO_DMA_MINALIGN);
+	u8 rx_buf[16] __aligned(8);
+};
+
+static int adc_sigma_read(struct adc_sigma *sd)
+{
+	sd->state++;
+	/* ok: dma-embedded-unaligned */
+	return spi_read(sd->spi, sd->rx_buf, sizeof(sd->rx_buf));
+}

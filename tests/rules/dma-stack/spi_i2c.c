@@ -10,7 +10,7 @@ static int adc_read_raw(struct spi_device *spi, int *val)
 	u8 rx[2];
 	struct spi_transfer xfers[] = {
 		{
-			/* ok: dma-stack (the SPI core maps stack pages; outbound is safe) */
+			/* ruleid: dma-stack (outbound: a warning, the SPI core maps stack pages) */
 			.tx_buf = tx,
 			.len = 2,
 		}, {
@@ -47,7 +47,7 @@ static int adc_reset(struct spi_device *spi)
 {
 	u8 buf[4] = { 0xff, 0xff, 0xff, 0xff };
 
-	/* ok: dma-stack */
+	/* ruleid: dma-stack (outbound: a warning) */
 	return spi_write(spi, buf, sizeof(buf));
 }
 

@@ -18,7 +18,7 @@ static int panel_init(struct spi_device *spi, struct usb_device *udev, struct de
 	usb_bulk_msg(udev, usb_sndbulkpipe(udev, 1), init_seq, sizeof(init_seq), &actual, 100);
 	/* ruleid: dma-static */
 	dma_map_single(dev, (void *)reset_cmd, sizeof(reset_cmd), DMA_TO_DEVICE);
-	/* ok: dma-static (the SPI core maps vmalloc'd module data; outbound is safe) */
+	/* ruleid: dma-static (outbound to SPI: usually works, breaks the SPI contract) */
 	return spi_write(spi, init_seq, sizeof(init_seq));
 }
 
@@ -38,7 +38,7 @@ static int panel_reset(struct spi_device *spi)
 
 static int panel_hello(struct spi_device *spi)
 {
-	/* ok: dma-static */
+	/* ruleid: dma-static (a string literal is module data too) */
 	spi_write(spi, "\x29\x11", 2);
 	/* ruleid: dma-static */
 	return spi_read(spi, &shadow.cmd, 1);

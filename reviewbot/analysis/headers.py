@@ -1,0 +1,151 @@
+"""Struct definitions from the headers a file includes (its own and ``include/``).
+
+A driver's state struct usually lives in its own header (``#include "foo.h"``)
+and shared ones in ``include/linux/...``; one file at a time, the analysis would
+not see their layout and would stay silent about every member buffer in them.
+
+The index is built lazily, once per process and tree: for a struct the file
+uses but does not define, the headers it includes are searched by text for
+``struct NAME {``, and only that definition is cut out and parsed (a whole
+``include/linux/usb.h`` would cost more than the driver). Texts, definitions
+and misses are remembered, so a scan parses each header struct once per worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from tree_sitter import Parser
+
+from reviewbot.analysis.arch import only_arch
+from reviewbot.analysis.cparse import captures, parse
+from reviewbot.analysis.structs import StructDef, collect_structs
+from reviewbot.knowledge import Knowledge
+
+logger = logging.getLogger(__name__)
+
+Reader = Callable[[str], "str | None"]  # tree-relative path -> text, None if absent
+
+_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
+_MAX_HEADERS = 64  # includes followed per file; drivers name a handful
+
+
+class HeaderIndex:
+    """Struct definitions of one tree's headers, found on demand and remembered."""
+
+    def __init__(self, read: Reader, knowledge: Knowledge, parser: Parser | None = None) -> None:
+        self.read = read
+        self.knowledge = knowledge
+        self.parser = parser
+        self._texts: dict[str, str | None] = {}
+        self._defs: dict[tuple[str, str], StructDef | None] = {}
+
+    def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
+        """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
+        headers = includes(path, text)
+        misses: dict[str, StructDef | None] = {}
+
+        def find(name: str) -> StructDef | None:
+            if name not in misses:
+                misses[name] = next((d for h in headers
+                                     if (d := self.definition(h, name)) is not None), None)
+            return misses[name]
+        return find
+
+    def arch_of(self, path: str) -> str | None:
+        """The one architecture the file's Kconfig entry allows, or None (see arch.py)."""
+        return only_arch(self._text, path, dict(self.knowledge.arch_symbols))
+
+    def definition(self, header: str, name: str) -> StructDef | None:
+        key = (header, name)
+        if key not in self._defs:
+            self._defs[key] = self._parse(header, name)
+        return self._defs[key]
+
+    def _text(self, header: str) -> str | None:
+        if header not in self._texts:
+            try:
+                self._texts[header] = self.read(header)
+            except (OSError, ValueError):
+                self._texts[header] = None
+        return self._texts[header]
+
+    def _parse(self, header: str, name: str) -> StructDef | None:
+        text = self._text(header)
+        if not text or name not in text:
+            return None
+        m = re.search(rf"\b(?:struct|union)\s+{re.escape(name)}\s*\{{", text)
+        if m is None:
+            return None
+        end = _closing_brace(text, m.end() - 1)
+        if end is None:
+            return None
+        offset = text.count("\n", 0, m.start())
+        snippet = text[m.start():end + 1] + ";\n"
+        src = parse(header, snippet.encode("utf-8", "surrogateescape"), self.knowledge,
+                    self.parser)
+        if src is None:
+            return None
+        sdef = collect_structs(src, self.knowledge,
+                               captures(src.tree.root_node).get("struct", [])).get(name)
+        if sdef is None:
+            return None
+        fields = tuple(replace(f, line=f.line + offset) for f in sdef.fields)
+        return replace(sdef, fields=fields, line=sdef.line + offset, path=header)
+
+
+class StructTable(dict):
+    """A file's own struct definitions, falling back to its headers' on a miss."""
+
+    def __init__(self, own: dict[str, StructDef], find: Callable[[str], StructDef | None]):
+        super().__init__(own)
+        self._find = find
+
+    def get(self, name, default=None):
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        found = self._find(name) if isinstance(name, str) and name else None
+        return found if found is not None else default
+
+    def __contains__(self, name) -> bool:
+        return self.get(name) is not None
+
+    def __getitem__(self, name):
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+
+def includes(path: str, text: str) -> list[str]:
+    """Tree-relative headers a file includes: ``"x.h"`` beside it, ``<x.h>`` in include/."""
+    here = posixpath.dirname(path)
+    out: list[str] = []
+    for kind, name in _INCLUDE.findall(text):
+        if kind == '"':
+            h = posixpath.normpath(posixpath.join(here, name))
+        else:
+            h = posixpath.normpath(posixpath.join("include", name))
+        if h.startswith("../") or h.startswith("/") or h in out:
+            continue  # never outside the tree
+        out.append(h)
+        if len(out) >= _MAX_HEADERS:
+            break
+    return out
+
+
+def _closing_brace(text: str, start: int) -> int | None:
+    depth = 0
+    for i in range(start, min(len(text), start + 200_000)):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None

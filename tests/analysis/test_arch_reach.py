@@ -1,0 +1,92 @@
+"""Issue 11, class 5: ____cacheline_aligned is short of ARCH_DMA_MINALIGN only on arm64.
+
+A temporary tree with real Makefiles and Kconfig entries: the same L1-isolated
+buffer is reported for a driver any architecture can build, and not for one
+whose Kconfig requires 32-bit ARM or x86.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewbot.analysis import analyse_source
+from reviewbot.analysis.arch import only_arch
+from reviewbot.analysis.headers import HeaderIndex
+
+DRIVER = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/spi/spi.h>
+
+struct chip {
+\tstruct spi_device *spi;
+\tunsigned long flags;
+\tu8 rx[4] ____cacheline_aligned;
+};
+
+static void chip_event(struct chip *c)
+{
+\tset_bit(0, &c->flags);
+}
+
+static int chip_read(struct chip *c)
+{
+\treturn spi_read(c->spi, c->rx, sizeof(c->rx));
+}
+"""
+
+FILES = {
+    "drivers/crypto/Kconfig": """\
+config CRYPTO_DEV_ARMONLY
+\ttristate "32-bit ARM only"
+\tdepends on ARM && (ARCH_FOO || COMPILE_TEST)
+\tdepends on OF
+
+config CRYPTO_DEV_ANY
+\ttristate "any architecture"
+\tdepends on SPI && (ARM || ARM64 || COMPILE_TEST)
+""",
+    "drivers/crypto/Makefile": "obj-$(CONFIG_CRYPTO_DEV_ANY) += anychip.o\n"
+                               "obj-$(CONFIG_CRYPTO_DEV_ARMONLY) += armonly/\n",
+    "drivers/crypto/armonly/Makefile": "obj-$(CONFIG_CRYPTO_DEV_ARMONLY) := armchip.o\n",
+    "drivers/input/Kconfig": "config INPUT_X86CHIP\n\ttristate \"x86\"\n\tdepends on X86\n",
+    "drivers/input/Makefile": "x86chip-objs := x86chip_core.o\n"
+                              "obj-$(CONFIG_INPUT_X86CHIP) += x86chip.o\n",
+}
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    for rel, text in FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return tmp_path
+
+
+def read_in(root: Path):
+    def read(rel: str) -> str | None:
+        p = root / rel
+        return p.read_text() if p.is_file() else None
+    return read
+
+
+def test_only_arch_reads_makefile_and_kconfig(tree: Path, knowledge) -> None:
+    symbols = dict(knowledge.arch_symbols)
+    read = read_in(tree)
+    assert only_arch(read, "drivers/crypto/armonly/armchip.c", symbols) == "arm"
+    assert only_arch(read, "drivers/input/x86chip_core.c", symbols) == "x86"
+    assert only_arch(read, "drivers/crypto/anychip.c", symbols) is None  # ARM || ARM64
+    assert only_arch(read, "drivers/crypto/unknown.c", symbols) is None
+
+
+@pytest.mark.parametrize(("path", "reported"), [
+    ("drivers/crypto/anychip.c", True),
+    ("drivers/crypto/armonly/armchip.c", False),
+    ("drivers/input/x86chip_core.c", False),
+])
+def test_l1_isolation_is_reported_only_where_arm64_can_build_it(tree: Path, knowledge, path,
+                                                                reported) -> None:
+    found = analyse_source(path, DRIVER, knowledge,
+                           headers=HeaderIndex(read_in(tree), knowledge))
+    assert [f.rule for f in found] == (["dma-cacheline-l1"] if reported else [])
