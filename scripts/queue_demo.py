@@ -47,6 +47,9 @@ tree = "{ROOT / 'examples' / 'tree'}"
 interval = 5
 grace = 0
 
+[reply]
+from = "Queue Demo <queue-demo@example.org>"
+
 [smtp]
 host = "127.0.0.1"
 port = {smtp_port}

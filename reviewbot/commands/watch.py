@@ -76,23 +76,34 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("watch needs --config FILE (see config/watch.example.toml)")
     config = load_watch_config(path)
     settings = load_settings(path)
+    from reviewbot.settings import reply_settings
+
+    replies = reply_settings(settings)
     if args.status:
         from reviewbot.watch.service import state_path
         from reviewbot.watch.state import open_state
         from reviewbot.watch.status import status_text
 
         if not state_path(config).exists():
-            sys.stdout.write(status_text(config, None, default_tree=settings.tree))
+            sys.stdout.write(status_text(config, None, default_tree=settings.tree, replies=replies))
             return 0
         state = open_state(state_path(config))
         try:
-            sys.stdout.write(status_text(config, state, default_tree=settings.tree))
+            sys.stdout.write(
+                status_text(config, state, default_tree=settings.tree, replies=replies)
+            )
         finally:
             state.close()
         return 0
 
     from reviewbot.watch.service import Watcher
-    from reviewbot.watch.status import subscription_problems
+    from reviewbot.watch.status import sender_problems, subscription_problems
+
+    # Drafts git send-email cannot send are not worth hours of watching:
+    # refuse now, naming the file and the key (reply.from) to set.
+    missing = sender_problems(config, settings.tree, replies)
+    if missing:
+        raise UsageError("\n".join(missing))
 
     for sub in config.subscriptions:  # said at start, not after hours of failed reviews
         for problem in subscription_problems(sub, settings.tree):

@@ -161,7 +161,13 @@ def review_revision(
         "review %s: v%d %s <%s> (attempt %d)", sub.name, rev.revision, rev.subject, msgid, attempt
     )
     pause("planned")
-    replies = reply_settings(settings)
+    from reviewbot.outbox import sender_settings
+
+    try:
+        # The sender review --outbox would use: never a From: no mail can come from.
+        replies = sender_settings(reply_settings(settings), sub.tree or settings.tree)
+    except ReviewbotError as exc:
+        return _failed(state, rev, sub, config, attempt, str(exc))
     replies = dataclasses.replace(replies, exclude=replies.exclude + config.opt_out)
     try:
         limits = limits_of(settings)
@@ -264,6 +270,8 @@ def _record(review, quote_before: int) -> str | None:
     except Exception:
         logger.exception("review record: cannot store the findings for the queue")
         return None
+
+
 def _outbox_failed(
     state: State, rev: Revision, sub: Subscription, config: WatchConfig, exc: Exception
 ) -> str:

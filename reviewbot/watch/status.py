@@ -14,7 +14,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from reviewbot.errors import UsageError
 from reviewbot.kerneltree import kernel_tree_problem
+from reviewbot.outbox import sender_settings
+from reviewbot.settings import ReplySettings
 from reviewbot.watch.config import Subscription, WatchConfig
 from reviewbot.watch.state import State
 
@@ -63,15 +66,47 @@ def subscription_problems(sub: Subscription, default_tree: Path | None) -> list[
     return problems
 
 
-def config_lines(config: WatchConfig, default_tree: Path | None) -> list[str]:
-    """The subscriptions as configured: URL, query, timing, tree, and their problems."""
+def sender_problem(
+    sub: Subscription, default_tree: Path | None, replies: ReplySettings
+) -> str | None:
+    """Why drafts for ``sub`` would have no From: git send-email can send; None if they have one.
+
+    The same resolution as ``review --outbox`` (outbox.sender_settings):
+    reply.from, else the git identity of the subscription's tree (or the
+    global one), so the watcher and a hand-run review sign alike.
+    """
+    try:
+        sender_settings(replies, sub.tree or default_tree)
+    except UsageError as exc:
+        return str(exc)
+    return None
+
+
+def sender_problems(
+    config: WatchConfig, default_tree: Path | None, replies: ReplySettings
+) -> list[str]:
+    """One line per subscription without a sender, naming the config file to fix."""
     lines = []
     for sub in config.subscriptions:
-        lines += _sub_lines(sub, default_tree)
+        why = sender_problem(sub, default_tree, replies)
+        if why:
+            lines.append(f"{config.path}: subscription {sub.name}: {why}")
     return lines
 
 
-def _sub_lines(sub: Subscription, default_tree: Path | None) -> list[str]:
+def config_lines(
+    config: WatchConfig, default_tree: Path | None, replies: ReplySettings | None = None
+) -> list[str]:
+    """The subscriptions as configured: URL, query, timing, tree, and their problems."""
+    lines = []
+    for sub in config.subscriptions:
+        lines += _sub_lines(sub, default_tree, replies)
+    return lines
+
+
+def _sub_lines(
+    sub: Subscription, default_tree: Path | None, replies: ReplySettings | None = None
+) -> list[str]:
     what = f"{sub.url}" + (f" ?q={sub.query}" if sub.query else "")
     lines = [
         f"  {sub.name}: {what} every {sub.poll_interval}s, grace {sub.grace}s"
@@ -81,6 +116,9 @@ def _sub_lines(sub: Subscription, default_tree: Path | None) -> list[str]:
     origin = "" if sub.tree or tree is None else " (tree.path)"
     lines.append(f"    tree: {tree}{origin}" if tree else "    tree: none (patches alone)")
     lines += [f"    problem: {p}" for p in subscription_problems(sub, default_tree)]
+    why = sender_problem(sub, default_tree, replies) if replies is not None else None
+    if why:
+        lines.append(f"    problem: {why}")
     return lines
 
 
@@ -90,6 +128,7 @@ def status_text(
     *,
     recent: int = 10,
     default_tree: Path | None = None,
+    replies: ReplySettings | None = None,
 ) -> str:
     """Subscriptions (and their problems), then last polls, waiting series, recent reviews.
 
@@ -98,14 +137,14 @@ def status_text(
     now = time.time()
     head = [f"state {config.state_dir}, drafts in {config.outbox}", "", "subscriptions:"]
     if state is None:
-        lines = head + config_lines(config, default_tree)
+        lines = head + config_lines(config, default_tree, replies)
         lines += ["", f"{config.state_dir}: no watcher state yet (nothing polled)"]
         return "\n".join(lines) + "\n"
     subs = {s.name: s for s in state.subscriptions()}
     lines = head
     for sub in config.subscriptions:
         st = subs.get(sub.name)
-        lines += _sub_lines(sub, default_tree)
+        lines += _sub_lines(sub, default_tree, replies)
         if st is None:
             lines.append("    not polled yet")
             continue

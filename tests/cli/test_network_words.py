@@ -71,6 +71,8 @@ def test_tls_failure_says_tls(tmp_path):
 def test_offline_watch_once_ends_within_30s_with_the_cause(tmp_path):
     """The example config (7 feeds, 4 attempts, backoff 2 s) against a host that never resolves."""
     example = (ROOT / "config" / "watch.example.toml").read_text()
+    # its reply.from switched on: without a sender the watcher polls nothing
+    example = example.replace('# from = "Your Name', 'from = "Your Name')
     config = tmp_path / "watch.toml"
     config.write_text(
         example.replace("https://lore.kernel.org", "https://lore.invalid").replace(

@@ -93,14 +93,26 @@ def _toml(value) -> str:
     return str(value)
 
 
-def write_config(tmp_path: Path, subs: list[dict], **watch) -> Path:
-    """A watch config with fast test defaults (interval 0, grace 0, small backoff)."""
+WATCH_FROM = "Watch Test <watch-test@example.org>"
+
+
+def write_config(
+    tmp_path: Path, subs: list[dict], reply_from: str | None = WATCH_FROM, **watch
+) -> Path:
+    """A watch config with fast test defaults (interval 0, grace 0, small backoff).
+
+    ``reply_from`` is its [reply] from: the watcher refuses to file drafts
+    with no sender, and a test must not depend on the machine's git identity.
+    None leaves it out.
+    """
     settings = {"state_dir": str(tmp_path / "state"), "backoff": 0.05, "attempts": 3}
     settings.update(watch)
     lines = ["[watch]"] + [f"{k} = {_toml(v)}" for k, v in settings.items()]
     for sub in subs:
         full = {"interval": 0, "grace": 0, **sub}
         lines += ["", "[[watch.subscriptions]]"] + [f"{k} = {_toml(v)}" for k, v in full.items()]
+    if reply_from is not None:
+        lines += ["", "[reply]", f"from = {_toml(reply_from)}"]
     path = tmp_path / "watch.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
