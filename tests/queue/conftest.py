@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import REQUIRE_PI, example_messages
 from tests.pubinbox import PublicInbox, available, free_port
-from tests.watch.conftest import reroll, watch_argv, write_config
+from tests.watch.conftest import WATCH_FROM, _toml, reroll, watch_argv, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_BROWSER = os.environ.get("REVIEWBOT_REQUIRE_BROWSER") == "1"
@@ -148,6 +148,9 @@ def queue_config(tmp_path: Path, state: Path, smtp_port: int, **queue) -> Path:
         "[[watch.subscriptions]]",
         'name = "acme"',
         'url = "http://127.0.0.1:9/acme"',
+        "",
+        "[reply]",  # the watcher run on this file refuses to start without a sender
+        f"from = {_toml(WATCH_FROM)}",
         "",
         "[smtp]",
         'host = "127.0.0.1"',

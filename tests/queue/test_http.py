@@ -195,11 +195,14 @@ def test_sendmail_goes_through_the_same_records(watched, tmp_path, smtp, start_q
     draft = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
     rcpts = [a.addr_spec for h in ("To", "Cc") for a in draft[h].addresses]
     assert rcpts[0] == "dana@example.org" and "linux-usb@vger.kernel.org" in rcpts
-    # the envelope: the draft's own To and Cc, in order, after "--"
+    # the envelope: from the draft's sender (the watch file's reply.from),
+    # to the draft's own To and Cc, in order, after "--"
+    [sender] = draft["From"].addresses
+    assert sender.addr_spec == "watch-test@example.org"
     assert spool.with_suffix(".args").read_text().split() == [
         "-i",
         "-f",
-        "reviewbot@localhost",
+        sender.addr_spec,
         "--",
         *rcpts,
     ]
