@@ -47,6 +47,19 @@ def test_the_dataclasses_defaults_are_the_files() -> None:
     assert IntakeOptions().lore_url == settings.lore_url == bundled_defaults()["lore"]["url"]
 
 
+def test_lore_policy_defaults_are_the_files() -> None:
+    """LorePolicy() retries as [lore] says; a number written in lore.py fails here."""
+    from reviewbot.intake.lore import LorePolicy
+
+    settings = load_settings(env={})
+    lore = bundled_defaults()["lore"]
+    policy = LorePolicy()
+    assert (policy.attempts, policy.backoff, policy.timeout) == (
+        lore["attempts"], lore["backoff"], lore["timeout"])
+    assert (policy.attempts, policy.backoff, policy.timeout) == (
+        settings.lore_attempts, settings.lore_backoff, settings.lore_timeout)
+
+
 def test_watch_defaults_are_the_files(tmp_path) -> None:
     path = tmp_path / "w.toml"
     path.write_text('[watch]\nstate_dir = "/s"\n[[watch.subscriptions]]\nname = "a"\n'
