@@ -124,8 +124,8 @@ def _creation(r: Resolver, cache: Node):
     for v in values:
         while v.type in ("parenthesized_expression", "cast_expression") and v.named_children:
             v = v.child_by_field_name("value") or v.named_children[-1]
-        name = call_name(src, v) if v.type == "call_expression" else None
-        creator = k.cache_creator(name) if name else None
+        called = call_name(src, v) if v.type == "call_expression" else None
+        creator = k.cache_creator(called) if called else None
         if creator is not None:
             found.append((v, creator))
     return found[0] if len(found) == 1 else None

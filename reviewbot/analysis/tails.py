@@ -74,12 +74,13 @@ def _add(r: Resolver, o: Origin, elem: str, rhs: Node) -> Origin:
     if not (is_struct and count == 1) and value is None and own is not None:
         past = facts.structs.get(own)
     rounded = rounding_level(r, rhs) if past is not None else None
+    level: str | None
     if rounded is not None:
         level = rounded  # ALIGN(sizeof(*d), ARCH_DMA_MINALIGN)
     elif past is not None:
         level = "dma" if _has_dma_member(past) else "none"
     elif value is not None:
-        level: str | None = "dma" if value % facts.knowledge.dma_minalign_bytes == 0 else "none"
+        level = "dma" if value % facts.knowledge.dma_minalign_bytes == 0 else "none"
     elif is_struct and count == 1 and sdef is not None and _has_dma_member(sdef):
         level = "dma"  # sizeof a struct with a DMA-aligned member is a multiple of it
     elif is_struct and count == 1 and sdef is not None:
@@ -188,7 +189,8 @@ def element_type(r: Resolver, node: Node, depth: int = 0) -> str | None:
             return None
         return member.type
     if t == "binary_expression":
-        return element_type(r, node.child_by_field_name("left"), depth + 1)
+        left = node.child_by_field_name("left")
+        return element_type(r, left, depth + 1) if left is not None else None
     return None
 
 

@@ -44,16 +44,16 @@ def offset_verdict(o: Origin, knowledge: Knowledge, what: str) -> Verdict | None
             bites_when=cond)
     if level in ("kmalloc", "l1"):
         macro = knowledge.level_macro(level).name
-        cond = aligned_to(knowledge, macro) if level == "kmalloc" else None
-        tail = f"; {phrase(cond)}" if cond else ""
+        bites = aligned_to(knowledge, macro) if level == "kmalloc" else None
+        tail = f"; {phrase(bites)}" if bites else ""
         return Verdict(
             f"its offset ({o.offset}) is rounded only to {macro}, short of {dma.name} "
             f"({dma.bytes} on {knowledge.quoted_arch}){tail}",
             (Evidence(f"offset-{level}-level", Confidence.MEDIUM,
-                      f"{o.offset} is rounded to {macro}"),), bites_when=cond)
+                      f"{o.offset} is rounded to {macro}"),), bites_when=bites)
     if level == "none":
         known = o.offset_bytes is not None
-        shown = f"{o.offset} = {o.offset_bytes} bytes" if known else o.offset
+        shown = f"{o.offset} = {o.offset_bytes} bytes" if known else str(o.offset)
         return Verdict(
             f"its offset ({shown}) is not a multiple of {dma.name} ({dma.bytes} on "
             f"{knowledge.quoted_arch}): the {what} shares a cache line with the CPU-written "
