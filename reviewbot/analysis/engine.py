@@ -74,8 +74,9 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
         # (a cache of issue 11's neighbours check, keyed (member, ...)): their
         # functions must be parsed too. Absent, this asks for nothing.
         members = {key[0] for key in facts.__dict__.get("_member_writers", {})}
-        # functions whose callers the neighbours check walked (entry points, setup)
-        follow = follow | facts.__dict__.get("_callers_asked", set())
+        members |= facts.__dict__.get("_asked_members", set())
+        # names the analysis looked for through the whole file (facts.ask)
+        follow = follow | facts.__dict__.get("_asked_words", set())
         if not plan.extend(follow, looked_up.asked, members):
             return findings
 
