@@ -11,15 +11,15 @@ change them. Going over a cap is one clear error: exit 2 for an input
 
 from __future__ import annotations
 
-import tomllib
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, BinaryIO
 
-from reviewbot.errors import ConfigError
 from reviewbot.resources import data_path
+from reviewbot.tomlcheck import Checker, Want, read_toml
 
 MIB = 1024 * 1024
 
@@ -35,7 +35,7 @@ class Limits:
     parse_work: int  # tree-sitter progress steps for one file before it is "not analysed"
 
 
-_KEYS: dict[str, type | tuple[type, ...]] = {
+KEYS: dict[str, Want] = {
     "input_bytes": int,
     "http_body_bytes": int,
     "http_deadline": (int, float),
@@ -44,15 +44,25 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
+def check_limits(raw: Any, check: Checker, required: bool = False) -> dict[str, Any]:
+    """A ``[limits]`` table checked by the common checker, then for range.
+
+    Every limit must be positive, and ``max_patches`` fit b4's 4-digit
+    counters; errors name the file and the dotted key as for any other key.
+    """
+    table = check.table(raw, "limits", KEYS, required=KEYS if required else ())
+    for key, value in table.items():
+        if value <= 0:
+            raise check.fail(f"limits.{key}", f"must be a positive number, not {value!r}")
+    if table.get("max_patches", 0) > 9999:
+        raise check.fail("limits.max_patches", "must be at most 9999 (b4 reads 4-digit counters)")
+    return table
+
+
 @lru_cache(maxsize=1)
 def _bundled() -> dict[str, Any]:
     path = data_path("config/default.toml")
-    with path.open("rb") as fh:
-        table = tomllib.load(fh).get("limits", {})
-    missing = [k for k in _KEYS if k not in table]
-    if missing:
-        raise ConfigError(f"{path}: [limits] lacks {', '.join(missing)}")
-    return table
+    return check_limits(read_toml(path).get("limits", {}), Checker(path), required=True)
 
 
 def default_limits() -> Limits:
@@ -60,17 +70,13 @@ def default_limits() -> Limits:
     return limits_from({})
 
 
-def limits_from(table: Mapping[str, Any]) -> Limits:
-    """Limits from a settings ``[limits]`` table laid over the bundled defaults."""
-    merged: dict[str, Any] = {**_bundled(), **table}
-    for key, value in merged.items():
-        want = _KEYS.get(key)
-        if want is None:
-            raise ConfigError(f"unknown key limits.{key}")
-        if isinstance(value, bool) or not isinstance(value, want) or value <= 0:  # type: ignore[operator]
-            raise ConfigError(f"limits.{key} must be a positive number, not {value!r}")
-    if merged["max_patches"] > 9999:
-        raise ConfigError("limits.max_patches must be at most 9999 (b4 reads 4-digit counters)")
+def limits_from(table: Mapping[str, Any], source: Path | str = "settings") -> Limits:
+    """Limits from a settings ``[limits]`` table laid over the bundled defaults.
+
+    ``load_settings`` has already checked a user's table naming its file;
+    ``source`` names the table in an error when a caller builds one itself.
+    """
+    merged = check_limits({**_bundled(), **table}, Checker(source))
     return Limits(**{f.name: merged[f.name] for f in fields(Limits)})
 
 

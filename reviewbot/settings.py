@@ -18,19 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from reviewbot.errors import ConfigError
+from reviewbot.limits import KEYS as LIMIT_KEYS
+from reviewbot.limits import check_limits
 from reviewbot.resources import data_path
 from reviewbot.tomlcheck import Checker, Want, read_toml
 
 _KNOWN: dict[str, dict[str, Want]] = {
     "lore": {"url": str, "attempts": int, "backoff": float, "timeout": float},
     "tree": {"path": str},
-    "limits": {  # checked again, with ranges, by reviewbot.limits
-        "input_bytes": int,
-        "http_body_bytes": int,
-        "http_deadline": (int, float),
-        "max_patches": int,
-        "parse_work": int,
-    },
+    "limits": LIMIT_KEYS,  # and for range, by reviewbot.limits.check_limits
     "reply": {
         "from": str,
         "msgid_domain": str,
@@ -105,7 +101,9 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], name: Path) -> None:
             base[key] = value
             continue
         known = _KNOWN.get(key)
-        if known is not None:  # other tables ([watch]) are checked by their own reader
+        if key == "limits":
+            check_limits(value, check)
+        elif known is not None:  # other tables ([watch]) are checked by their own reader
             check.table(value, key, known)
         for sub, subval in value.items():
             if f"{key}.{sub}" in _NAMED_TABLES:

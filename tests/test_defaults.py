@@ -47,6 +47,19 @@ def test_the_dataclasses_defaults_are_the_files() -> None:
     assert IntakeOptions().lore_url == settings.lore_url == bundled_defaults()["lore"]["url"]
 
 
+def test_lore_policy_defaults_are_the_files() -> None:
+    """LorePolicy() retries as [lore] says; a number written in lore.py fails here."""
+    from reviewbot.intake.lore import LorePolicy
+
+    settings = load_settings(env={})
+    lore = bundled_defaults()["lore"]
+    policy = LorePolicy()
+    assert (policy.attempts, policy.backoff, policy.timeout) == (
+        lore["attempts"], lore["backoff"], lore["timeout"])
+    assert (policy.attempts, policy.backoff, policy.timeout) == (
+        settings.lore_attempts, settings.lore_backoff, settings.lore_timeout)
+
+
 def test_watch_defaults_are_the_files(tmp_path) -> None:
     path = tmp_path / "w.toml"
     path.write_text('[watch]\nstate_dir = "/s"\n[[watch.subscriptions]]\nname = "a"\n'
@@ -74,7 +87,7 @@ def test_no_default_url_is_written_in_code() -> None:
     assert hits == []
 
 
-@pytest.mark.parametrize("reader", ["knowledge", "settings", "watch"])
+@pytest.mark.parametrize("reader", ["knowledge", "settings", "watch", "limits", "queue"])
 def test_one_wording_for_every_file(tmp_path, reader) -> None:
     """The same mistake (an integer key given a string) reads the same in every file."""
     from reviewbot.knowledge import default_path, load_knowledge
@@ -88,10 +101,19 @@ def test_one_wording_for_every_file(tmp_path, reader) -> None:
     elif reader == "settings":
         path.write_text('[reply]\nwrap = "7"\n')
         load, key = (lambda p: load_settings(p, env={})), "reply.wrap"
+    elif reader == "limits":
+        path.write_text('[limits]\nmax_patches = "7"\n')
+        load, key = (lambda p: load_settings(p, env={})), "limits.max_patches"
+    elif reader == "queue":
+        from reviewbot.queue.config import queue_config
+
+        path.write_text('[queue]\nsendmail = 7\n')
+        load, key = (lambda p: queue_config(load_settings(p, env={}), p)), "queue.sendmail"
     else:
         path.write_text('[watch]\nstate_dir = "/s"\nattempts = "7"\n'
                         '[[watch.subscriptions]]\nname = "a"\nurl = "https://x.org/y"\n')
         load, key = load_watch_config, "watch.attempts"
     with pytest.raises(ConfigError) as exc:
         load(path)
-    assert str(exc.value) == f"{path}: {key} must be an integer, not a string"
+    want = "a string, not an integer" if reader == "queue" else "an integer, not a string"
+    assert str(exc.value) == f"{path}: {key} must be {want}"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts import call_args, call_name
+from reviewbot.analysis.facts import ask, call_args, call_name
 from reviewbot.analysis.structs import Field, StructDef, alignment_level
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ def _creation(r: Resolver, cache: Node):
     values: list[Node] = []
     if cache.type == "identifier":
         name = src.text_of(cache)
+        ask(r.facts, name)
         for fn in r.facts.functions:
             values.extend(fn.assigns.get(name, []))
     elif cache.type == "field_expression":

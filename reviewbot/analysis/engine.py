@@ -28,6 +28,8 @@ from reviewbot.model import Finding
 
 logger = logging.getLogger(__name__)
 
+# Sliced parses of one text before it is parsed whole (analysis/slices.py).
+_MAX_CUTS = 2
 _MAX_ROUNDS = 8
 
 
@@ -56,6 +58,7 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     buf = conditionals(raw)
     plan.cut(bytes(buf))
     src = None
+    rounds = 0
     while True:
         # preprocessing is finished only where the parser will look
         rewrite(buf, raw, knowledge, plan.fresh())
@@ -74,10 +77,14 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
         # (a cache of issue 11's neighbours check, keyed (member, ...)): their
         # functions must be parsed too. Absent, this asks for nothing.
         members = {key[0] for key in facts.__dict__.get("_member_writers", {})}
-        # functions whose callers the neighbours check walked (entry points, setup)
-        follow = follow | facts.__dict__.get("_callers_asked", set())
+        members |= facts.__dict__.get("_asked_members", set())
+        # names the analysis looked for through the whole file (facts.ask)
+        follow = follow | facts.__dict__.get("_asked_words", set())
         if not plan.extend(follow, looked_up.asked, members):
             return findings
+        rounds += 1
+        if rounds >= _MAX_CUTS:
+            plan.whole = True  # each round re-runs the analysis: past a few, parse it all
 
 
 class _Recording(dict):

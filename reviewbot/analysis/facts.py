@@ -95,6 +95,18 @@ def call_name(src: Source, call: Node) -> str | None:
     return None
 
 
+def ask(facts: FileFacts, word: str, member: bool = False) -> None:
+    """Record that the analysis looked through the whole file for ``word``.
+
+    A scan may parse only some functions of a file (analysis/slices.py): every
+    function naming an asked word (a callee, the callers of a function, a
+    variable assigned elsewhere; with ``member``, ``->word`` or ``.word``) must
+    then be parsed too, and the analysis run again, so that the findings stay
+    those of the whole file.
+    """
+    facts.__dict__.setdefault("_asked_members" if member else "_asked_words", set()).add(word)
+
+
 def call_args(call: Node) -> list[Node]:
     args = call.child_by_field_name("arguments")
     return list(args.named_children) if args is not None else []

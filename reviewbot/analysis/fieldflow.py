@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts import FunctionFacts, call_args, call_name
+from reviewbot.analysis.facts import FunctionFacts, ask, call_args, call_name
 
 if TYPE_CHECKING:
     from reviewbot.analysis.facts import FileFacts
@@ -42,6 +42,7 @@ def returned(r: Resolver, name: str, node: Node, depth: int,
     key = "()" + name
     if key in seen:
         return None
+    ask(r.facts, name)
     fns = [fn for fn in r.facts.functions if fn.name == name]
     if len(fns) != 1 or fns[0] is r.fn:
         return None
@@ -86,6 +87,7 @@ def from_callers(r: Resolver, index: int, depth: int,
     key = "(" + r.fn.name
     if key in seen:
         return None
+    ask(r.facts, r.fn.name)
     out: list[Origin] = []
     for caller in r.facts.functions:
         if caller is r.fn:
@@ -148,6 +150,7 @@ def field_object_direction(finder, obj: Node) -> tuple[str | None, bool]:
     if fld is None:
         return None, False
     field = src.text_of(fld)
+    ask(finder.facts, field, member=True)
     found: set[str | None] = set()
     for fn in finder.facts.functions:
         if fn is finder.fn:
@@ -201,6 +204,7 @@ def object_directions(finder, target: str, depth: int = 0) -> set[str | None]:
         hits = [i for i, a in enumerate(args) if _root(src, a) == target]
         if not hits:
             continue
+        ask(finder.facts, name)
         callee = [fn for fn in finder.facts.functions if fn.name == name]
         if len(callee) != 1 or callee[0] is finder.fn:
             continue

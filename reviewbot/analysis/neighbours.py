@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reviewbot.analysis.facts import call_name
+from reviewbot.analysis.facts import ask, call_name
 from reviewbot.analysis.structs import Field, StructDef, base_type
 from reviewbot.model import Confidence, Evidence
 
@@ -165,7 +165,7 @@ def _entries(facts: FileFacts, fn: FunctionFacts) -> frozenset[str]:
     if fn.name in cache:
         return cache[fn.name]
     cache[fn.name] = frozenset()  # recursion: no entry through the cycle
-    _asked_callers(facts, fn.name)
+    ask(facts, fn.name)
     callers = _callers(facts).get(fn.name, [])
     text = _function_spans(facts)[0]
     named = len(re.findall(rf"\b{re.escape(fn.name)}\b", text))
@@ -246,14 +246,8 @@ def is_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
     return cache[fn.name]
 
 
-def _asked_callers(facts: FileFacts, name: str) -> None:
-    """Record that the callers of ``name`` matter: a scan that parses only some
-    functions of a file (analysis/slices.py) must parse those callers too."""
-    facts.__dict__.setdefault("_callers_asked", set()).add(name)
-
-
 def _only_called_from_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
-    _asked_callers(facts, fn.name)
+    ask(facts, fn.name)
     callers = [other for other in facts.functions if other is not fn and any(
         call_name(facts.src, c) == fn.name for c in other.calls)]
     if not callers:

@@ -31,6 +31,7 @@ from reviewbot.httpget import Answer, BadAnswer, HttpClient, HttpError, HttpPoli
 from reviewbot.intake.b4config import isolated_b4
 from reviewbot.intake.headers import tame
 from reviewbot.limits import TooLarge, default_limits, describe_size, gunzip
+from reviewbot.settings import bundled_default
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +41,14 @@ _URL_SUFFIXES = ("t.mbox.gz", "raw", "T", "t", "")
 
 @dataclass(frozen=True)
 class LorePolicy:
-    """How hard to try (attempts, first backoff, timeout per silence) and how much to take."""
+    """How hard to try (attempts, first backoff, timeout per silence) and how much to take.
 
-    attempts: int = 4
-    backoff: float = 0.5
-    timeout: float = 20.0
+    The defaults are ``[lore]`` of config/default.toml, the one place they are written.
+    """
+
+    attempts: int = bundled_default("lore", "attempts")
+    backoff: float = float(bundled_default("lore", "backoff"))
+    timeout: float = float(bundled_default("lore", "timeout"))
     cache_dir: Path | None = None
     nocache: bool = False
     deadline: float = field(default_factory=lambda: default_limits().http_deadline)

@@ -7,10 +7,11 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewbot.errors import ConfigError, UsageError
+from reviewbot.errors import UsageError
 from reviewbot.settings import Settings
+from reviewbot.tomlcheck import Checker, Want
 
-_KEYS: dict[str, type] = {"token": str, "maintainer": str, "sendmail": str, "scan": str}
+_KEYS: dict[str, Want] = {"token": str, "maintainer": str, "sendmail": str, "scan": str}
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,11 @@ class QueueConfig:
 
 def queue_config(settings: Settings, path: Path) -> QueueConfig:
     """The ``[queue]`` table, checked: unknown keys and wrong types are one-line errors."""
-    raw = dict(settings.raw.get("queue", {}))
-    for key, value in raw.items():
-        want = _KEYS.get(key)
-        if want is None:
-            raise ConfigError(f"{path}: unknown key queue.{key}")
-        if not isinstance(value, want):
-            raise ConfigError(f"{path}: queue.{key} must be a {want.__name__}")
+    check = Checker(path)
+    raw = check.table(settings.raw.get("queue", {}), "queue", _KEYS)
     token = raw.get("token", "").strip()
     if token and len(token) < 16:
-        raise ConfigError(f"{path}: queue.token must be at least 16 characters")
+        raise check.fail("queue.token", "must be at least 16 characters")
     who = raw.get("maintainer", "").strip()
     if not who:
         try:

@@ -39,6 +39,10 @@ from reviewbot.watch.state import Revision, State
 logger = logging.getLogger(__name__)
 
 Pause = Callable[[str], None]
+# Wall-clock seconds, injected by the service (WatchService.clock) so every
+# stamp (reviewed_at, sent_at, a draft's time, next_try) and every "is the
+# embargo over?" comes from the same clock a test advances instead of sleeping.
+Clock = Callable[[], float]
 
 
 def planned_name(rev: Revision) -> str:
@@ -59,6 +63,7 @@ def reconcile(
     outbox: Path,
     subs: Mapping[str, Subscription] | None = None,
     review_attempts: int | None = None,
+    clock: Clock = time.time,
 ) -> None:
     """Finish or undo the reviews a killed process left ``reviewing``.
 
@@ -74,7 +79,7 @@ def reconcile(
         final = outbox / rev.planned if rev.planned else None
         if final is not None and final.is_dir():
             emls = sorted(final.glob("*.eml"))
-            now = time.time()
+            now = clock()
             sub = subs.get(rev.sub)
             send_after = now + sub.embargo_hours * 3600 if sub and sub.send and emls else None
             with state.transaction() as db:
@@ -143,6 +148,7 @@ def review_revision(
     config: WatchConfig,
     settings: Settings,
     pause: Pause,
+    clock: Clock = time.time,
 ) -> str:
     """Review ``rev`` and file its drafts; returns the new status."""
     from reviewbot.intake import LorePolicy
@@ -198,7 +204,7 @@ def review_revision(
         # base commit: no path of this machine goes into a mail.
         drafts = compose_drafts(review, replies, always=sub.always)
     except ReviewbotError as exc:
-        return _failed(state, rev, sub, config, attempt, str(exc))
+        return _failed(state, rev, sub, config, attempt, str(exc), clock)
     except Exception as exc:  # a bug in one series must not stop the service
         logger.exception("review %s: v%d %s: internal error", sub.name, rev.revision, rev.subject)
         return _failed(
@@ -208,8 +214,9 @@ def review_revision(
             config,
             config.review_attempts,
             f"internal error: {type(exc).__name__}: {exc}",
+            clock,
         )
-    now = time.time()
+    now = clock()
     send_after = now + sub.embargo_hours * 3600 if sub.send and drafts else None
     n_findings = len(review.findings)
     record = _record(review, replies.quote_before)
@@ -246,7 +253,7 @@ def review_revision(
             pause("renamed")
     except (OSError, ReviewbotError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        return _outbox_failed(state, rev, sub, config, exc)
+        return _outbox_failed(state, rev, sub, config, exc, clock)
     for path, _irt, subject in paths:
         logger.info("draft %s: %s (%s)", sub.name, path, subject)
     logger.info(
@@ -273,7 +280,12 @@ def _record(review, quote_before: int) -> str | None:
 
 
 def _outbox_failed(
-    state: State, rev: Revision, sub: Subscription, config: WatchConfig, exc: Exception
+    state: State,
+    rev: Revision,
+    sub: Subscription,
+    config: WatchConfig,
+    exc: Exception,
+    clock: Clock,
 ) -> str:
     """The drafts could not be filed (a full or read-only outbox): not the series' fault.
 
@@ -289,7 +301,7 @@ def _outbox_failed(
             rev.id,
             "waiting",
             reason=f"drafts not filed: {why}",
-            next_try=time.time() + delay,
+            next_try=clock() + delay,
             attempts=rev.attempts,
             planned=rev.planned,
         )
@@ -305,7 +317,13 @@ def _outbox_failed(
 
 
 def _failed(
-    state: State, rev: Revision, sub: Subscription, config: WatchConfig, attempt: int, reason: str
+    state: State,
+    rev: Revision,
+    sub: Subscription,
+    config: WatchConfig,
+    attempt: int,
+    reason: str,
+    clock: Clock,
 ) -> str:
     if attempt >= config.review_attempts:
         with state.transaction() as db:
@@ -321,7 +339,7 @@ def _failed(
         return "failed"
     delay = min(config.max_backoff, max(1, sub.poll_interval) * 2 ** (attempt - 1))
     with state.transaction() as db:
-        state.set_status(db, rev.id, "waiting", reason=reason, next_try=time.time() + delay)
+        state.set_status(db, rev.id, "waiting", reason=reason, next_try=clock() + delay)
     logger.error(
         "error %s: v%d %s: %s (attempt %d, retrying in %ds)",
         sub.name,
@@ -335,13 +353,17 @@ def _failed(
 
 
 def deliver(
-    state: State, config: WatchConfig, settings: Settings, subs: dict[str, Subscription]
+    state: State,
+    config: WatchConfig,
+    settings: Settings,
+    subs: dict[str, Subscription],
+    clock: Clock = time.time,
 ) -> None:
     """Send the drafts of opted-in subscriptions once their embargo is over."""
     from reviewbot.settings import smtp_settings
     from reviewbot.smtp_send import send_drafts
 
-    now = time.time()
+    now = clock()
     for rev in state.revisions("reviewed"):
         sub = subs.get(rev.sub)
         if (
@@ -362,7 +384,7 @@ def deliver(
             logger.error("send %s: v%d %s: %s", sub.name, rev.revision, rev.subject, exc)
             continue
         with state.transaction() as db:
-            db.execute("UPDATE revisions SET sent_at=? WHERE id=?", (time.time(), rev.id))
+            db.execute("UPDATE revisions SET sent_at=? WHERE id=?", (clock(), rev.id))
         for r in results:
             logger.info(
                 "send %s: %s %s to %s", sub.name, r.status, r.path.name, ", ".join(r.recipients)

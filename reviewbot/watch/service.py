@@ -104,7 +104,11 @@ class Watcher:
             stop=self.stop,
         )
         reviewer.reconcile(
-            self.state, self.config.outbox, self.subs, self.config.review_attempts
+            self.state,
+            self.config.outbox,
+            self.subs,
+            self.config.review_attempts,
+            clock=self.clock,
         )
         return self
 
@@ -142,7 +146,7 @@ class Watcher:
                         down[host] = sub.name
         self._review_ready(report)
         if not self.stop.is_set():
-            reviewer.deliver(self.state, self.config, self.settings, self.subs)
+            reviewer.deliver(self.state, self.config, self.settings, self.subs, clock=self.clock)
         return report
 
     def _poll(self, sub: Subscription, report: CycleReport) -> bool:
@@ -239,7 +243,7 @@ class Watcher:
             if not assembly.ready(rev, sub.grace, self.clock()):
                 continue
             status = reviewer.review_revision(
-                self.state, rev, sub, self.config, self.settings, self.pause
+                self.state, rev, sub, self.config, self.settings, self.pause, clock=self.clock
             )
             (report.reviewed if status == "reviewed" else report.failed).append(rev.id)
 

@@ -99,7 +99,7 @@ def test_a_bad_limit_in_the_settings_is_a_one_line_error(tmp_path):
     proc = reviewbot("--config", str(cfg), "review", "/dev/null")
     assert proc.returncode == 2
     assert proc.stderr.decode().strip() == (
-        "reviewbot: limits.input_bytes must be a positive number, not -1"
+        f"reviewbot: {cfg}: limits.input_bytes must be a positive number, not -1"
     )
 
 

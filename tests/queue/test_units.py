@@ -65,5 +65,5 @@ def test_queue_table(tmp_path):
         _settings(tmp_path, 'tokn = "x"\n')
     with pytest.raises(ConfigError, match=r"queue\.token must be at least 16"):
         _settings(tmp_path, 'token = "short"\n')
-    with pytest.raises(ConfigError, match=r"queue\.sendmail must be a str"):
+    with pytest.raises(ConfigError, match=r"queue\.sendmail must be a string, not an integer$"):
         _settings(tmp_path, "sendmail = 1\n")

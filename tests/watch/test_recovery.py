@@ -157,3 +157,43 @@ def test_a_full_outbox_disk_neither_kills_the_daemon_nor_fails_the_series(
     assert rev["status"] == "reviewed"
     drafts = sorted(p.name for p in (mnt / rev["planned"]).glob("*.eml"))
     assert drafts == EXAMPLE_DRAFTS
+
+
+def test_every_stamp_comes_from_the_injected_clock(example_inbox, tmp_path, smtp):
+    """reviewed_at, written_at, send_after and sent_at read the watcher's clock, not the wall's.
+
+    The clock runs ten days ahead: stamped from the wall clock, reviewed_at
+    would be off by ten days, and the embargo (1 hour of the injected clock)
+    would never be over, so nothing would be sent.
+    """
+    from reviewbot.settings import load_settings
+    from reviewbot.watch.config import load_watch_config
+    from reviewbot.watch.service import Watcher
+    from tests.watch.conftest import db
+    from tests.watch.test_assembly import FakeClock
+
+    sink, port = smtp
+    cfg = write_config(
+        tmp_path,
+        [{"name": "acme", "url": example_inbox.base_url, "send": True, "embargo_hours": 1}],
+    )
+    with cfg.open("a") as fh:
+        fh.write(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = false\n')
+    clock = FakeClock()
+    clock.now += 10 * 86400
+    reviewed = clock.now
+    with Watcher(load_watch_config(cfg), load_settings(cfg), clock=clock) as watcher:
+        watcher.cycle(all_subscriptions=True)
+        [rev] = revisions(tmp_path)
+        assert rev["status"] == "reviewed", rev["reason"]
+        assert rev["reviewed_at"] == reviewed and rev["send_after"] == reviewed + 3600
+        with db(tmp_path) as conn:
+            written = {r[0] for r in conn.execute("SELECT written_at FROM drafts")}
+        assert written == {reviewed}
+        assert rev["sent_at"] is None and sink.envelopes == []
+
+        clock.now += 3600  # the embargo is over by the watcher's clock
+        watcher.cycle()
+    [rev] = revisions(tmp_path)
+    assert rev["sent_at"] == reviewed + 3600
+    assert len(sink.envelopes) == len(EXAMPLE_DRAFTS)
