@@ -173,7 +173,7 @@ def review_revision(
         # The sender review --outbox would use: never a From: no mail can come from.
         replies = sender_settings(reply_settings(settings), sub.tree or settings.tree)
     except ReviewbotError as exc:
-        return _failed(state, rev, sub, config, attempt, str(exc))
+        return _failed(state, rev, sub, config, attempt, str(exc), clock)
     replies = dataclasses.replace(replies, exclude=replies.exclude + config.opt_out)
     try:
         limits = limits_of(settings)
