@@ -74,7 +74,8 @@ def message_bytes(msg: EmailMessage) -> bytes:
     return msg.as_bytes(policy=_FILE_POLICY)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a temporary file beside it, fsync, rename)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -88,7 +89,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _mbox_entry(data: bytes) -> bytes:
+def mbox_entry(data: bytes) -> bytes:
     """One mboxrd entry: a ``From`` separator line, ``>From`` escaping, a blank line."""
     lines = data.split(b"\n")
     escaped = [b">" + line if re.match(rb"^>*From ", line) else line for line in lines]
@@ -209,7 +210,7 @@ def write_outbox(
             if sent_record(target).exists() and target.exists():
                 logger.warning("%s was sent already; keeping it, not writing a new draft", name)
             else:
-                _atomic_write(target, message_bytes(d.message))
+                atomic_write(target, message_bytes(d.message))
                 logger.debug("draft %s", outbox / name)
             records.append(
                 Draft(path=str(outbox / name), in_reply_to=d.in_reply_to, subject=d.subject)
@@ -220,10 +221,10 @@ def write_outbox(
                 continue
             path.unlink(missing_ok=True)
             logger.info("removed the stale draft %s (this review does not write it)", name)
-        entries = [_mbox_entry(p.read_bytes()) for p in sorted(root.glob("*.eml"))]
+        entries = [mbox_entry(p.read_bytes()) for p in sorted(root.glob("*.eml"))]
         mbox = _inside(root, MBOX_NAME)
         if entries:
-            _atomic_write(mbox, b"".join(entries))
+            atomic_write(mbox, b"".join(entries))
         else:
             mbox.unlink(missing_ok=True)
     except OSError as exc:

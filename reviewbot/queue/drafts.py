@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-from reviewbot.outbox import MBOX_NAME, _mbox_entry, message_bytes, sent_record
+from reviewbot.outbox import MBOX_NAME, atomic_write, mbox_entry, message_bytes, sent_record
 from reviewbot.render.reply_text import tidy_body
 from reviewbot.smtp_send import sending_marker
 from reviewbot.watch.state import Revision, State
@@ -133,26 +132,12 @@ def with_body(msg: EmailMessage, body: str) -> bytes:
     return message_bytes(msg)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def rewrite(d: DraftFile, data: bytes) -> None:
     """Replace the draft atomically and refresh the folder's ``drafts.mbox``."""
-    _atomic_write(d.path, data)
+    atomic_write(d.path, data)
     where = d.path.parent
-    entries = [_mbox_entry(p.read_bytes()) for p in sorted(where.glob("*.eml"))]
-    _atomic_write(where / MBOX_NAME, b"".join(entries))
+    entries = [mbox_entry(p.read_bytes()) for p in sorted(where.glob("*.eml"))]
+    atomic_write(where / MBOX_NAME, b"".join(entries))
 
 
 def write_sent_record(d: DraftFile, lines: dict[str, str]) -> None:
