@@ -6,7 +6,6 @@ watcher keeps running, and only one queue settles and sends per state.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import signal
 import threading
@@ -20,6 +19,7 @@ from reviewbot.queue.actions import Context, pause_hook, reconcile
 from reviewbot.queue.config import is_loopback, queue_config
 from reviewbot.settings import reply_settings, smtp_settings
 from reviewbot.watch.config import load_watch_config
+from reviewbot.watch.state import hold_lock
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +45,7 @@ def serve(config_path: Path, host: str, port: int, *, ready=print) -> int:
             f"--listen {host}:{port} is not a loopback address: set [queue] token in "
             f"{config_path} first (anyone who can reach the port could send mail)"
         )
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    lock = open(config.state_dir / LOCK_FILE, "a")  # noqa: SIM115 (held while serving)
-    try:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise UsageError(
-            f"{config.state_dir}: another reviewbot queue runs on this state"
-        ) from None
+    lock = hold_lock(config.state_dir, LOCK_FILE, "another reviewbot queue runs on this state")
     try:
         state_file = state_path(config)
         qstore.prepare(state_file)

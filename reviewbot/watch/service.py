@@ -8,7 +8,6 @@ progress finishes and is recorded, then the loop ends.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import random
 import sqlite3
@@ -20,14 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewbot import __version__
-from reviewbot.errors import UsageError
 from reviewbot.limits import limits_of
 from reviewbot.netcause import unreachable_host
 from reviewbot.progress import Bar
 from reviewbot.settings import Settings
 from reviewbot.watch import assembly, poller, reviewer
 from reviewbot.watch.config import Subscription, WatchConfig
-from reviewbot.watch.state import State, open_state
+from reviewbot.watch.state import State, hold_lock, open_state
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +75,8 @@ class Watcher:
         self.client: poller.FeedClient | None = None
 
     def __enter__(self) -> Watcher:
-        self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = open(self.config.state_dir / LOCK_FILE, "a")  # held while running
-        try:
-            fcntl.flock(fd.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fd.close()
-            raise UsageError(
-                f"{self.config.state_dir}: another reviewbot watch is running on this state"
-            ) from None
+        fd = hold_lock(self.config.state_dir, LOCK_FILE,
+                       "another reviewbot watch is running on this state")
         self._lock = fd
         try:
             self.state = open_state(self.config.state_dir / STATE_FILE)

@@ -8,12 +8,14 @@ database as it was before or after such a step, never between.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 SCHEMA_VERSION = 1
 
@@ -354,3 +356,21 @@ def open_state(path: Path) -> State:
         return State(path)
     except sqlite3.Error as exc:
         raise InputError(f"{path}: the watcher state cannot be used ({exc}; {hint})") from None
+
+
+def hold_lock(folder: Path, name: str, busy: str) -> TextIO:
+    """Take ``folder/name`` exclusively, without waiting; the open file holds the lock.
+
+    One process per role on a state folder (the watcher's ``watch.lock``, the
+    queue's ``queue.lock``); a second one gets ``busy`` as a one-line error.
+    """
+    from reviewbot.errors import UsageError
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fh = open(folder / name, "a")  # noqa: SIM115 (the caller holds it while running)
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise UsageError(f"{folder}: {busy}") from None
+    return fh
