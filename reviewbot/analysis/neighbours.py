@@ -327,10 +327,21 @@ def _busy_type(facts: FileFacts, f: Field) -> bool:
     or a flags word changed with atomic bitops (they are atomic because contexts race)."""
     if not f.pointer and base_type(f.type) in facts.knowledge.busy_types:
         return True
-    text = _function_spans(facts)[0]
-    return f.name in text and re.search(
-        rf"\b(?:__)?(?:test_and_)?(?:set|clear|change)_bit(?:_lock)?\s*\([^;]*?"
-        rf"(?:->|\.)\s*{re.escape(f.name)}\b", text) is not None
+    return f.name in _bitop_members(facts)
+
+
+_BITOP = re.compile(r"\b(?:__)?(?:test_and_)?(?:set|clear|change)_bit(?:_lock)?\s*\(([^;]*)")
+_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
+
+
+def _bitop_members(facts: FileFacts) -> frozenset[str]:
+    """Members named in the arguments of a bitop call (up to its ``;``), once per file:
+    one pass instead of a search of the whole file per member."""
+    if "_bitop_members" not in facts.__dict__:
+        text = _function_spans(facts)[0]
+        facts.__dict__["_bitop_members"] = frozenset(
+            name for m in _BITOP.finditer(text) for name in _MEMBER.findall(m.group(1)))
+    return facts.__dict__["_bitop_members"]
 
 
 def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None,
