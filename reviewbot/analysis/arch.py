@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 Reader = Callable[[str], "str | None"]
 
@@ -39,34 +40,60 @@ def only_arch(read: Reader, path: str, arch_symbols: dict[str, str]) -> str | No
 def _symbol(read: Reader, directory: str, obj: str, depth: int) -> str | None:
     text = (read(posixpath.join(directory, "Makefile")) or
             read(posixpath.join(directory, "Kbuild")) or "")
-    for line in text.replace("\\\n", " ").splitlines():
-        m = _OBJ.match(line)
-        if m is None or obj not in m.group(4).split():
+    for target, symbol, objects in _objects(text):
+        if obj not in objects:
             continue
-        if m.group(1) == "obj" and m.group(3):
-            return m.group(3)
-        if m.group(1) != "obj" and depth < 2:  # foo-objs := a.o b.o; obj-$(CONFIG_X) += foo.o
-            found = _symbol(read, directory, m.group(1) + ".o", depth + 1)
+        if target == "obj" and symbol:
+            return symbol
+        if target != "obj" and depth < 2:  # foo-objs := a.o b.o; obj-$(CONFIG_X) += foo.o
+            found = _symbol(read, directory, target + ".o", depth + 1)
             if found is not None:
                 return found
     return None
 
 
+@lru_cache(maxsize=64)
+def _objects(text: str) -> tuple[tuple[str, str | None, frozenset[str]], ...]:
+    """A Makefile's object lines (target, CONFIG symbol, objects), parsed once per text:
+    every C file of a directory asks the same Makefile."""
+    out = []
+    for line in text.replace("\\\n", " ").splitlines():
+        m = _OBJ.match(line)
+        if m is not None:
+            out.append((m.group(1), m.group(3), frozenset(m.group(4).split())))
+    return tuple(out)
+
+
 def _depends(text: str, symbol: str) -> list[str] | None:
     """The ``depends on`` expressions of ``config SYMBOL`` in a Kconfig text."""
-    lines = text.replace("\\\n", " ").splitlines()
-    for i, line in enumerate(lines):
-        if re.match(rf"^\s*(?:menu)?config\s+{re.escape(symbol)}\s*$", line):
-            out = []
-            for nxt in lines[i + 1:]:
-                if re.match(r"^\s*(?:menu)?config\s|^\s*(?:endmenu|endif|menu|if|choice)\b",
-                            nxt):
-                    break
-                m = re.match(r"^\s*depends\s+on\s+(.*)$", nxt)
-                if m:
-                    out.append(m.group(1).split("#")[0].strip())
-            return out
-    return None
+    found = _kconfig(text).get(symbol)
+    return None if found is None else list(found)
+
+
+_CONFIG = re.compile(r"^\s*(?:menu)?config\s+(\w+)\s*$")
+_END = re.compile(r"^\s*(?:menu)?config\s|^\s*(?:endmenu|endif|menu|if|choice)\b")
+_DEPENDS = re.compile(r"^\s*depends\s+on\s+(.*)$")
+
+
+@lru_cache(maxsize=64)
+def _kconfig(text: str) -> dict[str, tuple[str, ...]]:
+    """Every ``config`` entry of a Kconfig text with its ``depends on`` lines (the first
+    entry of a symbol wins), in one pass: a directory's files all ask the same Kconfig."""
+    out: dict[str, tuple[str, ...]] = {}
+    symbol: str | None = None
+    deps: list[str] = []
+    for line in text.replace("\\\n", " ").splitlines():
+        m = _CONFIG.match(line)
+        if m is not None or _END.match(line):
+            if symbol is not None and symbol not in out:
+                out[symbol] = tuple(deps)
+            symbol, deps = (m.group(1) if m else None), []
+            continue
+        if symbol is not None and (d := _DEPENDS.match(line)):
+            deps.append(d.group(1).split("#")[0].strip())
+    if symbol is not None and symbol not in out:
+        out[symbol] = tuple(deps)
+    return out
 
 
 def _single_arch(depends: list[str], arch_symbols: dict[str, str]) -> str | None:

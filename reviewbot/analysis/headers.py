@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 Reader = Callable[[str], "str | None"]  # tree-relative path -> text, None if absent
 
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
+_DEFINITION = re.compile(r"\b(?:struct|union)\s+(\w+)\s*\{")
 _MAX_HEADERS = 64  # includes followed per file; drivers name a handful
 
 
@@ -43,6 +44,7 @@ class HeaderIndex:
         self.parser = parser
         self._texts: dict[str, str | None] = {}
         self._defs: dict[tuple[str, str], StructDef | None] = {}
+        self._heads: dict[str, dict[str, tuple[int, int]]] = {}
 
     def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
         """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
@@ -66,6 +68,16 @@ class HeaderIndex:
             self._defs[key] = self._parse(header, name)
         return self._defs[key]
 
+    def _starts(self, header: str, text: str) -> dict[str, tuple[int, int]]:
+        """Where each ``struct NAME {`` of a header starts (the first one), and its brace:
+        one pass per header instead of one search per name asked."""
+        if header not in self._heads:
+            starts: dict[str, tuple[int, int]] = {}
+            for m in _DEFINITION.finditer(text):
+                starts.setdefault(m.group(1), (m.start(), m.end() - 1))
+            self._heads[header] = starts
+        return self._heads[header]
+
     def _text(self, header: str) -> str | None:
         if header not in self._texts:
             try:
@@ -78,14 +90,15 @@ class HeaderIndex:
         text = self._text(header)
         if not text or name not in text:
             return None
-        m = re.search(rf"\b(?:struct|union)\s+{re.escape(name)}\s*\{{", text)
-        if m is None:
+        at = self._starts(header, text).get(name)
+        if at is None:
             return None
-        end = _closing_brace(text, m.end() - 1)
+        start, brace = at
+        end = _closing_brace(text, brace)
         if end is None:
             return None
-        offset = text.count("\n", 0, m.start())
-        snippet = text[m.start():end + 1] + ";\n"
+        offset = text.count("\n", 0, start)
+        snippet = text[start:end + 1] + ";\n"
         src = parse(header, snippet.encode("utf-8", "surrogateescape"), self.knowledge,
                     self.parser)
         if src is None:

@@ -16,6 +16,7 @@ reviewer's reading of "what sits next to it", which is what the message says.
 from __future__ import annotations
 
 import bisect
+import collections
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -167,8 +168,7 @@ def _entries(facts: FileFacts, fn: FunctionFacts) -> frozenset[str]:
     cache[fn.name] = frozenset()  # recursion: no entry through the cycle
     ask(facts, fn.name)
     callers = _callers(facts).get(fn.name, [])
-    text = _function_spans(facts)[0]
-    named = len(re.findall(rf"\b{re.escape(fn.name)}\b", text))
+    named = _word_count(facts, fn.name)
     calls = sum(call_name(facts.src, c) == fn.name for other in callers for c in other.calls)
     out: frozenset[str] = frozenset()
     if not callers or named > calls + 2:  # no caller here, or a callback's address
@@ -194,11 +194,31 @@ def _sized_together(facts: FileFacts, fn: FunctionFacts, base: Node, member: Fie
                     f: Field) -> bool:
     """The DMA length adds up both members (``sizeof(c->prehdr) + sizeof(c->sh_desc)``,
     caam/qi): the neighbour is inside the mapped buffer, not beside it."""
+    body = _body(facts, fn)
+    if body.count("sizeof") < 2 or member.name not in body or f.name not in body:
+        return False  # what the pattern needs, checked without compiling it
     b = re.escape(facts.src.text_of(base))
     a, c = (rf"sizeof\s*\(?\s*{b}\s*(?:->|\.)\s*{re.escape(x.name)}\b\s*\)?"
             for x in (member, f))
-    return re.search(rf"{a}\s*\+\s*{c}|{c}\s*\+\s*{a}",
-                     facts.src.text_of(fn.node)) is not None
+    return re.search(rf"{a}\s*\+\s*{c}|{c}\s*\+\s*{a}", body) is not None
+
+
+def _body(facts: FileFacts, fn: FunctionFacts) -> str:
+    cache = facts.__dict__.setdefault("_bodies", {})
+    if id(fn) not in cache:
+        cache[id(fn)] = facts.src.text_of(fn.node)
+    return cache[id(fn)]
+
+
+def _word_count(facts: FileFacts, name: str) -> int:
+    """How often ``name`` occurs as a whole word in the file (``\\bname\\b``): the words of
+    the file counted once, the first time any name is asked for."""
+    if "_words" not in facts.__dict__:
+        facts.__dict__["_words"] = collections.Counter(_WORD.findall(_function_spans(facts)[0]))
+    return facts.__dict__["_words"][name]
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _own_buffer(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
@@ -252,8 +272,7 @@ def _only_called_from_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
         call_name(facts.src, c) == fn.name for c in other.calls)]
     if not callers:
         return False
-    text = _function_spans(facts)[0]
-    named = len(re.findall(rf"\b{re.escape(fn.name)}\b", text))
+    named = _word_count(facts, fn.name)
     calls = sum(call_name(facts.src, c) == fn.name for other in callers for c in other.calls)
     if named > calls + 2:  # its definition, maybe a prototype; more is a callback's address
         return False
