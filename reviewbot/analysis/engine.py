@@ -17,7 +17,13 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
 from reviewbot.analysis.cparse import new_parser, parse
-from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_name, collect, copies_param
+from reviewbot.analysis.facts import (
+    FileFacts,
+    FunctionFacts,
+    call_names,
+    collect,
+    copies_param,
+)
 from reviewbot.analysis.headers import HeaderIndex
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.preprocess import conditionals, rewrite
@@ -168,7 +174,7 @@ def _uses_with_helpers(facts: FileFacts) -> tuple[dict[int, list[SinkUse]], set[
 
 
 def _called_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:
-    return {name for call in fn.calls if (name := call_name(facts.src, call))}
+    return {name for name in call_names(facts, fn) if name}
 
 
 def _helpers_of(facts: FileFacts, fn: FunctionFacts,

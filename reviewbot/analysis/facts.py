@@ -95,6 +95,28 @@ def call_name(src: Source, call: Node) -> str | None:
     return None
 
 
+def call_names(facts: FileFacts, fn: FunctionFacts) -> list[str | None]:
+    """``call_name`` of each of ``fn.calls``, in order; computed once per function (the
+    caller walks ask it of every function for every function they look at)."""
+    cache = facts.__dict__.setdefault("_call_names", {})
+    if id(fn) not in cache:
+        cache[id(fn)] = [call_name(facts.src, c) for c in fn.calls]
+    return cache[id(fn)]
+
+
+def calls_to(facts: FileFacts, name: str) -> list[tuple[FunctionFacts, Node]]:
+    """Every call of ``name`` in the file as (calling function, call), in file order:
+    one index per file instead of a walk over all calls per question."""
+    if "_calls_to" not in facts.__dict__:
+        index: dict[str, list[tuple[FunctionFacts, Node]]] = {}
+        for caller in facts.functions:
+            for call, callee in zip(caller.calls, call_names(facts, caller), strict=True):
+                if callee:
+                    index.setdefault(callee, []).append((caller, call))
+        facts.__dict__["_calls_to"] = index
+    return facts.__dict__["_calls_to"].get(name, [])
+
+
 def ask(facts: FileFacts, word: str, member: bool = False) -> None:
     """Record that the analysis looked through the whole file for ``word``.
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts import FunctionFacts, ask, call_args, call_name
+from reviewbot.analysis.facts import FunctionFacts, ask, call_args, call_name, calls_to
 
 if TYPE_CHECKING:
     from reviewbot.analysis.facts import FileFacts
@@ -89,19 +89,16 @@ def from_callers(r: Resolver, index: int, depth: int,
         return None
     ask(r.facts, r.fn.name)
     out: list[Origin] = []
-    for caller in r.facts.functions:
+    for caller, call in calls_to(r.facts, r.fn.name):
         if caller is r.fn:
             continue
-        for call in caller.calls:
-            if call_name(r.facts.src, call) != r.fn.name:
-                continue
-            args = call_args(call)
-            if index >= len(args):
-                return None
-            found = Resolver(r.facts, caller)._value(args[index], depth + 1, seen | {key})
-            if not found or UNKNOWN in found or any(o.kind == "param" for o in found):
-                return None
-            out.extend(found)
+        args = call_args(call)
+        if index >= len(args):
+            return None
+        found = Resolver(r.facts, caller)._value(args[index], depth + 1, seen | {key})
+        if not found or UNKNOWN in found or any(o.kind == "param" for o in found):
+            return None
+        out.extend(found)
     return out or None
 
 

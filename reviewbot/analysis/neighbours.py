@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reviewbot.analysis.facts import ask, call_name
+from reviewbot.analysis.facts import ask, call_name, call_names, calls_to
 from reviewbot.analysis.structs import Field, StructDef, base_type
 from reviewbot.model import Confidence, Evidence
 
@@ -169,7 +169,7 @@ def _entries(facts: FileFacts, fn: FunctionFacts) -> frozenset[str]:
     ask(facts, fn.name)
     callers = _callers(facts).get(fn.name, [])
     named = _word_count(facts, fn.name)
-    calls = sum(call_name(facts.src, c) == fn.name for other in callers for c in other.calls)
+    calls = sum(1 for other, _call in calls_to(facts, fn.name) if other.name != fn.name)
     out: frozenset[str] = frozenset()
     if not callers or named > calls + 2:  # no caller here, or a callback's address
         out = frozenset((fn.name,))
@@ -183,7 +183,7 @@ def _callers(facts: FileFacts) -> dict[str, list[FunctionFacts]]:
     if "_callers" not in facts.__dict__:
         out: dict[str, list[FunctionFacts]] = {}
         for other in facts.functions:
-            for name in {call_name(facts.src, c) for c in other.calls}:
+            for name in set(call_names(facts, other)):
                 if name and name != other.name:
                     out.setdefault(name, []).append(other)
         facts.__dict__["_callers"] = out
@@ -261,19 +261,19 @@ def is_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
         cache[fn.name] = False  # a recursive call chain is not setup-only
         k = facts.knowledge
         cache[fn.name] = (any(w in fn.name for w in k.setup_words)
-                          or any(call_name(facts.src, c) in k.setup_calls for c in fn.calls)
+                          or any(name in k.setup_calls for name in call_names(facts, fn))
                           or _only_called_from_setup(facts, fn))
     return cache[fn.name]
 
 
 def _only_called_from_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
     ask(facts, fn.name)
-    callers = [other for other in facts.functions if other is not fn and any(
-        call_name(facts.src, c) == fn.name for c in other.calls)]
+    sites = [(other, call) for other, call in calls_to(facts, fn.name) if other is not fn]
+    callers = list({id(other): other for other, _call in sites}.values())
     if not callers:
         return False
     named = _word_count(facts, fn.name)
-    calls = sum(call_name(facts.src, c) == fn.name for other in callers for c in other.calls)
+    calls = len(sites)
     if named > calls + 2:  # its definition, maybe a prototype; more is a callback's address
         return False
     return all(is_setup(facts, other) for other in callers)

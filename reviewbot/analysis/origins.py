@@ -75,6 +75,15 @@ class Resolver:
         self.src = facts.src
 
     def origins(self, node: Node) -> list[Origin]:
+        """The origins of ``node``; remembered per file, since helper discovery and the
+        checks ask for the same sink arguments (the answer depends only on the facts)."""
+        memo = self.facts.__dict__.setdefault("_origins", {})
+        key = (id(self.fn), node.start_byte, node.end_byte, node.type)
+        if key not in memo:
+            memo[key] = self._origins(node)
+        return list(memo[key])
+
+    def _origins(self, node: Node) -> list[Origin]:
         found = self._value(node, 0, frozenset())
         if any(o.kind == "heap" and o.cls == "vmalloc" for o in found) and \
                 self._tests_vmalloc(node):

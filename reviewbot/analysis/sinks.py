@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from reviewbot.analysis import fieldflow
-from reviewbot.analysis.facts import FileFacts, FunctionFacts, call_args, call_name
+from reviewbot.analysis.facts import (
+    FileFacts,
+    FunctionFacts,
+    call_args,
+    call_name,
+    call_names,
+    calls_to,
+)
 from reviewbot.analysis.origins import Resolver
 from reviewbot.analysis.structs import base_type
 from reviewbot.knowledge import DirectionSpec, FieldSink, Sink
@@ -68,12 +75,9 @@ def direction_from_callers(facts: FileFacts, fn: FunctionFacts,
                            spec: DirectionSpec) -> str | None:
     """The direction callers in the same file pass for ``fn``'s parameter, if they agree."""
     found: set[str | None] = set()
-    for caller in facts.functions:
-        for call in caller.calls:
-            if call_name(facts.src, call) != fn.name:
-                continue
-            finder = _Finder(facts, caller, {})
-            found.add(finder.direction(spec, call_args(call), call)[0])
+    for caller, call in calls_to(facts, fn.name):
+        finder = _Finder(facts, caller, {})
+        found.add(finder.direction(spec, call_args(call), call)[0])
     return found.pop() if len(found) == 1 else None
 
 
@@ -90,8 +94,7 @@ class _Finder:
     # -- calls
     def calls(self) -> list[SinkUse]:
         out = []
-        for call in self.fn.calls:
-            name = call_name(self.src, call)
+        for call, name in zip(self.fn.calls, call_names(self.facts, self.fn), strict=True):
             if name is None:
                 continue
             known = self.k.sink(name)
