@@ -138,7 +138,7 @@ def includes(path: str, text: str) -> list[str]:
     """Tree-relative headers a file includes: ``"x.h"`` beside it, ``<x.h>`` in include/."""
     here = posixpath.dirname(path)
     out: list[str] = []
-    for kind, name in _INCLUDE.findall(text):
+    for kind, name in _includes(text):
         if kind == '"':
             h = posixpath.normpath(posixpath.join(here, name))
         else:
@@ -149,6 +149,20 @@ def includes(path: str, text: str) -> list[str]:
         if len(out) >= _MAX_HEADERS:
             break
     return out
+
+
+def _includes(text: str) -> list[tuple[str, str]]:
+    """``_INCLUDE.findall(text)``, searched from each ``#`` rather than at every line start
+    (a third of the cost of finding a file's headers was trying lines that hold none)."""
+    out = []
+    for m in _HASH_INCLUDE.finditer(text):
+        line = text.rfind("\n", 0, m.start()) + 1
+        if not text[line:m.start()].strip(" \t"):
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+_HASH_INCLUDE = re.compile(r'#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]')
 
 
 def _closing_brace(text: str, start: int) -> int | None:

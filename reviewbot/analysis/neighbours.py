@@ -350,6 +350,7 @@ def _busy_type(facts: FileFacts, f: Field) -> bool:
 
 
 _BITOP = re.compile(r"\b(?:__)?(?:test_and_)?(?:set|clear|change)_bit(?:_lock)?\s*\(([^;]*)")
+_BIT = "_bit"  # in every bitop name: files without it have none (most of them)
 _MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
 
 
@@ -359,7 +360,8 @@ def _bitop_members(facts: FileFacts) -> frozenset[str]:
     if "_bitop_members" not in facts.__dict__:
         text = _function_spans(facts)[0]
         facts.__dict__["_bitop_members"] = frozenset(
-            name for m in _BITOP.finditer(text) for name in _MEMBER.findall(m.group(1)))
+            name for m in (_BITOP.finditer(text) if _BIT in text else ())
+            for name in _MEMBER.findall(m.group(1)))
     return facts.__dict__["_bitop_members"]
 
 
@@ -381,16 +383,28 @@ def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
     if key not in cache:
         text, starts, fns = _function_spans(facts)
         out: list[FunctionFacts] = []
-        if name in text:
-            for m in re.finditer(rf"(?:->|\.)\s*{re.escape(name)}\b", text):
-                if not _is_write(text[max(0, m.start() - 160):m.start()],
-                                 text[m.end():m.end() + 80], array):
-                    continue
-                i = bisect.bisect_right(starts, m.start()) - 1
-                if i >= 0 and m.start() < fns[i].node.end_byte and fns[i] not in out:
-                    out.append(fns[i])
+        for start, end in _member_uses(facts).get(name, ()):
+            if not _is_write(text[max(0, start - 160):start], text[end:end + 80], array):
+                continue
+            i = bisect.bisect_right(starts, start) - 1
+            if i >= 0 and start < fns[i].node.end_byte and fns[i] not in out:
+                out.append(fns[i])
         cache[key] = out
     return cache[key]
+
+
+_MEMBER_USE = re.compile(r"(?:->|\.)\s*(\w+)")
+
+
+def _member_uses(facts: FileFacts) -> dict[str, list[tuple[int, int]]]:
+    """Every ``->name`` / ``.name`` of the file, by name, as (start, end) offsets: one pass
+    over the text for all the members whose writers are asked for."""
+    if "_member_uses" not in facts.__dict__:
+        uses: dict[str, list[tuple[int, int]]] = {}
+        for m in _MEMBER_USE.finditer(_function_spans(facts)[0]):
+            uses.setdefault(m.group(1), []).append((m.start(), m.end()))
+        facts.__dict__["_member_uses"] = uses
+    return facts.__dict__["_member_uses"]
 
 
 def _function_spans(facts: FileFacts) -> tuple[str, list[int], list[FunctionFacts]]:
