@@ -61,8 +61,9 @@ class Neighbourhood:
     # mapped line (mlx5 macsec: umr->dma_addr = dma_addr after mapping umr->ctx)
     stores: tuple[tuple[int, str], ...] = ()
     unmaps: tuple[int, ...] = ()
-    # (neighbour, thread function): written only from a kernel thread the DMA function
-    # is not reached from (mxs-dcp: the AES channel thread beside the SHA channel's DMA)
+    # (neighbour, thread function): written by a function reached only from a kernel
+    # thread the DMA function is not reached from (mxs-dcp: the AES channel thread
+    # writes aes_key beside the SHA channel's DMA buffer)
     threads: tuple[tuple[str, str], ...] = ()
 
 
