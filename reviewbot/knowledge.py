@@ -167,6 +167,10 @@ class Knowledge:
     l1_short_of_dma: tuple[str, ...] = ()
     arch_symbols: tuple[tuple[str, str], ...] = ()
     synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
+    # calls that end a streaming mapping, and calls whose first argument runs as a
+    # kernel thread: see analysis/neighbours.py (stores after a mapping, other threads)
+    unmap_calls: tuple[str, ...] = ()
+    thread_starters: tuple[str, ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -358,7 +362,8 @@ class _Reader(Checker):
             "type_argument_macros": list[str]})
         nb = self.entry(top.get("neighbours", {}), "neighbours", {},
                         {"busy_types": list[str], "setup_words": list[str],
-                         "setup_calls": list[str], "synchronous_sinks": list[str]})
+                         "setup_calls": list[str], "synchronous_sinks": list[str],
+                         "unmap_calls": list[str], "thread_starters": list[str]})
         arch = self.entry(top.get("arch", {}), "arch", {},
                           {"l1_short_of_dma": list[str], "symbols": dict})
         sizes = top["sizes"]
@@ -392,6 +397,8 @@ class _Reader(Checker):
             l1_short_of_dma=tuple(arch.get("l1_short_of_dma", [])),
             arch_symbols=self.str_map(arch.get("symbols", {}), "arch", "symbols"),
             synchronous_sinks=tuple(nb.get("synchronous_sinks", [])),
+            unmap_calls=tuple(nb.get("unmap_calls", [])),
+            thread_starters=tuple(nb.get("thread_starters", [])),
             contexts=read_contexts(self, top),
             cache_creators=read_cache_creators(self, top),
             object_fields=read_object_fields(self, top),

@@ -56,6 +56,16 @@ class Neighbourhood:
     # busy only through the DMA function's own writes, the last of them at this line:
     # before an asynchronous mapping made later in it, they cannot overlap the transfer
     written_until: int | None = None
+    # a struct this function allocates and publishes (its mapping outlives the call):
+    # (line, neighbour) of the function's own stores through the same pointer, and the
+    # lines of its unmap calls; a store after the mapping and before any unmap dirties a
+    # mapped line (mlx5 macsec: umr->dma_addr = dma_addr after mapping umr->ctx)
+    stores: tuple[tuple[int, str], ...] = ()
+    unmaps: tuple[int, ...] = ()
+    # (neighbour, thread function): written by a function reached only from a kernel
+    # thread the DMA function is not reached from (mxs-dcp: the AES channel thread
+    # writes aes_key beside the SHA channel's DMA buffer)
+    threads: tuple[tuple[str, str], ...] = ()
 
 
 def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructDef,
@@ -99,9 +109,13 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
             # only when it starts at an odd 64-byte slot, which the estimate cannot tell
             return Neighbourhood("offset", busy=busy)
         mine = [f for f in window if f.name in busy]
+        live = fresh and not private and not synchronous and not typed  # mapping kept
         return Neighbourhood("busy", busy=busy, typed=typed,
                              written_until=None if synchronous or typed else
-                             _last_own_write(facts, fn, mine))
+                             _last_own_write(facts, fn, mine),
+                             stores=_own_stores(facts, fn, base, mine) if live else (),
+                             unmaps=_unmap_lines(facts, fn) if live else (),
+                             threads=() if typed else _other_threads(facts, fn, mine))
     return Neighbourhood("quiet", quiet=tuple(f.name for f in window))
 
 
@@ -120,6 +134,67 @@ def _last_own_write(facts: FileFacts, fn: FunctionFacts, fields: list[Field]) ->
                     text[max(0, m.start() - 160):m.start()], text[m.end():m.end() + 80], array):
                 last = max(last, m.start())
     return text.count("\n", 0, last) + 1 if last >= 0 else None
+
+
+def _own_stores(facts: FileFacts, fn: FunctionFacts, base: Node,
+                fields: list[Field]) -> tuple[tuple[int, str], ...]:
+    """(line, member) of ``fn``'s writes to ``fields`` through ``base`` itself
+    (``umr->dma_addr = ...``, ``&umr->mkey``), in the order of the text."""
+    text = _function_spans(facts)[0]
+    start, end = fn.node.start_byte, fn.node.end_byte
+    b = re.escape(facts.src.text_of(base))
+    out = []
+    for f in fields:
+        for m in re.finditer(rf"\b{b}\s*((?:->|\.)\s*{re.escape(f.name)}\b)",
+                             text[start:end]):
+            at, after = start + m.start(1), start + m.end(1)
+            if _is_write(text[max(0, at - 160):at], text[after:after + 80],
+                         f.array_len is not None):
+                out.append((text.count("\n", 0, at) + 1, f.name))
+    return tuple(sorted(out))
+
+
+def _unmap_lines(facts: FileFacts, fn: FunctionFacts) -> tuple[int, ...]:
+    """Lines where ``fn`` ends a streaming mapping (any of the unmap calls)."""
+    k = facts.knowledge
+    return tuple(sorted(c.start_point[0] + 1 for c in fn.calls
+                        if call_name(facts.src, c) in k.unmap_calls))
+
+
+def _other_threads(facts: FileFacts, fn: FunctionFacts,
+                   fields: list[Field]) -> tuple[tuple[str, str], ...]:
+    """(member, thread function) for each of ``fields`` that a non-setup function other
+    than ``fn`` writes and that is reached only from kernel-thread functions of this file
+    (the first argument of kthread_run()) from which ``fn`` is not reached: two threads
+    run at the same time, whatever the transfer's timing within one of them."""
+    threads = _thread_functions(facts)
+    if not threads:
+        return ()
+    mine = _entries(facts, fn)
+    if not mine:
+        return ()
+    out = []
+    for f in fields:
+        for w in _writers(facts, f.name, f.array_len is not None):
+            if w is fn or is_setup(facts, w):
+                continue
+            theirs = _entries(facts, w)
+            if theirs and theirs <= threads and not theirs & mine:
+                out.append((f.name, min(theirs)))
+                break
+    return tuple(out)
+
+
+def _thread_functions(facts: FileFacts) -> frozenset[str]:
+    """Functions this file starts as kernel threads: ``kthread_run(fn, data, ...)``."""
+    if "_threads" not in facts.__dict__:
+        starters = facts.knowledge.thread_starters
+        text = _function_spans(facts)[0]
+        found = frozenset(re.findall(
+            rf"\b(?:{'|'.join(map(re.escape, starters))})\s*\(\s*(\w+)\s*,", text)) \
+            if starters else frozenset()
+        facts.__dict__["_threads"] = found
+    return facts.__dict__["_threads"]
 
 
 def _busy_l1_pair(facts: FileFacts, fn: FunctionFacts, sdef: StructDef, member: Field,
@@ -491,6 +566,22 @@ def judged(use: SinkUse, o: Origin, knowledge: Knowledge,
         return False, (Evidence("neighbours-busy", Confidence.HIGH,
                                 f"{names} may be written while the DMA is in flight"),), \
             f"; {names} may be written while it is in flight"
+    # a mapping call maps when it returns (a filled URB only when it is submitted)
+    after = _after_mapping(nb, use.line) if use.maps else []
+    if after:  # labelled sample: mlx5 macsec's umr->ctx (1 of 1)
+        said, are = _listed(after)
+        return False, (Evidence("neighbours-after-mapping", Confidence.MEDIUM,
+                                f"{said} {are} written by this function after it maps the "
+                                "buffer, and the mapping outlives the call"),), \
+            f"; {said} {are} written after the mapping is made, while it is live"
+    if nb.threads:  # labelled sample: mxs-dcp's sha_out_buf (1 of 1)
+        said, are = _listed([n for n, _t in nb.threads])
+        thread = nb.threads[0][1]
+        return False, (Evidence("neighbours-other-thread", Confidence.MEDIUM,
+                                f"{said} {are} written from the kernel thread {thread}(), "
+                                "which does not run the DMA"),), \
+            f"; {said} {are} written by another kernel thread ({thread}()) while it may " \
+            "be in flight"
     if elsewhere is Confidence.LOW:
         return False, (Evidence("neighbours-written-low", Confidence.LOW,
                                 f"{names} are stored outside setup code; whether while "
@@ -500,3 +591,16 @@ def judged(use: SinkUse, o: Origin, knowledge: Knowledge,
     return False, (Evidence("neighbours-written", Confidence.MEDIUM,
                             f"{names} are written outside setup code, maybe in flight"),), \
         f"; {names} are written outside setup code, maybe while it is in flight"
+
+
+def _after_mapping(nb: Neighbourhood, line: int) -> list[str]:
+    """Neighbours the DMA function stores after its mapping at ``line`` and before any
+    unmap call that follows it."""
+    stop = min((u for u in nb.unmaps if u > line), default=None)
+    return list(dict.fromkeys(name for at, name in nb.stores
+                              if at > line and (stop is None or at < stop)))
+
+
+def _listed(names: list[str]) -> tuple[str, str]:
+    """Up to three names, and the verb that agrees with them."""
+    return ", ".join(names[:3]), "is" if len(names) == 1 else "are"

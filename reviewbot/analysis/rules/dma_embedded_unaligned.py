@@ -27,7 +27,8 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
         return None  # an L1 line is the DMA alignment on the only architecture it builds for
     # labelled on 6.1: an unaligned member beside neighbours that are only stored was
     # right 3 times in 10 (per-request or serialised state, coherent platforms), so that
-    # evidence is low for this rule; a lock, counter or descriptor beside it stays high
+    # evidence is low for this rule; a lock, counter or descriptor beside it stays high,
+    # and a store after a live mapping or from another kernel thread is medium (judged())
     silent, evidence, tail = judged(use, o, knowledge, elsewhere=Confidence.LOW)
     if silent:
         return None
@@ -46,8 +47,11 @@ RULE = Rule(
     "A buffer inside a struct (st->rx, &st->data[0]) takes inbound DMA, and neither it "
     "nor an earlier member carries __aligned(ARCH_DMA_MINALIGN), IIO_DMA_MINALIGN or "
     "__dma_from_device_group_begin(). Confidence follows the neighbours that share its "
-    "cache lines: high beside a lock, counter, work item or transfer descriptor; low "
-    "when they are only stored (measured right 3 times in 10 on Linux 6.1), written only at "
+    "cache lines: high beside a lock, counter, work item or transfer descriptor; medium "
+    "when the mapping function stores one after mapping a struct it allocated and hands "
+    "out mapped, or one is written only from another kernel thread than the DMA's; low "
+    "when they are only stored otherwise (measured right 3 times in 10 on Linux 6.1), "
+    "written only at "
     "setup, only on the call paths of a synchronous transfer's own function, only before "
     "an asynchronous mapping made later in the same function, or are inside the mapped "
     "length, or the struct is the transfer's own allocation; silent for the first member of "
