@@ -16,7 +16,6 @@ reviewer's reading of "what sits next to it", which is what the message says.
 from __future__ import annotations
 
 import bisect
-import collections
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -286,14 +285,20 @@ def _body(facts: FileFacts, fn: FunctionFacts) -> str:
 
 
 def _word_count(facts: FileFacts, name: str) -> int:
-    """How often ``name`` occurs as a whole word in the file (``\\bname\\b``): the words of
-    the file counted once, the first time any name is asked for."""
-    if "_words" not in facts.__dict__:
-        facts.__dict__["_words"] = collections.Counter(_WORD.findall(_function_spans(facts)[0]))
-    return facts.__dict__["_words"][name]
-
-
-_WORD = re.compile(r"\w+")
+    """How often ``name`` occurs as a whole word in the file (``\\bname\\b``), by
+    ``str.find`` and a look at both neighbours; remembered per name."""
+    cache = facts.__dict__.setdefault("_words", {})
+    if name not in cache:
+        text = _function_spans(facts)[0]
+        n, count = len(name), 0
+        i = text.find(name)
+        while i >= 0:
+            if (i == 0 or not _word_char(text[i - 1])) and \
+                    (i + n >= len(text) or not _word_char(text[i + n])):
+                count += 1
+            i = text.find(name, i + n)
+        cache[name] = count
+    return cache[name]
 
 
 def _own_buffer(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
@@ -424,20 +429,37 @@ def _busy_type(facts: FileFacts, f: Field) -> bool:
     return f.name in _bitop_members(facts)
 
 
-_BITOP = re.compile(r"\b(?:__)?(?:test_and_)?(?:set|clear|change)_bit(?:_lock)?\s*\(([^;]*)")
-_BIT = "_bit"  # in every bitop name: files without it have none (most of them)
+_BIT_CALL = re.compile(r"_bit(?:_lock)?\s*\(")
+_BITOPS = frozenset(p + q + r for p in ("", "__") for q in ("", "test_and_")
+                    for r in ("set", "clear", "change"))
 _MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
 
 
 def _bitop_members(facts: FileFacts) -> frozenset[str]:
-    """Members named in the arguments of a bitop call (up to its ``;``), once per file:
-    one pass instead of a search of the whole file per member."""
+    """Members named in the arguments of a bitop call (set_bit(), __clear_bit(),
+    test_and_change_bit_lock(): up to the next ``;``), once per file.
+
+    Searched from the literal ``_bit(`` and the name checked backwards: a regex led by
+    ``\\b(?:__)?(?:test_and_)?...`` tries every position of the file and cost fifty
+    times as much."""
     if "_bitop_members" not in facts.__dict__:
         text = _function_spans(facts)[0]
-        facts.__dict__["_bitop_members"] = frozenset(
-            name for m in (_BITOP.finditer(text) if _BIT in text else ())
-            for name in _MEMBER.findall(m.group(1)))
+        found: set[str] = set()
+        for m in _BIT_CALL.finditer(text):
+            start = m.start()
+            while start > 0 and start > m.start() - 20 and _word_char(text[start - 1]):
+                start -= 1
+            if text[start:m.start()] not in _BITOPS or (start > 0 and _word_char(text[start - 1])):
+                continue
+            end = text.find(";", m.end())
+            found.update(_MEMBER.findall(text, m.end(), end if end >= 0 else len(text)))
+        facts.__dict__["_bitop_members"] = frozenset(found)
     return facts.__dict__["_bitop_members"]
+
+
+def _word_char(c: str) -> bool:
+    """What ``\\w`` matches in a str pattern (letters and digits of any script, '_')."""
+    return c.isalnum() or c == "_"
 
 
 def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None,

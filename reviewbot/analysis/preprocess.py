@@ -146,8 +146,8 @@ def rewrite(buf: bytearray, text: bytes, knowledge: Knowledge, regions: Regions)
         _type_arguments(buf, _pattern("call", types), regions)
     _string_macros(buf, regions)
     if b"..." in text:
-        for m in _scan(_RANGE, bytes(buf), regions):
-            buf[m.start():m.end()] = b"-  "  # case 1 ... 3: -> case 1 -   3:
+        for at in _ranges(bytes(buf), regions):
+            buf[at:at + 3] = b"-  "  # case 1 ... 3: -> case 1 -   3:
     for m in _words(_ODD_NUMBER, bytes(buf), regions):
         buf[m.start()] = 0x5F  # DWC3_VER_IS(DWC3, 330A): 330A -> _30A, an identifier
 
@@ -163,6 +163,22 @@ def _scan(pattern: re.Pattern[bytes], text: bytes, regions: Regions) -> Iterator
     """
     for a, b in regions:
         yield from pattern.finditer(text, a, b)
+
+
+def _ranges(text: bytes, regions: Regions) -> list[int]:
+    """Where ``_RANGE`` matches in the regions: the literal ``...`` found first and its
+    neighbours tested (a pattern led by a lookbehind tries every byte). The lookahead,
+    like ``finditer``'s, ends at the region's end; no match can hide in a failed one."""
+    out = []
+    for a, b in regions:
+        for m in _DOTS.finditer(text, a, b):
+            s, e = m.start(), m.end()
+            if s > 0 and text[s - 1] in b" \t" and e < b and text[e] in b" \t":
+                out.append(s)
+    return out
+
+
+_DOTS = re.compile(rb"\.\.\.")
 
 
 def _blank(buf: bytearray, start: int, end: int) -> None:
