@@ -65,6 +65,9 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     plan.cut(bytes(buf))
     src = None
     rounds = 0
+    # the same for every round: the headers' structs and the Kconfig's architecture
+    find = headers.finder(path, text) if headers is not None else None
+    only_arch = headers.arch_of(path) if headers is not None else None
     while True:
         # preprocessing is finished only where the parser will look
         rewrite(buf, raw, knowledge, plan.fresh())
@@ -73,9 +76,8 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
                     old_tree=src.tree if src is not None else None)
         if src is None:
             return []
-        facts = collect(src, knowledge, headers.finder(path, text) if headers else None)
-        if headers is not None:
-            facts.only_arch = headers.arch_of(path)
+        facts = collect(src, knowledge, find)
+        facts.only_arch = only_arch
         looked_up = _Recording(facts.field_values)
         facts.field_values = looked_up
         findings, follow = _analyse(facts)
