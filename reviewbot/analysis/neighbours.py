@@ -67,6 +67,49 @@ class Neighbourhood:
     threads: tuple[tuple[str, str], ...] = ()
 
 
+class LazyNeighbours:
+    """A member's (asynchronous, synchronous) neighbourhoods, worked out on first use.
+
+    Most embedded origins never reach a neighbour judgement (outbound transfers,
+    isolated members, helper discovery asking only for parameters); the walks over
+    the file's writers and callers, and the slices they ask for, are then not paid.
+    Equality compares the values (evaluating both sides), so origins deduplicate as
+    before; the hash is constant, so hashing an origin evaluates nothing.
+    """
+
+    __slots__ = ("_args", "_pair")
+
+    def __init__(self, facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructDef,
+                 member: Field) -> None:
+        self._args: tuple | None = (facts, fn, base, sdef, member)
+        self._pair: tuple[Neighbourhood, Neighbourhood] | None = None
+
+    def pair(self) -> tuple[Neighbourhood, Neighbourhood]:
+        if self._pair is None:
+            assert self._args is not None
+            facts, fn, base, sdef, member = self._args
+            self._pair = (neighbourhood(facts, fn, base, sdef, member, False),
+                          neighbourhood(facts, fn, base, sdef, member, True))
+            self._args = None
+        return self._pair
+
+    def __getitem__(self, synchronous: bool) -> Neighbourhood:
+        return self.pair()[synchronous]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyNeighbours):
+            return other is self or self.pair() == other.pair()
+        if isinstance(other, tuple):
+            return self.pair() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"LazyNeighbours({self.pair()!r})"
+
+
 def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructDef,
                   member: Field, synchronous: bool) -> Neighbourhood:
     """``synchronous``: the sink completes the transfer before it returns (usb_control_msg)."""

@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from reviewbot.analysis import clients, contexts, fieldflow, tails
 from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
-from reviewbot.analysis.neighbours import Neighbourhood, neighbourhood
+from reviewbot.analysis.neighbours import LazyNeighbours
 from reviewbot.analysis.structs import Field, base_type
 
 _MAX_DEPTH = 12
@@ -59,7 +59,7 @@ class Origin:
     container_via: str | None = None
     via: str | None = None  # the same-file helper whose return value it is (fieldflow.py)
     # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
-    neighbours: tuple[Neighbourhood, Neighbourhood] | None = None
+    neighbours: LazyNeighbours | None = None
     arch: str | None = None  # embedded: the one architecture the driver builds for
 
 
@@ -211,8 +211,7 @@ class Resolver:
             if special is not None:
                 return special
         return [replace(_embedded(sdef.name, member, sdef.path), arch=self.facts.only_arch,
-                        neighbours=(neighbourhood(self.facts, self.fn, base, sdef, member, False),
-                                    neighbourhood(self.facts, self.fn, base, sdef, member, True)))]
+                        neighbours=LazyNeighbours(self.facts, self.fn, base, sdef, member))]
 
     def _field_values(self, name: str, base: Node, struct: str | None, depth: int,
                       seen: frozenset[str]) -> list[Origin]:

@@ -212,9 +212,8 @@ def member_of(r: Resolver, base: Node, sdef: StructDef, member: Field, depth: in
     if all(o.kind == "context" for o in containers):
         # isolated only as well as the context is, and sharing lines with its neighbours
         # as any embedded member does: the neighbour judgement applies to it too
-        from reviewbot.analysis.neighbours import neighbourhood
-        nbs = (neighbourhood(r.facts, r.fn, base, sdef, member, False),
-               neighbourhood(r.facts, r.fn, base, sdef, member, True))
+        from reviewbot.analysis.neighbours import LazyNeighbours
+        nbs = LazyNeighbours(r.facts, r.fn, base, sdef, member)
         return [replace(o, neighbours=nbs)
                 for o in contexts.member(containers[0], sdef, member, r.facts.only_arch)]
     flexible = member.array_len == "" and member is sdef.fields[-1]
