@@ -170,6 +170,14 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
     ]
 
 
+def _start_pool(workers: int, knowledge: Knowledge) -> ProcessPoolExecutor:
+    """A pool whose workers are all started (and initialised) now, not at the first map."""
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(knowledge.path,))
+    for _ in range(workers):
+        pool.submit(os.getpid)
+    return pool
+
+
 def _record_dict(record: tuple) -> dict:
     d = dict(zip(_FIELDS, record, strict=True))
     d["details"] = [list(x) for x in d["details"]]
@@ -193,97 +201,107 @@ def scan_tree(
     parse if the content is new).
     """
     start = time.monotonic()
+    subpaths = list(subpaths)
     check_subpaths(root, subpaths)
     root = root.resolve()
     base = str(root)
-    paths = walk(root, subpaths, knowledge.skip_dirs)
-    tokens = sink_tokens(knowledge)
     cache = open_cache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
     known = cache.known_files() if cache else {}
+    workers = max(1, jobs or os.cpu_count() or 1)
+    # A cold scan of a tree will parse: start the workers now, so their imports and
+    # parsers are ready when the walk and the prefilter are done (a warm one never waits)
+    early = _start_pool(workers, knowledge) if not known and workers > 1 and \
+        not (root / next(iter(subpaths), "")).is_file() else None
+    try:
+        paths = walk(root, subpaths, knowledge.skip_dirs)
+        tokens = sink_tokens(knowledge)
 
-    stats: dict[str, tuple[int, int]] = {}
-    prefix = base + os.sep
-    for p in paths:
-        try:
-            st = os.stat(prefix + p)
-        except OSError:  # vanished, a dangling link, a symlink loop
-            continue
-        if scannable(st):
-            stats[p] = (st.st_mtime_ns, st.st_size)
-    unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
-    fresh = [p for p in stats if p not in unchanged]
-    # which of the changed or new files name a sink
-    relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
-        if len(fresh) > 200 else None
-    if relevant_fresh is None:
-        btoks = [t.encode() for t in tokens]
-        relevant_fresh = {p for p in fresh if mentions_any(_read(base, p), btoks)}
+        stats: dict[str, tuple[int, int]] = {}
+        prefix = base + os.sep
+        for p in paths:
+            try:
+                st = os.stat(prefix + p)
+            except OSError:  # vanished, a dangling link, a symlink loop
+                continue
+            if scannable(st):
+                stats[p] = (st.st_mtime_ns, st.st_size)
+        unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
+        fresh = [p for p in stats if p not in unchanged]
+        # which of the changed or new files name a sink
+        relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
+            if len(fresh) > 200 else None
+        if relevant_fresh is None:
+            btoks = [t.encode() for t in tokens]
+            relevant_fresh = {p for p in fresh if mentions_any(_read(base, p), btoks)}
 
-    findings: list[Finding] = []
-    to_parse: list[str] = []
-    file_rows: list[tuple[str, int, int, str | None, bool]] = []
-    stored = cache.results() if cache else {}
-    for p in sorted(unchanged):
-        _m, _s, sha, relevant = known[p]
-        if not relevant:
-            continue
-        cached = stored.get(sha) if sha else None
-        if cached is None:
-            to_parse.append(p)
-        else:
-            findings.extend(finding_from_dict(d, p) for d in cached)
-    for p in fresh:
-        mtime, size = stats[p]
-        if p not in relevant_fresh:
-            file_rows.append((p, mtime, size, None, False))
-            continue
-        # content-keyed reuse: changed stat, but content seen before (a revert, a copy)
-        cached = None
+        findings: list[Finding] = []
+        to_parse: list[str] = []
+        file_rows: list[tuple[str, int, int, str | None, bool]] = []
+        stored = cache.results() if cache else {}
+        for p in sorted(unchanged):
+            _m, _s, sha, relevant = known[p]
+            if not relevant:
+                continue
+            cached = stored.get(sha) if sha else None
+            if cached is None:
+                to_parse.append(p)
+            else:
+                findings.extend(finding_from_dict(d, p) for d in cached)
+        for p in fresh:
+            mtime, size = stats[p]
+            if p not in relevant_fresh:
+                file_rows.append((p, mtime, size, None, False))
+                continue
+            # content-keyed reuse: changed stat, but content seen before (a revert, a copy)
+            cached = None
+            if cache:
+                sha = hashlib.sha1(_read(base, p)).hexdigest()
+                cached = stored.get(sha)
+            if cached is None:
+                to_parse.append(p)
+            else:
+                file_rows.append((p, mtime, size, sha, True))
+                findings.extend(finding_from_dict(d, p) for d in cached)
+
+        results: dict[str, list[dict]] = {}
+        parsed = 0
+        if to_parse:
+            # biggest first keeps the pool busy to the end
+            to_parse.sort(key=lambda p: -stats[p][1])
+            done = 0
+            outcomes: Iterable[tuple[str, str, list[tuple]]]
+            if workers == 1 or (len(to_parse) < 4 and early is None):
+                _init_worker(knowledge.path)
+                outcomes = map(_analyse_file, [(base, p) for p in to_parse])
+                pool = None
+            else:
+                pool = early or _start_pool(workers, knowledge)
+                outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
+            try:
+                for path, sha, records in outcomes:
+                    mtime, size = stats[path]
+                    file_rows.append((path, mtime, size, sha, True))
+                    found = [_record_dict(r) for r in records]
+                    results[sha] = found
+                    findings.extend(finding_from_dict(d, path) for d in found)
+                    parsed += 1
+                    done += 1
+                    if progress:
+                        progress(done, len(to_parse))
+            finally:
+                if pool is not None:
+                    pool.shutdown()
         if cache:
-            sha = hashlib.sha1(_read(base, p)).hexdigest()
-            cached = stored.get(sha)
-        if cached is None:
-            to_parse.append(p)
-        else:
-            file_rows.append((p, mtime, size, sha, True))
-            findings.extend(finding_from_dict(d, p) for d in cached)
-
-    results: dict[str, list[dict]] = {}
-    parsed = 0
-    if to_parse:
-        # biggest first keeps the pool busy to the end
-        to_parse.sort(key=lambda p: -stats[p][1])
-        jobs = max(1, jobs or os.cpu_count() or 1)
-        done = 0
-        outcomes: Iterable[tuple[str, str, list[tuple]]]
-        if jobs == 1 or len(to_parse) < 4:
-            _init_worker(knowledge.path)
-            outcomes = map(_analyse_file, [(base, p) for p in to_parse])
-            pool = None
-        else:
-            pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(knowledge.path,))
-            outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
-        try:
-            for path, sha, records in outcomes:
-                mtime, size = stats[path]
-                file_rows.append((path, mtime, size, sha, True))
-                found = [_record_dict(r) for r in records]
-                results[sha] = found
-                findings.extend(finding_from_dict(d, path) for d in found)
-                parsed += 1
-                done += 1
-                if progress:
-                    progress(done, len(to_parse))
-        finally:
-            if pool is not None:
-                pool.shutdown()
-    if cache:
-        cache.store(file_rows, results, forget=[p for p in known if p not in stats])
-        cache.close()
-    findings.sort(key=lambda f: (f.file, f.line, f.rule))
-    elapsed = time.monotonic() - start
-    candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])
-    return ScanResult(tuple(findings), ScanStats(len(stats), candidates, parsed, round(elapsed, 2)))
+            cache.store(file_rows, results, forget=[p for p in known if p not in stats])
+            cache.close()
+        findings.sort(key=lambda f: (f.file, f.line, f.rule))
+        elapsed = time.monotonic() - start
+        candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])
+        return ScanResult(tuple(findings),
+                          ScanStats(len(stats), candidates, parsed, round(elapsed, 2)))
+    finally:
+        if early is not None:  # not used (nothing to parse), or an error on the way
+            early.shutdown(cancel_futures=True)
 
 
 def _read(base: str, path: str) -> bytes:
