@@ -149,6 +149,11 @@ class _Compiled:
     files: tuple[_Pattern, ...]
     excludes: tuple[_Pattern, ...]
     regexes: tuple[re.Pattern[str], ...]
+    # the patterns' literal starts, as compiled: a path starting with none of them
+    # matches none of the patterns (a literal only ever grows, by a '/' for a folder),
+    # and str.startswith(tuple) says so in one call instead of one per pattern
+    prefixes: tuple[str, ...] = ()
+    exclude_prefixes: tuple[str, ...] = ()
 
 
 class Maintainers:
@@ -197,7 +202,9 @@ class Maintainers:
                     regexes.append(re.compile(rx))
                 except re.error:
                     continue
-            c = self._compiled[i] = _Compiled(s, files, excludes, tuple(regexes))
+            c = self._compiled[i] = _Compiled(s, files, excludes, tuple(regexes),
+                                              tuple(x.literal for x in files),
+                                              tuple(x.literal for x in excludes))
         return c
 
     def lookup(self, path: str) -> list[Section]:
@@ -208,9 +215,11 @@ class Maintainers:
         hits: list[tuple[int, int, Section]] = []
         for i in sorted(candidates):
             c = self._section(i)
-            if any(x.depth_for(path) is not None for x in c.excludes):
+            if path.startswith(c.exclude_prefixes) and \
+                    any(x.depth_for(path) is not None for x in c.excludes):
                 continue
-            depths = [d for f in c.files if (d := f.depth_for(path)) is not None]
+            depths = [d for f in c.files if (d := f.depth_for(path)) is not None] \
+                if path.startswith(c.prefixes) else []
             depths += [0 for rx in c.regexes if rx.search(path)]
             if depths:
                 hits.append((-max(depths), i, c.section))

@@ -1,0 +1,160 @@
+"""The scan's fast paths answer exactly what the plain regexes they replaced answered.
+
+Each one-pass index or literal-led search (issue 14) is checked here against
+the pattern it stands for, on seeded random texts built from the pieces that
+make the cases hard (word boundaries, nested calls, regions, overlapping
+names), so a shortcut that drifts from the meaning fails here rather than
+silently changing a whole-tree finding.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from reviewbot.analysis import arch, headers, neighbours, preprocess
+
+
+class _Facts:
+    """Just enough of FileFacts for the text indexes: the cached file text."""
+
+    def __init__(self, text: str) -> None:
+        self.__dict__["_spans"] = (text, [], [])
+
+
+def _texts(pieces: list[str], n: int, seed: int, longest: int = 14):
+    rng = random.Random(seed)
+    for _ in range(n):
+        yield "".join(rng.choice(pieces) for _ in range(rng.randint(0, longest)))
+
+
+def _old_bitop(text: str, name: str) -> bool:
+    return re.search(rf"\b(?:__)?(?:test_and_)?(?:set|clear|change)_bit(?:_lock)?\s*\([^;]*?"
+                     rf"(?:->|\.)\s*{re.escape(name)}\b", text) is not None
+
+
+def test_bitop_members_are_the_old_searches() -> None:
+    pieces = ["set_bit(", "__set_bit(", "clear_bit_lock(", "test_and_change_bit (",
+              "xset_bit(", "test_bit(", "clear_bit_unlock(", "->a", ".b", "->ab", "-> a",
+              ";", " ", "_", "a", "é", "(", ")", "\n"]
+    checked = 0
+    for text in _texts(pieces, 6000, seed=14):
+        found = neighbours._bitop_members(_Facts(text))
+        for name in ("a", "b", "ab"):
+            assert (name in found) == _old_bitop(text, name), (text, name)
+            checked += _old_bitop(text, name)
+    assert checked > 100  # the random texts do contain bitops on members
+
+
+def test_word_counts_are_the_old_findall() -> None:
+    pieces = ["foo", "foo_", "_foo", "bar", "é", " ", "(", "foofoo", "\n", "1"]
+    for text in _texts(pieces, 6000, seed=15):
+        for name in ("foo", "foofoo", "bar"):
+            want = len(re.findall(rf"\b{re.escape(name)}\b", text))
+            assert neighbours._word_count(_Facts(text), name) == want, (text, name)
+
+
+def test_member_uses_are_the_old_searches() -> None:
+    pieces = ["->rx", ".rx", "-> rx", "->rx_buf", "x", "-", ">", ".", " ", "\n", "..."]
+    for text in _texts(pieces, 4000, seed=16):
+        uses = neighbours._member_uses(_Facts(text))
+        for name in ("rx", "rx_buf"):
+            want = [m.span() for m in re.finditer(rf"(?:->|\.)\s*{re.escape(name)}\b", text)]
+            assert uses.get(name, []) == want, (text, name)
+
+
+def _regions(rng: random.Random, size: int) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    while pos < size:
+        a = rng.randint(pos, size)
+        b = rng.randint(a, size)
+        out.append((a, b))
+        pos = b + rng.randint(0, 2)
+    return out
+
+
+def test_dots_ranges_are_the_old_lookaround_pattern() -> None:
+    rng = random.Random(17)
+    for _ in range(6000):
+        text = bytes(rng.choice(b" \t.a\n") for _ in range(rng.randint(0, 30)))
+        regions = _regions(rng, len(text))
+        want = [m.start() for a, b in regions for m in preprocess._RANGE.finditer(text, a, b)]
+        assert preprocess._ranges(text, regions) == want, (text, regions)
+
+
+def test_region_search_is_one_search_per_region() -> None:
+    rng = random.Random(18)
+    for _ in range(6000):
+        text = bytes(rng.choice(b"ab\n") for _ in range(rng.randint(1, 25)))
+        regions = _regions(rng, len(text)) or [(0, 0)]
+        starts = [a for a, _b in regions]
+        for name in (b"a", b"ab", b"aba", b"bb"):
+            want = any(text.find(name, a, b) >= 0 for a, b in regions)
+            assert preprocess._in_regions(text, name, regions, starts) == want
+
+
+def test_includes_are_the_old_line_start_pattern() -> None:
+    pieces = ['#include "a.h"', "#include <linux/b.h>", "  # include <c.h>", "x #include <d.h>",
+              '"#include <e.h>"', "\n", "\r\n", " ", "\t", '#include "f#include<g>"']
+    old = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
+    for text in _texts(pieces, 4000, seed=19):
+        assert headers._includes(text) == old.findall(text), text
+
+
+def test_struct_starts_are_the_old_search() -> None:
+    pieces = ["struct foo {", "union foo{", "mystruct foo {", "struct foobar {", "struct  foo\n{",
+              "struct foo;", "x", " ", "\n", "_"]
+    index = headers.HeaderIndex(lambda _p: None, knowledge=None)  # type: ignore[arg-type]
+    for i, text in enumerate(_texts(pieces, 4000, seed=20)):
+        starts = index._starts(f"h{i}.h", text)
+        for name in ("foo", "foobar"):
+            m = re.search(rf"\b(?:struct|union)\s+{re.escape(name)}\s*\{{", text)
+            want = None if m is None else (m.start(), m.end() - 1)
+            assert starts.get(name) == want, (text, name)
+
+
+def _old_depends(text: str, symbol: str) -> list[str] | None:
+    lines = text.replace("\\\n", " ").splitlines()
+    for i, line in enumerate(lines):
+        if re.match(rf"^\s*(?:menu)?config\s+{re.escape(symbol)}\s*$", line):
+            out = []
+            for nxt in lines[i + 1:]:
+                if re.match(r"^\s*(?:menu)?config\s|^\s*(?:endmenu|endif|menu|if|choice)\b",
+                            nxt):
+                    break
+                m = re.match(r"^\s*depends\s+on\s+(.*)$", nxt)
+                if m:
+                    out.append(m.group(1).split("#")[0].strip())
+            return out
+    return None
+
+
+def test_kconfig_index_is_the_old_scan() -> None:
+    pieces = ["config FOO\n", "menuconfig FOO\n", "config BAR\n", "\tdepends on ARM\n",
+              "\tdepends on X86 # note\n", "\tdepends on A && \\\n B\n", "if FOO\n", "endif\n",
+              "\thelp\n", "config FOO bar\n", "menu \"x\"\n", "choice\n"]
+    for text in _texts(pieces, 4000, seed=21, longest=10):
+        for symbol in ("FOO", "BAR"):
+            assert arch._depends(text, symbol) == _old_depends(text, symbol), (text, symbol)
+
+
+@pytest.mark.parametrize("first_equal", [True, False])
+def test_lazy_neighbours_compare_by_value_and_evaluate_late(first_equal: bool) -> None:
+    calls = []
+
+    class Probe(neighbours.LazyNeighbours):
+        def __init__(self, value: tuple) -> None:
+            super().__init__(None, None, None, None, None)  # type: ignore[arg-type]
+            self.value = value
+
+        def pair(self):  # the real one walks the file; record when it is asked
+            calls.append(self.value)
+            return self.value
+
+    a = Probe(("alone", "alone"))
+    b = Probe(("alone", "alone") if first_equal else ("busy", "busy"))
+    assert hash(a) == hash(b) and not calls  # hashing evaluates nothing
+    assert (a == b) is first_equal and calls  # equality evaluates both sides
+    assert a[True] == "alone"
