@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.analysis.conditions import aligned_to
-from reviewbot.analysis.rules import AlignmentChange, find
-from reviewbot.analysis.rules.minalign_usage import RULE as USAGE_RULE
+
+# The rule registry (and through it the parser) is imported where it is used: a warm
+# scan groups cached findings with impact.drivers and must not pay for loading it.
 from reviewbot.impact.drivers import DriverIndex
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import AffectedDriver, Condition, Confidence, DriverSite, Finding
@@ -53,6 +54,8 @@ def changed_macros(findings: Iterable[Finding], knowledge: Knowledge) -> set[str
     alignment: one moved to ``ARCH_DMA_MINALIGN`` makes its users safe, not
     affected.
     """
+    from reviewbot.analysis.rules import AlignmentChange, find
+
     out: set[str] = set()
     for f in findings:
         r = find(f.rule)
@@ -68,6 +71,8 @@ def changed_macros(findings: Iterable[Finding], knowledge: Knowledge) -> set[str
 
 
 def _depends_on_kmalloc_alignment(f: Finding) -> bool:
+    from reviewbot.analysis.rules import find
+
     r = find(f.rule)
     return r is not None and r.depends_on_kmalloc_alignment
 
@@ -185,6 +190,8 @@ def dependent_macros(
 
 def _usage_sites(lines: dict[tuple[str, int], str]) -> list[DriverSite]:
     """Code (not preprocessor plumbing, not comments) that uses a dependent macro."""
+    from reviewbot.analysis.rules.minalign_usage import RULE as USAGE_RULE
+
     sites = []
     for (path, line), text in sorted(lines.items()):
         if text.strip().startswith(("#", "*", "/*", "//")):
