@@ -23,6 +23,7 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.arch import only_arch
 from reviewbot.analysis.cparse import captures, parse
+from reviewbot.analysis.filetext import is_word_char
 from reviewbot.analysis.structs import StructDef, collect_structs
 from reviewbot.knowledge import Knowledge
 
@@ -30,13 +31,10 @@ logger = logging.getLogger(__name__)
 
 Reader = Callable[[str], "str | None"]  # tree-relative path -> text, None if absent
 
+# what an include line is; _includes() finds the same faster (tests/analysis/test_fast_paths.py)
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
 _DEFINITION = re.compile(r"(?:struct|union)\s+(\w+)\s*\{")
 
-
-def _word_char(c: str) -> bool:
-    """What ``\\w`` matches in a str pattern (letters and digits of any script, '_')."""
-    return c.isalnum() or c == "_"
 _MAX_HEADERS = 64  # includes followed per file; drivers name a handful
 
 
@@ -82,7 +80,7 @@ class HeaderIndex:
                 # the '\\b' before the keyword, tested here: a leading '\\b' makes the
                 # regex try every position (3x slower); no match can hide inside one
                 # that fails it, since each has one keyword, at its start
-                if m.start() == 0 or not _word_char(text[m.start() - 1]):
+                if m.start() == 0 or not is_word_char(text[m.start() - 1]):
                     starts.setdefault(m.group(1), (m.start(), m.end() - 1))
             self._heads[header] = starts
         return self._heads[header]

@@ -15,12 +15,19 @@ reviewer's reading of "what sits next to it", which is what the message says.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reviewbot.analysis.facts import ask, call_name, call_names, calls_to
+from reviewbot.analysis.filetext import (
+    bitop_members,
+    body_text,
+    function_spans,
+    is_write,
+    word_count,
+    writers,
+)
 from reviewbot.analysis.structs import Field, StructDef, base_type
 from reviewbot.model import Confidence, Evidence
 
@@ -164,15 +171,15 @@ def neighbourhood(facts: FileFacts, fn: FunctionFacts, base: Node, sdef: StructD
 def _last_own_write(facts: FileFacts, fn: FunctionFacts, fields: list[Field]) -> int | None:
     """The line of ``fn``'s last write to ``fields``, or None when another non-setup
     function writes them too."""
-    text = _function_spans(facts)[0]
+    text = function_spans(facts)[0]
     last = -1
     for f in fields:
         array = f.array_len is not None
-        if any(w is not fn and not is_setup(facts, w) for w in _writers(facts, f.name, array)):
+        if any(w is not fn and not is_setup(facts, w) for w in writers(facts, f.name, array)):
             return None
         for m in re.finditer(rf"(?:->|\.)\s*{re.escape(f.name)}\b",
                              text[:fn.node.end_byte]):
-            if m.start() >= fn.node.start_byte and _is_write(
+            if m.start() >= fn.node.start_byte and is_write(
                     text[max(0, m.start() - 160):m.start()], text[m.end():m.end() + 80], array):
                 last = max(last, m.start())
     return text.count("\n", 0, last) + 1 if last >= 0 else None
@@ -182,7 +189,7 @@ def _own_stores(facts: FileFacts, fn: FunctionFacts, base: Node,
                 fields: list[Field]) -> tuple[tuple[int, str], ...]:
     """(line, member) of ``fn``'s writes to ``fields`` through ``base`` itself
     (``umr->dma_addr = ...``, ``&umr->mkey``), in the order of the text."""
-    text = _function_spans(facts)[0]
+    text = function_spans(facts)[0]
     start, end = fn.node.start_byte, fn.node.end_byte
     b = re.escape(facts.src.text_of(base))
     out = []
@@ -190,7 +197,7 @@ def _own_stores(facts: FileFacts, fn: FunctionFacts, base: Node,
         for m in re.finditer(rf"\b{b}\s*((?:->|\.)\s*{re.escape(f.name)}\b)",
                              text[start:end]):
             at, after = start + m.start(1), start + m.end(1)
-            if _is_write(text[max(0, at - 160):at], text[after:after + 80],
+            if is_write(text[max(0, at - 160):at], text[after:after + 80],
                          f.array_len is not None):
                 out.append((text.count("\n", 0, at) + 1, f.name))
     return tuple(sorted(out))
@@ -217,7 +224,7 @@ def _other_threads(facts: FileFacts, fn: FunctionFacts,
         return ()
     out = []
     for f in fields:
-        for w in _writers(facts, f.name, f.array_len is not None):
+        for w in writers(facts, f.name, f.array_len is not None):
             if w is fn or is_setup(facts, w):
                 continue
             theirs = _entries(facts, w)
@@ -231,7 +238,7 @@ def _thread_functions(facts: FileFacts) -> frozenset[str]:
     """Functions this file starts as kernel threads: ``kthread_run(fn, data, ...)``."""
     if "_threads" not in facts.__dict__:
         starters = facts.knowledge.thread_starters
-        text = _function_spans(facts)[0]
+        text = function_spans(facts)[0]
         found = frozenset(re.findall(
             rf"\b(?:{'|'.join(map(re.escape, starters))})\s*\(\s*(\w+)\s*,", text)) \
             if starters else frozenset()
@@ -271,9 +278,9 @@ def _path_serial(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
     mine = _entries(facts, fn)
     if not mine:
         return False
-    writers = [w for w in _writers(facts, f.name, f.array_len is not None)
-               if w is not fn and not is_setup(facts, w)]
-    return bool(writers) and all(_entries(facts, w) <= mine for w in writers)
+    others = [w for w in writers(facts, f.name, f.array_len is not None)
+              if w is not fn and not is_setup(facts, w)]
+    return bool(others) and all(_entries(facts, w) <= mine for w in others)
 
 
 def _entries(facts: FileFacts, fn: FunctionFacts) -> frozenset[str]:
@@ -285,7 +292,7 @@ def _entries(facts: FileFacts, fn: FunctionFacts) -> frozenset[str]:
     cache[fn.name] = frozenset()  # recursion: no entry through the cycle
     ask(facts, fn.name)
     callers = _callers(facts).get(fn.name, [])
-    named = _word_count(facts, fn.name)
+    named = word_count(facts, fn.name)
     calls = sum(1 for other, _call in calls_to(facts, fn.name) if other.name != fn.name)
     out: frozenset[str] = frozenset()
     if not callers or named > calls + 2:  # no caller here, or a callback's address
@@ -311,37 +318,13 @@ def _sized_together(facts: FileFacts, fn: FunctionFacts, base: Node, member: Fie
                     f: Field) -> bool:
     """The DMA length adds up both members (``sizeof(c->prehdr) + sizeof(c->sh_desc)``,
     caam/qi): the neighbour is inside the mapped buffer, not beside it."""
-    body = _body(facts, fn)
+    body = body_text(facts, fn)
     if body.count("sizeof") < 2 or member.name not in body or f.name not in body:
         return False  # what the pattern needs, checked without compiling it
     b = re.escape(facts.src.text_of(base))
     a, c = (rf"sizeof\s*\(?\s*{b}\s*(?:->|\.)\s*{re.escape(x.name)}\b\s*\)?"
             for x in (member, f))
     return re.search(rf"{a}\s*\+\s*{c}|{c}\s*\+\s*{a}", body) is not None
-
-
-def _body(facts: FileFacts, fn: FunctionFacts) -> str:
-    cache = facts.__dict__.setdefault("_bodies", {})
-    if id(fn) not in cache:
-        cache[id(fn)] = facts.src.text_of(fn.node)
-    return cache[id(fn)]
-
-
-def _word_count(facts: FileFacts, name: str) -> int:
-    """How often ``name`` occurs as a whole word in the file (``\\bname\\b``), by
-    ``str.find`` and a look at both neighbours; remembered per name."""
-    cache = facts.__dict__.setdefault("_words", {})
-    if name not in cache:
-        text = _function_spans(facts)[0]
-        n, count = len(name), 0
-        i = text.find(name)
-        while i >= 0:
-            if (i == 0 or not _word_char(text[i - 1])) and \
-                    (i + n >= len(text) or not _word_char(text[i + n])):
-                count += 1
-            i = text.find(name, i + n)
-        cache[name] = count
-    return cache[name]
 
 
 def _own_buffer(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
@@ -395,7 +378,7 @@ def _only_called_from_setup(facts: FileFacts, fn: FunctionFacts) -> bool:
     callers = list({id(other): other for other, _call in sites}.values())
     if not callers:
         return False
-    named = _word_count(facts, fn.name)
+    named = word_count(facts, fn.name)
     calls = len(sites)
     if named > calls + 2:  # its definition, maybe a prototype; more is a callback's address
         return False
@@ -469,40 +452,7 @@ def _busy_type(facts: FileFacts, f: Field) -> bool:
     or a flags word changed with atomic bitops (they are atomic because contexts race)."""
     if not f.pointer and base_type(f.type) in facts.knowledge.busy_types:
         return True
-    return f.name in _bitop_members(facts)
-
-
-_BIT_CALL = re.compile(r"_bit(?:_lock)?\s*\(")
-_BITOPS = frozenset(p + q + r for p in ("", "__") for q in ("", "test_and_")
-                    for r in ("set", "clear", "change"))
-_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
-
-
-def _bitop_members(facts: FileFacts) -> frozenset[str]:
-    """Members named in the arguments of a bitop call (set_bit(), __clear_bit(),
-    test_and_change_bit_lock(): up to the next ``;``), once per file.
-
-    Searched from the literal ``_bit(`` and the name checked backwards: a regex led by
-    ``\\b(?:__)?(?:test_and_)?...`` tries every position of the file and cost fifty
-    times as much."""
-    if "_bitop_members" not in facts.__dict__:
-        text = _function_spans(facts)[0]
-        found: set[str] = set()
-        for m in _BIT_CALL.finditer(text):
-            start = m.start()
-            while start > 0 and start > m.start() - 20 and _word_char(text[start - 1]):
-                start -= 1
-            if text[start:m.start()] not in _BITOPS or (start > 0 and _word_char(text[start - 1])):
-                continue
-            end = text.find(";", m.end())
-            found.update(_MEMBER.findall(text, m.end(), end if end >= 0 else len(text)))
-        facts.__dict__["_bitop_members"] = frozenset(found)
-    return facts.__dict__["_bitop_members"]
-
-
-def _word_char(c: str) -> bool:
-    """What ``\\w`` matches in a str pattern (letters and digits of any script, '_')."""
-    return c.isalnum() or c == "_"
+    return f.name in bitop_members(facts)
 
 
 def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None,
@@ -513,77 +463,7 @@ def _busy(facts: FileFacts, f: Field, serial: FunctionFacts | None,
     if _busy_type(facts, f):
         return True
     return any(fn is live or (fn is not serial and not is_setup(facts, fn))
-               for fn in _writers(facts, f.name, f.array_len is not None))
-
-
-def _writers(facts: FileFacts, name: str, array: bool) -> list[FunctionFacts]:
-    """Functions that write member ``name``; one pass over the file, cached."""
-    cache = facts.__dict__.setdefault("_member_writers", {})
-    key = (name, array)
-    if key not in cache:
-        text, starts, fns = _function_spans(facts)
-        out: list[FunctionFacts] = []
-        for start, end in _member_uses(facts).get(name, ()):
-            if not _is_write(text[max(0, start - 160):start], text[end:end + 80], array):
-                continue
-            i = bisect.bisect_right(starts, start) - 1
-            if i >= 0 and start < fns[i].node.end_byte and fns[i] not in out:
-                out.append(fns[i])
-        cache[key] = out
-    return cache[key]
-
-
-_MEMBER_USE = re.compile(r"(?:->|\.)\s*(\w+)")
-
-
-def _member_uses(facts: FileFacts) -> dict[str, list[tuple[int, int]]]:
-    """Every ``->name`` / ``.name`` of the file, by name, as (start, end) offsets: one pass
-    over the text for all the members whose writers are asked for."""
-    if "_member_uses" not in facts.__dict__:
-        uses: dict[str, list[tuple[int, int]]] = {}
-        for m in _MEMBER_USE.finditer(_function_spans(facts)[0]):
-            uses.setdefault(m.group(1), []).append((m.start(), m.end()))
-        facts.__dict__["_member_uses"] = uses
-    return facts.__dict__["_member_uses"]
-
-
-def _function_spans(facts: FileFacts) -> tuple[str, list[int], list[FunctionFacts]]:
-    """The file text (bytes decoded 1:1) and its functions by start offset."""
-    if "_spans" not in facts.__dict__:
-        fns = sorted(facts.functions, key=lambda fn: fn.node.start_byte)
-        facts.__dict__["_spans"] = (facts.src.text.decode("latin-1"),
-                                    [fn.node.start_byte for fn in fns], fns)
-    return facts.__dict__["_spans"]
-
-
-_INDEX = r"(?:\s*\[[^\]\n]*\])*"
-_PATH = r"[\w\[\]().>-]*"  # what leads up to the member: st->a.b[i]
-_STORE = re.compile(rf"{_INDEX}\s*(?:(?:[-+*/%|&^]|<<|>>)?=(?!=)|\+\+|--)")  # x->n[i] |= v
-_PRE_STEP = re.compile(rf"(?:\+\+|--)\s*{_PATH}$")
-_ADDRESS = re.compile(rf"&\s*\(?\s*{_PATH}$")
-_ITSELF = re.compile(rf"{_INDEX}\s*(?:->|\.|\()")  # &x->n->m is not the address of n
-_ARG_END = re.compile(rf"{_INDEX}\s*[,)]")
-_FILLER_FIRST = re.compile(rf"\b\w*(?:cpy|set|printf|copy|fill|get)\w*\s*\(\s*{_PATH}$")
-_IO_ANY = re.compile(r"\b\w*(?:read|recv|xfer|transfer|_msg|_urb|sync|map)\w*\s*\([^;{}]*$")
-_ALIAS = (re.compile(rf"[^=!<>]=\s*{_PATH}$"), re.compile(rf"{_INDEX}\s*;"))
-
-
-def _is_write(head: str, tail: str, array: bool) -> bool:
-    """Whether one ``->member`` occurrence (text around it) writes the member.
-
-    Stores, ++/--, and its address taken (set_bit(), a helper, memcpy()); an
-    array member also when a call fills it (first argument of memcpy/snprintf,
-    any argument of an I/O or DMA call) or a pointer aliases it (p = x->n;).
-    """
-    if _STORE.match(tail) or _PRE_STEP.search(head):
-        return True
-    if _ADDRESS.search(head) and not _ITSELF.match(tail):
-        return True
-    if not array:
-        return False
-    if _ARG_END.match(tail) and (_FILLER_FIRST.search(head) or _IO_ANY.search(head)):
-        return True
-    return bool(_ALIAS[0].search(head) and _ALIAS[1].match(tail))
+               for fn in writers(facts, f.name, f.array_len is not None))
 
 
 def judged(use: SinkUse, o: Origin, knowledge: Knowledge,
