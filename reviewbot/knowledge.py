@@ -166,6 +166,7 @@ class Knowledge:
     # architectures where L1 < ARCH_DMA_MINALIGN; Kconfig symbol -> architecture
     l1_short_of_dma: tuple[str, ...] = ()
     arch_symbols: tuple[tuple[str, str], ...] = ()
+    arch_dma_minalign: tuple[tuple[str, int], ...] = ()  # the largest per architecture
     synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
     # calls that end a streaming mapping, and calls whose first argument runs as a
     # kernel thread: see analysis/neighbours.py (stores after a mapping, other threads)
@@ -317,6 +318,12 @@ class _Reader(Checker):
             self.value(v, str, f"{self.key(entry, key)}.{k}")
         return tuple(value.items())
 
+    def int_map(self, value: dict[str, Any], entry: str,
+                key: str) -> tuple[tuple[str, int], ...]:
+        for k, v in value.items():
+            self.value(v, int, f"{self.key(entry, key)}.{k}")
+        return tuple(value.items())
+
     def entries(self, raw: dict[str, Any], name: str) -> list[tuple[str, Any]]:
         items = self.value(raw.get(name, []), list, name)
         out = []
@@ -365,7 +372,8 @@ class _Reader(Checker):
                          "setup_calls": list[str], "synchronous_sinks": list[str],
                          "unmap_calls": list[str], "thread_starters": list[str]})
         arch = self.entry(top.get("arch", {}), "arch", {},
-                          {"l1_short_of_dma": list[str], "symbols": dict})
+                          {"l1_short_of_dma": list[str], "symbols": dict,
+                           "dma_minalign_bytes": dict})
         sizes = top["sizes"]
         for key, value in sizes.items():
             self.value(value, int, f"sizes.{key}")
@@ -396,6 +404,8 @@ class _Reader(Checker):
             setup_calls=tuple(nb.get("setup_calls", [])),
             l1_short_of_dma=tuple(arch.get("l1_short_of_dma", [])),
             arch_symbols=self.str_map(arch.get("symbols", {}), "arch", "symbols"),
+            arch_dma_minalign=self.int_map(arch.get("dma_minalign_bytes", {}), "arch",
+                                           "dma_minalign_bytes"),
             synchronous_sinks=tuple(nb.get("synchronous_sinks", [])),
             unmap_calls=tuple(nb.get("unmap_calls", [])),
             thread_starters=tuple(nb.get("thread_starters", [])),

@@ -61,6 +61,7 @@ class Origin:
     # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
     neighbours: LazyNeighbours | None = None
     arch: str | None = None  # embedded: the one architecture the driver builds for
+    starts_region: bool = False  # embedded: the annotation is on the member itself
 
 
 UNKNOWN = Origin("unknown", "memory of unknown origin")
@@ -312,7 +313,8 @@ def _embedded(struct: str, member: Field, header: str | None = None) -> Origin:
     if header is not None:  # a line number alone would point into the wrong file
         return Origin("embedded", f"member '{member.name}' of struct {struct} "
                       f"({header}:{member.line})", None, struct=struct, field=member.name,
-                      level=member.isolation, annotation=member.annotation)
+                      level=member.isolation, annotation=member.annotation,
+                      starts_region=member.starts_region)
     return Origin("embedded", f"member '{member.name}' of struct {struct}", member.line,
                   struct=struct, field=member.name, level=member.isolation,
-                  annotation=member.annotation)
+                  annotation=member.annotation, starts_region=member.starts_region)

@@ -76,6 +76,16 @@ def alignment_level(expr: str, knowledge: Knowledge) -> str | None:
     return None
 
 
+_BYTES = re.compile(r"\(\s*(0[xX][0-9a-fA-F]+|\d+)[uUlL]*\s*\)\s*\)*\s*$")
+
+
+def alignment_bytes(annotation: str | None) -> int | None:
+    """The number of an explicit ``__aligned(64)`` / ``__attribute__((aligned(64)))``;
+    None for a macro (``__aligned(ARCH_DMA_MINALIGN)``) or no annotation."""
+    m = _BYTES.search(annotation or "")
+    return int(m.group(1), 0) if m else None
+
+
 def annotation_of(text: str, knowledge: Knowledge) -> tuple[str | None, str | None]:
     """(level, annotation as written) for one declaration's original text."""
     best: tuple[str | None, str | None] = (None, None)

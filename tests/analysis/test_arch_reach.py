@@ -90,3 +90,44 @@ def test_l1_isolation_is_reported_only_where_arm64_can_build_it(tree: Path, know
     found = analyse_source(path, DRIVER, knowledge,
                            headers=HeaderIndex(read_in(tree), knowledge))
     assert [f.rule for f in found] == (["dma-cacheline-l1"] if reported else [])
+
+
+# artpec6's shape: explicit __aligned(64) members in an ARM-only driver, beside a list head
+# and a counter the CPU writes. 64 is ARCH_DMA_MINALIGN on 32-bit ARM (at most), so the
+# aligned member is isolated there; the member after it, only inside its region, is not.
+EXPLICIT = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/dma-mapping.h>
+
+struct descs {
+\tu32 stat[16] __aligned(64);
+\tu32 tail[4];
+\tstruct list_head bounce;
+\tatomic_t pending;
+};
+
+static void descs_event(struct descs *d)
+{
+\tatomic_inc(&d->pending);
+}
+
+static int descs_map(struct device *dev, struct descs *d)
+{
+\tdma_addr_t a, b;
+
+\ta = dma_map_single(dev, d->stat, sizeof(d->stat), DMA_FROM_DEVICE);
+\tb = dma_map_single(dev, d->tail, sizeof(d->tail), DMA_FROM_DEVICE);
+\treturn dma_mapping_error(dev, a) || dma_mapping_error(dev, b);
+}
+"""
+
+
+@pytest.mark.parametrize(("path", "buffers"), [
+    ("drivers/crypto/anychip.c", ["d->stat", "d->tail"]),  # arm64 too: 64 < 128
+    ("drivers/crypto/armonly/armchip.c", ["d->tail"]),  # ARM only: 64 isolates stat
+])
+def test_explicit_alignment_counts_on_the_one_architecture(tree: Path, knowledge, path,
+                                                           buffers) -> None:
+    found = analyse_source(path, EXPLICIT, knowledge,
+                           headers=HeaderIndex(read_in(tree), knowledge))
+    assert sorted(f.buffer for f in found if f.rule == "dma-embedded-unaligned") == buffers

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from reviewbot.analysis.neighbours import judged
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.structs import alignment_bytes
 from reviewbot.model import Confidence, Evidence, Severity
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
         return None
     if o.level == "l1" and o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
         return None  # an L1 line is the DMA alignment on the only architecture it builds for
+    if o.arch is not None and _aligned_enough_there(o, knowledge):
+        return None  # __aligned(64) is ARCH_DMA_MINALIGN on 32-bit ARM, all it builds for
     # labelled on 6.1: an unaligned member beside neighbours that are only stored was
     # right 3 times in 10 (per-request or serialised state, coherent platforms), so that
     # evidence is low for this rule; a lock, counter or descriptor beside it stays high,
@@ -41,6 +44,16 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
                   f"no {dma}-level annotation on or before the member"), *evidence))
 
 
+def _aligned_enough_there(o: Origin, knowledge: Knowledge) -> bool:
+    """The member's own explicit alignment is at least the largest ARCH_DMA_MINALIGN of
+    the one architecture the driver builds for (artpec6's ``u32 stat[] __aligned(64)``,
+    ARM only). Not for a member that only follows an aligned one (``starts_region``):
+    its start is wherever the previous members end."""
+    need = dict(knowledge.arch_dma_minalign).get(o.arch or "")
+    have = alignment_bytes(o.annotation) if o.starts_region else None
+    return need is not None and have is not None and have >= need
+
+
 RULE = Rule(
     "dma-embedded-unaligned", Severity.WARNING,
     "a struct member is used for inbound DMA without ARCH_DMA_MINALIGN isolation",
@@ -55,7 +68,9 @@ RULE = Rule(
     "setup, only on the call paths of a synchronous transfer's own function, only before "
     "an asynchronous mapping made later in the same function, or are inside the mapped "
     "length, or the struct is the transfer's own allocation; silent for the first member of "
-    "a struct allocated and mapped whole for one command, and for one-member structs.",
+    "a struct allocated and mapped whole for one command, for one-member structs, and for "
+    "a member whose own __aligned(N) reaches ARCH_DMA_MINALIGN on the one architecture "
+    "its driver's Kconfig allows (64 on 32-bit ARM).",
     "The invalidation after inbound DMA discards CPU writes to any other member sharing "
     "the cache line; the swiotlb bounce cannot see inside a struct, so nothing protects it.",
     "Move the DMA buffers to the end of the struct and mark the first one "
