@@ -170,6 +170,9 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
     ]
 
 
+_EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
+
+
 def _start_pool(workers: int, knowledge: Knowledge) -> ProcessPoolExecutor:
     """A pool whose workers are all started (and initialised) now, not at the first map."""
     pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(knowledge.path,))
@@ -208,10 +211,7 @@ def scan_tree(
     cache = open_cache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
     known = cache.known_files() if cache else {}
     workers = max(1, jobs or os.cpu_count() or 1)
-    # A cold scan of a tree will parse: start the workers now, so their imports and
-    # parsers are ready when the walk and the prefilter are done (a warm one never waits)
-    early = _start_pool(workers, knowledge) if not known and workers > 1 and \
-        not (root / next(iter(subpaths), "")).is_file() else None
+    early: ProcessPoolExecutor | None = None
     try:
         paths = walk(root, subpaths, knowledge.skip_dirs)
         tokens = sink_tokens(knowledge)
@@ -227,6 +227,11 @@ def scan_tree(
                 stats[p] = (st.st_mtime_ns, st.st_size)
         unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
         fresh = [p for p in stats if p not in unchanged]
+        if workers > 1 and len(fresh) > _EARLY_POOL:
+            # thousands of new files will need parsing: start the workers now, so their
+            # imports and parsers are ready when the prefilter is done (never for a warm
+            # rescan or a small tree, which may not need them at all)
+            early = _start_pool(workers, knowledge)
         # which of the changed or new files name a sink
         relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
             if len(fresh) > 200 else None
