@@ -312,16 +312,11 @@ class _Reader(Checker):
         return Confidence(self.choice(value, [c.value for c in Confidence],
                                       self.key(entry, "confidence")))
 
-    def str_map(self, value: dict[str, Any], entry: str,
-                key: str) -> tuple[tuple[str, str], ...]:
+    def str_map(self, value: dict[str, Any], entry: str, key: str,
+                kind: type = str) -> tuple[tuple[str, Any], ...]:
+        """A table of ``kind`` values (strings unless told), checked one by one."""
         for k, v in value.items():
-            self.value(v, str, f"{self.key(entry, key)}.{k}")
-        return tuple(value.items())
-
-    def int_map(self, value: dict[str, Any], entry: str,
-                key: str) -> tuple[tuple[str, int], ...]:
-        for k, v in value.items():
-            self.value(v, int, f"{self.key(entry, key)}.{k}")
+            self.value(v, kind, f"{self.key(entry, key)}.{k}")
         return tuple(value.items())
 
     def entries(self, raw: dict[str, Any], name: str) -> list[tuple[str, Any]]:
@@ -404,8 +399,8 @@ class _Reader(Checker):
             setup_calls=tuple(nb.get("setup_calls", [])),
             l1_short_of_dma=tuple(arch.get("l1_short_of_dma", [])),
             arch_symbols=self.str_map(arch.get("symbols", {}), "arch", "symbols"),
-            arch_dma_minalign=self.int_map(arch.get("dma_minalign_bytes", {}), "arch",
-                                           "dma_minalign_bytes"),
+            arch_dma_minalign=self.str_map(arch.get("dma_minalign_bytes", {}), "arch",
+                                           "dma_minalign_bytes", int),
             synchronous_sinks=tuple(nb.get("synchronous_sinks", [])),
             unmap_calls=tuple(nb.get("unmap_calls", [])),
             thread_starters=tuple(nb.get("thread_starters", [])),

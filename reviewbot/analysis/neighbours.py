@@ -332,7 +332,7 @@ def _own_buffer(facts: FileFacts, fn: FunctionFacts, f: Field) -> bool:
     if f.array_len is None:
         return False
     return re.search(rf"(?:->|\.)\s*{re.escape(f.name)}\b",
-                     facts.src.text_of(fn.node)) is not None
+                     body_text(facts, fn)) is not None
 
 
 def _allocated_here(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
@@ -401,7 +401,7 @@ def _published(facts: FileFacts, fn: FunctionFacts, base: Node) -> bool:
     name = facts.src.text_of(base)
     if any(facts.src.text_of(rhs).strip() == name for _lhs, rhs in fn.stores):
         return True
-    body = facts.src.text_of(fn.node)
+    body = body_text(facts, fn)
     n = re.escape(name)
     return re.search(rf"\breturn\s+{n}\s*;|_set_\w*data\s*\([^;]*\b{n}\b|"
                      rf"\*\s*\w+\s*=\s*{n}\s*;", body) is not None  # *out = umr;

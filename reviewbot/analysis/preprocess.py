@@ -14,7 +14,6 @@ get which treatment is data (``[parse]`` in config/dma.toml).
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,31 +81,13 @@ def _present(names: tuple[str, ...], text: bytes, regions: Regions,
     ``tokens`` (the regions' ``__`` words, found in one pass) instead.
     """
     out = []
-    starts = [a for a, _b in regions]
     for n in _encoded(names):
         if tokens is not None and n.startswith(b"__"):
             if n in tokens:
                 out.append(n)
-        elif (_in_regions(text, n, regions, starts) if len(regions) > 16 else
-              any(text.find(n, a, b) >= 0 for a, b in regions)):
+        elif any(text.find(n, a, b) >= 0 for a, b in regions):
             out.append(n)
     return tuple(out)
-
-
-def _in_regions(text: bytes, n: bytes, regions: Regions, starts: list[int]) -> bool:
-    """Does ``n`` occur wholly inside one of the regions? From occurrence to occurrence,
-    jumping to the next region, instead of one search per region: cheaper when a sliced
-    text has many small regions, dearer when it has a few, since it reads the gaps."""
-    end = regions[-1][1]
-    at = text.find(n, starts[0], end)
-    while at >= 0:
-        i = bisect.bisect_right(starts, at) - 1
-        if i >= 0 and at + len(n) <= regions[i][1]:
-            return True
-        if i + 1 >= len(regions):
-            return False
-        at = text.find(n, max(at + 1, starts[i + 1]), end)
-    return False
 
 
 @lru_cache(maxsize=16)

@@ -84,17 +84,6 @@ def test_dots_ranges_are_the_old_lookaround_pattern() -> None:
         assert preprocess._ranges(text, regions) == want, (text, regions)
 
 
-def test_region_search_is_one_search_per_region() -> None:
-    rng = random.Random(18)
-    for _ in range(6000):
-        text = bytes(rng.choice(b"ab\n") for _ in range(rng.randint(1, 25)))
-        regions = _regions(rng, len(text)) or [(0, 0)]
-        starts = [a for a, _b in regions]
-        for name in (b"a", b"ab", b"aba", b"bb"):
-            want = any(text.find(name, a, b) >= 0 for a, b in regions)
-            assert preprocess._in_regions(text, name, regions, starts) == want
-
-
 def test_includes_are_the_old_line_start_pattern() -> None:
     pieces = ['#include "a.h"', "#include <linux/b.h>", "  # include <c.h>", "x #include <d.h>",
               '"#include <e.h>"', "\n", "\r\n", " ", "\t", '#include "f#include<g>"']
