@@ -292,6 +292,17 @@ def main() -> int:
     print(f"tree: {kernel} ({len(files)} C files, {size / 1e6:.0f} MB; drivers/usb "
           f"{len(usb)} files, {usb_size / 1e6:.0f} MB), {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f}\n")
+    # Byte-compile each engine first, as `pip install .` leaves an installed package: a
+    # checkout run in place under PYTHONDONTWRITEBYTECODE=1 (this machine sets it) would
+    # otherwise compile every module from source on every run, 0.2-0.3 s of a warm rescan.
+    import reviewbot
+
+    sources = [Path(reviewbot.__file__).resolve().parent]
+    if args.old_src:
+        sources.append(args.old_src.resolve() / "reviewbot")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *map(str, sources)], check=True,
+                   stdout=subprocess.DEVNULL)
+    print("byte-compiled: " + ", ".join(map(str, sources)))
     # warm the page cache so neither side pays for the disk
     subprocess.run("find . -name '*.[ch]' -print0 | xargs -0 cat > /dev/null", shell=True,
                    cwd=kernel)

@@ -167,23 +167,19 @@ class Maintainers:
         # compiling all ~7,000 patterns (each a stat for "is it a folder?")
         # cost more than the scan's analysis of a subtree.
         self._compiled: dict[int, _Compiled] = {}
-        # index by the first path component of F: patterns, so a lookup tries
-        # the few hundred sections that can match instead of all of them
-        self._by_top: dict[str, list[int]] = {}
-        # and by the first two, where the second is a plain name followed by
-        # '/': "drivers" alone names about half of all sections
-        self._by_two: dict[tuple[str, str], list[int]] = {}
+        # index by the folder of each F: pattern's literal start: a pattern can
+        # match a path only if its literal starts the path, so only the sections
+        # indexed under the path's own folders (and those with N: regexes or a
+        # leading wildcard) are tried, a handful instead of hundreds
+        self._by_dir: dict[str, list[int]] = {}
         self._anywhere: list[int] = []
         for i, s in enumerate(sections):
-            tops = {f.split("/", 1)[0] for f in s.files}
-            if s.regexes or any(any(c in t for c in "*?") for t in tops):
+            if s.regexes:
                 self._anywhere.append(i)
             for f in s.files:
-                parts = f.split("/")
-                if len(parts) >= 3 and parts[1] and not any(c in parts[1] for c in _REGEX_CHARS):
-                    self._by_two.setdefault((parts[0], parts[1]), []).append(i)
-                else:
-                    self._by_top.setdefault(parts[0], []).append(i)
+                cut = next((j for j, c in enumerate(f) if c in _REGEX_CHARS), len(f))
+                folder = f[:f.rfind("/", 0, cut) + 1]
+                self._by_dir.setdefault(folder, []).append(i)
 
     def _cached_is_dir(self, p: str) -> bool:
         if p not in self._dirs:
@@ -208,10 +204,12 @@ class Maintainers:
         return c
 
     def lookup(self, path: str) -> list[Section]:
-        parts = path.split("/", 2)
-        candidates = set(self._by_top.get(parts[0], [])) | set(self._anywhere)
-        if len(parts) > 1:
-            candidates.update(self._by_two.get((parts[0], parts[1]), []))
+        candidates = set(self._anywhere)
+        candidates.update(self._by_dir.get("", ()))
+        at = path.find("/")
+        while at >= 0:
+            candidates.update(self._by_dir.get(path[:at + 1], ()))
+            at = path.find("/", at + 1)
         hits: list[tuple[int, int, Section]] = []
         for i in sorted(candidates):
             c = self._section(i)
