@@ -48,6 +48,10 @@ class HeaderIndex:
         self._texts: dict[str, str | None] = {}
         self._defs: dict[tuple[str, str], StructDef | None] = {}
         self._heads: dict[str, dict[str, tuple[int, int]]] = {}
+        # Every tree file a lookup or ``arch_of`` consulted (read, or found absent)
+        # since the caller last reset it: what a file's findings depend on besides
+        # its own text, so a scan cache knows to redo the file when one changes.
+        self.consulted: set[str] = set()
 
     def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
         """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
@@ -56,14 +60,22 @@ class HeaderIndex:
 
         def find(name: str) -> StructDef | None:
             if name not in misses:
-                misses[name] = next((d for h in headers
-                                     if (d := self.definition(h, name)) is not None), None)
+                misses[name] = None
+                for h in headers:
+                    self.consulted.add(h)
+                    if (d := self.definition(h, name)) is not None:
+                        misses[name] = d
+                        break
             return misses[name]
         return find
 
     def arch_of(self, path: str) -> str | None:
         """The one architecture the file's Kconfig entry allows, or None (see arch.py)."""
-        return only_arch(self._text, path, dict(self.knowledge.arch_symbols))
+        return only_arch(self._consult, path, dict(self.knowledge.arch_symbols))
+
+    def _consult(self, path: str) -> str | None:
+        self.consulted.add(path)
+        return self._text(path)
 
     def definition(self, header: str, name: str) -> StructDef | None:
         key = (header, name)

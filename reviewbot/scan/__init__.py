@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import posixpath
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -120,6 +121,9 @@ def _init_worker(knowledge_path: str) -> None:
     from reviewbot.analysis.cparse import new_parser
     from reviewbot.knowledge import load_knowledge
 
+    # A scan in this process (jobs 1, or a handful of files) after another must not
+    # see the header texts the last one read: the tree may have changed since.
+    _WORKER.clear()
     _WORKER["knowledge"] = load_knowledge(Path(knowledge_path))
     _WORKER["parser"] = new_parser()
 
@@ -143,20 +147,23 @@ def _headers(root: str):
     return _WORKER[key]
 
 
-def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
+def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple], list[str]]:
+    """(path, content hash, findings as tuples, the other tree files they depend on)."""
     from reviewbot.analysis import analyse_source
 
     root, path = job
     with open(os.path.join(root, path), "rb") as fh:
         data = fh.read()
     sha = hashlib.sha1(data).hexdigest()
+    headers = _headers(root)
+    headers.consulted = set()
     try:
         found = analyse_source(
             path,
             data.decode("utf-8", "surrogateescape"),
             _WORKER["knowledge"],
             _WORKER["parser"],
-            headers=_headers(root),
+            headers=headers,
         )
     except RecursionError:
         logger.warning("%s: too deeply nested to analyse; skipped", path)
@@ -167,7 +174,7 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple]]:
          tuple((e.name, e.confidence.value, e.note) for e in f.evidence),
          _condition(f.bites_when))
         for f in found
-    ]
+    ], sorted(headers.consulted - {path})
 
 
 _EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
@@ -243,11 +250,12 @@ def scan_tree(
         to_parse: list[str] = []
         file_rows: list[tuple[str, int, int, str | None, bool]] = []
         stored = cache.results() if cache else {}
+        deps = _DepStats(prefix, stats)
         for p in sorted(unchanged):
             _m, _s, sha, relevant = known[p]
             if not relevant:
                 continue
-            cached = stored.get(sha) if sha else None
+            cached = deps.usable(stored.get(_result_key(sha, p))) if sha else None
             if cached is None:
                 to_parse.append(p)
             else:
@@ -261,20 +269,20 @@ def scan_tree(
             cached = None
             if cache:
                 sha = hashlib.sha1(_read(base, p)).hexdigest()
-                cached = stored.get(sha)
+                cached = deps.usable(stored.get(_result_key(sha, p)))
             if cached is None:
                 to_parse.append(p)
             else:
                 file_rows.append((p, mtime, size, sha, True))
                 findings.extend(finding_from_dict(d, p) for d in cached)
 
-        results: dict[str, list[dict]] = {}
+        results: dict[str, dict] = {}
         parsed = 0
         if to_parse:
             # biggest first keeps the pool busy to the end
             to_parse.sort(key=lambda p: -stats[p][1])
             done = 0
-            outcomes: Iterable[tuple[str, str, list[tuple]]]
+            outcomes: Iterable[tuple[str, str, list[tuple], list[str]]]
             if workers == 1 or (len(to_parse) < 4 and early is None):
                 _init_worker(knowledge.path)
                 outcomes = map(_analyse_file, [(base, p) for p in to_parse])
@@ -283,11 +291,12 @@ def scan_tree(
                 pool = early or _start_pool(workers, knowledge)
                 outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
             try:
-                for path, sha, records in outcomes:
+                for path, sha, records, consulted in outcomes:
                     mtime, size = stats[path]
                     file_rows.append((path, mtime, size, sha, True))
                     found = [_record_dict(r) for r in records]
-                    results[sha] = found
+                    results[_result_key(sha, path)] = {
+                        "findings": found, "deps": [[d, *deps.state(d)] for d in consulted]}
                     findings.extend(finding_from_dict(d, path) for d in found)
                     parsed += 1
                     done += 1
@@ -307,6 +316,48 @@ def scan_tree(
     finally:
         if early is not None:  # not used (nothing to parse), or an error on the way
             early.shutdown(cancel_futures=True)
+
+
+def _result_key(sha: str, path: str) -> str:
+    """Findings are keyed by content and folder: ``#include "x.h"`` and the Kconfig
+    entry depend on where the file is, so a copy elsewhere is analysed afresh."""
+    return f"{sha} {posixpath.dirname(path)}"
+
+
+class _DepStats:
+    """The (mtime, size) of the tree files that findings depend on, one stat each per scan.
+
+    A file's findings depend on the headers whose structs it looked up and the
+    Kconfig and Makefiles that say its architecture; a cached result is used
+    only while each of them has the stat it had (or is still absent), so an
+    edited header is never answered from the cache with the old layout.
+    """
+
+    def __init__(self, prefix: str, stats: dict[str, tuple[int, int]]) -> None:
+        self.prefix = prefix
+        self.stats = stats
+        self.extra: dict[str, tuple[int, int] | tuple[None, None]] = {}
+
+    def state(self, path: str) -> tuple[int, int] | tuple[None, None]:
+        if path in self.stats:
+            return self.stats[path]
+        if path not in self.extra:
+            try:
+                st = os.stat(self.prefix + path)
+                self.extra[path] = (st.st_mtime_ns, st.st_size) if scannable(st) \
+                    else (None, None)
+            except OSError:
+                self.extra[path] = (None, None)
+        return self.extra[path]
+
+    def usable(self, entry: dict | None) -> list[dict] | None:
+        """The entry's findings if every file it depends on is as it was; else None."""
+        if entry is None:
+            return None
+        for dep in entry["deps"]:
+            if tuple(self.state(dep[0])) != (dep[1], dep[2]):
+                return None
+        return entry["findings"]
 
 
 def _read(base: str, path: str) -> bytes:

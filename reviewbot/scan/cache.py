@@ -1,7 +1,9 @@
 """A scan cache keyed by file content, with a stat shortcut.
 
-``results`` maps (content hash, engine identity) to the findings of that
-content, so a reverted or copied file is not parsed again; ``files`` maps a
+``results`` maps (content hash and folder, engine identity) to the findings
+of that content there, with the stat of every tree file they depend on (the
+headers searched, the Kconfig and Makefiles read), so a reverted file is not
+parsed again and an edited header is never answered from the cache; ``files`` maps a
 path to the (mtime, size) it had and its hash, so an unchanged tree is
 recognised without reading it. The engine identity covers the reviewbot
 version and the knowledge file, so a new rule or API invalidates results.
@@ -53,10 +55,12 @@ class ScanCache:
         # the rows as they come (no tuple per file rebuilt): a warm rescan reads 50,000
         return {row[0]: row[1:] for row in rows}
 
-    def results(self) -> dict[str, list[dict]]:
+    def results(self) -> dict[str, dict]:
         """Every stored result of this engine, in one query (a warm rescan needs them all).
 
-        A damaged table or entry is left out: its files are parsed again.
+        An entry is ``{"findings": [...], "deps": [[path, mtime_ns, size], ...]}``, the
+        tree files the findings depend on as they were. A damaged table or entry is left
+        out: its files are parsed again.
         """
         try:
             rows = self.db.execute("SELECT sha, findings FROM results WHERE engine = ?",
@@ -70,23 +74,16 @@ class ScanCache:
                 found = json.loads(text)
             except (TypeError, ValueError):
                 continue
-            if isinstance(found, list):
+            if isinstance(found, dict) and isinstance(found.get("findings"), list) and \
+                    isinstance(found.get("deps"), list) and \
+                    all(isinstance(d, list) and len(d) == 3 for d in found["deps"]):
                 out[sha] = found
         return out
-
-    def result(self, sha: str) -> list[dict] | None:
-        try:
-            row = self.db.execute(
-                "SELECT findings FROM results WHERE sha = ? AND engine = ?", (sha, self.engine)
-            ).fetchone()
-            return json.loads(row[0]) if row else None
-        except (sqlite3.Error, ValueError):
-            return None
 
     def store(
         self,
         files: list[tuple[str, int, int, str | None, bool]],
-        results: dict[str, list[dict]],
+        results: dict[str, dict],
         forget: list[str],
     ) -> None:
         try:
@@ -97,7 +94,7 @@ class ScanCache:
     def _store(
         self,
         files: list[tuple[str, int, int, str | None, bool]],
-        results: dict[str, list[dict]],
+        results: dict[str, dict],
         forget: list[str],
     ) -> None:
         with self.db:

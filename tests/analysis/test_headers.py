@@ -136,6 +136,42 @@ def test_scan_reads_the_headers_of_the_tree(tree: Path, knowledge) -> None:
                    ("drivers/iio/adc/foo.c", "foo_read", "dma-embedded-unaligned")]
 
 
+def _found(result) -> list[tuple[str, str, str]]:
+    return sorted((f.file, f.function, f.rule) for f in result.findings)
+
+
+def test_a_warm_rescan_after_a_header_edit_finds_what_a_cold_scan_finds(
+        tree: Path, knowledge, tmp_path: Path) -> None:
+    """The driver's text is unchanged, but its findings depend on the header's layout:
+    the cache must not answer with the old one (the same for a header that appears)."""
+    cache = tmp_path / "cache"
+    first = scan_tree(tree, knowledge, [], 1, cache)
+    assert ("drivers/iio/adc/foo.c", "foo_read", "dma-embedded-unaligned") in _found(first)
+    assert scan_tree(tree, knowledge, [], 1, cache).stats.parsed == 0  # nothing changed
+    header = tree / "drivers/iio/adc/foo.h"
+    header.write_text(LOCAL_H.replace("\tu8 rx[4];\n\tu8 tx[4];\n",  # the kernel's fix
+                                      "\tu8 tx[4];\n\tu8 rx[4] __aligned(ARCH_DMA_MINALIGN);\n"))
+    warm = scan_tree(tree, knowledge, [], 1, cache)
+    cold = scan_tree(tree, knowledge, [], 1, None)
+    assert warm.stats.parsed == 1
+    assert _found(warm) == _found(cold)
+    assert ("drivers/iio/adc/foo.c", "foo_read", "dma-embedded-unaligned") not in _found(warm)
+    # an include that did not resolve, then appears: foo.c includes <linux/spi/spi.h>
+    spi_h = tree / "include/linux/spi/spi.h"
+    spi_h.parent.mkdir(parents=True)
+    spi_h.write_text("struct spi_device { int x; };\n")
+    assert scan_tree(tree, knowledge, [], 1, cache).stats.parsed == 1
+    # a copy of the same text in another folder includes another foo.h: analysed afresh
+    other = tree / "drivers/iio/dac"
+    other.mkdir(parents=True)
+    (other / "foo.c").write_text(DRIVER)
+    (other / "foo.h").write_text(LOCAL_H)
+    again = scan_tree(tree, knowledge, [], 1, cache)
+    assert again.stats.parsed == 1
+    assert _found(again) == _found(scan_tree(tree, knowledge, [], 1, None))
+    assert ("drivers/iio/dac/foo.c", "foo_read", "dma-embedded-unaligned") in _found(again)
+
+
 def test_review_with_a_tree_reads_headers_as_the_series_leaves_them(tree: Path,
                                                                     knowledge) -> None:
     path = "drivers/iio/adc/foo.c"
