@@ -14,9 +14,9 @@ import os
 import posixpath
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
@@ -30,6 +30,9 @@ from reviewbot.scan.files import (
     sink_tokens,
     walk,
 )
+
+if TYPE_CHECKING:  # imported when a pool starts: a warm rescan needs none (20 ms)
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["ScanResult", "ScanStats", "scan_tree"]
 
@@ -182,6 +185,8 @@ _EARLY_POOL = 2000  # new files in a scan that start the workers before the pref
 
 def _start_pool(workers: int, knowledge: Knowledge) -> ProcessPoolExecutor:
     """A pool whose workers are all started (and initialised) now, not at the first map."""
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(knowledge.path,))
     for _ in range(workers):
         pool.submit(os.getpid)
