@@ -211,9 +211,10 @@ def scan_tree(
     """Analyse every C file under ``root`` (or ``subpaths`` of it).
 
     A warm rescan costs a walk with one ``stat`` per file and one read of
-    the cache: a file whose (mtime, size) is as recorded keeps its findings
-    without being opened; only a changed stat costs a read and a hash (and a
-    parse if the content is new).
+    the cache: a file whose (mtime, size) is as recorded, and whose headers,
+    Kconfig and Makefiles are too, keeps its findings without being opened;
+    only a changed stat costs a read and a hash (and a parse if the content
+    is new or what it depends on changed).
     """
     start = time.monotonic()
     subpaths = list(subpaths)
