@@ -226,23 +226,30 @@ def c_files(kernel: Path, where: str = ".") -> list[str]:
         cwd=kernel, capture_output=True, text=True).stdout.split()
 
 
-def warm(kernel: Path, jobs: int) -> None:
-    """Warm rescans in a hard-linked mirror: the real tree is never written."""
+def warm(kernel: Path, jobs: int, runs: int = 3) -> None:
+    """Warm rescans in a hard-linked mirror (the real tree is never written): medians of
+    ``runs``, unchanged, and with one file changed again before each run."""
     mirror = Path(tempfile.mkdtemp(prefix="reviewbot-bench-mirror-")) / "linux"
     cache = Path(tempfile.mkdtemp(prefix="reviewbot-bench-cache-"))
     try:
         subprocess.run(["cp", "-al", str(kernel), str(mirror)], check=True)
         measured(scan_cmd(mirror, jobs, cache, []))  # fills the cache
-        w, c, m, out, _ = measured(scan_cmd(mirror, jobs, cache, []))
-        print(f"{'warm, unchanged':30} {w:6.2f} s wall {c:6.2f} s CPU  "
-              f"{json.loads(out)['stats']['parsed']} parsed  peak {m / 2**20:.0f} MiB")
         victim = mirror / "drivers/usb/serial/ark3116.c"
         data = victim.read_bytes()
-        victim.unlink()  # a new inode: the hard-linked original stays as it was
-        victim.write_bytes(data + b"\n/* touched by the benchmark */\n")
-        w, c, m, out, _ = measured(scan_cmd(mirror, jobs, cache, []))
-        print(f"{'warm, one file changed':30} {w:6.2f} s wall {c:6.2f} s CPU  "
-              f"{json.loads(out)['stats']['parsed']} parsed  peak {m / 2**20:.0f} MiB")
+        for label, change in (("warm, unchanged", False), ("warm, one file changed", True)):
+            walls, cpus, peaks, parsed = [], [], [], set()
+            for i in range(runs):
+                if change:
+                    victim.unlink()  # a new inode: the hard-linked original stays as it was
+                    victim.write_bytes(data + f"\n/* touched by the benchmark, {i} */\n".encode())
+                w, c, m, out, _ = measured(scan_cmd(mirror, jobs, cache, []))
+                walls.append(w)
+                cpus.append(c)
+                peaks.append(m)
+                parsed.add(json.loads(out)["stats"]["parsed"])
+            print(f"{label:30} {median(walls):6.2f} s wall {median(cpus):6.2f} s CPU  "
+                  f"{'/'.join(map(str, sorted(parsed)))} parsed  peak {max(peaks) / 2**20:.0f} MiB"
+                  f"  [runs: {', '.join(f'{w:.2f}' for w in walls)}]")
     finally:
         shutil.rmtree(mirror.parent)
         shutil.rmtree(cache)
@@ -313,7 +320,7 @@ def main() -> int:
     compare(kernel, names, "drivers/usb", ["drivers/usb"], args.jobs, args.runs, usb_size,
             engines)
     print()
-    warm(kernel, max(args.jobs))
+    warm(kernel, max(args.jobs), args.runs)
 
     _w, _c, _m, out, _ = measured(scan_cmd(kernel, max(args.jobs), None, []))
     data = json.loads(out)
