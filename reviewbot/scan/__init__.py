@@ -232,12 +232,8 @@ def scan_tree(
         stats: dict[str, tuple[int, int]] = {}
         prefix = base + os.sep
         for p in paths:
-            try:
-                st = os.stat(prefix + p)
-            except OSError:  # vanished, a dangling link, a symlink loop
-                continue
-            if scannable(st):
-                stats[p] = (st.st_mtime_ns, st.st_size)
+            if (state := _file_stat(prefix + p)) is not None:
+                stats[p] = state
         unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
         fresh = [p for p in stats if p not in unchanged]
         if workers > 1 and len(fresh) > _EARLY_POOL:
@@ -324,6 +320,16 @@ def scan_tree(
             early.shutdown(cancel_futures=True)
 
 
+def _file_stat(path: str) -> tuple[int, int] | None:
+    """(mtime_ns, size) of a regular file; None if it is absent, a dangling link, a
+    symlink loop, or no regular file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size) if scannable(st) else None
+
+
 def _result_key(sha: str, path: str) -> str:
     """Findings are keyed by content and folder: ``#include "x.h"`` and the Kconfig
     entry depend on where the file is, so a copy elsewhere is analysed afresh."""
@@ -348,12 +354,7 @@ class _DepStats:
         if path in self.stats:
             return self.stats[path]
         if path not in self.extra:
-            try:
-                st = os.stat(self.prefix + path)
-                self.extra[path] = (st.st_mtime_ns, st.st_size) if scannable(st) \
-                    else (None, None)
-            except OSError:
-                self.extra[path] = (None, None)
+            self.extra[path] = _file_stat(self.prefix + path) or (None, None)
         return self.extra[path]
 
     def usable(self, entry: dict | None) -> list[dict] | None:
@@ -361,7 +362,7 @@ class _DepStats:
         if entry is None:
             return None
         for dep in entry["deps"]:
-            if tuple(self.state(dep[0])) != (dep[1], dep[2]):
+            if self.state(dep[0]) != (dep[1], dep[2]):
                 return None
         return entry["findings"]
 
