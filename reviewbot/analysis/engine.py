@@ -35,7 +35,9 @@ from reviewbot.model import Finding
 logger = logging.getLogger(__name__)
 
 # Sliced parses of one text before it is parsed whole (analysis/slices.py).
-_MAX_CUTS = 2
+# On Linux 6.1 no file needs more than 7 and 3 or more are 10% of the files:
+# with 2, those were parsed whole in a third round, 30% of the scan's time.
+_MAX_CUTS = 8
 _MAX_ROUNDS = 8
 
 
