@@ -171,3 +171,15 @@ def test_public_inbox_server_stopped_midway(tmp_path, capsys):
     code = main(["review", "--lore-url", url, EXAMPLE_P3])
     assert code == 3
     assert "cannot fetch" in capsys.readouterr().err
+
+
+def test_check_fetches_a_msgid_from_lore_url_as_review_does(public_inbox, capsys, monkeypatch):
+    # check used to build its own intake options and fetch from lore.kernel.org
+    monkeypatch.setenv("REVIEWBOT_LORE_URL", public_inbox.base_url)
+    code = main(["check", "--format", "json", EXAMPLE_P3])
+    out = capsys.readouterr()
+    assert "lore.kernel.org" not in out.err
+    data = json.loads(out.out)
+    assert [p["index"] for p in data["series"]["patches"]] == list(range(1, 9))
+    introduced = [f for f in data["findings"] if f["introduced"] and f["severity"] == "error"]
+    assert code == (1 if introduced else 0), out.err

@@ -22,9 +22,33 @@ __all__ = [
     "classify_sources",
     "commit_hint",
     "format_patch_base",
+    "intake_options",
     "progress_wanted",
     "scan_cache_dir",
 ]
+
+
+def intake_options(settings, limits, repo: Path | None, *, lore_url: str | None = None,
+                   revision: int | None = None, nocache: bool = False):
+    """How review and check fetch: lore.url (or REVIEWBOT_LORE_URL), its retry policy,
+    the download cache and the limits, so a message-id means the same in both."""
+    from reviewbot.intake import IntakeOptions, LorePolicy
+
+    return IntakeOptions(
+        lore_url=lore_url or settings.lore_url,
+        revision=revision,
+        repo=repo,
+        lore=LorePolicy(
+            attempts=settings.lore_attempts,
+            backoff=settings.lore_backoff,
+            timeout=settings.lore_timeout,
+            cache_dir=settings.cache_dir / "lore",
+            nocache=nocache,
+            deadline=limits.http_deadline,
+            max_body=limits.http_body_bytes,
+        ),
+        limits=limits,
+    )
 
 
 def add_cache_arguments(p: argparse.ArgumentParser, *, no_cache: bool = True) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reviewbot.limits import Limits
+    from reviewbot.intake import IntakeOptions
     from reviewbot.model import Finding, Review, Series, Severity
 
 HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, github, b4, checkpatch)"
@@ -29,7 +29,8 @@ HELP = "CI check of a git range, patch files or an mbox (text, json, sarif, gith
 DESCRIPTION = """
 The same review as a gate for CI, git hooks and b4 review. SOURCE is a git
 range (A..B), several git format-patch files (one series, in the order given),
-an mbox, or - for standard input. The tree is --tree, else config tree.path,
+an mbox, - for standard input, or a message-id or lore URL (fetched from
+lore.url, as review fetches it). The tree is --tree, else config tree.path,
 else the kernel tree the current directory is in.
 
 Exit status: 0 when nothing the series introduced reaches --fail-on, 1 when
@@ -61,8 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "sources",
         nargs="*",
         metavar="SOURCE",
-        help="git range (A..B), patch files (one series, in order), an mbox, or - "
-        "(default for --format b4: -)",
+        help="git range (A..B), patch files (one series, in order), an mbox, -, or a "
+        "message-id or lore URL (default for --format b4: -)",
     )
     p.add_argument(
         "--tree",
@@ -116,6 +117,7 @@ def _run(args: argparse.Namespace) -> int:
     from reviewbot.commands._common import (
         ScanProgress,
         classify_sources,
+        intake_options,
         progress_wanted,
         scan_cache_dir,
     )
@@ -153,7 +155,8 @@ def _run(args: argparse.Namespace) -> int:
         tracking = tracking_from_env(os.environ)
     cache_dir = scan_cache_dir(args, settings)
     try:
-        series = _load(sources, choice.path, stdin_data, limits)
+        options = intake_options(settings, limits, choice.path)
+        series = _load(sources, choice.path, stdin_data, options)
     except InputError as exc:
         if not (on_stdin and stdin_data is not None):
             raise
@@ -222,13 +225,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _load(
-    sources: list[str], tree: Path | None, stdin_data: bytes | None, limits: Limits
+    sources: list[str], tree: Path | None, stdin_data: bytes | None, options: IntakeOptions
 ) -> Series:
     """One Series from the sources; a git range is read in the tree, else the current repo."""
     from reviewbot.commands._common import local_base
-    from reviewbot.intake import IntakeOptions, load_files, load_series
+    from reviewbot.intake import load_files, load_series
 
-    options = IntakeOptions(repo=tree or Path.cwd(), limits=limits)
+    options = replace(options, repo=tree or Path.cwd())
     if len(sources) == 1:
         stdin = io.BytesIO(stdin_data) if stdin_data is not None else None
         series = load_series(sources[0], options, stdin=stdin)

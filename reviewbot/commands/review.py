@@ -68,11 +68,12 @@ def run(args: argparse.Namespace) -> int:
     from reviewbot.commands._common import (
         ScanProgress,
         classify_sources,
+        intake_options,
         local_base,
         progress_wanted,
     )
     from reviewbot.errors import UsageError
-    from reviewbot.intake import IntakeOptions, LorePolicy, load_series
+    from reviewbot.intake import load_series
     from reviewbot.kerneltree import choose_tree
     from reviewbot.limits import limits_of
     from reviewbot.pipeline import review_series
@@ -93,21 +94,8 @@ def run(args: argparse.Namespace) -> int:
 
         # Before minutes of review: drafts nobody can send are not worth making.
         replies = sender_settings(reply_settings(settings), tree)
-    options = IntakeOptions(
-        lore_url=args.lore_url or settings.lore_url,
-        revision=args.revision,
-        repo=tree,
-        lore=LorePolicy(
-            attempts=settings.lore_attempts,
-            backoff=settings.lore_backoff,
-            timeout=settings.lore_timeout,
-            cache_dir=settings.cache_dir / "lore",
-            nocache=args.no_cache,
-            deadline=limits.http_deadline,
-            max_body=limits.http_body_bytes,
-        ),
-        limits=limits,
-    )
+    options = intake_options(settings, limits, tree, lore_url=args.lore_url,
+                             revision=args.revision, nocache=args.no_cache)
     series = load_series(args.source, options)
     if kinds == {"path"}:  # format-patch files made in this tree: their base, as for a range
         series = local_base(series, [args.source], tree)
