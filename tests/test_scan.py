@@ -120,3 +120,48 @@ def test_bad_paths_are_one_line(tree, capsys, argv, message):
     assert main(["scan", "--no-cache", *[a.format(tree=tree) for a in argv]]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def _drivers(capsys, tree: Path, cache: Path) -> list[dict]:
+    assert main(["scan", "--format", "json", "--cache-dir", str(cache), str(tree)]) == 0
+    return json.loads(capsys.readouterr().out)["drivers"]
+
+
+def test_a_warm_scan_groups_from_the_cache_until_maintainers_or_makefiles_change(
+        tree, tmp_path, capsys, monkeypatch):
+    from reviewbot.impact import drivers as impact
+
+    cache = tmp_path / "cache"
+    cold = _drivers(capsys, tree, cache)
+    assert cold == _drivers(capsys, tree, tmp_path / "other-cache")  # the same grouping
+    groupings = []
+    real = impact.DriverIndex.group
+    monkeypatch.setattr(impact.DriverIndex, "group",
+                        lambda self, sites: groupings.append(1) or real(self, sites))
+    assert _drivers(capsys, tree, cache) == cold and groupings == []  # nothing read again
+    (tree / "MAINTAINERS").write_text(
+        (tree / "MAINTAINERS").read_text()
+        + "\nUSB WIDGET DRIVER\nM:\tWendy Widget <wendy@example.org>\n"
+        "S:\tMaintained\nF:\tdrivers/usb/misc/widget.c\n")
+    widget = next(d for d in _drivers(capsys, tree, cache) if d["name"] == "widget")
+    assert widget["maintainers"] == ["Wendy Widget <wendy@example.org>"] and groupings == [1]
+    makefile = tree / "drivers/usb/misc/Makefile"
+    makefile.write_text(makefile.read_text().replace("CONFIG_USB_WIDGET)", "CONFIG_USB_GADGETRY)"))
+    os.utime(makefile, ns=(3, 3))
+    widget = next(d for d in _drivers(capsys, tree, cache) if d["name"] == "widget")
+    assert widget["kconfig"] == "CONFIG_USB_GADGETRY" and groupings == [1, 1]
+
+
+def test_a_damaged_grouping_in_the_cache_is_grouped_again(tree, tmp_path, capsys):
+    import sqlite3
+
+    from reviewbot.scan.cache import NAME
+
+    cache = tmp_path / "cache"
+    cold = _drivers(capsys, tree, cache)
+    db = sqlite3.connect(cache / NAME)
+    with db:
+        db.execute("UPDATE memos SET value = ?", (json.dumps({"reads": [], "dirs": [],
+                                                               "drivers": [{"name": 1}]}),))
+    db.close()
+    assert _drivers(capsys, tree, cache) == cold

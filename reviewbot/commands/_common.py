@@ -10,15 +10,21 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.errors import InputError
 from reviewbot.progress import Bar as ScanProgress
 from reviewbot.progress import progress_wanted
 
+if TYPE_CHECKING:
+    from reviewbot.model import AffectedDriver, Finding
+
 __all__ = [
     "ScanProgress",
     "add_cache_arguments",
+    "affected_drivers",
     "classify_sources",
     "commit_hint",
     "format_patch_base",
@@ -190,3 +196,117 @@ def local_base(series, sources: list[str], tree: Path | None, stdin_data: bytes 
                 continue
     base = format_patch_base(blobs, tree)
     return replace(series, base_commit=base) if base else series
+
+
+def affected_drivers(root: Path, findings: Sequence[Finding],
+                     cache_dir: Path | None) -> tuple[AffectedDriver, ...]:
+    """The findings grouped by driver (Kbuild module, MAINTAINERS section).
+
+    Reading MAINTAINERS and the Makefiles above each finding was half of a
+    warm rescan of the whole tree (0.45 s of 0.95). With a scan cache the
+    grouping is kept with the stat of every file it read and the answer of
+    every folder test it made, and used again only for the same findings
+    while each of those is as it was: an edited MAINTAINERS, Makefile or
+    Kconfig, or a file turned folder, groups afresh.
+    """
+    import hashlib
+    import json
+
+    from reviewbot.impact.drivers import DriverIndex, sites_of
+    from reviewbot.scan.cache import open_cache
+
+    sites = sites_of(findings)
+    key = hashlib.sha1(json.dumps([[s.file, s.line, s.function, s.rule] for s in sites])
+                       .encode()).hexdigest()
+    engine = _impact_engine()
+    cache = open_cache(cache_dir, root, engine) if cache_dir is not None else None
+    try:
+        if cache is not None:
+            kept = _kept_drivers(root, cache.memo("drivers", engine, key))
+            if kept is not None:
+                return kept
+        reads: dict[str, tuple[int, int] | None] = {}
+        dirs: dict[str, bool] = {}
+
+        def read(path: str) -> str | None:
+            state = reads[path] = _regular_stat(root / path)  # before reading: never newer
+            if state is None:  # a FIFO named Makefile would block
+                return None
+            try:
+                return (root / path).read_text(errors="replace")
+            except OSError:
+                return None
+
+        def is_dir(path: str) -> bool:
+            answer = dirs[path] = (root / path).is_dir()
+            return answer
+
+        drivers = DriverIndex(read, is_dir).group(sites)
+        if cache is not None:
+            cache.store_memo("drivers", engine, key, {
+                "reads": [[p, *(st or (None, None))] for p, st in reads.items()],
+                "dirs": [[p, v] for p, v in dirs.items()],
+                "drivers": [_driver_dict(d) for d in drivers],
+            })
+        return drivers
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _impact_engine() -> str:
+    """The reviewbot version and the impact code: a changed grouping never comes from a cache."""
+    import hashlib
+
+    from reviewbot import __version__
+
+    impact = Path(__file__).resolve().parent.parent / "impact"
+    digest = hashlib.sha1(__version__.encode())
+    for path in sorted(impact.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _regular_stat(path: Path) -> tuple[int, int] | None:
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
+
+
+def _kept_drivers(root: Path, memo: dict | None) -> tuple[AffectedDriver, ...] | None:
+    """The stored grouping if every file it read and folder it tested is as it was."""
+    if memo is None:
+        return None
+    try:
+        for path, mtime, size in memo["reads"]:
+            state = _regular_stat(root / path)
+            if (state or (None, None)) != (mtime, size):
+                return None
+        for path, answer in memo["dirs"]:
+            if (root / path).is_dir() != answer:
+                return None
+        return tuple(_driver_from_dict(d) for d in memo["drivers"])
+    except (KeyError, TypeError, ValueError):  # a damaged entry: group afresh
+        return None
+
+
+def _driver_dict(d: AffectedDriver) -> dict:
+    return {"name": d.name, "path": d.path, "kconfig": d.kconfig,
+            "maintainers": list(d.maintainers), "lists": list(d.lists),
+            "sites": [[s.file, s.line, s.function, s.rule] for s in d.sites],
+            "section": d.section, "reviewers": list(d.reviewers), "status": d.status}
+
+
+def _driver_from_dict(d: dict) -> AffectedDriver:
+    from reviewbot.model import AffectedDriver, DriverSite
+
+    return AffectedDriver(
+        name=d["name"], path=d["path"], kconfig=d["kconfig"],
+        maintainers=tuple(d["maintainers"]), lists=tuple(d["lists"]),
+        sites=tuple(DriverSite(f, int(line), fn, rule) for f, line, fn, rule in d["sites"]),
+        section=d["section"], reviewers=tuple(d["reviewers"]), status=d["status"])

@@ -83,9 +83,13 @@ def _root_and_parts(path: Path, subpaths: list[str]) -> tuple[Path, list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reviewbot.commands._common import ScanProgress, progress_wanted, scan_cache_dir
+    from reviewbot.commands._common import (
+        ScanProgress,
+        affected_drivers,
+        progress_wanted,
+        scan_cache_dir,
+    )
     from reviewbot.errors import UsageError
-    from reviewbot.impact.drivers import DriverIndex, sites_of
     from reviewbot.knowledge import load_knowledge
     from reviewbot.model import Confidence
     from reviewbot.render import scan_report
@@ -107,15 +111,7 @@ def run(args: argparse.Namespace) -> int:
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
 
-    def read(path: str) -> str | None:
-        if not (root / path).is_file():  # a FIFO named Makefile would block
-            return None
-        try:
-            return (root / path).read_text(errors="replace")
-        except OSError:
-            return None
-
-    drivers = DriverIndex(read, lambda p: (root / p).is_dir()).group(sites_of(findings))
+    drivers = affected_drivers(root, findings, cache_dir)
     out = {
         "text": scan_report.text,
         "json": scan_report.json_text,

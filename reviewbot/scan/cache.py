@@ -7,6 +7,9 @@ parsed again and an edited header is never answered from the cache; ``files`` ma
 path to the (mtime, size) it had and its hash, so an unchanged tree is
 recognised without reading it. The engine identity covers the reviewbot
 version and the knowledge file, so a new rule or API invalidates results.
+
+``memos`` keeps one later result per tree and kind (the affected drivers
+of the last scan) for a front end that checks its own dependencies.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (root, path));
 CREATE TABLE IF NOT EXISTS results (
     sha TEXT, engine TEXT, findings TEXT, PRIMARY KEY (sha, engine));
+CREATE TABLE IF NOT EXISTS memos (
+    root TEXT, kind TEXT, engine TEXT, key TEXT, value TEXT, PRIMARY KEY (root, kind));
 """
 
 
@@ -109,6 +114,31 @@ class ScanCache:
             self.db.executemany(
                 "DELETE FROM files WHERE root = ? AND path = ?", [(self.root, p) for p in forget]
             )
+
+    def memo(self, kind: str, engine: str, key: str) -> dict | None:
+        """The value stored for this tree, ``kind``, ``engine`` and ``key``; None if not that."""
+        try:
+            row = self.db.execute(
+                "SELECT value FROM memos WHERE root = ? AND kind = ? AND engine = ? AND key = ?",
+                (self.root, kind, engine, key),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            logger.warning("scan cache %s is unreadable (%s); not used", self.path, exc)
+            return None
+        try:
+            value = json.loads(row[0]) if row else None
+        except (TypeError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def store_memo(self, kind: str, engine: str, key: str, value: dict) -> None:
+        """Keep ``value`` as this tree's ``kind`` (replacing the one before)."""
+        try:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?, ?)",
+                                (self.root, kind, engine, key, json.dumps(value)))
+        except sqlite3.Error as exc:
+            logger.warning("scan cache %s not updated (%s)", self.path, exc)
 
     def close(self) -> None:
         self.db.close()
