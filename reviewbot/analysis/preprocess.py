@@ -69,7 +69,7 @@ def _words(pattern: re.Pattern[bytes], text: bytes,
 
 
 def _word_start(text: bytes | bytearray, pos: int) -> bool:
-    return pos == 0 or not _is_word(text[pos - 1])
+    return pos == 0 or not is_word(text[pos - 1])
 
 
 def _present(names: tuple[str, ...], text: bytes, regions: Regions,
@@ -290,9 +290,9 @@ def _loop_macros(buf: bytearray, fragment: re.Pattern[bytes], regions: Regions) 
         start, end = m.start(), m.end()
         if start < done:
             continue
-        while start > 0 and _is_word(snapshot[start - 1]):
+        while start > 0 and is_word(snapshot[start - 1]):
             start -= 1
-        while end < n and _is_word(snapshot[end]):
+        while end < n and is_word(snapshot[end]):
             end += 1
         done = end
         nxt = end
@@ -308,7 +308,8 @@ def _loop_macros(buf: bytearray, fragment: re.Pattern[bytes], regions: Regions) 
         buf[start:end] = b"while" + b" " * (name_len - 5)
 
 
-def _is_word(c: int) -> bool:
+def is_word(c: int) -> bool:
+    """Is the byte ``c`` part of a C identifier (ASCII letters, digits, ``_``)?"""
     return c == 0x5F or 0x30 <= c <= 0x39 or 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
 
 

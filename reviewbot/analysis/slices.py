@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from reviewbot.analysis.preprocess import is_word as _is_word
 from reviewbot.knowledge import Knowledge
 
 _EDGE = re.compile(rb"\n[{}]")
@@ -51,10 +52,6 @@ class _Block:
     start: int
     end: int
     keep: bool = False
-
-
-def _is_word(c: int) -> bool:
-    return c == 0x5F or 0x30 <= c <= 0x39 or 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
 
 
 def _occurrences(text: bytes, word: bytes) -> list[int]:
