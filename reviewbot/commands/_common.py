@@ -214,6 +214,7 @@ def affected_drivers(root: Path, findings: Sequence[Finding],
 
     from reviewbot.impact.drivers import DriverIndex, sites_of
     from reviewbot.scan.cache import open_cache
+    from reviewbot.scan.files import file_stat
 
     sites = sites_of(findings)
     key = hashlib.sha1(json.dumps([[s.file, s.line, s.function, s.rule] for s in sites])
@@ -229,7 +230,7 @@ def affected_drivers(root: Path, findings: Sequence[Finding],
         dirs: dict[str, bool] = {}
 
         def read(path: str) -> str | None:
-            state = reads[path] = _regular_stat(root / path)  # before reading: never newer
+            state = reads[path] = file_stat(root / path)  # before reading: never newer
             if state is None:  # a FIFO named Makefile would block
                 return None
             try:
@@ -267,24 +268,15 @@ def _impact_engine() -> str:
     return digest.hexdigest()[:16]
 
 
-def _regular_stat(path: Path) -> tuple[int, int] | None:
-    import os
-    import stat
-
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return (st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
-
-
 def _kept_drivers(root: Path, memo: dict | None) -> tuple[AffectedDriver, ...] | None:
     """The stored grouping if every file it read and folder it tested is as it was."""
+    from reviewbot.scan.files import file_stat
+
     if memo is None:
         return None
     try:
         for path, mtime, size in memo["reads"]:
-            state = _regular_stat(root / path)
+            state = file_stat(root / path)
             if (state or (None, None)) != (mtime, size):
                 return None
         for path, answer in memo["dirs"]:

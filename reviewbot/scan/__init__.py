@@ -24,9 +24,9 @@ from reviewbot.model import Condition, Confidence, Evidence, Finding, ScanStats,
 from reviewbot.scan.cache import open_cache
 from reviewbot.scan.files import (
     check_subpaths,
+    file_stat,
     grep_filter,
     mentions_any,
-    scannable,
     sink_tokens,
     walk,
 )
@@ -232,7 +232,7 @@ def scan_tree(
         stats: dict[str, tuple[int, int]] = {}
         prefix = base + os.sep
         for p in paths:
-            if (state := _file_stat(prefix + p)) is not None:
+            if (state := file_stat(prefix + p)) is not None:
                 stats[p] = state
         unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
         fresh = [p for p in stats if p not in unchanged]
@@ -320,16 +320,6 @@ def scan_tree(
             early.shutdown(cancel_futures=True)
 
 
-def _file_stat(path: str) -> tuple[int, int] | None:
-    """(mtime_ns, size) of a regular file; None if it is absent, a dangling link, a
-    symlink loop, or no regular file."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size) if scannable(st) else None
-
-
 def _result_key(sha: str, path: str) -> str:
     """Findings are keyed by content and folder: ``#include "x.h"`` and the Kconfig
     entry depend on where the file is, so a copy elsewhere is analysed afresh."""
@@ -354,7 +344,7 @@ class _DepStats:
         if path in self.stats:
             return self.stats[path]
         if path not in self.extra:
-            self.extra[path] = _file_stat(self.prefix + path) or (None, None)
+            self.extra[path] = file_stat(self.prefix + path) or (None, None)
         return self.extra[path]
 
     def usable(self, entry: dict | None) -> list[dict] | None:

@@ -97,6 +97,16 @@ def scannable(st: os.stat_result) -> bool:
     return stat.S_ISREG(st.st_mode)
 
 
+def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """(mtime_ns, size) of a regular file; None if it is absent, a dangling link, a
+    symlink loop, no regular file, or no possible path (a NUL in it)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_mtime_ns, st.st_size) if scannable(st) else None
+
+
 def mentions_any(data: bytes, tokens: list[bytes]) -> bool:
     return any(t in data for t in tokens)
 
