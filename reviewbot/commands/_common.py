@@ -19,7 +19,10 @@ from reviewbot.progress import Bar as ScanProgress
 from reviewbot.progress import progress_wanted
 
 if TYPE_CHECKING:
+    from reviewbot.intake import IntakeOptions
+    from reviewbot.limits import Limits
     from reviewbot.model import AffectedDriver, Finding
+    from reviewbot.settings import Settings
 
 __all__ = [
     "ScanProgress",
@@ -34,8 +37,9 @@ __all__ = [
 ]
 
 
-def intake_options(settings, limits, repo: Path | None, *, lore_url: str | None = None,
-                   revision: int | None = None, nocache: bool = False):
+def intake_options(settings: Settings, limits: Limits, repo: Path | None, *,
+                   lore_url: str | None = None, revision: int | None = None,
+                   nocache: bool = False) -> IntakeOptions:
     """How review and check fetch: lore.url (or REVIEWBOT_LORE_URL), its retry policy,
     the download cache and the limits, so a message-id means the same in both."""
     from reviewbot.intake import IntakeOptions, LorePolicy
