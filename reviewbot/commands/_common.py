@@ -261,15 +261,10 @@ def affected_drivers(root: Path, findings: Sequence[Finding],
 
 def _impact_engine() -> str:
     """The reviewbot version and the impact code: a changed grouping never comes from a cache."""
-    import hashlib
-
-    from reviewbot import __version__
+    from reviewbot.scan.cache import code_digest
 
     impact = Path(__file__).resolve().parent.parent / "impact"
-    digest = hashlib.sha1(__version__.encode())
-    for path in sorted(impact.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest(sorted(impact.glob("*.py")), impact)
 
 
 def _kept_drivers(root: Path, memo: dict | None) -> tuple[AffectedDriver, ...] | None:

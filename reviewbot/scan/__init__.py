@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewbot import __version__
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Condition, Confidence, Evidence, Finding, ScanStats, Severity
-from reviewbot.scan.cache import open_cache
+from reviewbot.scan.cache import code_digest, open_cache
 from reviewbot.scan.files import (
     check_subpaths,
     file_stat,
@@ -55,13 +54,8 @@ def _engine_id(knowledge: Knowledge) -> str:
     """
     # found by path, not imported: a warm rescan never needs tree-sitter
     analysis = Path(__file__).resolve().parent.parent / "analysis"
-    digest = hashlib.sha1(__version__.encode())
     sources = sorted(analysis.rglob("*.py"))  # rules may live in a subpackage
-    for path in [Path(knowledge.path), *sources]:
-        if path.is_file():
-            name = str(path.relative_to(analysis)) if path.is_relative_to(analysis) else path.name
-            digest.update(name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest([Path(knowledge.path), *sources], analysis)
 
 
 def finding_to_dict(f: Finding) -> dict:

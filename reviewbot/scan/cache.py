@@ -14,10 +14,14 @@ of the last scan) for a front end that checks its own dependencies.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
+
+from reviewbot import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,18 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE TABLE IF NOT EXISTS memos (
     root TEXT, kind TEXT, engine TEXT, key TEXT, value TEXT, PRIMARY KEY (root, kind));
 """
+
+
+def code_digest(files: Iterable[Path], base: Path) -> str:
+    """The identity of what cached results were computed by: the reviewbot version and
+    the bytes of ``files`` (named relative to ``base``), so an edited rule or grouping
+    never serves stale results, release or not."""
+    digest = hashlib.sha1(__version__.encode())
+    for path in files:
+        if path.is_file():
+            name = str(path.relative_to(base)) if path.is_relative_to(base) else path.name
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class ScanCache:
