@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kernel_tree import kernel_tree
 
-from reviewbot.analysis.cparse import new_parser, parse, walk
+from reviewbot.analysis.c.parser import new_parser, parse, walk
 from reviewbot.knowledge import load_knowledge
 
 DEFAULT_DIRS = ["drivers/usb", "drivers/spi", "drivers/i2c", "drivers/iio", "drivers/hwmon"]

@@ -159,7 +159,7 @@ class Knowledge:
     object_fields: tuple[ObjectField, ...] = ()
     client_buffers: tuple[ClientBuffer, ...] = ()
     # Member types the CPU (or a core) writes from other contexts, and words naming
-    # functions that run before any DMA (probe, init): see analysis/neighbours.py.
+    # functions that run before any DMA (probe, init): see analysis/flow/neighbours.py.
     busy_types: tuple[str, ...] = ()
     setup_words: tuple[str, ...] = ()
     setup_calls: tuple[str, ...] = ()
@@ -169,7 +169,7 @@ class Knowledge:
     arch_dma_minalign: tuple[tuple[str, int], ...] = ()  # the largest per architecture
     synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
     # calls that end a streaming mapping, and calls whose first argument runs as a
-    # kernel thread: see analysis/neighbours.py (stores after a mapping, other threads)
+    # kernel thread: see analysis/flow/neighbours.py (stores after a mapping, other threads)
     unmap_calls: tuple[str, ...] = ()
     thread_starters: tuple[str, ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.

@@ -14,15 +14,15 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.cparse import ParseBudget
+    from reviewbot.analysis.c.parser import ParseBudget
     from reviewbot.analysis.engine import analyse_source
     from reviewbot.analysis.rules import RULES, Rule, explain, summary_list
     from reviewbot.analysis.series import Images, analyse_patch, analyse_series
 
 # Loaded on first use (PEP 562): a warm scan, which only groups cached findings, imports
-# reviewbot.analysis.conditions and the rule registry, and must not pay for the parser.
+# reviewbot.analysis.rules.conditions and the rule registry, and must not pay for the parser.
 _WHERE = {
-    "ParseBudget": "cparse", "analyse_source": "engine", "RULES": "rules", "Rule": "rules",
+    "ParseBudget": "c.parser", "analyse_source": "engine", "RULES": "rules", "Rule": "rules",
     "explain": "rules", "summary_list": "rules", "Images": "series",
     "analyse_patch": "series", "analyse_series": "series",
 }

@@ -15,26 +15,26 @@ from functools import lru_cache
 
 from tree_sitter import Parser
 
-from reviewbot.analysis.checks import buffer_text, check_use
-from reviewbot.analysis.cparse import new_parser, parse
-from reviewbot.analysis.facts import (
+from reviewbot.analysis.c.parser import new_parser, parse
+from reviewbot.analysis.c.preprocess import conditionals, rewrite
+from reviewbot.analysis.c.slices import Plan, trigger_hits
+from reviewbot.analysis.facts.functions import (
     FileFacts,
     FunctionFacts,
     call_names,
     collect,
     copies_param,
 )
-from reviewbot.analysis.headers import HeaderIndex
-from reviewbot.analysis.origins import Resolver
-from reviewbot.analysis.preprocess import conditionals, rewrite
-from reviewbot.analysis.sinks import Helper, SinkUse, direction_from_callers, sink_uses
-from reviewbot.analysis.slices import Plan, trigger_hits
+from reviewbot.analysis.facts.headers import HeaderIndex
+from reviewbot.analysis.flow.resolver import Resolver
+from reviewbot.analysis.flow.sinks import Helper, SinkUse, direction_from_callers, sink_uses
+from reviewbot.analysis.rules.judge import buffer_text, check_use
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
 from reviewbot.model import Finding
 
 logger = logging.getLogger(__name__)
 
-# Sliced parses of one text before it is parsed whole (analysis/slices.py).
+# Sliced parses of one text before it is parsed whole (analysis/c/slices.py).
 # On Linux 6.1 no file needs more than 7 and 3 or more are 10% of the files:
 # with 2, those were parsed whole in a third round, 30% of the scan's time.
 _MAX_CUTS = 8

@@ -18,10 +18,10 @@ from dataclasses import replace
 from tree_sitter import Parser
 from unidiff import PatchedFile
 
-from reviewbot.analysis.cparse import ParseBudget, new_parser
+from reviewbot.analysis.c.hunks import sides
+from reviewbot.analysis.c.parser import ParseBudget, new_parser
 from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_device
-from reviewbot.analysis.headers import HeaderIndex
-from reviewbot.analysis.hunks import sides
+from reviewbot.analysis.facts.headers import HeaderIndex
 from reviewbot.analysis.rules import DIFF_RULES
 from reviewbot.analysis.rules.diffs import diff_file
 from reviewbot.knowledge import Knowledge

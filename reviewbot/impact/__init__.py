@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewbot.analysis.conditions import aligned_to
+from reviewbot.analysis.rules.conditions import aligned_to
 
 # The rule registry (and through it the parser) is imported where it is used: a warm
 # scan groups cached findings with impact.drivers and must not pay for loading it.

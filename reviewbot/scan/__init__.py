@@ -115,7 +115,7 @@ _FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction"
 
 
 def _init_worker(knowledge_path: str) -> None:
-    from reviewbot.analysis.cparse import new_parser
+    from reviewbot.analysis.c.parser import new_parser
     from reviewbot.knowledge import load_knowledge
 
     # A scan in this process (jobs 1, or a handful of files) after another must not
@@ -127,7 +127,7 @@ def _init_worker(knowledge_path: str) -> None:
 
 def _headers(root: str):
     """One header index per worker and tree: header structs are parsed once per process."""
-    from reviewbot.analysis.headers import HeaderIndex
+    from reviewbot.analysis.facts.headers import HeaderIndex
 
     key = ("headers", root)
     if key not in _WORKER:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from reviewbot.analysis import analyse_source
-from reviewbot.analysis.arch import only_arch
-from reviewbot.analysis.headers import HeaderIndex
+from reviewbot.analysis.facts.headers import HeaderIndex
+from reviewbot.analysis.facts.kconfig import only_arch
 
 DRIVER = """\
 // SPDX-License-Identifier: GPL-2.0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reviewbot.analysis.cparse import function_name, parse
+from reviewbot.analysis.c.parser import function_name, parse
+from reviewbot.analysis.c.preprocess import preprocess
 from reviewbot.analysis.engine import file_facts
-from reviewbot.analysis.preprocess import preprocess
 
 IDIOMS = {
     "attributes": """

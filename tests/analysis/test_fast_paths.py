@@ -14,7 +14,11 @@ import re
 
 import pytest
 
-from reviewbot.analysis import arch, filetext, headers, neighbours, preprocess
+from reviewbot.analysis.c import preprocess
+from reviewbot.analysis.facts import headers
+from reviewbot.analysis.facts import kconfig as arch
+from reviewbot.analysis.facts import textindex as filetext
+from reviewbot.analysis.flow import neighbours
 
 
 class _Facts:

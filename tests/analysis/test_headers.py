@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reviewbot.analysis import analyse_series, analyse_source
-from reviewbot.analysis.headers import HeaderIndex, includes
+from reviewbot.analysis.facts.headers import HeaderIndex, includes
 from reviewbot.scan import scan_tree
 
 from .diffs import series, unified

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from unidiff import PatchSet
 
-from reviewbot.analysis.cparse import parse
+from reviewbot.analysis.c.hunks import STUB_FUNCTION, header_function, sides
+from reviewbot.analysis.c.parser import parse
 from reviewbot.analysis.engine import file_facts
-from reviewbot.analysis.hunks import STUB_FUNCTION, header_function, sides
 
 from .diffs import unified
 

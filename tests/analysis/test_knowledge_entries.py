@@ -14,11 +14,11 @@ from dataclasses import replace
 import pytest
 
 from reviewbot.analysis import RULES, analyse_series, analyse_source
-from reviewbot.analysis.cparse import parse, preprocess
+from reviewbot.analysis.c.parser import parse, preprocess
 from reviewbot.analysis.engine import file_facts
-from reviewbot.analysis.origins import Resolver
-from reviewbot.analysis.sinks import sink_uses
-from reviewbot.analysis.structs import alignment_level
+from reviewbot.analysis.facts.structs import alignment_level
+from reviewbot.analysis.flow.resolver import Resolver
+from reviewbot.analysis.flow.sinks import sink_uses
 from reviewbot.knowledge import DirectionSpec, Knowledge, load_knowledge
 from reviewbot.model import Confidence, Severity
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from reviewbot.analysis.checks import judge
-from reviewbot.analysis.origins import Origin
+from reviewbot.analysis.flow.resolver import Origin
+from reviewbot.analysis.flow.sinks import SinkUse
 from reviewbot.analysis.rules import RULES, USE_RULES
-from reviewbot.analysis.sinks import SinkUse
+from reviewbot.analysis.rules.judge import judge
 from reviewbot.model import Confidence
 
 

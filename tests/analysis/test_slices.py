@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from reviewbot.analysis import engine, slices
-from reviewbot.analysis.preprocess import conditionals
+from reviewbot.analysis import engine
+from reviewbot.analysis.c import slices
+from reviewbot.analysis.c.preprocess import conditionals
 
 HEAD = """// SPDX-License-Identifier: GPL-2.0
 /*

@@ -13,8 +13,8 @@ import json
 import jsonschema
 import pytest
 
-from reviewbot.analysis.cparse import new_parser, parse
-from reviewbot.analysis.preprocess import preprocess
+from reviewbot.analysis.c.parser import new_parser, parse
+from reviewbot.analysis.c.preprocess import preprocess
 from reviewbot.knowledge import load_knowledge
 from tests.conftest import ROOT
 from tests.hardening.series import mail, mbox, new_file, reviewbot

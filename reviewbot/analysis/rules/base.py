@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from reviewbot.model import Condition, Evidence, Severity
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.flow.resolver import Origin
+    from reviewbot.analysis.flow.sinks import SinkUse
     from reviewbot.analysis.rules.diffs import DiffFile
-    from reviewbot.analysis.sinks import SinkUse
     from reviewbot.knowledge import Knowledge
     from reviewbot.model import Finding
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from unidiff import PatchedFile
 from unidiff.patch import Hunk
 
-from reviewbot.analysis.hunks import header_function
+from reviewbot.analysis.c.hunks import header_function
 from reviewbot.knowledge import Knowledge
 
 DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\(\s*\w*\s*\))?(.*)$")

@@ -19,8 +19,8 @@ from reviewbot.analysis.rules.dma_tail_unaligned import KMALLOC_CLASSES, offset_
 from reviewbot.model import Confidence, Evidence, Severity
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.origins import Origin
-    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.analysis.flow.resolver import Origin
+    from reviewbot.analysis.flow.sinks import SinkUse
     from reviewbot.knowledge import Knowledge
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reviewbot.analysis.conditions import aligned_to, phrase
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.rules.conditions import aligned_to, phrase
 from reviewbot.model import Confidence, Evidence, Severity
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.origins import Origin
-    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.analysis.flow.resolver import Origin
+    from reviewbot.analysis.flow.sinks import SinkUse
     from reviewbot.knowledge import Knowledge
 
 

@@ -15,8 +15,8 @@ from reviewbot.analysis.rules.diffs import DEFINE, DiffFile, Line, change_blocks
 from reviewbot.model import Confidence, Evidence, Finding, Severity
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.origins import Origin
-    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.analysis.flow.resolver import Origin
+    from reviewbot.analysis.flow.sinks import SinkUse
     from reviewbot.knowledge import Knowledge
 
 _TOKEN = re.compile(r"\b[A-Za-z_]\w*\b")

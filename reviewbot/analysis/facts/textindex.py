@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.facts import FileFacts, FunctionFacts
+    from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts
 
 
 def body_text(facts: FileFacts, fn: FunctionFacts) -> str:

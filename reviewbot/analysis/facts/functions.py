@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from reviewbot.analysis.consteval import Evaluator, simple_defines
-from reviewbot.analysis.cparse import Source, captures, function_name
-from reviewbot.analysis.headers import StructTable
-from reviewbot.analysis.structs import StructDef, annotation_of, base_type, collect_structs
+from reviewbot.analysis.c.parser import Source, captures, function_name
+from reviewbot.analysis.facts.consteval import Evaluator, simple_defines
+from reviewbot.analysis.facts.headers import StructTable
+from reviewbot.analysis.facts.structs import StructDef, annotation_of, base_type, collect_structs
 from reviewbot.knowledge import Knowledge
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def calls_to(facts: FileFacts, name: str) -> list[tuple[FunctionFacts, Node]]:
 def ask(facts: FileFacts, word: str, member: bool = False) -> None:
     """Record that the analysis looked through the whole file for ``word``.
 
-    A scan may parse only some functions of a file (analysis/slices.py): every
+    A scan may parse only some functions of a file (analysis/c/slices.py): every
     function naming an asked word (a callee, the callers of a function, a
     variable assigned elsewhere; with ``member``, ``->word`` or ``.word``) must
     then be parsed too, and the analysis run again, so that the findings stay

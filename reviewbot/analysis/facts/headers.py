@@ -21,10 +21,10 @@ from dataclasses import replace
 
 from tree_sitter import Parser
 
-from reviewbot.analysis.arch import only_arch
-from reviewbot.analysis.cparse import captures, parse
-from reviewbot.analysis.filetext import is_word_char
-from reviewbot.analysis.structs import StructDef, collect_structs
+from reviewbot.analysis.c.parser import captures, parse
+from reviewbot.analysis.facts.kconfig import only_arch
+from reviewbot.analysis.facts.structs import StructDef, collect_structs
+from reviewbot.analysis.facts.textindex import is_word_char
 from reviewbot.knowledge import Knowledge
 
 logger = logging.getLogger(__name__)

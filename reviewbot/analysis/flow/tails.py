@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.structs import Field, StructDef, alignment_level, base_type
+from reviewbot.analysis.facts.structs import Field, StructDef, alignment_level, base_type
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.origins import Origin, Resolver
+    from reviewbot.analysis.flow.resolver import Origin, Resolver
 
 # Blocks whose offsets are followed: kmalloc memory, and slab-cache objects
 # (a descriptor with its link table and IV in one kmem_cache object).
@@ -200,19 +200,19 @@ def member_of(r: Resolver, base: Node, sdef: StructDef, member: Field, depth: in
 
     None leaves it an ordinary embedded member.
     """
-    from reviewbot.analysis import contexts
-    from reviewbot.analysis.origins import UNKNOWN
+    from reviewbot.analysis.flow import contexts
+    from reviewbot.analysis.flow.resolver import UNKNOWN
 
     containers = [o for o in r._value(base, depth + 1, seen) if o != UNKNOWN]
     if len(containers) == 1 and containers[0].kind == "param" and containers[0].param is not None:
-        from reviewbot.analysis import fieldflow  # a helper: what its callers pass
+        from reviewbot.analysis.flow import fieldflow  # a helper: what its callers pass
         containers = fieldflow.from_callers(r, containers[0].param, depth, seen) or []
     if not containers:
         return None
     if all(o.kind == "context" for o in containers):
         # isolated only as well as the context is, and sharing lines with its neighbours
         # as any embedded member does: the neighbour judgement applies to it too
-        from reviewbot.analysis.neighbours import LazyNeighbours
+        from reviewbot.analysis.flow.neighbours import LazyNeighbours
         nbs = LazyNeighbours(r.facts, r.fn, base, sdef, member)
         return [replace(o, neighbours=nbs)
                 for o in contexts.member(containers[0], sdef, member, r.facts.only_arch)]

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts import ask, call_args, call_name
-from reviewbot.analysis.structs import Field, StructDef, alignment_level
+from reviewbot.analysis.facts.functions import ask, call_args, call_name
+from reviewbot.analysis.facts.structs import Field, StructDef, alignment_level
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.origins import Origin, Resolver
+    from reviewbot.analysis.flow.resolver import Origin, Resolver
 
 _RUNTIME_DMA = ("dma_get_cache_alignment", "cache_line_size")
 _KMEM_CACHE = re.compile(r"^\s*\w+\s*\(\s*(?:struct\s+)?(\w+)")
@@ -35,7 +35,7 @@ _KMEM_CACHE = re.compile(r"^\s*\w+\s*\(\s*(?:struct\s+)?(\w+)")
 
 def accessor_origin(r: Resolver, name: str, node: Node) -> list[Origin] | None:
     """A crypto context returned by a known accessor, with the alignment it guarantees."""
-    from reviewbot.analysis.origins import Origin
+    from reviewbot.analysis.flow.resolver import Origin
 
     acc = r.facts.knowledge.context(name)
     if acc is None:
@@ -49,7 +49,7 @@ def accessor_origin(r: Resolver, name: str, node: Node) -> list[Origin] | None:
 
 def member(ctx: Origin, sdef: StructDef, fld: Field, arch: str | None = None) -> list[Origin]:
     """A member of a crypto context: isolated inside it, but only as aligned as it."""
-    from reviewbot.analysis.origins import _embedded
+    from reviewbot.analysis.flow.resolver import _embedded
 
     return [replace(_embedded(sdef.name, fld, sdef.path), arch=arch, container=ctx.container,
                     container_via=ctx.container_via,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from reviewbot.analysis.cparse import Source
+from reviewbot.analysis.c.parser import Source
 from reviewbot.knowledge import Knowledge
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reviewbot.analysis.facts import ask, call_name, call_names, calls_to
-from reviewbot.analysis.filetext import (
+from reviewbot.analysis.facts.functions import ask, call_name, call_names, calls_to
+from reviewbot.analysis.facts.structs import Field, StructDef, base_type
+from reviewbot.analysis.facts.textindex import (
     bitop_members,
     body_text,
     function_spans,
@@ -28,15 +29,14 @@ from reviewbot.analysis.filetext import (
     word_count,
     writers,
 )
-from reviewbot.analysis.structs import Field, StructDef, base_type
 from reviewbot.model import Confidence, Evidence
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from reviewbot.analysis.facts import FileFacts, FunctionFacts
-    from reviewbot.analysis.origins import Origin
-    from reviewbot.analysis.sinks import SinkUse
+    from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts
+    from reviewbot.analysis.flow.resolver import Origin
+    from reviewbot.analysis.flow.sinks import SinkUse
     from reviewbot.knowledge import Knowledge
 
 _POINTER = 8

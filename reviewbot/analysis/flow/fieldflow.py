@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts import FunctionFacts, ask, call_args, call_name, calls_to
+from reviewbot.analysis.facts.functions import FunctionFacts, ask, call_args, call_name, calls_to
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.facts import FileFacts
-    from reviewbot.analysis.origins import Origin, Resolver
+    from reviewbot.analysis.facts.functions import FileFacts
+    from reviewbot.analysis.flow.resolver import Origin, Resolver
 
 _NO_MEMORY = ("NULL", "0", "ERR_PTR", "ERR_CAST")
 _MAX_RETURNS = 16
@@ -37,7 +37,7 @@ _MAX_RETURNS = 16
 def returned(r: Resolver, name: str, node: Node, depth: int,
              seen: frozenset[str]) -> list[Origin] | None:
     """What a same-file function called ``name`` returns, or None when not visible."""
-    from reviewbot.analysis.origins import UNKNOWN, Resolver
+    from reviewbot.analysis.flow.resolver import UNKNOWN, Resolver
 
     key = "()" + name
     if key in seen:
@@ -82,7 +82,7 @@ def _sized_by_caller(r: Resolver, callee: FunctionFacts, o: Origin, args: list[N
 def from_callers(r: Resolver, index: int, depth: int,
                  seen: frozenset[str]) -> list[Origin] | None:
     """What same-file callers pass as parameter ``index`` of ``r.fn``; None if any is unknown."""
-    from reviewbot.analysis.origins import UNKNOWN, Resolver
+    from reviewbot.analysis.flow.resolver import UNKNOWN, Resolver
 
     key = "(" + r.fn.name
     if key in seen:
@@ -214,7 +214,7 @@ def object_directions(finder, target: str, depth: int = 0) -> set[str | None]:
 
 
 def _consumed_param(finder, name: str, depth: int) -> set[str | None]:
-    from reviewbot.analysis.sinks import _root_name
+    from reviewbot.analysis.flow.sinks import _root_name
 
     src = finder.src
     found: set[str | None] = set()
@@ -229,7 +229,7 @@ def _consumed_param(finder, name: str, depth: int) -> set[str | None]:
 
 
 def _object_field(k, src, lhs: Node):
-    from reviewbot.analysis.sinks import _field_path
+    from reviewbot.analysis.flow.sinks import _field_path
 
     path, _obj = _field_path(src, lhs)
     for fo in k.object_fields:

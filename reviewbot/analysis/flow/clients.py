@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.structs import base_type
+from reviewbot.analysis.facts.structs import base_type
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.origins import Origin, Resolver
+    from reviewbot.analysis.flow.resolver import Origin, Resolver
 
 
 def client_origin(r: Resolver, node: Node) -> list[Origin] | None:
     """``xfer->rx_buf`` of a descriptor the function received, or None."""
-    from reviewbot.analysis.origins import Origin
-    from reviewbot.analysis.sinks import _field_path
+    from reviewbot.analysis.flow.resolver import Origin
+    from reviewbot.analysis.flow.sinks import _field_path
 
     k = r.facts.knowledge
     if not k.client_buffers:

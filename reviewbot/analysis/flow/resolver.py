@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
-from reviewbot.analysis import clients, contexts, fieldflow, tails
-from reviewbot.analysis.facts import FileFacts, FunctionFacts, Var, call_args, call_name
-from reviewbot.analysis.neighbours import LazyNeighbours
-from reviewbot.analysis.structs import Field, base_type
+from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts, Var, call_args, call_name
+from reviewbot.analysis.facts.structs import Field, base_type
+from reviewbot.analysis.flow import clients, contexts, fieldflow, tails
+from reviewbot.analysis.flow.neighbours import LazyNeighbours
 
 _MAX_DEPTH = 12
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Point, Query, QueryCursor, Range, Tree
 
-from reviewbot.analysis.preprocess import preprocess
+from reviewbot.analysis.c.preprocess import preprocess
 from reviewbot.knowledge import Knowledge
 from reviewbot.limits import default_limits
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from reviewbot.analysis import fieldflow
-from reviewbot.analysis.facts import (
+from reviewbot.analysis.facts.functions import (
     FileFacts,
     FunctionFacts,
     call_args,
@@ -24,8 +23,9 @@ from reviewbot.analysis.facts import (
     call_names,
     calls_to,
 )
-from reviewbot.analysis.origins import Resolver
-from reviewbot.analysis.structs import base_type
+from reviewbot.analysis.facts.structs import base_type
+from reviewbot.analysis.flow import fieldflow
+from reviewbot.analysis.flow.resolver import Resolver
 from reviewbot.knowledge import DirectionSpec, FieldSink, Sink
 from reviewbot.model import Confidence
 

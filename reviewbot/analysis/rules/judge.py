@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from reviewbot.analysis.origins import Origin
+from reviewbot.analysis.flow.resolver import Origin
+from reviewbot.analysis.flow.sinks import SinkUse
 from reviewbot.analysis.rules import USE_RULES, Rule, Verdict
-from reviewbot.analysis.sinks import SinkUse
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Finding, confidence_of
 

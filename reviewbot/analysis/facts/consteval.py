@@ -11,8 +11,8 @@ import re
 
 from tree_sitter import Node
 
-from reviewbot.analysis.cparse import Source
-from reviewbot.analysis.structs import StructDef, base_type
+from reviewbot.analysis.c.parser import Source
+from reviewbot.analysis.facts.structs import StructDef, base_type
 from reviewbot.knowledge import Knowledge
 
 _INT = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
