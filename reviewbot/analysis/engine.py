@@ -3,32 +3,37 @@
 The order matters: helpers are found first (a function that forwards a
 parameter to a DMA sink becomes a sink, transitively, like smatch's DMA
 function list), then every sink use in every function is resolved to the
-memory behind it and checked.
+memory behind it and judged by the rules.
+
+Only what the rules ask for is computed: their ``needs`` decide whether the
+text is parsed at all, whether the headers' structs and the Kconfig's
+architectures are looked up, and a member's neighbourhood is worked out only
+when a rule that declared it asks (rules/base.py).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from tree_sitter import Parser
 
+from reviewbot.analysis.c.expr import buffer_text
 from reviewbot.analysis.c.parser import new_parser, parse
 from reviewbot.analysis.c.preprocess import conditionals, rewrite
 from reviewbot.analysis.c.slices import Plan, trigger_hits
-from reviewbot.analysis.facts.functions import (
-    FileFacts,
-    FunctionFacts,
-    call_names,
-    collect,
-    copies_param,
-)
+from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts, collect, copies_param
 from reviewbot.analysis.facts.headers import HeaderIndex
-from reviewbot.analysis.flow.resolver import Resolver
-from reviewbot.analysis.flow.sinks import Helper, SinkUse, direction_from_callers, sink_uses
-from reviewbot.analysis.rules.judge import buffer_text, check_use
+from reviewbot.analysis.facts.structs import StructDef
+from reviewbot.analysis.flow.directions import from_callers
+from reviewbot.analysis.flow.origin import OriginKind
+from reviewbot.analysis.flow.resolver import FileFlow
+from reviewbot.analysis.flow.sinks import Helper, SinkUse, sink_uses
+from reviewbot.analysis.rules import RULES, Fact, Rule
+from reviewbot.analysis.rules.judge import Judge
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
 from reviewbot.model import Finding
 
@@ -41,9 +46,25 @@ _MAX_CUTS = 8
 _MAX_ROUNDS = 8
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What the engine computes for a set of rules (the union of their ``needs``)."""
+
+    uses: bool  # parse the text and find its transfers
+    headers: bool  # struct definitions from the headers the text includes
+    platform: bool  # the one architecture its Kconfig allows
+
+    @classmethod
+    def of(cls, rules: Iterable[Rule]) -> Needs:
+        facts = {f for r in rules for f in r.needs}
+        uses = Fact.SINK_USE in facts
+        return cls(uses, uses and Fact.ORIGIN in facts, uses and Fact.PLATFORM in facts)
+
+
 def analyse_source(path: str, text: str, knowledge: Knowledge,
                    parser: Parser | None = None, work: int | None = None,
-                   headers: HeaderIndex | None = None) -> list[Finding]:
+                   headers: HeaderIndex | None = None,
+                   rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them.
 
     A parse that needs more than ``work`` progress steps (``limits.parse_work``)
@@ -52,11 +73,14 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     ``review --tree`` has the tree; a mail does not).
 
     Only the functions that can matter are parsed (``slices.Plan``): the
-    ones naming a sink first, then, as the analysis of those asks for them,
-    the callers of helpers and the functions storing the members it looked
-    up, until it asks for nothing new. The findings are those of the whole
-    text.
+    ones naming a sink first, then, as the analysis of those asks for them
+    (``FileFacts.demand``), the callers of helpers and the functions storing
+    the members it looked up, until it asks for nothing new. The findings are
+    those of the whole text.
     """
+    needs = Needs.of(rules)
+    if not needs.uses:
+        return []
     raw = text.encode("utf-8", "surrogateescape")
     hits, certain = trigger_hits(raw, knowledge)
     if not hits or (not certain and not may_reach_device(text, knowledge)):
@@ -68,8 +92,8 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     src = None
     rounds = 0
     # the same for every round: the headers' structs and the Kconfig's architecture
-    find = headers.finder(path, text) if headers is not None else None
-    only_arch = headers.arch_of(path) if headers is not None else None
+    find = headers.finder(path, text) if headers is not None and needs.headers else None
+    only_arch = headers.arch_of(path) if headers is not None and needs.platform else None
     while True:
         # preprocessing is finished only where the parser will look
         rewrite(buf, raw, knowledge, plan.fresh())
@@ -78,35 +102,14 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
                     old_tree=src.tree if src is not None else None)
         if src is None:
             return []
-        facts = collect(src, knowledge, find)
-        facts.only_arch = only_arch
-        looked_up = _Recording(facts.field_values)
-        facts.field_values = looked_up
-        findings, follow = _analyse(facts)
-        # Members whose writers an analysis looked for anywhere in the file
-        # (a cache of issue 11's neighbours check, keyed (member, ...)): their
-        # functions must be parsed too. Absent, this asks for nothing.
-        members = {key[0] for key in facts.__dict__.get("_member_writers", {})}
-        members |= facts.__dict__.get("_asked_members", set())
-        # names the analysis looked for through the whole file (facts.ask)
-        follow = follow | facts.__dict__.get("_asked_words", set())
-        if not plan.extend(follow, looked_up.asked, members):
+        facts = collect(src, knowledge, find, only_arch)
+        findings, follow = _analyse(facts, rules)
+        demand = facts.demand
+        if not plan.extend(follow | demand.words, demand.fields, demand.members):
             return findings
         rounds += 1
         if rounds >= _MAX_CUTS:
             plan.whole = True  # each round re-runs the analysis: past a few, parse it all
-
-
-class _Recording(dict):
-    """Field values that remember which members the analysis asked about."""
-
-    def __init__(self, values: dict) -> None:
-        super().__init__(values)
-        self.asked: set[str] = set()
-
-    def get(self, key, default=None):
-        self.asked.add(key)
-        return super().get(key, default)
 
 
 def may_reach_device(text: str, knowledge: Knowledge) -> bool:
@@ -120,52 +123,57 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None = None,
-               work: int | None = None,
-               headers: HeaderIndex | None = None) -> FileFacts | None:
-    """Facts of one text; None when parsing it needs more than ``work`` (not analysed)."""
+               work: int | None = None, headers: HeaderIndex | None = None,
+               rules: tuple[Rule, ...] = RULES) -> FileFacts | None:
+    """Facts of one whole text; None when parsing it needs more than ``work`` (not analysed)."""
     src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work)
     if src is None:
         return None
-    if headers is None:
-        return collect(src, knowledge)
-    facts = collect(src, knowledge, headers.finder(path, text))
-    facts.only_arch = headers.arch_of(path)
-    return facts
+    needs = Needs.of(rules)
+    find: Callable[[str], StructDef | None] | None = None
+    only_arch = None
+    if headers is not None:
+        find = headers.finder(path, text) if needs.headers else None
+        only_arch = headers.arch_of(path) if needs.platform else None
+    return collect(src, knowledge, find, only_arch)
 
 
-def analyse_facts(facts: FileFacts) -> list[Finding]:
-    return _analyse(facts)[0]
+def analyse_facts(facts: FileFacts, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
+    """Findings of facts already collected (a whole file: no further rounds)."""
+    return _analyse(facts, rules)[0]
 
 
-def _analyse(facts: FileFacts) -> tuple[list[Finding], set[str]]:
+def _analyse(facts: FileFacts, rules: tuple[Rule, ...]) -> tuple[list[Finding], set[str]]:
     """Findings, and the functions whose callers matter (helpers, directions from callers)."""
-    uses, follow = _uses_with_helpers(facts)
+    flow = FileFlow(facts)
+    uses, follow = _uses_with_helpers(flow)
+    judge = Judge(facts.knowledge, rules, flow.neighbourhood)
     findings: list[Finding] = []
     for fn in facts.functions:
-        resolver = Resolver(facts, fn)
         for use in uses.get(id(fn), []):
-            if use.direction is None and use.direction_param is not None:
+            direction = use.direction
+            if direction is None and use.direction_param is not None:
                 follow.add(fn.name)
-                use = replace(use, direction=direction_from_callers(facts, fn,
-                                                                    use.direction_param))
-            buffer = buffer_text(facts.src.text_of(use.buffer))
-            findings.extend(check_use(facts.path, use, buffer, resolver.origins(use.buffer),
-                                      facts.knowledge))
+                direction = from_callers(facts, fn, use.direction_param)
+            transfer = use.transfer(buffer_text(facts.src.text_of(use.buffer)), direction)
+            findings.extend(judge.findings(facts.path, transfer,
+                                           flow.origins(fn, use.buffer)))
     findings.sort(key=lambda f: (f.line, f.rule))
     return findings, follow
 
 
-def _uses_with_helpers(facts: FileFacts) -> tuple[dict[int, list[SinkUse]], set[str]]:
+def _uses_with_helpers(flow: FileFlow) -> tuple[dict[int, list[SinkUse]], set[str]]:
+    facts = flow.facts
     helpers: dict[str, tuple[Helper, ...]] = {}
     uses: dict[int, list[SinkUse]] = {}  # by id(): fragments repeat function names
     pending: list[FunctionFacts] = list(facts.functions)
     for _ in range(_MAX_ROUNDS):
         new: set[str] = set()
         for fn in pending:
-            uses[id(fn)] = sink_uses(facts, fn, helpers)
+            uses[id(fn)] = sink_uses(flow, fn, helpers)
             have = helpers.get(fn.name, ())
             known = {h.sink.buffer for h in have}
-            found = tuple(h for h in _helpers_of(facts, fn, uses[id(fn)])
+            found = tuple(h for h in _helpers_of(flow, fn, uses[id(fn)])
                           if h.sink.buffer not in known)
             if found:  # same-named fragments of one function add to each other
                 helpers[fn.name] = have + found
@@ -173,24 +181,19 @@ def _uses_with_helpers(facts: FileFacts) -> tuple[dict[int, list[SinkUse]], set[
         if not new:
             break
         pending = [fn for fn in facts.functions
-                   if any(c in new for c in _called_names(facts, fn))]
+                   if any(c in new for c in facts.calls.names(fn) if c)]
     return uses, set(helpers)
 
 
-def _called_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:
-    return {name for name in call_names(facts, fn) if name}
-
-
-def _helpers_of(facts: FileFacts, fn: FunctionFacts,
-                uses: list[SinkUse]) -> tuple[Helper, ...]:
+def _helpers_of(flow: FileFlow, fn: FunctionFacts, uses: list[SinkUse]) -> tuple[Helper, ...]:
+    facts = flow.facts
     if facts.knowledge.sink(fn.name) is not None:
         return ()
-    resolver = Resolver(facts, fn)
     out: dict[int, Helper] = {}
     for use in uses:
-        for origin in resolver.origins(use.buffer):
-            if origin.kind != "param" or origin.param is None or origin.param in out \
-                    or copies_param(facts, fn, origin.param):
+        for origin in flow.origins(fn, use.buffer):
+            if origin.kind is not OriginKind.PARAM or origin.param is None \
+                    or origin.param in out or copies_param(facts, fn, origin.param):
                 continue
             if use.direction is not None or use.direction_param is None:
                 direction = DirectionSpec("fixed", value=use.direction)

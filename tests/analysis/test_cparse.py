@@ -126,7 +126,7 @@ def test_both_balanced_branches_are_kept(knowledge) -> None:
 
 def test_annotations_are_read_from_the_original_text(knowledge) -> None:
     facts = file_facts("x.c", IDIOMS["aligned members"], knowledge)
-    sdef = facts.structs["foo_state"]
+    sdef = facts.structs.get("foo_state")
     assert [(f.name, f.isolation) for f in sdef.fields] == [
         ("lock", None), ("rx", "dma"), ("tx", "dma"), ("evts", "dma")]  # tx: inside rx's region
 

@@ -15,17 +15,20 @@ import re
 import pytest
 
 from reviewbot.analysis.c import preprocess
+from reviewbot.analysis.c.parser import Source
+from reviewbot.analysis.engine import file_facts
 from reviewbot.analysis.facts import headers
 from reviewbot.analysis.facts import kconfig as arch
-from reviewbot.analysis.facts import textindex as filetext
-from reviewbot.analysis.flow import neighbours
+from reviewbot.analysis.facts.demand import Demand
+from reviewbot.analysis.facts.textindex import TextIndex
+from reviewbot.analysis.flow.neighbours import Neighbourhood, Sharing
+from reviewbot.analysis.flow.origin import MemberSite, Origin, OriginKind
+from reviewbot.analysis.flow.resolver import FileFlow
 
 
-class _Facts:
-    """Just enough of FileFacts for the text indexes: the cached file text."""
-
-    def __init__(self, text: str) -> None:
-        self.__dict__["_spans"] = (text, [], [])
+def _index(text: str) -> TextIndex:
+    """The text indexes of a text with no parsed functions (the text is what they read)."""
+    return TextIndex(Source("x.c", text.encode("latin-1"), None), [], Demand())  # type: ignore[arg-type]
 
 
 def _texts(pieces: list[str], n: int, seed: int, longest: int = 14):
@@ -45,7 +48,7 @@ def test_bitop_members_are_the_old_searches() -> None:
               ";", " ", "_", "a", "é", "(", ")", "\n"]
     checked = 0
     for text in _texts(pieces, 6000, seed=14):
-        found = filetext.bitop_members(_Facts(text))
+        found = _index(text).bitop_members()
         for name in ("a", "b", "ab"):
             assert (name in found) == _old_bitop(text, name), (text, name)
             checked += _old_bitop(text, name)
@@ -57,13 +60,13 @@ def test_word_counts_are_the_old_findall() -> None:
     for text in _texts(pieces, 6000, seed=15):
         for name in ("foo", "foofoo", "bar"):
             want = len(re.findall(rf"\b{re.escape(name)}\b", text))
-            assert filetext.word_count(_Facts(text), name) == want, (text, name)
+            assert _index(text).word_count(name) == want, (text, name)
 
 
 def test_member_uses_are_the_old_searches() -> None:
     pieces = ["->rx", ".rx", "-> rx", "->rx_buf", "x", "-", ">", ".", " ", "\n", "..."]
     for text in _texts(pieces, 4000, seed=16):
-        uses = filetext.member_uses(_Facts(text))
+        uses = _index(text).member_uses()
         for name in ("rx", "rx_buf"):
             want = [m.span() for m in re.finditer(rf"(?:->|\.)\s*{re.escape(name)}\b", text)]
             assert uses.get(name, []) == want, (text, name)
@@ -133,20 +136,24 @@ def test_kconfig_index_is_the_old_scan() -> None:
 
 
 @pytest.mark.parametrize("first_equal", [True, False])
-def test_lazy_neighbours_compare_by_value_and_evaluate_late(first_equal: bool) -> None:
-    calls = []
+def test_member_origins_merge_by_neighbourhood_and_compute_it_only_then(knowledge,
+                                                                       first_equal: bool) -> None:
+    # Two origins that differ only in their member site are one origin when the sites'
+    # neighbourhoods are the same (a buffer reached as a->rx or b->rx); the neighbourhood
+    # is worked out only for that question, never to compare with a site-less origin.
+    flow = FileFlow(file_facts("x.c", "int f(void) { return 0; }\n", knowledge))
+    asked = []
+    values = {0: Neighbourhood(Sharing.ALONE),
+              1: Neighbourhood(Sharing.ALONE if first_equal else Sharing.BUSY)}
 
-    class Probe(neighbours.LazyNeighbours):
-        def __init__(self, value: tuple) -> None:
-            super().__init__(None, None, None, None, None)  # type: ignore[arg-type]
-            self.value = value
+    def neighbourhood(site: MemberSite, synchronous: bool) -> Neighbourhood:
+        asked.append(site.index)
+        return values[site.index]
 
-        def pair(self):  # the real one walks the file; record when it is asked
-            calls.append(self.value)
-            return self.value
-
-    a = Probe(("alone", "alone"))
-    b = Probe(("alone", "alone") if first_equal else ("busy", "busy"))
-    assert hash(a) == hash(b) and not calls  # hashing evaluates nothing
-    assert (a == b) is first_equal and calls  # equality evaluates both sides
-    assert a[True] == "alone"
+    flow.neighbourhood = neighbourhood  # type: ignore[method-assign]
+    a, b = (Origin(OriginKind.EMBEDDED, "member 'rx'", 3, site=MemberSite(i)) for i in (0, 1))
+    plain = Origin(OriginKind.EMBEDDED, "member 'rx'", 3)
+    assert a == b and hash(a) == hash(b)  # the site takes no part in equality
+    assert not flow.same(a, plain) and not asked
+    assert flow.same(a, a) and not asked
+    assert flow.same(a, b) is first_equal and asked

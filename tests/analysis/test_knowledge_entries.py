@@ -17,7 +17,7 @@ from reviewbot.analysis import RULES, analyse_series, analyse_source
 from reviewbot.analysis.c.parser import parse, preprocess
 from reviewbot.analysis.engine import file_facts
 from reviewbot.analysis.facts.structs import alignment_level
-from reviewbot.analysis.flow.resolver import Resolver
+from reviewbot.analysis.flow.resolver import FileFlow
 from reviewbot.analysis.flow.sinks import sink_uses
 from reviewbot.knowledge import DirectionSpec, Knowledge, load_knowledge
 from reviewbot.model import Confidence, Severity
@@ -57,7 +57,7 @@ def test_every_sink_is_found_and_reports_a_stack_buffer(sink) -> None:
     slots = {**direction_slots(sink.direction), sink.buffer: "stackbuf"}
     text = wrap(f"\t{call(sink.function, slots)};\n")
     facts = file_facts("entry.c", text, K)
-    (use,) = sink_uses(facts, facts.functions[0], {})
+    (use,) = sink_uses(FileFlow(facts), facts.functions[0], {})
     direction = expected_direction(sink.direction)
     assert (use.sink, use.line, use.direction, facts.src.text_of(use.buffer)) == (
         sink.function, 6, direction, "stackbuf")
@@ -116,7 +116,7 @@ def test_every_field_sink_reports_designated_and_assigned_buffers(fs) -> None:
                 f"\t{flag_store.replace('x.', 'y.')}{consume}")
     want = "from_device" if fs.direction.kind == "flag" else fs.direction.value
     facts = file_facts("entry.c", text, K)
-    uses = sink_uses(facts, facts.functions[0], {})
+    uses = sink_uses(FileFlow(facts), facts.functions[0], {})
     shift = 1 if fs.flags_field else 0
     assert sorted((u.line, u.direction) for u in uses) == [(7 + shift, want), (10 + shift, want)]
     found = analyse_source("entry.c", text, K)
@@ -159,8 +159,10 @@ def test_every_allocator_is_recognised_with_its_class_and_size(alloc) -> None:
                 "\tdma_map_single(dev, p, 4, DMA_FROM_DEVICE);\n")
     facts = file_facts("entry.c", text, K)
     fn = facts.functions[0]
-    (origin,) = Resolver(facts, fn).origins(fn.assigns["p"][0])
-    assert (origin.kind, origin.cls, origin.allocator) == ("heap", alloc.cls, alloc.function)
+    (origin,) = FileFlow(facts).origins(fn, fn.assigns["p"][0])
+    assert origin.alloc is not None
+    assert (origin.kind, origin.cls, origin.alloc.allocator) == ("heap", alloc.cls,
+                                                                 alloc.function)
     assert origin.size == (4 ** len(alloc.size_args) if alloc.size_args else None)
     rules = [f.rule for f in analyse_source("entry.c", text, K)]
     assert rules == ([EXPECTED_RULE[alloc.cls]] if EXPECTED_RULE[alloc.cls] else [])
@@ -192,14 +194,14 @@ def test_every_annotation_isolates_a_member(ann) -> None:
         mark, level = ann.name, ann.level
     body = f"\t{mark}();\n\tu8 rx[4];\n" if ann.group == "begin" else f"\tu8 rx[4] {mark};\n"
     facts = file_facts("entry.c", f"struct s {{\n\tint a;\n{body}}};\n", K)
-    assert facts.structs["s"].field("rx").isolation == level
+    assert facts.structs.get("s").field("rx").isolation == level
 
 
 def test_group_end_closes_the_isolated_run(knowledge: Knowledge) -> None:
     begin = next(a.name for a in knowledge.annotations if a.group == "begin")
     end = next(a.name for a in knowledge.annotations if a.group == "end")
     text = f"struct s {{\n\t{begin}();\n\tu8 rx[4];\n\t{end}();\n\tint after;\n}};\n"
-    sdef = file_facts("entry.c", text, knowledge).structs["s"]
+    sdef = file_facts("entry.c", text, knowledge).structs.get("s")
     assert sdef.field("rx").isolation == "dma" and sdef.field("after").isolation is None
 
 
@@ -258,7 +260,7 @@ def test_every_size_is_used_by_sizeof(type_name) -> None:
     text = wrap(f"\tu8 *p = kmalloc(sizeof({type_name}) * 200, GFP_KERNEL);\n")
     facts = file_facts("entry.c", text, K)
     fn = facts.functions[0]
-    (origin,) = Resolver(facts, fn).origins(fn.assigns["p"][0])
+    (origin,) = FileFlow(facts).origins(fn, fn.assigns["p"][0])
     assert origin.size == dict(K.sizes)[type_name] * 200
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from reviewbot.analysis.c.words import is_word
 from reviewbot.knowledge import Knowledge
 
 _PP_LINE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b", re.M)
@@ -306,11 +307,6 @@ def _loop_macros(buf: bytearray, fragment: re.Pattern[bytes], regions: Regions) 
                 snapshot[max(0, start - 16):start].rstrip().endswith(b"else"):
             continue  # used as an expression: ret = device_for_each_child(...)
         buf[start:end] = b"while" + b" " * (name_len - 5)
-
-
-def is_word(c: int) -> bool:
-    """Is the byte ``c`` part of a C identifier (ASCII letters, digits, ``_``)?"""
-    return c == 0x5F or 0x30 <= c <= 0x39 or 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
 
 
 def _type_arguments(buf: bytearray, pattern: re.Pattern[bytes], regions: Regions) -> None:

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reviewbot.analysis.c.preprocess import is_word as _is_word
+from reviewbot.analysis.c.words import is_word as _is_word
 from reviewbot.knowledge import Knowledge
 
 _EDGE = re.compile(rb"\n[{}]")

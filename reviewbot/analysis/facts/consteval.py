@@ -12,7 +12,7 @@ import re
 from tree_sitter import Node
 
 from reviewbot.analysis.c.parser import Source
-from reviewbot.analysis.facts.structs import StructDef, base_type
+from reviewbot.analysis.facts.structs import StructDef, Structs, base_type
 from reviewbot.knowledge import Knowledge
 
 _INT = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
@@ -40,7 +40,7 @@ def simple_defines(text: bytes) -> dict[str, int]:
 class Evaluator:
     """Evaluates integer constant expressions against one file's definitions."""
 
-    def __init__(self, src: Source, knowledge: Knowledge, structs: dict[str, StructDef],
+    def __init__(self, src: Source, knowledge: Knowledge, structs: Structs,
                  defines: dict[str, int]) -> None:
         self.src = src
         self.knowledge = knowledge

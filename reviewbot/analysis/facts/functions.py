@@ -13,13 +13,23 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tree_sitter import Node
 
+from reviewbot.analysis.c.expr import call_args, call_name
 from reviewbot.analysis.c.parser import Source, captures, function_name
+from reviewbot.analysis.facts.calls import CallIndex
 from reviewbot.analysis.facts.consteval import Evaluator, simple_defines
-from reviewbot.analysis.facts.headers import StructTable
-from reviewbot.analysis.facts.structs import StructDef, annotation_of, base_type, collect_structs
+from reviewbot.analysis.facts.demand import Demand
+from reviewbot.analysis.facts.structs import (
+    StructDef,
+    Structs,
+    annotation_of,
+    base_type,
+    collect_structs,
+)
+from reviewbot.analysis.facts.textindex import TextIndex
 from reviewbot.knowledge import Knowledge
 
 logger = logging.getLogger(__name__)
@@ -65,73 +75,67 @@ class FunctionFacts:
                 for name, v in self.vars.items()}
 
 
+class Store(NamedTuple):
+    """One store into a member: ``holder->name = value`` in ``fn``."""
+
+    value: Node
+    fn: FunctionFacts
+    holder: Node | None  # the expression holding the member (None when not visible)
+
+
+class FieldStores:
+    """Every store into a struct member in the file, by member name.
+
+    Looking a member up is a whole-file question (the functions storing it
+    must be parsed too): it is recorded in the file's demand.
+    """
+
+    def __init__(self, demand: Demand) -> None:
+        self._by_name: dict[str, list[Store]] = {}
+        self._demand = demand
+
+    def add(self, name: str, store: Store) -> None:
+        self._by_name.setdefault(name, []).append(store)
+
+    def of(self, name: str) -> list[Store]:
+        self._demand.fields.add(name)
+        return self._by_name.get(name, [])
+
+
 @dataclass
 class FileFacts:
+    """Everything one parsed text says, and the indexes built over it on first use."""
+
     src: Source
     knowledge: Knowledge
-    structs: dict[str, StructDef]
+    structs: Structs
     globals: dict[str, Var]
-    # field name -> (stored value, function, holder expression of the store)
-    field_values: dict[str, list[tuple[Node, FunctionFacts, Node | None]]]
     functions: list[FunctionFacts]
     evaluator: Evaluator
+    demand: Demand
+    stores: FieldStores
+    calls: CallIndex
+    text: TextIndex
     only_arch: str | None = None  # the one architecture its Kconfig allows, if any
 
     @property
     def path(self) -> str:
         return self.src.path
 
-    def function(self, name: str) -> FunctionFacts | None:
-        for fn in self.functions:
-            if fn.name == name:
-                return fn
-        return None
+    def assignments(self, name: str) -> list[Node]:
+        """Every value assigned to a variable ``name`` in any function of the file.
 
+        A whole-file question: recorded in the demand (a sliced parse must then
+        parse every function naming it).
+        """
+        self.demand.words.add(name)
+        return [v for fn in self.functions for v in fn.assigns.get(name, [])]
 
-def call_name(src: Source, call: Node) -> str | None:
-    fn = call.child_by_field_name("function")
-    if fn is not None and fn.type == "identifier":
-        return src.text_of(fn)
-    return None
-
-
-def call_names(facts: FileFacts, fn: FunctionFacts) -> list[str | None]:
-    """``call_name`` of each of ``fn.calls``, in order; computed once per function (the
-    caller walks ask it of every function for every function they look at)."""
-    cache = facts.__dict__.setdefault("_call_names", {})
-    if id(fn) not in cache:
-        cache[id(fn)] = [call_name(facts.src, c) for c in fn.calls]
-    return cache[id(fn)]
-
-
-def calls_to(facts: FileFacts, name: str) -> list[tuple[FunctionFacts, Node]]:
-    """Every call of ``name`` in the file as (calling function, call), in file order:
-    one index per file instead of a walk over all calls per question."""
-    if "_calls_to" not in facts.__dict__:
-        index: dict[str, list[tuple[FunctionFacts, Node]]] = {}
-        for caller in facts.functions:
-            for call, callee in zip(caller.calls, call_names(facts, caller), strict=True):
-                if callee:
-                    index.setdefault(callee, []).append((caller, call))
-        facts.__dict__["_calls_to"] = index
-    return facts.__dict__["_calls_to"].get(name, [])
-
-
-def ask(facts: FileFacts, word: str, member: bool = False) -> None:
-    """Record that the analysis looked through the whole file for ``word``.
-
-    A scan may parse only some functions of a file (analysis/c/slices.py): every
-    function naming an asked word (a callee, the callers of a function, a
-    variable assigned elsewhere; with ``member``, ``->word`` or ``.word``) must
-    then be parsed too, and the analysis run again, so that the findings stay
-    those of the whole file.
-    """
-    facts.__dict__.setdefault("_asked_members" if member else "_asked_words", set()).add(word)
-
-
-def call_args(call: Node) -> list[Node]:
-    args = call.child_by_field_name("arguments")
-    return list(args.named_children) if args is not None else []
+    def member_calls(self, member: str) -> list[tuple[FunctionFacts, Node]]:
+        """Every call of the file, as (function, call), for a question about what the
+        calls do with ``->member``: recorded as a whole-file question about the member."""
+        self.demand.members.add(member)
+        return [(fn, call) for fn in self.functions for call in fn.calls]
 
 
 _COPIERS = {"kmemdup": 0, "kmemdup_nul": 0, "devm_kmemdup": 1, "memcpy": 1,
@@ -163,18 +167,22 @@ def copies_param(facts: FileFacts, fn: FunctionFacts, index: int) -> bool:
 
 
 def collect(src: Source, knowledge: Knowledge,
-            find_struct: Callable[[str], StructDef | None] | None = None) -> FileFacts:
+            find_struct: Callable[[str], StructDef | None] | None = None,
+            only_arch: str | None = None) -> FileFacts:
     """All facts of one parsed text (a whole file or a reconstructed fragment).
 
     One tree-sitter query finds every node the facts need, in C; a Python
     walk over all nodes cost three times the parse itself.
     """
     found = captures(src.tree.root_node)
-    structs = collect_structs(src, knowledge, found.get("struct", []))
-    if find_struct is not None:  # definitions from the headers the file includes
-        structs = StructTable(structs, find_struct)
+    # definitions from the headers the file includes, where a finder is given
+    structs = Structs(collect_structs(src, knowledge, found.get("struct", [])), find_struct)
     evaluator = Evaluator(src, knowledge, structs, simple_defines(src.text))
-    facts = FileFacts(src, knowledge, structs, {}, {}, [], evaluator)
+    demand = Demand()
+    functions: list[FunctionFacts] = []
+    facts = FileFacts(src, knowledge, structs, {}, functions, evaluator, demand,
+                      FieldStores(demand), CallIndex(src, functions, demand),
+                      TextIndex(src, functions, demand), only_arch)
     fns = sorted(found.get("fn", []), key=lambda n: n.start_byte)
     starts = [n.start_byte for n in fns]
     by_fn: dict[int, list[Node]] = {}
@@ -283,8 +291,8 @@ def _function(src: Source, node: Node, members: list[Node], knowledge: Knowledge
                 fn.stores.append((left, right))
                 fld = left.child_by_field_name("field")
                 if fld is not None:
-                    facts.field_values.setdefault(src.text_of(fld), []).append(
-                        (right, fn, left.child_by_field_name("argument")))
+                    facts.stores.add(src.text_of(fld),
+                                     Store(right, fn, left.child_by_field_name("argument")))
         elif t == "call_expression":
             fn.calls.append(n)
         elif t == "initializer_list" and (n.parent is None or n.parent.type not in

@@ -22,9 +22,9 @@ from dataclasses import replace
 from tree_sitter import Parser
 
 from reviewbot.analysis.c.parser import captures, parse
+from reviewbot.analysis.c.words import is_word_char
 from reviewbot.analysis.facts.kconfig import only_arch
 from reviewbot.analysis.facts.structs import StructDef, collect_structs
-from reviewbot.analysis.facts.textindex import is_word_char
 from reviewbot.knowledge import Knowledge
 
 logger = logging.getLogger(__name__)
@@ -128,29 +128,6 @@ class HeaderIndex:
             return None
         fields = tuple(replace(f, line=f.line + offset) for f in sdef.fields)
         return replace(sdef, fields=fields, line=sdef.line + offset, path=header)
-
-
-class StructTable(dict):
-    """A file's own struct definitions, falling back to its headers' on a miss."""
-
-    def __init__(self, own: dict[str, StructDef], find: Callable[[str], StructDef | None]):
-        super().__init__(own)
-        self._find = find
-
-    def get(self, name, default=None):
-        if dict.__contains__(self, name):
-            return dict.__getitem__(self, name)
-        found = self._find(name) if isinstance(name, str) and name else None
-        return found if found is not None else default
-
-    def __contains__(self, name) -> bool:
-        return self.get(name) is not None
-
-    def __getitem__(self, name):
-        found = self.get(name)
-        if found is None:
-            raise KeyError(name)
-        return found
 
 
 def includes(path: str, text: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -54,6 +55,28 @@ class StructDef:
             if f.name == name:
                 return f
         return None
+
+
+class Structs:
+    """The struct definitions a text can see: its own, then (on a miss) its headers'.
+
+    ``find`` looks a name up in the headers the file includes (facts/headers.py);
+    without it only the text's own definitions are known.
+    """
+
+    def __init__(self, own: dict[str, StructDef],
+                 find: Callable[[str], StructDef | None] | None = None) -> None:
+        self._own = own
+        self._find = find
+
+    def get(self, name: str | None) -> StructDef | None:
+        """The definition of struct (or typedef) ``name``, or None when not visible."""
+        if not name:
+            return None
+        found = self._own.get(name)
+        if found is None and self._find is not None:
+            found = self._find(name)
+        return found
 
 
 def base_type(type_text: str) -> str:

@@ -12,25 +12,20 @@ live in other modules, so nothing here sees the buffer itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tree_sitter import Node
 
+from reviewbot.analysis.c.expr import field_path
 from reviewbot.analysis.facts.structs import base_type
+from reviewbot.analysis.flow.api import Values
+from reviewbot.analysis.flow.origin import Member, Origin, OriginKind
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin, Resolver
 
-
-def client_origin(r: Resolver, node: Node) -> list[Origin] | None:
+def client_origin(r: Values, node: Node) -> list[Origin] | None:
     """``xfer->rx_buf`` of a descriptor the function received, or None."""
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import _field_path
-
     k = r.facts.knowledge
     if not k.client_buffers:
         return None
-    path, obj = _field_path(r.facts.src, node)
+    path, obj = field_path(r.facts.src, node)
     struct = r.expr_type(obj)
     if struct is None:
         return None
@@ -39,11 +34,12 @@ def client_origin(r: Resolver, node: Node) -> list[Origin] | None:
         return None
     if any(w.encode() in r.facts.src.text for w in entry.safe_with):
         return None  # the controller checks or bounces what clients pass
-    return [Origin("client", f"the client's buffer in {struct}.{path}", node.start_point[0] + 1,
-                   struct=struct, field=path, annotation=entry.struct)]
+    return [Origin(OriginKind.CLIENT, f"the client's buffer in {struct}.{path}",
+                   node.start_point[0] + 1, member=Member(struct, path),
+                   annotation=entry.struct)]
 
 
-def _received(r: Resolver, obj: Node, struct: str) -> bool:
+def _received(r: Values, obj: Node, struct: str) -> bool:
     """The descriptor is a parameter, or a pointer walked over a parameter's list."""
     while obj.type in ("subscript_expression", "parenthesized_expression",
                        "pointer_expression") and obj.named_children:

@@ -19,45 +19,46 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts.functions import ask, call_args, call_name
+from reviewbot.analysis.c.expr import call_args, call_name, unwrapped
 from reviewbot.analysis.facts.structs import Field, StructDef, alignment_level
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin, Resolver
+from reviewbot.analysis.flow.api import Values
+from reviewbot.analysis.flow.origin import (
+    Allocation,
+    Container,
+    Origin,
+    OriginKind,
+    embedded,
+)
+from reviewbot.knowledge import CacheCreator
 
 _RUNTIME_DMA = ("dma_get_cache_alignment", "cache_line_size")
 _KMEM_CACHE = re.compile(r"^\s*\w+\s*\(\s*(?:struct\s+)?(\w+)")
 
 
-def accessor_origin(r: Resolver, name: str, node: Node) -> list[Origin] | None:
+def accessor_origin(r: Values, name: str, node: Node) -> list[Origin] | None:
     """A crypto context returned by a known accessor, with the alignment it guarantees."""
-    from reviewbot.analysis.flow.resolver import Origin
-
     acc = r.facts.knowledge.context(name)
     if acc is None:
         return None
     macro = r.facts.knowledge.macro(acc.alignment)
-    return [Origin("context", f"the crypto {acc.what} context from {name}()",
-                   node.start_point[0] + 1, allocator=name,
+    return [Origin(OriginKind.CONTEXT, f"the crypto {acc.what} context from {name}()",
+                   node.start_point[0] + 1, alloc=Allocation(name),
                    level=macro.level if macro is not None else None,
-                   container=acc.alignment, container_via=name)]
+                   container=Container(acc.alignment, name))]
 
 
 def member(ctx: Origin, sdef: StructDef, fld: Field, arch: str | None = None) -> list[Origin]:
     """A member of a crypto context: isolated inside it, but only as aligned as it."""
-    from reviewbot.analysis.flow.resolver import _embedded
-
-    return [replace(_embedded(sdef.name, fld, sdef.path), arch=arch, container=ctx.container,
-                    container_via=ctx.container_via,
+    via = ctx.container.via if ctx.container is not None else None
+    return [replace(embedded(sdef.name, fld, sdef.path), arch=arch, container=ctx.container,
                     what=f"member '{fld.name}' of struct {sdef.name}, the crypto context "
-                         f"from {ctx.container_via}()")]
+                         f"from {via}()")]
 
 
-def cache_object(r: Resolver, heap: Origin, args: list[Node]) -> Origin:
+def cache_object(r: Values, heap: Origin, args: list[Node]) -> Origin:
     """A kmem_cache_alloc() object, with its cache's alignment when this file creates it."""
     if not args:
         return heap
@@ -89,13 +90,15 @@ def cache_object(r: Resolver, heap: Origin, args: list[Node]) -> Origin:
     if creator.size is not None and creator.size < len(cargs):
         size_text = " ".join(src.text_of(cargs[creator.size]).split())
         size = r.facts.evaluator.value(cargs[creator.size], r.fn.types())
+    assert heap.alloc is not None
     return replace(heap, what=f"an object of the slab cache created at line "
                               f"{call.start_point[0] + 1}",
                    level=level, annotation=f"{call_name(src, call)}(..., {align}, ...)",
-                   size=size, size_text=size_text, container_via=call_name(src, call))
+                   alloc=replace(heap.alloc, size=size, size_text=size_text),
+                   container=Container(None, call_name(src, call)))
 
 
-def _align_level(r: Resolver, node: Node, text: str) -> str | None:
+def _align_level(r: Values, node: Node, text: str) -> str | None:
     if any(w in text for w in _RUNTIME_DMA):
         return "dma"
     level = alignment_level(text, r.facts.knowledge)
@@ -107,25 +110,23 @@ def _align_level(r: Resolver, node: Node, text: str) -> str | None:
     return None
 
 
-def _creation(r: Resolver, cache: Node):
+def _creation(r: Values, cache: Node) -> tuple[Node, CacheCreator] | None:
     """(the kmem_cache_create call, its creator) stored into ``cache``'s variable or field."""
     src = r.facts.src
     k = r.facts.knowledge
     values: list[Node] = []
     if cache.type == "identifier":
-        name = src.text_of(cache)
-        ask(r.facts, name)
-        for fn in r.facts.functions:
-            values.extend(fn.assigns.get(name, []))
+        values.extend(r.facts.assignments(src.text_of(cache)))
     elif cache.type == "field_expression":
         fld = cache.child_by_field_name("field")
         if fld is not None:
-            values.extend(v for v, _fn, _holder in r.facts.field_values.get(src.text_of(fld), []))
+            values.extend(store.value for store in r.facts.stores.of(src.text_of(fld)))
     found = []
-    for v in values:
-        while v.type in ("parenthesized_expression", "cast_expression") and v.named_children:
-            v = v.child_by_field_name("value") or v.named_children[-1]
-        called = call_name(src, v) if v.type == "call_expression" else None
+    for value in values:
+        v = unwrapped(value)
+        if v is None or v.type != "call_expression":
+            continue
+        called = call_name(src, v)
         creator = k.cache_creator(called) if called else None
         if creator is not None:
             found.append((v, creator))

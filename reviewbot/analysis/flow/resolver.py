@@ -5,91 +5,114 @@ API: ``buf + 2``, ``(u8 *)p``, ``&st->rx[0]`` and a pointer assigned three
 lines earlier all lead back to a stack array, a kmalloc call, a struct member
 or a caller's parameter. Anything not visible in the text is "unknown", and
 rules stay silent on unknown memory.
+
+The resolver knows the plain shapes itself and asks the providers for the
+rest (tails.py, contexts.py, clients.py, fieldflow.py), handing itself to
+them as the flow API (api.py). ``FileFlow`` is the per-file state: the
+resolvers, the memo of answers, and the member sites whose neighbourhoods a
+rule may ask for.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts, Var, call_args, call_name
-from reviewbot.analysis.facts.structs import Field, base_type
+from reviewbot.analysis.c.expr import call_args, call_name, last_name
+from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts, Var
+from reviewbot.analysis.facts.structs import Field, StructDef, base_type
 from reviewbot.analysis.flow import clients, contexts, fieldflow, tails
-from reviewbot.analysis.flow.neighbours import LazyNeighbours
+from reviewbot.analysis.flow.neighbours import Neighbourhood, Neighbours
+from reviewbot.analysis.flow.origin import (
+    UNKNOWN,
+    Allocation,
+    MemberSite,
+    Origin,
+    OriginKind,
+    embedded,
+)
 
 _MAX_DEPTH = 12
 
+_SiteKey = tuple[int, int, int, int, str]
 
-@dataclass(frozen=True)
-class Origin:
-    """One possible origin of a buffer.
 
-    kind: "stack", "static", "heap" (``cls`` is the allocator class), "embedded"
-    (a member of a struct; ``level`` is its isolation), "param" (``param`` is
-    the index) or "unknown". ``certain`` is False when the pointer may also
-    point elsewhere.
+class FileFlow:
+    """The flow state of one file's facts: resolvers, answers, member sites.
+
+    Built once per ``FileFacts`` (a new parse round builds a new one), so
+    nothing outlives the facts it was computed from.
     """
 
-    kind: str
-    what: str
-    line: int | None = None
-    cls: str | None = None
-    allocator: str | None = None
-    size: int | None = None
-    size_text: str | None = None
-    struct: str | None = None
-    field: str | None = None
-    level: str | None = None
-    annotation: str | None = None
-    param: int | None = None
-    certain: bool = True
-    # Where inside the allocation the buffer starts (tails.py): the offset as
-    # written, its value when constant, the alignment level it is rounded to,
-    # and the struct whose end it starts at (a tail buffer) or None (carving).
-    offset: str | None = None
-    offset_bytes: int | None = None
-    offset_level: str | None = None
-    tail_of: str | None = None
-    # The alignment macro the containing object is guaranteed (contexts.py:
-    # a crypto context is aligned to CRYPTO_MINALIGN, not ARCH_DMA_MINALIGN),
-    # and the accessor or cache it came through.
-    container: str | None = None
-    container_via: str | None = None
-    via: str | None = None  # the same-file helper whose return value it is (fieldflow.py)
-    # embedded: who shares its cache lines, for an asynchronous and a synchronous sink
-    neighbours: LazyNeighbours | None = None
-    arch: str | None = None  # embedded: the one architecture the driver builds for
-    starts_region: bool = False  # embedded: the annotation is on the member itself
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.neighbours = Neighbours(facts)
+        self._resolvers: dict[int, Resolver] = {}
+        self._origins: dict[tuple[int, int, int, str], list[Origin]] = {}
+        self._site_keys: dict[_SiteKey, MemberSite] = {}
+        self._sites: list[tuple[FunctionFacts, Node, StructDef, Field]] = []
 
+    def resolver(self, fn: FunctionFacts) -> Resolver:
+        """The resolver of one function (one per function and file)."""
+        found = self._resolvers.get(id(fn))
+        if found is None:
+            found = self._resolvers[id(fn)] = Resolver(self, fn)
+        return found
 
-UNKNOWN = Origin("unknown", "memory of unknown origin")
+    def origins(self, fn: FunctionFacts, node: Node) -> list[Origin]:
+        """The origins of ``node`` in ``fn``; remembered, since helper discovery and the
+        checks ask for the same sink arguments (the answer depends only on the facts)."""
+        key = (id(fn), node.start_byte, node.end_byte, node.type)
+        if key not in self._origins:
+            self._origins[key] = self.resolver(fn).resolve(node)
+        return list(self._origins[key])
+
+    def site(self, fn: FunctionFacts, base: Node, sdef: StructDef, member: Field) -> MemberSite:
+        key = (id(fn), base.start_byte, base.end_byte, id(sdef), member.name)
+        found = self._site_keys.get(key)
+        if found is None:
+            found = self._site_keys[key] = MemberSite(len(self._sites))
+            self._sites.append((fn, base, sdef, member))
+        return found
+
+    def neighbourhood(self, site: MemberSite, synchronous: bool) -> Neighbourhood:
+        """Who shares the site's cache lines, for an asynchronous or synchronous sink."""
+        fn, base, sdef, member = self._sites[site.index]
+        return self.neighbours.of(fn, base, sdef, member, synchronous)
+
+    def same(self, a: Origin, b: Origin) -> bool:
+        """Whether two origins are one: equal, and at sites with the same neighbourhoods."""
+        if a != b or (a.site is None) != (b.site is None):
+            return False
+        if a.site is None or b.site is None or a.site == b.site:
+            return True
+        return all(self.neighbourhood(a.site, s) == self.neighbourhood(b.site, s)
+                   for s in (False, True))
 
 
 class Resolver:
     """Resolves expressions of one function against the facts of its file."""
 
-    def __init__(self, facts: FileFacts, fn: FunctionFacts) -> None:
-        self.facts = facts
+    def __init__(self, flow: FileFlow, fn: FunctionFacts) -> None:
+        self.flow = flow
+        self.facts = flow.facts
         self.fn = fn
-        self.src = facts.src
+        self.src = flow.facts.src
 
     def origins(self, node: Node) -> list[Origin]:
-        """The origins of ``node``; remembered per file, since helper discovery and the
-        checks ask for the same sink arguments (the answer depends only on the facts)."""
-        memo = self.facts.__dict__.setdefault("_origins", {})
-        key = (id(self.fn), node.start_byte, node.end_byte, node.type)
-        if key not in memo:
-            memo[key] = self._origins(node)
-        return list(memo[key])
+        """The origins of ``node`` (remembered per file)."""
+        return self.flow.origins(self.fn, node)
 
-    def _origins(self, node: Node) -> list[Origin]:
-        found = self._value(node, 0, frozenset())
-        if any(o.kind == "heap" and o.cls == "vmalloc" for o in found) and \
-                self._tests_vmalloc(node):
+    def resolve(self, node: Node) -> list[Origin]:
+        found = self.value(node, 0, frozenset())
+        if any(o.allocated_by("vmalloc") for o in found) and self._tests_vmalloc(node):
             found = [UNKNOWN]  # the code asks which memory it has and branches on it
-        unique = list(dict.fromkeys(found))
+        unique: list[Origin] = []
+        for o in found:
+            if not any(self.flow.same(o, u) for u in unique):
+                unique.append(o)
         if len(unique) > 1:
             unique = [replace(o, certain=False) for o in unique]
         return unique or [UNKNOWN]
@@ -100,8 +123,15 @@ class Resolver:
         pattern = r"\bis_vmalloc_addr\s*\(\s*(?:\([^()]*\)\s*)?" + re.escape(text) + r"\s*\)"
         return re.search(pattern, self.src.text.decode("utf-8", "replace")) is not None
 
+    # -- the flow API (api.Values) for the providers
+    def at(self, fn: FunctionFacts) -> Resolver:
+        return self if fn is self.fn else self.flow.resolver(fn)
+
+    def member_site(self, base: Node, sdef: StructDef, member: Field) -> MemberSite:
+        return self.flow.site(self.fn, base, sdef, member)
+
     # -- values: what a pointer-valued expression points to
-    def _value(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
+    def value(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
         if node is None or depth > _MAX_DEPTH:
             return [UNKNOWN]
         t = node.type
@@ -109,7 +139,7 @@ class Resolver:
         if t in ("parenthesized_expression", "cast_expression"):
             inner = node.child_by_field_name("value") or (node.named_children[-1]
                                                           if node.named_children else None)
-            return self._value(inner, depth + 1, seen)
+            return self.value(inner, depth + 1, seen)
         if t == "pointer_expression":
             if text(node).lstrip().startswith("&"):
                 return self._address(node.child_by_field_name("argument"), depth + 1, seen)
@@ -117,18 +147,18 @@ class Resolver:
         if t == "binary_expression":
             op = node.child_by_field_name("operator")
             if op is not None and op.type in ("+", "-"):
-                left = self._value(node.child_by_field_name("left"), depth + 1, seen)
+                left = self.value(node.child_by_field_name("left"), depth + 1, seen)
                 if left != [UNKNOWN] and op.type == "+":
                     return tails.shifted(self, node, left)
                 if left != [UNKNOWN] or op.type == "-":
                     return left
-                return self._value(node.child_by_field_name("right"), depth + 1, seen)
+                return self.value(node.child_by_field_name("right"), depth + 1, seen)
             return [UNKNOWN]
         if t == "conditional_expression":
-            return (self._value(node.child_by_field_name("consequence"), depth + 1, seen)
-                    + self._value(node.child_by_field_name("alternative"), depth + 1, seen))
+            return (self.value(node.child_by_field_name("consequence"), depth + 1, seen)
+                    + self.value(node.child_by_field_name("alternative"), depth + 1, seen))
         if t == "string_literal":
-            return [Origin("static", "a string literal", node.start_point[0] + 1)]
+            return [Origin(OriginKind.STATIC, "a string literal", node.start_point[0] + 1)]
         if t == "identifier":
             return self._identifier(text(node), depth, seen)
         if t == "field_expression":
@@ -146,21 +176,15 @@ class Resolver:
             if var is None:
                 return [UNKNOWN]
         if var.array_len is not None:  # an array decays to its own address
-            return [self._storage_origin(var, f"array '{name}'")]
+            return [_storage_origin(var, f"array '{name}'")]
         if var.storage == "param":
-            return [Origin("param", f"parameter '{name}'", var.line, param=var.index)]
+            return [Origin(OriginKind.PARAM, f"parameter '{name}'", var.line, param=var.index)]
         if not var.pointer or name in seen or var.storage == "global":
             return [UNKNOWN]
         out: list[Origin] = []
         for value in self.fn.assigns.get(name, []):
-            out.extend(self._value(value, depth + 1, seen | {name}))
+            out.extend(self.value(value, depth + 1, seen | {name}))
         return out or [UNKNOWN]
-
-    def _storage_origin(self, var: Var, what: str) -> Origin:
-        if var.storage == "local" or var.storage == "param":
-            return Origin("stack", f"the stack {what}", var.line)
-        kind = "static" if var.storage == "static" else "global"
-        return Origin("static", f"the {kind} {what}", var.line)
 
     # -- addresses: &x, &x[i], &x->f
     def _address(self, node: Node | None, depth: int, seen: frozenset[str]) -> list[Origin]:
@@ -174,9 +198,9 @@ class Resolver:
             var = self.fn.var(name) or self.facts.globals.get(name)
             if var is None:
                 return [UNKNOWN]
-            return [self._storage_origin(var, f"variable '{name}'")]
+            return [_storage_origin(var, f"variable '{name}'")]
         if t == "subscript_expression":
-            return self._value(node.child_by_field_name("argument"), depth + 1, seen)
+            return self.value(node.child_by_field_name("argument"), depth + 1, seen)
         if t == "field_expression":
             return self._field(node, depth, seen, address=True)
         return [UNKNOWN]
@@ -192,7 +216,7 @@ class Resolver:
         name = self.src.text_of(fld)
         arrow = op is not None and op.type == "->"
         sdef_name = self.expr_type(base)
-        sdef = self.facts.structs.get(sdef_name) if sdef_name else None
+        sdef = self.facts.structs.get(sdef_name)
         member = sdef.field(name) if sdef is not None else None
         if (member is not None and member.pointer) or (member is None and not address):
             found = self._field_values(name, base, sdef_name, depth, seen)
@@ -202,17 +226,18 @@ class Resolver:
         inline = member is not None and (member.array_len is not None or address)
         if not arrow:
             container = self._address(base, depth + 1, seen)
-            if any(o.kind in ("stack", "static") for o in container):
+            local = (OriginKind.STACK, OriginKind.STATIC)
+            if any(o.kind in local for o in container):
                 return [replace(o, what=f"{o.what} (member '{name}')")
-                        for o in container if o.kind in ("stack", "static")]
+                        for o in container if o.kind in local]
         if not inline or member is None or sdef is None:
             return [UNKNOWN]
         if arrow:  # what the struct itself is: a kmalloc'd descriptor, a crypto context
             special = tails.member_of(self, base, sdef, member, depth, seen)
             if special is not None:
                 return special
-        return [replace(_embedded(sdef.name, member, sdef.path), arch=self.facts.only_arch,
-                        neighbours=LazyNeighbours(self.facts, self.fn, base, sdef, member))]
+        return [replace(embedded(sdef.name, member, sdef.path), arch=self.facts.only_arch,
+                        site=self.member_site(base, sdef, member))]
 
     def _field_values(self, name: str, base: Node, struct: str | None, depth: int,
                       seen: frozenset[str]) -> list[Origin]:
@@ -229,18 +254,18 @@ class Resolver:
         out: list[Origin] = []
         here: list[Origin] = []  # heap memory stored by this function: what it sees
         mixed = False
-        want = _last_name(self.src.text_of(base))
-        for value, fn, holder in self.facts.field_values.get(name, []):
-            resolver = self if fn is self.fn else Resolver(self.facts, fn)
+        want = last_name(self.src.text_of(base))
+        for value, fn, holder in self.facts.stores.of(name):
+            resolver = self.at(fn)
             if holder is not None:
                 theirs = resolver.expr_type(holder)
                 if struct is not None and theirs is not None:
                     if theirs != struct:
                         continue
-                elif _last_name(self.src.text_of(holder)) != want:
+                elif last_name(self.src.text_of(holder)) != want:
                     continue
-            for o in resolver._value(value, depth + 1, seen | {key}):
-                if o.kind == "heap":
+            for o in resolver.value(value, depth + 1, seen | {key}):
+                if o.kind is OriginKind.HEAP:
                     out.append(o)
                     if fn is self.fn:
                         here.append(o)
@@ -257,7 +282,7 @@ class Resolver:
         knowledge = self.facts.knowledge
         if name in knowledge.buffer_wrappers:
             args = call_args(node)
-            return self._value(args[0], depth + 1, seen) if args else [UNKNOWN]
+            return self.value(args[0], depth + 1, seen) if args else [UNKNOWN]
         alloc = knowledge.allocator(name)
         if alloc is None:
             found = contexts.accessor_origin(self, name, node)
@@ -275,8 +300,8 @@ class Resolver:
                 size = None if v is None or size is None else size * v
         contiguous = alloc.cls == "coherent" and any(
             "DMA_ATTR_FORCE_CONTIGUOUS" in self.src.text_of(a) for a in args)
-        heap = Origin("heap", f"{name}() memory", node.start_point[0] + 1, cls=alloc.cls,
-                      allocator=name, size=size, size_text=size_text,
+        heap = Origin(OriginKind.HEAP, f"{name}() memory", node.start_point[0] + 1,
+                      alloc=Allocation(name, alloc.cls, size, size_text),
                       annotation="DMA_ATTR_FORCE_CONTIGUOUS" if contiguous else None)
         return [contexts.cache_object(self, heap, args) if alloc.cls == "kmem-cache" else heap]
 
@@ -296,25 +321,15 @@ class Resolver:
             return self.expr_type(inner, depth + 1)
         if t == "field_expression":
             sname = self.expr_type(node.child_by_field_name("argument"), depth + 1)
-            sdef = self.facts.structs.get(sname) if sname else None
+            sdef = self.facts.structs.get(sname)
             fld = node.child_by_field_name("field")
             member = sdef.field(self.src.text_of(fld)) if sdef and fld is not None else None
             return base_type(member.type) if member is not None else None
         return None
 
 
-def _last_name(text: str) -> str:
-    """``priv->tx[i].info`` -> ``info``; ``buf[n]`` -> ``buf``."""
-    names = re.findall(r"[A-Za-z_]\w*", re.sub(r"\[[^\]]*\]", "", text))
-    return names[-1] if names else text
-
-
-def _embedded(struct: str, member: Field, header: str | None = None) -> Origin:
-    if header is not None:  # a line number alone would point into the wrong file
-        return Origin("embedded", f"member '{member.name}' of struct {struct} "
-                      f"({header}:{member.line})", None, struct=struct, field=member.name,
-                      level=member.isolation, annotation=member.annotation,
-                      starts_region=member.starts_region)
-    return Origin("embedded", f"member '{member.name}' of struct {struct}", member.line,
-                  struct=struct, field=member.name, level=member.isolation,
-                  annotation=member.annotation, starts_region=member.starts_region)
+def _storage_origin(var: Var, what: str) -> Origin:
+    if var.storage == "local" or var.storage == "param":
+        return Origin(OriginKind.STACK, f"the stack {what}", var.line)
+    kind = "static" if var.storage == "static" else "global"
+    return Origin(OriginKind.STATIC, f"the {kind} {what}", var.line)

@@ -15,17 +15,18 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from reviewbot.analysis.facts.functions import (
-    FileFacts,
-    FunctionFacts,
+from reviewbot.analysis.c.expr import (
     call_args,
     call_name,
-    call_names,
-    calls_to,
+    field_path,
+    path_matches,
+    root_name,
 )
+from reviewbot.analysis.c.parser import Source
+from reviewbot.analysis.facts.functions import FunctionFacts
 from reviewbot.analysis.facts.structs import base_type
-from reviewbot.analysis.flow import fieldflow
-from reviewbot.analysis.flow.resolver import Resolver
+from reviewbot.analysis.flow.directions import Directions
+from reviewbot.analysis.flow.resolver import FileFlow
 from reviewbot.knowledge import DirectionSpec, FieldSink, Sink
 from reviewbot.model import Confidence
 
@@ -52,6 +53,34 @@ class SinkUse:
     vmalloc_ok: bool = False
     synchronous: bool = False  # the transfer is over when the call (or spi_sync) returns
 
+    def transfer(self, buffer: str, direction: str | None) -> Transfer:
+        """What the rules see of this use: plain data, the buffer named as a reviewer
+        names it, the direction decided (from the callers, where it is a parameter)."""
+        return Transfer(self.function, self.line, self.sink, self.via, buffer, direction,
+                        self.maps, self.confidence, self.vmalloc_ok, self.synchronous)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A buffer handed to a device, as rules judge it (no tree: plain data).
+
+    ``buffer`` is the expression as a reviewer names it; ``maps``: the call maps
+    the buffer itself (a scatterlist or descriptor is mapped later);
+    ``vmalloc_ok``: the core maps vmalloc'd memory page by page;
+    ``synchronous``: the transfer is over when the call returns.
+    """
+
+    function: str
+    line: int
+    sink: str
+    via: str | None
+    buffer: str
+    direction: str | None
+    maps: bool
+    confidence: Confidence
+    vmalloc_ok: bool = False
+    synchronous: bool = False
+
     @property
     def inbound(self) -> bool:
         return self.direction in ("from_device", "bidirectional")
@@ -65,36 +94,29 @@ class Helper:
     via: str
 
 
-def sink_uses(facts: FileFacts, fn: FunctionFacts,
+def sink_uses(flow: FileFlow, fn: FunctionFacts,
               helpers: dict[str, tuple[Helper, ...]]) -> list[SinkUse]:
-    finder = _Finder(facts, fn, helpers)
+    """Every buffer ``fn`` hands to a device: calls of sinks and of same-file helpers,
+    stores into transfer descriptors, and designated initialisers of them."""
+    finder = _Finder(flow, fn, helpers)
     return finder.calls() + finder.stores() + finder.initializers()
 
 
-def direction_from_callers(facts: FileFacts, fn: FunctionFacts,
-                           spec: DirectionSpec) -> str | None:
-    """The direction callers in the same file pass for ``fn``'s parameter, if they agree."""
-    found: set[str | None] = set()
-    for caller, call in calls_to(facts, fn.name):
-        finder = _Finder(facts, caller, {})
-        found.add(finder.direction(spec, call_args(call), call)[0])
-    return found.pop() if len(found) == 1 else None
-
-
 class _Finder:
-    def __init__(self, facts: FileFacts, fn: FunctionFacts,
+    def __init__(self, flow: FileFlow, fn: FunctionFacts,
                  helpers: dict[str, tuple[Helper, ...]]) -> None:
-        self.facts = facts
+        self.facts = flow.facts
         self.fn = fn
         self.helpers = helpers
-        self.src = facts.src
-        self.k = facts.knowledge
-        self.resolver = Resolver(facts, fn)
+        self.src = flow.facts.src
+        self.k = flow.facts.knowledge
+        self.resolver = flow.resolver(fn)
+        self.directions = Directions(flow.facts, fn)
 
     # -- calls
     def calls(self) -> list[SinkUse]:
         out = []
-        for call, name in zip(self.fn.calls, call_names(self.facts, self.fn), strict=True):
+        for call, name in zip(self.fn.calls, self.facts.calls.names(self.fn), strict=True):
             if name is None:
                 continue
             known = self.k.sink(name)
@@ -104,11 +126,11 @@ class _Finder:
             for sink, via in specs:
                 if sink.buffer >= len(args):
                     continue
-                direction, param = self.direction(sink.direction, args, call)
+                direction, param = self.directions.of(sink.direction, args, call)
                 confidence = sink.confidence
                 if direction is None and param is None and sink.direction.kind == "via_object" \
                         and sink.direction.arg is not None and sink.direction.arg < len(args):
-                    found, seen = fieldflow.field_object_direction(self, args[sink.direction.arg])
+                    found, seen = self.directions.field_object(args[sink.direction.arg])
                     if seen and found is not None:  # the field is mapped in another function
                         direction, confidence = found, min(confidence, Confidence.MEDIUM)
                 out.append(SinkUse(self.fn.name, call.start_point[0] + 1, name, via,
@@ -124,66 +146,6 @@ class _Finder:
             arg = call_args(arg)[0]
         return arg
 
-    def direction(self, spec: DirectionSpec, args: list[Node],
-                  call: Node) -> tuple[str | None, DirectionSpec | None]:
-        if spec.kind == "fixed":
-            return spec.value, None
-        if spec.arg is None or spec.arg >= len(args):
-            return None, None
-        arg = args[spec.arg]
-        text = self.src.text_of(arg)
-        param = self.fn.var(text.strip())
-        if param is not None and param.storage == "param" and spec.kind != "via_object":
-            return None, DirectionSpec(spec.kind, arg=param.index)
-        if spec.kind == "dma_dir_arg":
-            return dict(self.k.directions.dma_dir).get(text.strip()), None
-        if spec.kind == "pipe_arg":
-            return self._pipe(arg), None
-        if spec.kind == "request_type_arg":
-            return self._request_type(text), None
-        if spec.kind == "via_object":
-            return self._object_direction(arg, call), None
-        return None, None
-
-    def _pipe(self, arg: Node) -> str | None:
-        pipes = dict(self.k.directions.pipe)
-        values = [arg]
-        if arg.type == "identifier":
-            values = self.fn.assigns.get(self.src.text_of(arg), [])
-        found = {pipes.get(call_name(self.src, v) or "") for v in values
-                 if v.type == "call_expression"}
-        return found.pop() if len(found) == 1 else None
-
-    def _request_type(self, text: str) -> str | None:
-        d = self.k.directions
-        tokens = _IDENT.findall(text)
-        if any(t in d.request_type_in for t in tokens):
-            return "from_device"
-        if any(t in d.request_type_out for t in tokens) or (
-                tokens and all(t.startswith(d.request_type_prefix) for t in tokens)):
-            return "to_device"  # USB_DIR_OUT is 0: a request type without USB_DIR_IN
-        if not tokens:
-            try:
-                return "from_device" if int(text.strip(), 0) & d.request_type_in_bit \
-                    else "to_device"
-            except ValueError:
-                return None
-        return None
-
-    def _object_direction(self, obj: Node, attach: Node) -> str | None:
-        target = _root_name(self.src.text_of(obj))
-        found = set()
-        for call in self.fn.calls:
-            consumer = self.k.consumer(call_name(self.src, call) or "")
-            if consumer is None:
-                continue
-            args = call_args(call)
-            if consumer.object < len(args) and \
-                    _root_name(self.src.text_of(args[consumer.object])) == target:
-                found.add(self.direction(consumer.direction, args, call)[0])
-        found |= fieldflow.object_directions(self, target)  # helpers, descriptor fields
-        return found.pop() if len(found) == 1 else None
-
     def _waits(self) -> bool:
         """Whether this function waits for its transfers (spi_sync(&msg) after filling xfers)."""
         sync = self.k.synchronous_sinks
@@ -196,7 +158,7 @@ class _Finder:
             return False
         for call in self.fn.calls:
             if call_name(self.src, call) in consumers and any(
-                    _root_name(self.src.text_of(a)) == holder for a in call_args(call)):
+                    root_name(self.src.text_of(a)) == holder for a in call_args(call)):
                 return True
         return False
 
@@ -204,9 +166,9 @@ class _Finder:
     def stores(self) -> list[SinkUse]:
         out = []
         for lhs, rhs in self.fn.stores:
-            path, obj = _field_path(self.src, lhs)
+            path, obj = field_path(self.src, lhs)
             for fs in self.k.field_sinks:
-                if not _path_matches(path, fs.field):
+                if not path_matches(path, fs.field):
                     continue
                 holder = _strip_path(self.src, obj, path, fs.field)
                 if not self._typed_ok(fs, holder):
@@ -214,7 +176,7 @@ class _Finder:
                 holder_text = holder if isinstance(holder, str) else \
                     " ".join(self.src.text_of(holder).split())
                 flags = self._stored_flags(holder_text, fs)
-                use = self._field_use(fs, rhs, lhs, flags, _root_name(holder_text))
+                use = self._field_use(fs, rhs, lhs, flags, root_name(holder_text))
                 if use is not None:
                     out.append(use)
         return out
@@ -224,7 +186,7 @@ class _Finder:
             return ""
         parts = []
         for lhs, rhs in self.fn.stores:
-            path, obj = _field_path(self.src, lhs)
+            path, obj = field_path(self.src, lhs)
             if path == fs.flags_field and " ".join(self.src.text_of(obj).split()) == holder:
                 parts.append(self.src.text_of(rhs))
         return " ".join(parts)
@@ -253,7 +215,7 @@ class _Finder:
         holder = None
         while parent is not None and parent.type not in ("declaration",):
             if parent.type == "init_declarator":
-                holder = _root_name(self.src.text_of(parent))
+                holder = root_name(self.src.text_of(parent))
             parent = parent.parent
         if parent is None:
             return None, holder
@@ -294,32 +256,13 @@ class _Finder:
                        self._waits())
 
 
-def _root_name(text: str) -> str:
-    m = _IDENT.search(text)
-    return m.group(0) if m else text
 
 
-def _field_path(src, lhs: Node) -> tuple[str, Node]:
-    """``op.data.buf.in`` -> ("data.buf.in", op); stops after the first '->'."""
-    names = []
-    node: Node | None = lhs
-    while node is not None and node.type == "field_expression":
-        fld = node.child_by_field_name("field")
-        names.append(src.text_of(fld) if fld is not None else "?")
-        op = node.child_by_field_name("operator")
-        node_arg = node.child_by_field_name("argument")
-        if op is not None and op.type == "->":
-            node = node_arg
-            break
-        node = node_arg
-    return ".".join(reversed(names)), node if node is not None else lhs
 
 
-def _path_matches(path: str, field: str) -> bool:
-    return path == field or path.endswith("." + field)
 
 
-def _strip_path(src, obj: Node, path: str, field: str) -> str | Node:
+def _strip_path(src: Source, obj: Node, path: str, field: str) -> str | Node:
     """The expression holding ``field``: the object itself, or its text if nested."""
     if path == field:
         return obj

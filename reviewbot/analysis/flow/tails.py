@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from reviewbot.analysis.c.expr import sum_left
 from reviewbot.analysis.facts.structs import Field, StructDef, alignment_level, base_type
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin, Resolver
+from reviewbot.analysis.flow import contexts, fieldflow
+from reviewbot.analysis.flow.api import Values
+from reviewbot.analysis.flow.origin import UNKNOWN, Origin, OriginKind, Placement
 
 # Blocks whose offsets are followed: kmalloc memory, and slab-cache objects
 # (a descriptor with its link table and IV in one kmem_cache object).
@@ -35,7 +35,7 @@ _ROUNDING = re.compile(r"\b(?:ALIGN|PTR_ALIGN|round_up|roundup|__ALIGN_KERNEL)\s
 _RUNTIME_DMA = ("dma_get_cache_alignment", "cache_line_size")
 
 
-def shifted(r: Resolver, node: Node, left: list[Origin]) -> list[Origin]:
+def shifted(r: Values, node: Node, left: list[Origin]) -> list[Origin]:
     """``left`` origins of ``p + n``, with the offset ``n`` (scaled by ``*p``) added."""
     lhs = node.child_by_field_name("left")
     rhs = node.child_by_field_name("right")
@@ -46,14 +46,14 @@ def shifted(r: Resolver, node: Node, left: list[Origin]) -> list[Origin]:
         return left
     out = []
     for o in left:
-        if o.kind != "heap" or o.cls not in _BLOCK_CLASSES:
+        if not o.allocated_by(*_BLOCK_CLASSES):
             out.append(o)
             continue
         out.append(_add(r, o, elem, rhs))
     return out
 
 
-def _add(r: Resolver, o: Origin, elem: str, rhs: Node) -> Origin:
+def _add(r: Values, o: Origin, elem: str, rhs: Node) -> Origin:
     facts = r.facts
     text = " ".join(facts.src.text_of(rhs).split())
     count = facts.evaluator.value(rhs, r.fn.types())
@@ -64,11 +64,11 @@ def _add(r: Resolver, o: Origin, elem: str, rhs: Node) -> Origin:
     own = None
     if is_struct and count == 1:
         term = f"sizeof(struct {name})"
-        tail_of: str | None = o.tail_of or name
+        tail_of: str | None = (o.placement.tail_of if o.placement else None) or name
     else:
         term = text if elem_size == 1 else f"{text} * sizeof({elem.strip()})"
-        own = _sizeof_own_struct(r, node_root(r, rhs.parent), text)
-        tail_of = o.tail_of or own
+        own = _sizeof_own_struct(r, sum_left(rhs.parent), text)
+        tail_of = (o.placement.tail_of if o.placement else None) or own
     value = count * elem_size if count is not None and elem_size is not None else None
     past = None  # (void *)d + sizeof(*d) [+ more]: past the struct d points to, as d + 1
     if not (is_struct and count == 1) and value is None and own is not None:
@@ -87,28 +87,18 @@ def _add(r: Resolver, o: Origin, elem: str, rhs: Node) -> Origin:
         level = "none"  # visible, nothing DMA-aligned in it: a multiple only by chance
     else:
         level = rounding_level(r, rhs) or _product_level(r, rhs, elem_size)
-    total = None if o.offset is not None and o.offset_bytes is None else value
-    if o.offset_bytes is not None and value is not None:
-        total = o.offset_bytes + value
-    combined = _combine(o.offset_level, level, o.offset is not None)
+    had = o.placement
+    total = None if had is not None and had.bytes is None else value
+    if had is not None and had.bytes is not None and value is not None:
+        total = had.bytes + value
+    combined = _combine(had.level if had is not None else None, level, had is not None)
     if total is not None:
         combined = "dma" if total % facts.knowledge.dma_minalign_bytes == 0 else "none"
-    return replace(o, offset=f"{o.offset} + {term}" if o.offset else term,
-                   offset_bytes=total, offset_level=combined, tail_of=tail_of)
+    offset = f"{had.offset} + {term}" if had is not None and had.offset else term
+    return replace(o, placement=Placement(offset, total, combined, tail_of))
 
 
-def node_root(r: Resolver, node: Node | None) -> Node | None:
-    """The left operand of ``p + n`` with casts and parentheses taken off."""
-    if node is None:
-        return None
-    left = node.child_by_field_name("left")
-    while left is not None and left.type in ("cast_expression", "parenthesized_expression"):
-        left = left.child_by_field_name("value") or (
-            left.named_children[-1] if left.named_children else None)
-    return left
-
-
-def _sizeof_own_struct(r: Resolver, left: Node | None, text: str) -> str | None:
+def _sizeof_own_struct(r: Values, left: Node | None, text: str) -> str | None:
     """``(u8 *)d + sizeof(*d)``: an offset past the struct ``d`` points to is a tail."""
     if left is None or left.type != "identifier":
         return None
@@ -135,7 +125,7 @@ def _has_dma_member(sdef: StructDef) -> bool:
     return any(f.isolation == "dma" for f in sdef.fields)
 
 
-def _product_level(r: Resolver, node: Node, elem_size: int | None) -> str | None:
+def _product_level(r: Values, node: Node, elem_size: int | None) -> str | None:
     """``i * PIECE`` with a constant PIECE: a multiple of the DMA alignment, or not."""
     if node.type != "binary_expression" or elem_size is None:
         return None
@@ -150,7 +140,7 @@ def _product_level(r: Resolver, node: Node, elem_size: int | None) -> str | None
     return None
 
 
-def rounding_level(r: Resolver, node: Node) -> str | None:
+def rounding_level(r: Values, node: Node) -> str | None:
     """The level an offset expression is rounded to: ALIGN(x, ARCH_DMA_MINALIGN) is "dma"."""
     text = r.facts.src.text_of(node)
     if not _ROUNDING.search(text):
@@ -163,7 +153,7 @@ def rounding_level(r: Resolver, node: Node) -> str | None:
     return alignment_level(m.group(1), r.facts.knowledge)
 
 
-def element_type(r: Resolver, node: Node, depth: int = 0) -> str | None:
+def element_type(r: Values, node: Node, depth: int = 0) -> str | None:
     """The type a pointer expression points to, as written (``struct foo``, ``u8``)."""
     if node is None or depth > 6:
         return None
@@ -194,33 +184,31 @@ def element_type(r: Resolver, node: Node, depth: int = 0) -> str | None:
     return None
 
 
-def member_of(r: Resolver, base: Node, sdef: StructDef, member: Field, depth: int,
+def member_of(r: Values, base: Node, sdef: StructDef, member: Field, depth: int,
               seen: frozenset[str]) -> list[Origin] | None:
     """A member reached through ``base->``: of a crypto context, or a kmalloc'd tail.
 
     None leaves it an ordinary embedded member.
     """
-    from reviewbot.analysis.flow import contexts
-    from reviewbot.analysis.flow.resolver import UNKNOWN
-
-    containers = [o for o in r._value(base, depth + 1, seen) if o != UNKNOWN]
-    if len(containers) == 1 and containers[0].kind == "param" and containers[0].param is not None:
-        from reviewbot.analysis.flow import fieldflow  # a helper: what its callers pass
+    containers = [o for o in r.value(base, depth + 1, seen) if o != UNKNOWN]
+    if len(containers) == 1 and containers[0].kind is OriginKind.PARAM \
+            and containers[0].param is not None:
+        # a helper: what its callers pass
         containers = fieldflow.from_callers(r, containers[0].param, depth, seen) or []
     if not containers:
         return None
-    if all(o.kind == "context" for o in containers):
+    if all(o.kind is OriginKind.CONTEXT for o in containers):
         # isolated only as well as the context is, and sharing lines with its neighbours
         # as any embedded member does: the neighbour judgement applies to it too
-        from reviewbot.analysis.flow.neighbours import LazyNeighbours
-        nbs = LazyNeighbours(r.facts, r.fn, base, sdef, member)
-        return [replace(o, neighbours=nbs)
+        site = r.member_site(base, sdef, member)
+        return [replace(o, site=site)
                 for o in contexts.member(containers[0], sdef, member, r.facts.only_arch)]
     flexible = member.array_len == "" and member is sdef.fields[-1]
-    if flexible and all(o.kind == "heap" and o.cls in _BLOCK_CLASSES and o.offset is None
+    if flexible and all(o.allocated_by(*_BLOCK_CLASSES) and o.placement is None
                         for o in containers):
         level = "dma" if _has_dma_member(sdef) or member.isolation == "dma" else "none"
-        return [replace(o, what=f"the tail {member.name}[] of {o.what}",
-                        offset=f"offsetof(struct {sdef.name}, {member.name})",
-                        offset_level=level, tail_of=sdef.name) for o in containers]
+        offset = Placement(f"offsetof(struct {sdef.name}, {member.name})", None, level,
+                           sdef.name)
+        return [replace(o, what=f"the tail {member.name}[] of {o.what}", placement=offset)
+                for o in containers]
     return None

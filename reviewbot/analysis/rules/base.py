@@ -3,14 +3,19 @@
 A rule is one module of this package holding one ``Rule``; the registry in
 ``__init__`` lists them. Two kinds of check exist, by the facts they need:
 
-- ``check_use(use, origin, knowledge)`` looks at one buffer handed to a
-  device (a ``SinkUse``) and one possible origin of its memory, and returns a
+- ``check_use(use, origin, judging)`` looks at one buffer handed to a
+  device (a ``Transfer``) and one possible origin of its memory, and returns a
   ``Verdict`` (why, and the evidence) or None. When several rules could judge
   the same pair, the one with the lowest ``precedence`` that answers wins.
+  ``judging`` gives the knowledge and, for a rule that declares
+  ``Fact.NEIGHBOURS``, the neighbourhood of a member (computed when asked).
 - ``check_diff(change)`` looks at the removed and added lines of one patched
   file (a ``DiffFile``) and returns findings.
 
-Other stages ask a rule for its properties (``alignment_change``,
+``needs`` declares the facts a rule reads; the engine computes only the facts
+the rules it runs need (no parse for diff rules alone, no Kconfig reach
+without ``Fact.PLATFORM``) and refuses a neighbourhood to a rule that did not
+declare it. Other stages ask a rule for its properties (``alignment_change``,
 ``depends_on_kmalloc_alignment``) instead of comparing rule ids.
 """
 
@@ -19,25 +24,45 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from reviewbot.model import Condition, Evidence, Severity
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.analysis.rules.diffs import DiffFile
-    from reviewbot.knowledge import Knowledge
-    from reviewbot.model import Finding
+from reviewbot.analysis.flow.neighbours import Neighbourhood
+from reviewbot.analysis.flow.origin import MemberSite, Origin
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.diffs import DiffFile
+from reviewbot.knowledge import Knowledge
+from reviewbot.model import Condition, Evidence, Finding, Severity
 
 
 class Fact(StrEnum):
-    """The facts a check reads (what the engine must extract before running it)."""
+    """The facts a check reads (what the engine must compute before running it)."""
 
     SINK_USE = "sink-use"  # a buffer handed to a device, with direction and sink properties
-    ORIGIN = "origin"  # where the buffer's memory comes from (stack, heap class, member...)
-    STRUCT_LAYOUT = "struct-layout"  # member isolation annotations of the struct it is in
+    ORIGIN = "origin"  # where its memory comes from, with the struct layouts of the file
+    # and of the headers it includes (a member's isolation, a local struct's members)
+    NEIGHBOURS = "neighbours"  # who shares a member's cache lines (computed when asked)
+    PLATFORM = "platform"  # the architectures the driver's Kconfig lets it build for
     DIFF = "diff"  # the removed and added lines of a patch
+
+
+class Judging:
+    """What a use check may consult besides the transfer and the origin.
+
+    One per rule and file: it hands a neighbourhood only to a rule that declared
+    ``Fact.NEIGHBOURS``, so a rule's ``needs`` is the truth about what it reads.
+    """
+
+    def __init__(self, knowledge: Knowledge, needs: tuple[Fact, ...],
+                 neighbourhood: Callable[[MemberSite, bool], Neighbourhood]) -> None:
+        self.knowledge = knowledge
+        self._allowed = Fact.NEIGHBOURS in needs
+        self._neighbourhood = neighbourhood
+
+    def neighbourhood(self, o: Origin, synchronous: bool) -> Neighbourhood | None:
+        """Who shares the member's cache lines, for an (a)synchronous sink; None when the
+        origin is no member buffer."""
+        if not self._allowed:
+            raise RuntimeError("a rule asked for neighbours without Fact.NEIGHBOURS in needs")
+        return self._neighbourhood(o.site, synchronous) if o.site is not None else None
 
 
 class AlignmentChange(StrEnum):
@@ -57,9 +82,9 @@ class Verdict:
     severity: Severity | None = None  # when this case is milder than the rule's own severity
 
 
-KnowledgeCheck = Callable[["Knowledge"], bool]
-UseCheck = Callable[["SinkUse", "Origin", "Knowledge"], "Verdict | None"]
-DiffCheck = Callable[["DiffFile"], "list[Finding]"]
+KnowledgeCheck = Callable[[Knowledge], bool]
+UseCheck = Callable[[Transfer, Origin, Judging], "Verdict | None"]
+DiffCheck = Callable[[DiffFile], list[Finding]]
 
 
 @dataclass(frozen=True)

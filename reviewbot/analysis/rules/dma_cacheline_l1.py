@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.flow.neighbours import judged
-from reviewbot.analysis.rules.base import Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.members import judged
 from reviewbot.model import Confidence, Evidence, Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "embedded" or not use.inbound or o.level != "l1":
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    if o.kind is not OriginKind.EMBEDDED or not use.inbound or o.level != "l1":
         return None
     if o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
         return None  # its Kconfig builds it only where L1 lines are the DMA alignment
-    silent, evidence, tail = judged(use, o, knowledge)
+    silent, evidence, tail = judged(use, o, judging)
     if silent:
         return None
     l1, dma = knowledge.level_macro("l1"), knowledge.level_macro("dma")
@@ -44,7 +40,7 @@ RULE = Rule(
     "(128 on arm64, where some system caches have 128-byte lines).",
     "Use __aligned(ARCH_DMA_MINALIGN) (IIO_DMA_MINALIGN in IIO drivers).",
     ("include/linux/cache.h", "arch/arm64/include/asm/cache.h"),
-    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.STRUCT_LAYOUT),
+    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.NEIGHBOURS, Fact.PLATFORM),
     check_use=check,
     precedence=60,
     uses_knowledge=lambda k: any(a.level == "l1" for a in k.annotations),

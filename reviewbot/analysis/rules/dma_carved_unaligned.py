@@ -12,27 +12,25 @@ that rule, whatever the offset.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.dma_tail_unaligned import KMALLOC_CLASSES, offset_verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "heap" or o.cls not in KMALLOC_CLASSES or not use.inbound \
-            or o.offset is None or o.tail_of is not None:
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    at = o.placement
+    if not o.allocated_by(*KMALLOC_CLASSES) or not use.inbound or at is None \
+            or at.tail_of is not None:
         return None
     if o.size is not None:
         bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
         if bucket is not None and bucket % knowledge.dma_minalign_bytes:
             return None  # a small block: dma-kmalloc-small says it, whatever the offset
-    verdict = offset_verdict(o, knowledge, "piece")
+    verdict = offset_verdict(at, knowledge, "piece")
     if verdict is None:
         return None
     # Whether the CPU writes a neighbouring piece while this one takes DMA (the

@@ -13,28 +13,25 @@ I3C, where it depends on which clients use the controller.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "client" or not use.maps:
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    if o.kind is not OriginKind.CLIENT or not use.maps:
         return None
     entry = next((c for c in knowledge.client_buffers if c.struct == o.annotation), None)
+    where = f"{o.member.struct}.{o.member.field}" if o.member is not None else "the descriptor"
     if entry is None:
         return None
     return Verdict(
         f"{entry.why}; nothing in this file checks or bounces it "
         f"({', '.join(entry.safe_with)})",
         (Evidence("client-buffer", Confidence.parse(entry.confidence),
-                  f"what clients pass in {o.struct}.{o.field} is decided in other modules"),))
+                  f"what clients pass in {where} is decided in other modules"),))
 
 
 RULE = Rule(

@@ -16,42 +16,39 @@ A context member without any isolation is reported by dma-embedded-unaligned
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, phrase
 from reviewbot.model import Confidence, Evidence, Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if not use.inbound or o.container is None:
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    if not use.inbound or o.container is None or o.container.macro is None:
         return None
-    macro = knowledge.macro(o.container)
+    container, via = o.container.macro, o.container.via
+    macro = knowledge.macro(container)
     if macro is None or macro.level != "kmalloc":
         return None
-    if o.kind == "embedded" and o.level != "dma":
+    if o.kind is OriginKind.EMBEDDED and o.level != "dma":
         return None  # not isolated at all: dma-embedded-unaligned (or -l1) says more
-    if o.kind not in ("embedded", "context"):
+    if o.kind not in (OriginKind.EMBEDDED, OriginKind.CONTEXT):
         return None
-    acc = knowledge.context(o.container_via or "")
+    acc = knowledge.context(via or "")
     instead = acc.instead if acc is not None and acc.instead else None
-    cond = aligned_to(knowledge, o.container)
+    cond = aligned_to(knowledge, container)
     dma = knowledge.level_macro("dma").name
-    inside = f"its {o.annotation} holds only inside the context, which " if o.kind == "embedded" \
-        else "the context "
+    inside = f"its {o.annotation} holds only inside the context, which " \
+        if o.kind is OriginKind.EMBEDDED else "the context "
     fix = f"use {instead}() (and the _dma reqsize setter)" if instead else \
         "use the _dma accessor"
     return Verdict(
-        f"{inside}{o.container_via}() aligns only to {o.container} "
+        f"{inside}{via}() aligns only to {container} "
         f"(= {knowledge.level_macro('kmalloc').name}), not {dma}; "
         f"{fix}; {phrase(cond)}",
         (Evidence("context-accessor", Confidence.HIGH,
-                  f"{o.container_via}() returns memory aligned to {o.container}"),),
+                  f"{via}() returns memory aligned to {container}"),),
         bites_when=cond)
 
 
@@ -72,7 +69,7 @@ RULE = Rule(
     ("commit 'crypto: api - Add crypto_tfm_ctx_dma' (v6.2)",
      "the 'crypto: ... - Set DMA alignment explicitly' series (v6.2: caam, ccree, hpre, "
      "safexcel, keembay)"),
-    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.STRUCT_LAYOUT),
+    needs=(Fact.SINK_USE, Fact.ORIGIN),
     check_use=check,
     precedence=40,
     uses_knowledge=lambda k: bool(k.contexts) and any(m.level == "dma" for m in k.macros),

@@ -8,21 +8,18 @@ the DMA level.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from reviewbot.analysis.facts.structs import alignment_bytes
-from reviewbot.analysis.flow.neighbours import judged
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.members import judged
+from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "embedded" or not use.inbound or o.level == "dma":
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    if o.kind is not OriginKind.EMBEDDED or not use.inbound or o.level == "dma":
         return None
     if o.level == "l1" and o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
         return None  # an L1 line is the DMA alignment on the only architecture it builds for
@@ -32,7 +29,7 @@ def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
     # right 3 times in 10 (per-request or serialised state, coherent platforms), so that
     # evidence is low for this rule; a lock, counter or descriptor beside it stays high,
     # and a store after a live mapping or from another kernel thread is medium (judged())
-    silent, evidence, tail = judged(use, o, knowledge, elsewhere=Confidence.LOW)
+    silent, evidence, tail = judged(use, o, judging, elsewhere=Confidence.LOW)
     if silent:
         return None
     dma = knowledge.level_macro("dma").name
@@ -50,7 +47,8 @@ def _aligned_enough_there(o: Origin, knowledge: Knowledge) -> bool:
     ARM only). Not for a member that only follows an aligned one (``starts_region``):
     its start is wherever the previous members end."""
     need = dict(knowledge.arch_dma_minalign).get(o.arch or "")
-    have = alignment_bytes(o.annotation) if o.starts_region else None
+    starts = o.member is not None and o.member.starts_region
+    have = alignment_bytes(o.annotation) if starts else None
     return need is not None and have is not None and have >= need
 
 
@@ -78,7 +76,7 @@ RULE = Rule(
     "buffer separately.",
     ("the IIO series 'Fix alignment for DMA safety' (v6.0)",
      "commit 'usb: dwc2: fix DMA alignment' (v5.2)", DMA_HOWTO),
-    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.STRUCT_LAYOUT),
+    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.NEIGHBOURS, Fact.PLATFORM),
     check_use=check,
     precedence=90,
     uses_knowledge=lambda k: any(a.takes_alignment for a in k.annotations)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import kmalloc_alignment
 from reviewbot.model import Confidence, Evidence, Severity
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
 _KMALLOC_CLASSES = ("kmalloc", "devm-kmalloc")
 
 
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "heap" or o.cls not in _KMALLOC_CLASSES or not use.inbound:
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    if not o.allocated_by(*_KMALLOC_CLASSES) or not use.inbound:
         return None
     dma, km = knowledge.level_macro("dma"), knowledge.level_macro("kmalloc")
     minalign = knowledge.dma_minalign_bytes

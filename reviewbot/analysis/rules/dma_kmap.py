@@ -10,21 +10,16 @@ config/dma.toml, e.g. the SPI core's ``spi_map_buf()``) handle it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
 _CLASS = "kmap"
 
 
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "heap" or o.cls != _CLASS or use.vmalloc_ok:
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    if not o.allocated_by(_CLASS) or use.vmalloc_ok:
         return None  # a core that maps page by page copes with kmap addresses
     # A mapping is short-lived: one that reaches the sink through several
     # assignments (typically a struct member set in one place and used in

@@ -12,21 +12,17 @@ silent then. The creators and their alignment argument are data
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, phrase
 from reviewbot.model import Confidence, Evidence, Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "heap" or o.cls != "kmem-cache" or not use.inbound or o.annotation is None \
-            or o.offset is not None or o.level == "dma":
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    if not o.allocated_by("kmem-cache") or not use.inbound or o.annotation is None \
+            or o.placement is not None or o.level == "dma":
         return None
     dma = knowledge.level_macro("dma")
     minalign = knowledge.dma_minalign_bytes

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
-
 
 # The SPI core (spi_map_buf) maps a vmalloc'd (VMAP) stack page by page, so an
 # outbound stack buffer usually works: a warning, not an error.
@@ -22,8 +16,9 @@ OUTBOUND_PAGED = (
     "spi_write_then_read(), which copies")
 
 
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "stack":
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    if o.kind is not OriginKind.STACK:
         return None
     if use.vmalloc_ok and not use.inbound:
         if use.confidence is not Confidence.HIGH:

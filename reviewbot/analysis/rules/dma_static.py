@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "static":
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    if o.kind is not OriginKind.STATIC:
         return None
     if use.vmalloc_ok and not use.inbound:
         if use.confidence is not Confidence.HIGH:

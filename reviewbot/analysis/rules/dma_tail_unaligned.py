@@ -12,48 +12,44 @@ pad the allocation show.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind, Placement
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, kmalloc_alignment, phrase
+from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Severity
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
 KMALLOC_CLASSES = ("kmalloc", "devm-kmalloc")
 
 
-def offset_verdict(o: Origin, knowledge: Knowledge, what: str) -> Verdict | None:
-    """The verdict on a buffer at ``o.offset`` into a kmalloc block (tails and carving)."""
+def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | None:
+    """The verdict on a buffer at offset ``at`` into a kmalloc block (tails and carving)."""
     dma = knowledge.level_macro("dma")
-    level = o.offset_level
+    level = at.level
     if level == "dma":
-        if o.tail_of is None:
+        if at.tail_of is None:
             return None  # pieces of a multiple of ARCH_DMA_MINALIGN: the block is too
         cond = kmalloc_alignment(knowledge)
         return Verdict(
-            f"its offset ({o.offset}) is a multiple of {dma.name} only within the block, whose "
+            f"its offset ({at.offset}) is a multiple of {dma.name} only within the block, whose "
             f"start kmalloc() aligns to {cond.macro}; pad the allocation by "
             f"{dma.name} - {cond.macro} and PTR_ALIGN() the {what}, or allocate it apart; "
             f"{phrase(cond)}",
             (Evidence("offset-relies-on-kmalloc-alignment", Confidence.MEDIUM,
-                      f"{o.offset} is rounded to {dma.name}, the block start is not"),),
+                      f"{at.offset} is rounded to {dma.name}, the block start is not"),),
             bites_when=cond)
     if level in ("kmalloc", "l1"):
         macro = knowledge.level_macro(level).name
         bites = aligned_to(knowledge, macro) if level == "kmalloc" else None
         tail = f"; {phrase(bites)}" if bites else ""
         return Verdict(
-            f"its offset ({o.offset}) is rounded only to {macro}, short of {dma.name} "
+            f"its offset ({at.offset}) is rounded only to {macro}, short of {dma.name} "
             f"({dma.bytes} on {knowledge.quoted_arch}){tail}",
             (Evidence(f"offset-{level}-level", Confidence.MEDIUM,
-                      f"{o.offset} is rounded to {macro}"),), bites_when=bites)
+                      f"{at.offset} is rounded to {macro}"),), bites_when=bites)
     if level == "none":
-        known = o.offset_bytes is not None
-        shown = f"{o.offset} = {o.offset_bytes} bytes" if known else str(o.offset)
+        known = at.bytes is not None
+        shown = f"{at.offset} = {at.bytes} bytes" if known else str(at.offset)
         return Verdict(
             f"its offset ({shown}) is not a multiple of {dma.name} ({dma.bytes} on "
             f"{knowledge.quoted_arch}): the {what} shares a cache line with the CPU-written "
@@ -61,20 +57,22 @@ def offset_verdict(o: Origin, knowledge: Knowledge, what: str) -> Verdict | None
             f"up to {dma.name} (PTR_ALIGN) and pad the allocation, or allocate the {what} apart",
             (Evidence("offset-known" if known else "offset-likely-unaligned",
                       Confidence.HIGH if known else Confidence.MEDIUM,
-                      shown if known else f"{o.offset}: no DMA-level alignment in it"),))
+                      shown if known else f"{at.offset}: no DMA-level alignment in it"),))
     return Verdict(
-        f"its offset ({o.offset}) is not known to be a multiple of {dma.name}",
-        (Evidence("offset-unknown", Confidence.LOW, f"{o.offset} is not visible here"),))
+        f"its offset ({at.offset}) is not known to be a multiple of {dma.name}",
+        (Evidence("offset-unknown", Confidence.LOW, f"{at.offset} is not visible here"),))
 
 
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "heap" or not use.inbound or o.tail_of is None:
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    knowledge = judging.knowledge
+    at = o.placement
+    if o.kind is not OriginKind.HEAP or not use.inbound or at is None or at.tail_of is None:
         return None
-    if o.cls == "kmem-cache" and o.offset_level == "none":
+    if o.cls == "kmem-cache" and at.level == "none":
         pass  # a slab object's tail at a known-unaligned offset: as for kmalloc
     elif o.cls not in KMALLOC_CLASSES:
         return None  # a rounded offset in a slab object depends on the cache's alignment
-    return offset_verdict(o, knowledge, f"tail after struct {o.tail_of}")
+    return offset_verdict(at, knowledge, f"tail after struct {at.tail_of}")
 
 
 RULE = Rule(
@@ -92,7 +90,7 @@ RULE = Rule(
     "allocation by ARCH_DMA_MINALIGN - ARCH_KMALLOC_MINALIGN (as caam does since v6.5), or "
     "allocate the tail separately.",
     ("commit 'crypto: caam - Set DMA alignment explicitly' (v6.2)", DMA_HOWTO),
-    needs=(Fact.SINK_USE, Fact.ORIGIN, Fact.STRUCT_LAYOUT),
+    needs=(Fact.SINK_USE, Fact.ORIGIN),
     check_use=check,
     precedence=45,
     depends_on_kmalloc_alignment=False,

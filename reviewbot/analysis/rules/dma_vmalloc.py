@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.model import Severity
 
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
-
-def check(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
-    if o.kind != "heap" or o.cls != "vmalloc" or use.vmalloc_ok:
+def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
+    if not o.allocated_by("vmalloc") or use.vmalloc_ok:
         return None  # a core that maps page by page is fine with vmalloc memory
     return Verdict("vmalloc memory is not physically contiguous and cannot be mapped by "
                    "address")

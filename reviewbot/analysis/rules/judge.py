@@ -1,4 +1,4 @@
-"""Turn (sink use, memory origin) pairs into findings, by asking the rules in turn.
+"""Turn (transfer, memory origin) pairs into findings, by asking the rules in turn.
 
 Each check is silent unless the evidence is in the text: unknown memory,
 parameters of unknown callers and unknown directions produce nothing (the
@@ -9,64 +9,62 @@ here; how sure the finding is comes from its evidence (``confidence_of``).
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterable
 
-from reviewbot.analysis.flow.resolver import Origin
-from reviewbot.analysis.flow.sinks import SinkUse
-from reviewbot.analysis.rules import USE_RULES, Rule, Verdict
+from reviewbot.analysis.flow.neighbours import Neighbourhood
+from reviewbot.analysis.flow.origin import MemberSite, Origin
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import Judging, Rule, Verdict
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Finding, confidence_of
 
 _DIRECTION_PHRASE = {"to_device": " for DMA to the device",
                      "from_device": " for DMA from the device",
                      "bidirectional": " for bidirectional DMA"}
-_CAST = re.compile(r"^\(\s*(?:const\s+)?(?:struct\s+)?\w+\s*\**\s*\)\s*")
 
 
-def buffer_text(text: str) -> str:
-    """The buffer as a reviewer names it: whitespace collapsed, leading casts dropped."""
-    text = " ".join(text.split())
-    while True:
-        m = _CAST.match(text)
-        if not m or m.end() == len(text):
-            return text
-        text = text[m.end():]
+class Judge:
+    """The use rules of one file, in precedence order, each with what it may consult."""
+
+    def __init__(self, knowledge: Knowledge, rules: Iterable[Rule],
+                 neighbourhood: Callable[[MemberSite, bool], Neighbourhood]) -> None:
+        self._rules = [(r, Judging(knowledge, r.needs, neighbourhood))
+                       for r in sorted(rules, key=lambda r: r.precedence)
+                       if r.check_use is not None]
+
+    def first(self, use: Transfer, origin: Origin) -> tuple[Rule, Verdict] | None:
+        """The first rule, by precedence, that has a verdict on this pair."""
+        for r, judging in self._rules:
+            assert r.check_use is not None
+            verdict = r.check_use(use, origin, judging)
+            if verdict is not None:
+                return r, verdict
+        return None
+
+    def findings(self, path: str, use: Transfer, origins: list[Origin]) -> list[Finding]:
+        """Findings for one transfer; silent unless every possible origin agrees."""
+        verdicts = [(self.first(use, o), o) for o in origins]
+        if len({v[0].id if v else None for v, _ in verdicts}) > 1:
+            return []  # the pointer may point elsewhere, where this would be wrong
+        out: dict[str, Finding] = {}
+        for found, origin in verdicts:
+            if found is None:
+                continue
+            r, verdict = found
+            if r.id not in out:
+                out[r.id] = _finding(path, use, origin, r, verdict)
+        return list(out.values())
 
 
-def judge(use: SinkUse, origin: Origin,
-          knowledge: Knowledge) -> tuple[Rule, Verdict] | None:
-    """The first rule, by precedence, that has a verdict on this pair."""
-    for r in USE_RULES:
-        assert r.check_use is not None
-        verdict = r.check_use(use, origin, knowledge)
-        if verdict is not None:
-            return r, verdict
-    return None
-
-
-def check_use(path: str, use: SinkUse, buffer: str, origins: list[Origin],
-              knowledge: Knowledge) -> list[Finding]:
-    """Findings for one sink use; silent unless every possible origin agrees."""
-    verdicts = [(judge(use, o, knowledge), o) for o in origins]
-    if len({v[0].id if v else None for v, _ in verdicts}) > 1:
-        return []  # the pointer may point elsewhere, where this would be wrong
-    out: dict[str, Finding] = {}
-    for found, origin in verdicts:
-        if found is None:
-            continue
-        r, verdict = found
-        if r.id in out:
-            continue
-        evidence = (*_origin_evidence(origin), *_sink_evidence(use), *verdict.evidence)
-        out[r.id] = Finding(
-            rule=r.id, severity=verdict.severity or r.severity, file=path, line=use.line,
-            function=use.function,
-            buffer=buffer, sink=use.sink, direction=use.direction,
-            message=f"{buffer} is {origin.what}{_at(origin)}, {_sink_phrase(use)}: "
-                    f"{verdict.why}",
-            confidence=confidence_of(evidence), evidence=evidence, details=_details(origin),
-            bites_when=verdict.bites_when)
-    return list(out.values())
+def _finding(path: str, use: Transfer, origin: Origin, r: Rule, verdict: Verdict) -> Finding:
+    buffer = use.buffer
+    evidence = (*_origin_evidence(origin), *_sink_evidence(use), *verdict.evidence)
+    return Finding(
+        rule=r.id, severity=verdict.severity or r.severity, file=path, line=use.line,
+        function=use.function, buffer=buffer, sink=use.sink, direction=use.direction,
+        message=f"{buffer} is {origin.what}{_at(origin)}, {_sink_phrase(use)}: {verdict.why}",
+        confidence=confidence_of(evidence), evidence=evidence, details=_details(origin),
+        bites_when=verdict.bites_when)
 
 
 def _origin_evidence(o: Origin) -> tuple[Evidence, ...]:
@@ -76,7 +74,7 @@ def _origin_evidence(o: Origin) -> tuple[Evidence, ...]:
                      f"the pointer may also point elsewhere than {o.what}"),)
 
 
-def _sink_evidence(use: SinkUse) -> tuple[Evidence, ...]:
+def _sink_evidence(use: Transfer) -> tuple[Evidence, ...]:
     if use.confidence is Confidence.HIGH:
         return (Evidence("sink-maps", Confidence.HIGH, f"{use.sink} hands the buffer to DMA"),)
     return (Evidence("sink-may-not-map", use.confidence,
@@ -87,7 +85,7 @@ def _at(o: Origin) -> str:
     return f" (line {o.line})" if o.line else ""
 
 
-def _sink_phrase(use: SinkUse) -> str:
+def _sink_phrase(use: Transfer) -> str:
     direction = _DIRECTION_PHRASE.get(use.direction or "", "")
     if "." in use.sink and not use.sink.endswith(")"):
         return f"stored in {use.sink}{direction}"
@@ -97,19 +95,22 @@ def _sink_phrase(use: SinkUse) -> str:
 
 
 def _details(o: Origin) -> tuple[tuple[str, str], ...]:
-    out = [("origin", o.kind)]
-    if o.allocator:
-        out.append(("allocator", o.allocator))
-    if o.size_text:
-        out.append(("size", o.size_text if o.size is None else f"{o.size_text} = {o.size}"))
-    if o.struct:
-        out.append(("struct", f"{o.struct}.{o.field}"))
+    out = [("origin", o.kind.value)]
+    if o.alloc is not None:
+        out.append(("allocator", o.alloc.allocator))
+        if o.alloc.size_text:
+            size = o.alloc.size_text if o.alloc.size is None else \
+                f"{o.alloc.size_text} = {o.alloc.size}"
+            out.append(("size", size))
+    if o.member is not None:
+        out.append(("struct", f"{o.member.struct}.{o.member.field}"))
     if o.annotation:
         out.append(("annotation", o.annotation))
-    if o.container:  # the macro the containing object is aligned to (impact reads it)
-        out.append(("container", o.container))
-        out.append(("container_via", o.container_via or ""))
-    if o.offset:
-        out.append(("offset", o.offset if o.offset_bytes is None
-                    else f"{o.offset} = {o.offset_bytes}"))
+    if o.container is not None and o.container.macro:
+        # the macro the containing object is aligned to (impact reads it)
+        out.append(("container", o.container.macro))
+        out.append(("container_via", o.container.via or ""))
+    if o.placement is not None and o.placement.offset:
+        p = o.placement
+        out.append(("offset", p.offset if p.bytes is None else f"{p.offset} = {p.bytes}"))
     return tuple(out)

@@ -8,24 +8,22 @@ aligned only with a kmalloc-level macro.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from reviewbot.analysis.rules.base import AlignmentChange, Fact, Rule, Verdict
+from reviewbot.analysis.flow.origin import Origin, OriginKind
+from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.rules.base import AlignmentChange, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.diffs import DEFINE, DiffFile, Line, change_blocks
+from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Finding, Severity
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.flow.resolver import Origin
-    from reviewbot.analysis.flow.sinks import SinkUse
-    from reviewbot.knowledge import Knowledge
 
 _TOKEN = re.compile(r"\b[A-Za-z_]\w*\b")
 _SWITCH_LEVELS = ("kmalloc", "dma")
 
 
-def check_use(use: SinkUse, o: Origin, knowledge: Knowledge) -> Verdict | None:
+def check_use(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     """A struct member taking inbound DMA, aligned with a kmalloc-level macro."""
-    if o.kind != "embedded" or not use.inbound or o.level != "kmalloc":
+    knowledge = judging.knowledge
+    if o.kind is not OriginKind.EMBEDDED or not use.inbound or o.level != "kmalloc":
         return None
     km = knowledge.level_macro("kmalloc")
     return Verdict(f"it is aligned with {o.annotation}, the kmalloc minimum ({km.bytes} bytes "
@@ -109,7 +107,7 @@ RULE = Rule(
     "metadata.",
     ("the series 'mm, dma, arm64: Reduce ARCH_KMALLOC_MINALIGN to 8' (v6.5)",
      "the crypto 'Set DMA alignment explicitly' patches (v6.2)"),
-    needs=(Fact.DIFF, Fact.SINK_USE, Fact.ORIGIN, Fact.STRUCT_LAYOUT),
+    needs=(Fact.DIFF, Fact.SINK_USE, Fact.ORIGIN),
     check_use=check_use,
     check_diff=check_diff,
     precedence=60,
