@@ -172,6 +172,8 @@ class Knowledge:
     # kernel thread: see analysis/flow/neighbours.py (stores after a mapping, other threads)
     unmap_calls: tuple[str, ...] = ()
     thread_starters: tuple[str, ...] = ()
+    # functions that copy memory, with the argument each copies from ([copy_from])
+    copy_from: tuple[tuple[str, int], ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.
     _by_name: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
 
@@ -339,7 +341,7 @@ class _Reader(Checker):
             "field_sink": list, "object_consumer": list, "copying": list, "macro": list,
             "annotation": list, "alignment": dict, "parse": dict, "sizes": dict, "tree": dict},
             {"context": list, "cache_creator": list, "object_field": list,
-             "client_buffer": list, "neighbours": dict, "arch": dict})
+             "client_buffer": list, "neighbours": dict, "arch": dict, "copy_from": dict})
         if top["schema"] != SCHEMA:
             raise self.fail("schema", f"is version {top['schema']}, not {SCHEMA}")
         d = self.entry(top["directions"], "directions", {
@@ -404,6 +406,7 @@ class _Reader(Checker):
             synchronous_sinks=tuple(nb.get("synchronous_sinks", [])),
             unmap_calls=tuple(nb.get("unmap_calls", [])),
             thread_starters=tuple(nb.get("thread_starters", [])),
+            copy_from=self.str_map(top.get("copy_from", {}), "", "copy_from", int),
             contexts=read_contexts(self, top),
             cache_creators=read_cache_creators(self, top),
             object_fields=read_object_fields(self, top),

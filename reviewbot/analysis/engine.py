@@ -25,7 +25,8 @@ from reviewbot.analysis.c.expr import buffer_text
 from reviewbot.analysis.c.parser import new_parser, parse
 from reviewbot.analysis.c.preprocess import conditionals, rewrite
 from reviewbot.analysis.c.slices import Plan, trigger_hits
-from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts, collect, copies_param
+from reviewbot.analysis.facts.file import FileFacts, collect
+from reviewbot.analysis.facts.functions import FunctionFacts, copies_param
 from reviewbot.analysis.facts.headers import HeaderIndex
 from reviewbot.analysis.facts.structs import StructDef
 from reviewbot.analysis.flow.directions import from_callers
@@ -190,10 +191,12 @@ def _helpers_of(flow: FileFlow, fn: FunctionFacts, uses: list[SinkUse]) -> tuple
     if facts.knowledge.sink(fn.name) is not None:
         return ()
     out: dict[int, Helper] = {}
+    copy_from = dict(facts.knowledge.copy_from)
     for use in uses:
         for origin in flow.origins(fn, use.buffer):
             if origin.kind is not OriginKind.PARAM or origin.param is None \
-                    or origin.param in out or copies_param(facts, fn, origin.param):
+                    or origin.param in out \
+                    or copies_param(facts.src, fn, origin.param, copy_from):
                 continue
             if use.direction is not None or use.direction_param is None:
                 direction = DirectionSpec("fixed", value=use.direction)

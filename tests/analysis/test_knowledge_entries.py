@@ -271,3 +271,22 @@ def test_every_rule_has_its_knowledge(rule) -> None:
     empty = replace(K, sinks=(), macros=(), annotations=(), allocators=(), field_sinks=(),
                     level_macros=K.level_macros)
     assert not rule.uses_knowledge(empty), f"{rule.id}: its knowledge check reads nothing"
+
+
+@pytest.mark.parametrize(("copier", "source"), K.copy_from, ids=lambda x: str(x))
+def test_every_copy_function_makes_a_helper_no_sink_for_what_it_copies(copier, source) -> None:
+    # A helper that copies its parameter is a copying API for it, even where it also
+    # hands the original on (repaper_spi_transfer kmemdups tx): callers' stack buffers
+    # are not reported. The same helper without the copy is a sink, so this can fail.
+    def helper(copies: bool) -> str:
+        slots = {source: "tx", source + 1: "len", **({0: "dev"} if source > 0 else {})}
+        copy = f"\t\tbuf = {call(copier, slots)};\n" if copies else "\t\tbuf = NULL;\n"
+        return ("static int send(struct spi_device *spi, struct device *dev, u8 *tx, "
+                "size_t len)\n{\n\tu8 *buf = tx;\n\n\tif (len > 4)\n" + copy +
+                "\treturn spi_write(spi, buf, len);\n}\n")
+    body = "\tsend(spi, dev, stackbuf, 4);\n"
+    decls = "struct spi_device *spi;\n"
+    copied = analyse_source("entry.c", helper(True) + wrap(body, decls), K)
+    passed = analyse_source("entry.c", helper(False) + wrap(body, decls), K)
+    assert [f.rule for f in copied] == []
+    assert [f.rule for f in passed] == ["dma-stack"]

@@ -8,16 +8,12 @@ question is recorded in the file's ``Demand``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tree_sitter import Node
 
 from reviewbot.analysis.c.expr import call_name
 from reviewbot.analysis.c.parser import Source
 from reviewbot.analysis.facts.demand import Demand
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.facts.functions import FunctionFacts
+from reviewbot.analysis.facts.functions import FunctionFacts
 
 
 class CallIndex:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import TYPE_CHECKING
 
 from reviewbot.analysis.c.parser import Source
 from reviewbot.analysis.c.words import is_word_char
 from reviewbot.analysis.facts.demand import Demand
-
-if TYPE_CHECKING:
-    from reviewbot.analysis.facts.functions import FunctionFacts
+from reviewbot.analysis.facts.functions import FunctionFacts
 
 _BIT_CALL = re.compile(r"_bit(?:_lock)?\s*\(")
 _BITOPS = frozenset(p + q + r for p in ("", "__") for q in ("", "test_and_")

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 from tree_sitter import Node
 
 if TYPE_CHECKING:
-    from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts
+    from reviewbot.analysis.facts.file import FileFacts
+    from reviewbot.analysis.facts.functions import FunctionFacts
     from reviewbot.analysis.facts.structs import Field, StructDef
     from reviewbot.analysis.flow.origin import MemberSite, Origin
 

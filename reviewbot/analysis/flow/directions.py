@@ -25,7 +25,8 @@ from reviewbot.analysis.c.expr import (
     root_name,
     root_variable,
 )
-from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts
+from reviewbot.analysis.facts.file import FileFacts
+from reviewbot.analysis.facts.functions import FunctionFacts
 from reviewbot.knowledge import DirectionSpec, ObjectField
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*")

@@ -22,7 +22,8 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from reviewbot.analysis.c.expr import call_args, call_name
-from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts
+from reviewbot.analysis.facts.file import FileFacts
+from reviewbot.analysis.facts.functions import FunctionFacts
 from reviewbot.analysis.flow.api import Values
 from reviewbot.analysis.flow.origin import UNKNOWN, Origin, OriginKind
 

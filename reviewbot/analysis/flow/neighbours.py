@@ -22,7 +22,8 @@ from enum import StrEnum
 from tree_sitter import Node
 
 from reviewbot.analysis.c.expr import call_name, unwrapped
-from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts
+from reviewbot.analysis.facts.file import FileFacts
+from reviewbot.analysis.facts.functions import FunctionFacts
 from reviewbot.analysis.facts.structs import Field, StructDef, base_type
 from reviewbot.analysis.facts.textindex import is_write
 

@@ -21,7 +21,8 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from reviewbot.analysis.c.expr import call_args, call_name, last_name
-from reviewbot.analysis.facts.functions import FileFacts, FunctionFacts, Var
+from reviewbot.analysis.facts.file import FileFacts
+from reviewbot.analysis.facts.functions import FunctionFacts, Var
 from reviewbot.analysis.facts.structs import Field, StructDef, base_type
 from reviewbot.analysis.flow import clients, contexts, fieldflow, tails
 from reviewbot.analysis.flow.neighbours import Neighbourhood, Neighbours

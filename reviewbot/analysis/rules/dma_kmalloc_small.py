@@ -6,14 +6,13 @@ from reviewbot.analysis.flow.origin import Origin
 from reviewbot.analysis.flow.sinks import Transfer
 from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import kmalloc_alignment
+from reviewbot.analysis.rules.offsets import KMALLOC_CLASSES
 from reviewbot.model import Confidence, Evidence, Severity
-
-_KMALLOC_CLASSES = ("kmalloc", "devm-kmalloc")
 
 
 def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     knowledge = judging.knowledge
-    if not o.allocated_by(*_KMALLOC_CLASSES) or not use.inbound:
+    if not o.allocated_by(*KMALLOC_CLASSES) or not use.inbound:
         return None
     dma, km = knowledge.level_macro("dma"), knowledge.level_macro("kmalloc")
     minalign = knowledge.dma_minalign_bytes

@@ -1,0 +1,57 @@
+"""A buffer at an offset into one kmalloc block: descriptor tails and carved pieces.
+
+dma-tail-unaligned and dma-carved-unaligned judge the same thing, the
+offset's alignment level against ``ARCH_DMA_MINALIGN`` (flow/tails.py works
+it out); the verdict and its words are here, once.
+"""
+
+from __future__ import annotations
+
+from reviewbot.analysis.flow.origin import Placement
+from reviewbot.analysis.rules.base import Verdict
+from reviewbot.analysis.rules.conditions import aligned_to, kmalloc_alignment, phrase
+from reviewbot.knowledge import Knowledge
+from reviewbot.model import Confidence, Evidence
+
+KMALLOC_CLASSES = ("kmalloc", "devm-kmalloc")
+
+
+def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | None:
+    """The verdict on a buffer at offset ``at`` into a kmalloc block (tails and carving)."""
+    dma = knowledge.level_macro("dma")
+    level = at.level
+    if level == "dma":
+        if at.tail_of is None:
+            return None  # pieces of a multiple of ARCH_DMA_MINALIGN: the block is too
+        cond = kmalloc_alignment(knowledge)
+        return Verdict(
+            f"its offset ({at.offset}) is a multiple of {dma.name} only within the block, whose "
+            f"start kmalloc() aligns to {cond.macro}; pad the allocation by "
+            f"{dma.name} - {cond.macro} and PTR_ALIGN() the {what}, or allocate it apart; "
+            f"{phrase(cond)}",
+            (Evidence("offset-relies-on-kmalloc-alignment", Confidence.MEDIUM,
+                      f"{at.offset} is rounded to {dma.name}, the block start is not"),),
+            bites_when=cond)
+    if level in ("kmalloc", "l1"):
+        macro = knowledge.level_macro(level).name
+        bites = aligned_to(knowledge, macro) if level == "kmalloc" else None
+        tail = f"; {phrase(bites)}" if bites else ""
+        return Verdict(
+            f"its offset ({at.offset}) is rounded only to {macro}, short of {dma.name} "
+            f"({dma.bytes} on {knowledge.quoted_arch}){tail}",
+            (Evidence(f"offset-{level}-level", Confidence.MEDIUM,
+                      f"{at.offset} is rounded to {macro}"),), bites_when=bites)
+    if level == "none":
+        known = at.bytes is not None
+        shown = f"{at.offset} = {at.bytes} bytes" if known else str(at.offset)
+        return Verdict(
+            f"its offset ({shown}) is not a multiple of {dma.name} ({dma.bytes} on "
+            f"{knowledge.quoted_arch}): the {what} shares a cache line with the CPU-written "
+            f"data in front of it, and no bounce can see inside the block; round the offset "
+            f"up to {dma.name} (PTR_ALIGN) and pad the allocation, or allocate the {what} apart",
+            (Evidence("offset-known" if known else "offset-likely-unaligned",
+                      Confidence.HIGH if known else Confidence.MEDIUM,
+                      shown if known else f"{at.offset}: no DMA-level alignment in it"),))
+    return Verdict(
+        f"its offset ({at.offset}) is not known to be a multiple of {dma.name}",
+        (Evidence("offset-unknown", Confidence.LOW, f"{at.offset} is not visible here"),))
