@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.analysis.flow import neighbours, origin, sinks
+from reviewbot.analysis.flow import origin, sharing, sinks, transfer
 
 ANALYSIS = Path(__file__).resolve().parents[2] / "reviewbot" / "analysis"
 SOURCES = sorted(ANALYSIS.rglob("*.py"))
@@ -55,7 +55,7 @@ def _mentions_node(tp: object, seen: set[int]) -> bool:
     return any(_mentions_node(a, seen) for a in typing.get_args(tp))
 
 
-@pytest.mark.parametrize("value", [sinks.Transfer, origin.Origin, neighbours.Neighbourhood],
+@pytest.mark.parametrize("value", [transfer.Transfer, origin.Origin, sharing.Neighbourhood],
                          ids=lambda t: t.__name__)
 def test_what_rules_judge_holds_no_tree_sitter_node(value: type) -> None:
     assert not _mentions_node(value, set())

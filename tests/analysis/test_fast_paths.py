@@ -21,9 +21,9 @@ from reviewbot.analysis.facts import headers
 from reviewbot.analysis.facts import kconfig as arch
 from reviewbot.analysis.facts.demand import Demand
 from reviewbot.analysis.facts.textindex import TextIndex
-from reviewbot.analysis.flow.neighbours import Neighbourhood, Sharing
 from reviewbot.analysis.flow.origin import MemberSite, Origin, OriginKind
 from reviewbot.analysis.flow.resolver import FileFlow
+from reviewbot.analysis.flow.sharing import Neighbourhood, Sharing
 
 
 def _index(text: str) -> TextIndex:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reviewbot.analysis.flow.neighbours import Neighbourhood, Sharing
 from reviewbot.analysis.flow.origin import Member, MemberSite, Origin, OriginKind
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.sharing import Neighbourhood, Sharing
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules import RULES, USE_RULES
 from reviewbot.analysis.rules.base import Judging
 from reviewbot.analysis.rules.judge import Judge

@@ -14,11 +14,14 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tree_sitter import Node
-
-from reviewbot.analysis.c.parser import Source
 from reviewbot.knowledge import Knowledge
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from reviewbot.analysis.c.parser import Source
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from reviewbot.analysis.facts.structs import Field
+if TYPE_CHECKING:
+    from reviewbot.analysis.facts.structs import Field
 
 
 class OriginKind(StrEnum):

@@ -25,7 +25,7 @@ from reviewbot.analysis.facts.file import FileFacts
 from reviewbot.analysis.facts.functions import FunctionFacts, Var
 from reviewbot.analysis.facts.structs import Field, StructDef, base_type
 from reviewbot.analysis.flow import clients, contexts, fieldflow, tails
-from reviewbot.analysis.flow.neighbours import Neighbourhood, Neighbours
+from reviewbot.analysis.flow.neighbours import Neighbours
 from reviewbot.analysis.flow.origin import (
     UNKNOWN,
     Allocation,
@@ -34,6 +34,7 @@ from reviewbot.analysis.flow.origin import (
     OriginKind,
     embedded,
 )
+from reviewbot.analysis.flow.sharing import Neighbourhood
 
 _MAX_DEPTH = 12
 

@@ -27,6 +27,7 @@ from reviewbot.analysis.facts.functions import FunctionFacts
 from reviewbot.analysis.facts.structs import base_type
 from reviewbot.analysis.flow.directions import Directions
 from reviewbot.analysis.flow.resolver import FileFlow
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.knowledge import DirectionSpec, FieldSink, Sink
 from reviewbot.model import Confidence
 
@@ -58,32 +59,6 @@ class SinkUse:
         names it, the direction decided (from the callers, where it is a parameter)."""
         return Transfer(self.function, self.line, self.sink, self.via, buffer, direction,
                         self.maps, self.confidence, self.vmalloc_ok, self.synchronous)
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """A buffer handed to a device, as rules judge it (no tree: plain data).
-
-    ``buffer`` is the expression as a reviewer names it; ``maps``: the call maps
-    the buffer itself (a scatterlist or descriptor is mapped later);
-    ``vmalloc_ok``: the core maps vmalloc'd memory page by page;
-    ``synchronous``: the transfer is over when the call returns.
-    """
-
-    function: str
-    line: int
-    sink: str
-    via: str | None
-    buffer: str
-    direction: str | None
-    maps: bool
-    confidence: Confidence
-    vmalloc_ok: bool = False
-    synchronous: bool = False
-
-    @property
-    def inbound(self) -> bool:
-        return self.direction in ("from_device", "bidirectional")
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reviewbot.analysis.flow.neighbours import Neighbourhood
 from reviewbot.analysis.flow.origin import MemberSite, Origin
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.sharing import Neighbourhood
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.diffs import DiffFile
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Condition, Evidence, Finding, Severity

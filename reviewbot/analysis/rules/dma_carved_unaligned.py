@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reviewbot.analysis.flow.origin import Origin
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.offsets import KMALLOC_CLASSES, offset_verdict
 from reviewbot.model import Confidence, Evidence, Severity

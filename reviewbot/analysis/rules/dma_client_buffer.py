@@ -14,7 +14,7 @@ I3C, where it depends on which clients use the controller.
 from __future__ import annotations
 
 from reviewbot.analysis.flow.origin import Origin, OriginKind
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 

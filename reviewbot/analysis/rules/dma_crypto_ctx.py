@@ -17,7 +17,7 @@ A context member without any isolation is reported by dma-embedded-unaligned
 from __future__ import annotations
 
 from reviewbot.analysis.flow.origin import Origin, OriginKind
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, phrase
 from reviewbot.model import Confidence, Evidence, Severity

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reviewbot.analysis.flow.origin import Origin
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import kmalloc_alignment
 from reviewbot.analysis.rules.offsets import KMALLOC_CLASSES

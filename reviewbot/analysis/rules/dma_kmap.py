@@ -11,7 +11,7 @@ config/dma.toml, e.g. the SPI core's ``spi_map_buf()``) handle it.
 from __future__ import annotations
 
 from reviewbot.analysis.flow.origin import Origin
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.model import Confidence, Evidence, Severity
 

@@ -13,7 +13,7 @@ silent then. The creators and their alignment argument are data
 from __future__ import annotations
 
 from reviewbot.analysis.flow.origin import Origin
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, phrase
 from reviewbot.model import Confidence, Evidence, Severity

@@ -13,7 +13,7 @@ pad the allocation show.
 from __future__ import annotations
 
 from reviewbot.analysis.flow.origin import Origin, OriginKind
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.offsets import KMALLOC_CLASSES, offset_verdict
 from reviewbot.model import Severity

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from reviewbot.analysis.flow.neighbours import Neighbourhood
 from reviewbot.analysis.flow.origin import MemberSite, Origin
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.sharing import Neighbourhood
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Judging, Rule, Verdict
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Finding, confidence_of

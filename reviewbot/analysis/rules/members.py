@@ -7,9 +7,9 @@ message says it, is a judgement, made here for every member rule alike.
 
 from __future__ import annotations
 
-from reviewbot.analysis.flow.neighbours import Neighbourhood, Sharing
 from reviewbot.analysis.flow.origin import Origin
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.sharing import Neighbourhood, Sharing
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Judging
 from reviewbot.model import Confidence, Evidence
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from reviewbot.analysis.flow.origin import Origin, OriginKind
-from reviewbot.analysis.flow.sinks import Transfer
+from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import AlignmentChange, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.diffs import DEFINE, DiffFile, Line, change_blocks
 from reviewbot.knowledge import Knowledge
