@@ -32,8 +32,7 @@ logger = logging.getLogger(__name__)
 
 SCHEMA = 1
 DIRECTIONS = ("to_device", "from_device", "bidirectional")
-ALLOCATOR_CLASSES = ("kmalloc", "devm-kmalloc", "kmem-cache", "page", "vmalloc", "coherent",
-                     "kmap")
+ALLOCATOR_CLASSES = ("kmalloc", "devm-kmalloc", "kmem-cache", "page", "vmalloc", "coherent")
 LEVELS = ("dma", "kmalloc", "l1", "slab", "runtime")
 QUOTED_LEVELS = ("dma", "kmalloc", "l1")  # the levels messages quote a macro and number for
 _DIRECTION_KINDS = ("dma_dir_arg", "pipe_arg", "request_type_arg", "via_object", "flag")

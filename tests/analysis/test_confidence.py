@@ -48,13 +48,6 @@ static int unknown_size(struct device *dev, size_t len)
 \treturn dma_map_single(dev, buf, len, DMA_FROM_DEVICE) != 0;
 }
 
-static int kmap_stored(struct device *dev, struct page *a, struct page *b, int hi)
-{
-\tu8 *p = hi ? kmap_atomic(a) : kmap_local_page(b);
-
-\treturn dma_map_single(dev, p, 4, DMA_TO_DEVICE) != 0;
-}
-
 static int bus_dependent(struct regmap *map)
 {
 \tu8 raw[4];
@@ -68,8 +61,6 @@ EXPECTED = {
     "ambiguous_heap": (Confidence.MEDIUM, {"origin-ambiguous", "sink-maps", "size-known"}),
     "unknown_size": (Confidence.LOW, {"origin-certain", "sink-maps", "size-unknown"}),
     "bus_dependent": (Confidence.LOW, {"origin-certain", "sink-may-not-map"}),
-    "kmap_stored": (Confidence.LOW, {"origin-ambiguous", "sink-maps",
-                                     "kmap-through-several-assignments"}),
 }
 
 

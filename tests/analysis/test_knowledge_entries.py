@@ -149,7 +149,7 @@ def test_every_object_consumer_gives_the_scatterlist_a_direction(consumer) -> No
 
 EXPECTED_RULE = {"vmalloc": "dma-vmalloc", "coherent": "dma-coherent-remap",
                  "kmalloc": "dma-kmalloc-small", "devm-kmalloc": "dma-kmalloc-small",
-                 "kmem-cache": None, "page": None, "kmap": "dma-kmap"}
+                 "kmem-cache": None, "page": None}
 
 
 @pytest.mark.parametrize("alloc", K.allocators, ids=lambda a: a.function)

@@ -17,7 +17,6 @@ from reviewbot.analysis.rules import (
     dma_crypto_ctx,
     dma_embedded_unaligned,
     dma_kmalloc_small,
-    dma_kmap,
     dma_kmem_cache_align,
     dma_stack,
     dma_static,
@@ -47,7 +46,6 @@ __all__ = [
 _MODULES = (
     dma_stack, dma_vmalloc, dma_static, dma_coherent_remap, dma_kmalloc_small,
     dma_embedded_unaligned, dma_cacheline_l1, minalign_definition, minalign_usage,
-    dma_kmap,
     dma_tail_unaligned, dma_carved_unaligned, dma_crypto_ctx, dma_kmem_cache_align,
     dma_client_buffer,
 )

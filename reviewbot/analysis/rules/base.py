@@ -29,6 +29,7 @@ from reviewbot.analysis.flow.origin import MemberSite, Origin
 from reviewbot.analysis.flow.sharing import Neighbourhood
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.diffs import DiffFile
+from reviewbot.analysis.rules.exposure import Hazard
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Condition, Evidence, Finding, Severity
 
@@ -80,6 +81,8 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     bites_when: Condition | None = None  # a conditional hazard: only where this holds
     severity: Severity | None = None  # when this case is milder than the rule's own severity
+    # what is wrong, for the tree's facts to decide where it bites (rules/exposure.py)
+    hazard: Hazard | None = None
 
 
 KnowledgeCheck = Callable[[Knowledge], bool]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Origin, OriginKind
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.analysis.rules.members import judged
 from reviewbot.model import Confidence, Evidence, Severity
 
@@ -24,7 +25,8 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"{knowledge.quoted_arch}), short of {dma.name} ({dma.bytes}){tail}; use "
         f"__aligned({dma.name})",
         (Evidence("annotation-l1-level", Confidence.HIGH,
-                  f"{o.annotation} aligns to the L1 line"), *evidence))
+                  f"{o.annotation} aligns to the L1 line"), *evidence),
+        hazard=Hazard(HazardKind.LINE, Aligned.L1))
 
 
 RULE = Rule(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Origin, OriginKind
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.exposure import CONTRACT
 from reviewbot.model import Confidence, Evidence, Severity
 
 
@@ -31,7 +32,8 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"{entry.why}; nothing in this file checks or bounces it "
         f"({', '.join(entry.safe_with)})",
         (Evidence("client-buffer", Confidence.parse(entry.confidence),
-                  f"what clients pass in {where} is decided in other modules"),))
+                  f"what clients pass in {where} is decided in other modules"),),
+        hazard=CONTRACT)
 
 
 RULE = Rule(

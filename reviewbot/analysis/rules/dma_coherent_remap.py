@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Origin
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.exposure import FAILS
 from reviewbot.model import Confidence, Evidence, Severity
 
 
@@ -17,9 +18,10 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
                        "DMA_ATTR_FORCE_CONTIGUOUS, which drivers use to map it for a second "
                        "device on purpose: check that this mapping is for another device",
                        (Evidence("force-contiguous", Confidence.LOW,
-                                 "DMA_ATTR_FORCE_CONTIGUOUS asks for a mapping by page"),))
+                                 "DMA_ATTR_FORCE_CONTIGUOUS asks for a mapping by page"),),
+                       hazard=FAILS)
     return Verdict("coherent memory is already mapped; use the dma_addr_t from the allocator "
-                   "instead of mapping it again")
+                   "instead of mapping it again", hazard=FAILS)
 
 
 RULE = Rule(

@@ -20,6 +20,7 @@ from reviewbot.analysis.flow.origin import Origin, OriginKind
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, phrase
+from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.model import Confidence, Evidence, Severity
 
 
@@ -49,7 +50,7 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"{fix}; {phrase(cond)}",
         (Evidence("context-accessor", Confidence.HIGH,
                   f"{via}() returns memory aligned to {container}"),),
-        bites_when=cond)
+        bites_when=cond, hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO))
 
 
 RULE = Rule(

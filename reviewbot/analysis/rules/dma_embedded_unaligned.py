@@ -12,6 +12,7 @@ from reviewbot.analysis.facts.structs import alignment_bytes
 from reviewbot.analysis.flow.origin import Origin, OriginKind
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.analysis.rules.members import judged
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Severity
@@ -38,7 +39,18 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"members{tail}; mark the first DMA buffer __aligned({dma}) (IIO_DMA_MINALIGN in "
         "IIO) and keep DMA buffers last",
         (Evidence("member-not-isolated", Confidence.HIGH,
-                  f"no {dma}-level annotation on or before the member"), *evidence))
+                  f"no {dma}-level annotation on or before the member"), *evidence),
+        hazard=_hazard(o))
+
+
+def _hazard(o: Origin) -> Hazard:
+    """Shares a line unless its own explicit ``__aligned(N)`` reaches ARCH_DMA_MINALIGN
+    where the driver runs (a member after an aligned one starts wherever they end)."""
+    starts = o.member is not None and o.member.starts_region
+    have = alignment_bytes(o.annotation) if starts else None
+    if have is None:
+        return Hazard(HazardKind.LINE)
+    return Hazard(HazardKind.LINE, Aligned.BYTES, have)
 
 
 def _aligned_enough_there(o: Origin, knowledge: Knowledge) -> bool:

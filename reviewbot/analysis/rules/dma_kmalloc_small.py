@@ -6,8 +6,12 @@ from reviewbot.analysis.flow.origin import Origin
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import kmalloc_alignment
+from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.analysis.rules.offsets import KMALLOC_CLASSES
 from reviewbot.model import Confidence, Evidence, Severity
+
+# a whole kmalloc buffer: aligned only as kmalloc aligns, and small enough to bounce
+SMALL_KMALLOC = Hazard(HazardKind.LINE, Aligned.KMALLOC, bounced=True)
 
 
 def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
@@ -26,7 +30,7 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
             f"a kmalloc buffer may share a cache line: {kernels}",
             (Evidence("size-unknown", Confidence.LOW,
                       f"the size ({o.size_text or 'unknown'}) is not a constant here"),),
-            bites_when=kmalloc_alignment(knowledge))
+            bites_when=kmalloc_alignment(knowledge), hazard=SMALL_KMALLOC)
     if o.cls == "devm-kmalloc":
         # devres puts the data after a header aligned to ARCH_DMA_MINALIGN (ARCH_KMALLOC_
         # MINALIGN before v6.5, the same 128 on arm64): the object is header + size
@@ -45,7 +49,7 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"{where}, whose objects are not a multiple of {dma.name} ({minalign} on "
         f"{knowledge.quoted_arch}): {kernels}",
         (Evidence("size-known", Confidence.HIGH, f"{o.size_text} = {o.size} bytes"),),
-        bites_when=kmalloc_alignment(knowledge))
+        bites_when=kmalloc_alignment(knowledge), hazard=SMALL_KMALLOC)
 
 
 RULE = Rule(

@@ -16,6 +16,7 @@ from reviewbot.analysis.flow.origin import Origin
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, phrase
+from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.model import Confidence, Evidence, Severity
 
 
@@ -43,7 +44,9 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"{knowledge.quoted_arch}), and its objects ({size}) are not a multiple of it: "
         f"neighbouring objects share cache lines; create it with SLAB_HWCACHE_ALIGN or "
         f"align {dma.name}{tail}",
-        tuple(evidence), bites_when=cond)
+        tuple(evidence), bites_when=cond,
+        hazard=Hazard(HazardKind.LINE,
+                      Aligned.KMALLOC_MACRO if o.level == "kmalloc" else Aligned.NOTHING))
 
 
 RULE = Rule(

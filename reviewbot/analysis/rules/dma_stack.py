@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Origin, OriginKind
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.exposure import CONTRACT, FAILS
 from reviewbot.model import Confidence, Evidence, Severity
 
 # The SPI core (spi_map_buf) maps a vmalloc'd (VMAP) stack page by page, so an
@@ -26,14 +27,14 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         return Verdict(OUTBOUND_PAGED, (Evidence("outbound-paged-core", Confidence.HIGH,
                                                  f"{use.via or use.sink} maps vmalloc'd "
                                                  "stacks page by page"),),
-                       severity=Severity.WARNING)
+                       severity=Severity.WARNING, hazard=CONTRACT)
     alt = knowledge.copying_alternative(use.via or use.sink)
     instead = " or a copying API"
     if alt is not None:
         names = " / ".join(f"{f}()" for f in alt.family)
         instead = f" or {names}, which {'copies' if len(alt.family) == 1 else 'copy'}"
     return Verdict("stack memory is not DMA-able (it is vmalloc'd with CONFIG_VMAP_STACK); "
-                   f"use a kmalloc'd buffer{instead}")
+                   f"use a kmalloc'd buffer{instead}", hazard=FAILS)
 
 
 RULE = Rule(

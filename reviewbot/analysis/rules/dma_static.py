@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Origin, OriginKind
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.exposure import CONTRACT, FAILS
 from reviewbot.model import Confidence, Evidence, Severity
 
 
@@ -19,9 +20,10 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
             "works, but it breaks the SPI contract (buffers must be DMA-safe) and "
             "CONFIG_DMA_API_DEBUG reports the mapping; copy it into a kmalloc'd buffer",
             (Evidence("outbound-paged-core", Confidence.HIGH,
-                      f"{use.via or use.sink} maps vmalloc'd memory page by page"),))
+                      f"{use.via or use.sink} maps vmalloc'd memory page by page"),),
+            hazard=CONTRACT)
     return Verdict("static data in the kernel image or a module is not DMA-able; "
-                   "copy it into a kmalloc'd buffer")
+                   "copy it into a kmalloc'd buffer", hazard=FAILS if use.inbound else CONTRACT)
 
 
 RULE = Rule(

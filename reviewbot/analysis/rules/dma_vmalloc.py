@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Origin
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
+from reviewbot.analysis.rules.exposure import FAILS
 from reviewbot.model import Severity
 
 
@@ -12,7 +13,7 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     if not o.allocated_by("vmalloc") or use.vmalloc_ok:
         return None  # a core that maps page by page is fine with vmalloc memory
     return Verdict("vmalloc memory is not physically contiguous and cannot be mapped by "
-                   "address")
+                   "address", hazard=FAILS)
 
 
 RULE = Rule(

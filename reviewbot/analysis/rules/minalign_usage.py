@@ -13,6 +13,7 @@ from reviewbot.analysis.flow.origin import Origin, OriginKind
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import AlignmentChange, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.diffs import DEFINE, DiffFile, Line, change_blocks
+from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Finding, Severity
 
@@ -30,7 +31,8 @@ def check_use(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
                    f"on {knowledge.quoted_arch} since {km.since}), not "
                    f"{knowledge.level_macro('dma').name}",
                    (Evidence("annotation-kmalloc-level", Confidence.HIGH,
-                             f"{o.annotation} is a kmalloc-level alignment"),))
+                             f"{o.annotation} is a kmalloc-level alignment"),),
+                   hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO))
 
 
 def check_diff(change: DiffFile) -> list[Finding]:

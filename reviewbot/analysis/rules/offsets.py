@@ -10,6 +10,7 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Placement
 from reviewbot.analysis.rules.base import Verdict
 from reviewbot.analysis.rules.conditions import aligned_to, kmalloc_alignment, phrase
+from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence
 
@@ -31,7 +32,7 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
             f"{phrase(cond)}",
             (Evidence("offset-relies-on-kmalloc-alignment", Confidence.MEDIUM,
                       f"{at.offset} is rounded to {dma.name}, the block start is not"),),
-            bites_when=cond)
+            bites_when=cond, hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC))
     if level in ("kmalloc", "l1"):
         macro = knowledge.level_macro(level).name
         bites = aligned_to(knowledge, macro) if level == "kmalloc" else None
@@ -40,7 +41,9 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
             f"its offset ({at.offset}) is rounded only to {macro}, short of {dma.name} "
             f"({dma.bytes} on {knowledge.quoted_arch}){tail}",
             (Evidence(f"offset-{level}-level", Confidence.MEDIUM,
-                      f"{at.offset} is rounded to {macro}"),), bites_when=bites)
+                      f"{at.offset} is rounded to {macro}"),), bites_when=bites,
+            hazard=Hazard(HazardKind.LINE,
+                          Aligned.KMALLOC_MACRO if level == "kmalloc" else Aligned.L1))
     if level == "none":
         known = at.bytes is not None
         shown = f"{at.offset} = {at.bytes} bytes" if known else str(at.offset)
@@ -51,7 +54,9 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
             f"up to {dma.name} (PTR_ALIGN) and pad the allocation, or allocate the {what} apart",
             (Evidence("offset-known" if known else "offset-likely-unaligned",
                       Confidence.HIGH if known else Confidence.MEDIUM,
-                      shown if known else f"{at.offset}: no DMA-level alignment in it"),))
+                      shown if known else f"{at.offset}: no DMA-level alignment in it"),),
+            hazard=Hazard(HazardKind.LINE))
     return Verdict(
         f"its offset ({at.offset}) is not known to be a multiple of {dma.name}",
-        (Evidence("offset-unknown", Confidence.LOW, f"{at.offset} is not visible here"),))
+        (Evidence("offset-unknown", Confidence.LOW, f"{at.offset} is not visible here"),),
+        hazard=Hazard(HazardKind.LINE))

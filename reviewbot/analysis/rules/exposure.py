@@ -1,0 +1,163 @@
+"""Where a hazard bites on the tree under review: one mapping for every rule.
+
+A rule says what is wrong with a transfer (a ``Hazard``): the memory is not
+DMA-able at all and the transfer fails or corrupts wherever the driver runs;
+it breaks a documented contract but works; or it shares a cache line with
+CPU data unless its alignment reaches ``ARCH_DMA_MINALIGN`` on a
+non-coherent architecture. Whether the last one bites depends on the tree:
+what each architecture's ``ARCH_DMA_MINALIGN``, L1 line and kmalloc
+alignment are, whether it can do non-coherent DMA at all, whether the DMA
+core bounces small kmalloc buffers, and which architectures the driver can
+be built for. This module decides it from those facts (``ArchFacts``, read
+from the tree's profile) and gives every finding the same three answers:
+
+- ``Bite.BITES``: corrupts data or fails on an architecture the driver builds
+  for, on this tree: severity error;
+- ``Bite.CONTRACT``: breaks a documented DMA contract but works on this tree:
+  warning;
+- ``Bite.DORMANT``: bites only under a condition this tree does not meet
+  (small kmalloc where kmalloc is DMA-aligned or bounced; L1 isolation where
+  L1 is the DMA alignment): info, shown on request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reviewbot.model import Severity
+
+
+class Bite(StrEnum):
+    BITES = "bites"
+    CONTRACT = "contract"
+    DORMANT = "dormant"
+
+
+SEVERITY = {Bite.BITES: Severity.ERROR, Bite.CONTRACT: Severity.WARNING,
+            Bite.DORMANT: Severity.INFO}
+
+
+class HazardKind(StrEnum):
+    FAILS = "fails"  # not DMA-able memory: the mapping fails or corrupts wherever it runs
+    CONTRACT = "contract"  # against the documented contract, but the core copes on this tree
+    LINE = "line"  # shares a cache line unless aligned to ARCH_DMA_MINALIGN (non-coherent)
+
+
+class Aligned(StrEnum):
+    """What a buffer (or the isolation of a member) is aligned to."""
+
+    NOTHING = "nothing"  # no isolation: it shares a line with whatever is next to it
+    L1 = "l1"  # L1_CACHE_BYTES (____cacheline_aligned)
+    KMALLOC = "kmalloc"  # kmalloc()'s alignment at run time (a block's start, a context)
+    KMALLOC_MACRO = "kmalloc-macro"  # the ARCH_KMALLOC_MINALIGN macro as the tree defines it
+    BYTES = "bytes"  # an explicit number of bytes (__aligned(64), a cache's align)
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """What a rule found wrong with a transfer, before the tree decides where it bites.
+
+    ``aligned``/``bytes``: for a LINE hazard, what the memory is aligned to.
+    ``bounced``: a whole small kmalloc buffer, which the DMA core bounces where the
+    tree bounces small inbound kmalloc mappings (then it is only slower).
+    """
+
+    kind: HazardKind
+    aligned: Aligned = Aligned.NOTHING
+    bytes: int | None = None
+    bounced: bool = False
+
+
+FAILS = Hazard(HazardKind.FAILS)
+CONTRACT = Hazard(HazardKind.CONTRACT)
+
+
+@dataclass(frozen=True)
+class ArchFacts:
+    """What one architecture of the tree says about DMA and alignment.
+
+    The comparisons are the tree's, per configuration: on 32-bit ARM the L1
+    line is 32 or 64 bytes, but ARCH_DMA_MINALIGN is the L1 line in every
+    configuration, so it is never short of it. None is "the tree does not
+    say": treated as the case that bites.
+    """
+
+    name: str
+    dma_minalign: int | None  # ARCH_DMA_MINALIGN, the largest over configurations
+    noncoherent: bool | None  # the architecture can do non-coherent DMA at all
+    l1_short: bool | None  # L1_CACHE_BYTES < ARCH_DMA_MINALIGN in some configuration
+    kmalloc_short: bool | None  # kmalloc() at run time aligns below ARCH_DMA_MINALIGN
+    kmalloc_macro_short: bool | None  # ARCH_KMALLOC_MINALIGN < ARCH_DMA_MINALIGN
+    bounces_small_kmalloc: bool = False  # small inbound kmalloc mappings are bounced
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Whether a finding bites on this tree, where, and in words."""
+
+    bite: Bite
+    arches: tuple[str, ...] = ()  # the architectures it bites on (a LINE hazard)
+    why: str = ""  # one clause: what happens on this tree, or when it would bite
+
+    @property
+    def severity(self) -> Severity:
+        return SEVERITY[self.bite]
+
+
+def expose(hazard: Hazard, arches: Iterable[ArchFacts],
+           builds_for: frozenset[str] | None) -> Exposure:
+    """Where ``hazard`` bites among ``arches`` that the driver ``builds_for`` (None: any)."""
+    if hazard.kind is HazardKind.FAILS:
+        return Exposure(Bite.BITES)
+    if hazard.kind is HazardKind.CONTRACT:
+        return Exposure(Bite.CONTRACT)
+    considered = [a for a in arches if builds_for is None or a.name in builds_for]
+    if not considered:
+        where = ", ".join(sorted(builds_for or ())) or "no architecture this tree knows"
+        return Exposure(Bite.DORMANT, (), f"the driver builds only for {where}")
+    bitten = tuple(a.name for a in considered if _bites(hazard, a))
+    if bitten:
+        return Exposure(Bite.BITES, bitten, f"on {_list(bitten)} in this tree")
+    return Exposure(Bite.DORMANT, (), _dormant_why(hazard, considered))
+
+
+def _bites(h: Hazard, a: ArchFacts) -> bool:
+    """Does it bite on ``a``? Where the tree does not say, it is not known to be safe."""
+    if a.noncoherent is False:
+        return False  # every DMA is coherent there: no cache maintenance, no shared line
+    if h.aligned is Aligned.NOTHING:
+        return True
+    if h.aligned is Aligned.BYTES:
+        return h.bytes is None or a.dma_minalign is None or h.bytes < a.dma_minalign
+    if h.aligned is Aligned.L1:
+        return a.l1_short is not False
+    if h.aligned is Aligned.KMALLOC_MACRO:
+        return a.kmalloc_macro_short is not False
+    short = a.kmalloc_short is not False
+    return short and not (h.bounced and a.bounces_small_kmalloc)
+
+
+def _dormant_why(h: Hazard, arches: list[ArchFacts]) -> str:
+    """One clause: why it does not bite here, and when it would."""
+    if all(a.noncoherent is False for a in arches):
+        return (f"every architecture it builds for ({_list(a.name for a in arches)}) "
+                "does coherent DMA")
+    if h.aligned in (Aligned.KMALLOC, Aligned.KMALLOC_MACRO):
+        if h.bounced and any(a.bounces_small_kmalloc for a in arches):
+            return ("the DMA core bounces small inbound kmalloc buffers in this tree "
+                    "(slower, not corrupting); it bites where kmalloc's alignment is below "
+                    "ARCH_DMA_MINALIGN without bouncing")
+        return ("kmalloc memory is aligned to ARCH_DMA_MINALIGN on every non-coherent "
+                "architecture it builds for in this tree; it bites once kmalloc's minimum "
+                "drops below ARCH_DMA_MINALIGN without bouncing")
+    if h.aligned is Aligned.L1:
+        return ("the L1 line is ARCH_DMA_MINALIGN on every non-coherent architecture it "
+                "builds for; it bites where the L1 line is shorter (arm64: 64 of 128)")
+    return "its alignment reaches ARCH_DMA_MINALIGN on every non-coherent architecture it " \
+        "builds for"
+
+
+def _list(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names))
