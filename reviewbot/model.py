@@ -71,7 +71,12 @@ class Patch:
 
 @dataclass(frozen=True)
 class Series:
-    """A patch series revision as received, whatever the source."""
+    """A patch series revision as received, whatever the source.
+
+    ``archive`` is the public-inbox the mail was fetched from (``--lore-url``,
+    a watch subscription), None for local mail: the drafts link there, not
+    to an archive that may not have the series.
+    """
 
     revision: int
     subject: str
@@ -85,6 +90,7 @@ class Series:
     list_id: str | None = None
     source: str = ""
     notes: tuple[str, ...] = ()
+    archive: str | None = None
 
     @property
     def missing(self) -> tuple[int, ...]:
