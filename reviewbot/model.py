@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -321,11 +322,16 @@ class Draft:
 
 @dataclass(frozen=True)
 class PatchStatus:
-    """What the apply stage could do with one patch."""
+    """What the apply stage could do with one patch.
+
+    ``commit`` is the commit of the tree that already holds the patch (found
+    by patch-id), when the series was applied on that commit's parent.
+    """
 
     index: int
     applied: bool | None
     error: str | None = None
+    commit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -342,3 +348,29 @@ class Review:
     # (patch, path) of files that could not be analysed (over limits.parse_work):
     # their findings are missing, so a CI gate fails closed on them.
     unanalysed: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def hunks_only(self) -> tuple[tuple[int, str], ...]:
+        """(patch, why) for each patch with C code read from its hunks alone, despite a tree.
+
+        Whole files show what hunks cannot: a stack buffer handed to a helper
+        defined elsewhere, a buffer allocated in another function. A patch
+        that neither applies to the tree nor is found in it (issue 25) read
+        less than the tree would have shown, and every output must say so:
+        a gate that silently reads less must not pass. Patches that touch no
+        C file lose nothing; a review with no tree at all says so in its
+        tree line instead.
+        """
+        if self.base is None:
+            return ()
+        status = {s.index: s for s in self.patch_status}
+        base = self.base[:12] if re.fullmatch(r"[0-9a-f]{40}", self.base) else self.base
+        out = []
+        for p in self.series.patches:
+            if not any(f.endswith((".c", ".h")) for f in p.files):
+                continue
+            st = status.get(p.index)
+            if st is None or st.applied:  # no status: a review cut down to other patches
+                continue
+            out.append((p.index, f"it does not apply to {base}: {st.error or 'not applied'}"))
+        return tuple(out)

@@ -120,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
     from reviewbot.model import Severity
     from reviewbot.pipeline import review_series
     from reviewbot.render import b4check
+    from reviewbot.render.as_text import hunks_only_text
     from reviewbot.settings import load_settings
 
     on_stdin = args.format in ("b4", "checkpatch")  # what b4 feeds its check commands
@@ -200,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(
             _render(review, args.format, fail_on, failing, len(suppressed), choice.describe())
         )
+    for index, why in review.hunks_only:
+        say("reviewbot: patch %d: %s", index, hunks_only_text(why))
     # Fail closed: a file the analysis could not read is not a pass.
     for patch, path in review.unanalysed:
         logger.error(
@@ -215,7 +218,19 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.write_baseline and not review.unanalysed:
         return 0
-    return 1 if failing or review.unanalysed else 0
+    return 1 if failing or review.unanalysed or reads_less(review, fail_on) else 0
+
+
+def reads_less(review: Review, fail_on: Severity) -> bool:
+    """Whether patches read from their hunks only fail the check.
+
+    Such a patch counts as a warning (issue 25): it fails the check at
+    --fail-on warning or info, and every format says "hunks only" whatever
+    the threshold, so a gate that read less never passes quietly.
+    """
+    from reviewbot.model import Severity
+
+    return bool(review.hunks_only) and fail_on.rank <= Severity.WARNING.rank
 
 
 def _load(
@@ -342,10 +357,11 @@ def _render(
         data: dict[str, Any] = as_json.review_dict(review)
         data["check"] = {
             "fail_on": fail_on.value,
-            "failed": bool(failing or review.unanalysed),
+            "failed": bool(failing or review.unanalysed or reads_less(review, fail_on)),
             "failing": [as_json.finding_dict(f) for f in failing],
             "suppressed_by_baseline": suppressed,
             "unanalysed": [{"patch": i, "file": path} for i, path in review.unanalysed],
+            "hunks_only": [{"patch": i, "reason": why} for i, why in review.hunks_only],
         }
         return as_json.dumps(data)
     if fmt == "sarif":
