@@ -219,7 +219,8 @@ class Finding:
     ``introduced`` is True when the post-image of the series has it and the
     pre-image did not, False for hazards already present in touched code, and
     None where there is no before/after (a tree scan). ``fixed_in_patch``
-    records a problem one patch introduced and a later patch removed.
+    records a problem one patch introduced and a later patch removed (or,
+    with ``replaced_by``, turned into a worse one).
     ``bites_when`` is set for a conditional hazard: one that exists only where
     the condition holds (and is reported so the audit comes before the change).
     """
@@ -238,6 +239,10 @@ class Finding:
     patch: int | None = None
     fixed_in_patch: int | None = None
     details: tuple[tuple[str, str], ...] = ()
+    # The rule of the finding that took this one's place in ``fixed_in_patch``:
+    # the same buffer became as bad or worse (a small kmalloc buffer turned
+    # into a stack or kvmalloc buffer), so it is "replaced by", never "fixed".
+    replaced_by: str | None = None
     macro: str | None = None
     evidence: tuple[Evidence, ...] = ()
     bites_when: Condition | None = None

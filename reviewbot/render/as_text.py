@@ -25,7 +25,9 @@ def finding_line(f: Finding) -> str:
     tag = f.rule
     if f.introduced is False:
         tag += ", pre-existing"
-    if f.fixed_in_patch is not None:
+    if f.replaced_by is not None:
+        tag += f", replaced by {f.replaced_by} in patch {f.fixed_in_patch}"
+    elif f.fixed_in_patch is not None:
         tag += f", fixed by patch {f.fixed_in_patch}"
     if f.confidence.value != "high":
         tag += f", {f.confidence.value} confidence"
