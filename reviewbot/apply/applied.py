@@ -46,14 +46,16 @@ class Found:
     def note(self) -> str:
         """One line for the output: which patches are in the tree, and the base used."""
         first = min(self.commits)
+        commit = self.commits[first][:12]
         if len(self.commits) == 1:
-            what = f"patch {first} is already in the tree as commit {self.commits[first][:12]}"
-        else:
-            indices = ", ".join(str(i) for i in sorted(self.commits))
-            what = f"patches {indices} are already in the tree (commits found by patch-id)"
+            return (
+                f"patch {first} is already in the tree as commit {commit}, found by patch-id "
+                f"{self.searched}; reviewed against its parent {self.base[:12]}"
+            )
+        indices = ", ".join(str(i) for i in sorted(self.commits))
         return (
-            f"{what}, found by patch-id {self.searched}; reviewed against the parent of "
-            f"commit {self.commits[first][:12]} ({self.base[:12]}), as it was before the series"
+            f"patches {indices} are already in the tree, found by patch-id {self.searched}; "
+            f"reviewed against {self.base[:12]}, the parent of the first ({commit})"
         )
 
 
