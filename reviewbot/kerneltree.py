@@ -5,11 +5,12 @@ bogus "affected drivers", or "patch N does not apply" for every patch.
 Checking four landmarks first costs a few ``stat`` calls, so a folder
 that is not a kernel tree is refused at once with the reason.
 
-Where the tree comes from is one rule for every command: ``--tree``, else
-config ``tree.path``, else the kernel tree the current directory is in
-(for sources that live on this machine: git ranges, patch files, mboxes,
-standard input). A message-id or lore URL names mail, not a checkout, so
-it uses no tree unless one is given.
+Where the tree comes from is one rule for every command and every source:
+``--tree``, else config ``tree.path``, else the kernel tree the current
+directory is in; ``--no-tree`` opts out. A message-id or lore URL reviewed
+from inside a kernel tree uses that tree like a local mbox does (at the
+series' base-commit when the repository has it): reviewed from its hunks
+alone it found one error where the tree showed three (issue 25).
 """
 
 from __future__ import annotations
@@ -74,36 +75,36 @@ class TreeChoice:
     """The tree a command works on and where that choice came from (said in the output)."""
 
     path: Path | None
-    origin: str  # "--tree", "config tree.path", "the current directory", or "none"
+    # "--tree", "config tree.path", "the current directory", "--no-tree" or "none"
+    origin: str
 
     def describe(self) -> str:
         if self.path is None:
-            return "none (reviewed from the patches alone)"
+            why = "--no-tree: " if self.origin == "--no-tree" else ""
+            return f"none ({why}reviewed from the patches alone)"
         return f"{self.path} (from {self.origin})"
-
-
-LOCAL_KINDS = frozenset({"range", "path", "stdin"})
 
 
 def choose_tree(
     given: Path | None,
     configured: Path | None,
-    source_kinds: set[str],
     cwd: Path | None = None,
+    no_tree: bool = False,
 ) -> TreeChoice:
     """Apply the one rule: --tree, else config tree.path, else the enclosing kernel tree.
 
-    The enclosing tree is only looked for when every source is local
-    (``source_kinds`` from ``intake.classify``): a message-id does not
-    say which checkout it belongs to.
+    Whatever the source: a message-id reviewed inside a kernel tree is
+    reviewed on that tree, as an mbox of the same mail is. ``no_tree``
+    (``--no-tree``) uses none.
     """
+    if no_tree:
+        return TreeChoice(None, "--no-tree")
     if given is not None:
         return TreeChoice(check_kernel_tree(given, "--tree"), "--tree")
     if configured is not None:
         path = configured.expanduser()  # a config file says ~/linux, a shell would expand it
         return TreeChoice(check_kernel_tree(path, "config tree.path"), "config tree.path")
-    if source_kinds and source_kinds <= LOCAL_KINDS:
-        found = enclosing_kernel_tree(cwd or Path.cwd())
-        if found is not None:
-            return TreeChoice(found, "the current directory")
+    found = enclosing_kernel_tree(cwd or Path.cwd())
+    if found is not None:
+        return TreeChoice(found, "the current directory")
     return TreeChoice(None, "none")

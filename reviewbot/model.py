@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -71,7 +72,12 @@ class Patch:
 
 @dataclass(frozen=True)
 class Series:
-    """A patch series revision as received, whatever the source."""
+    """A patch series revision as received, whatever the source.
+
+    ``archive`` is the public-inbox the mail was fetched from (``--lore-url``,
+    a watch subscription), None for local mail: the drafts link there, not
+    to an archive that may not have the series.
+    """
 
     revision: int
     subject: str
@@ -85,6 +91,7 @@ class Series:
     list_id: str | None = None
     source: str = ""
     notes: tuple[str, ...] = ()
+    archive: str | None = None
 
     @property
     def missing(self) -> tuple[int, ...]:
@@ -212,7 +219,8 @@ class Finding:
     ``introduced`` is True when the post-image of the series has it and the
     pre-image did not, False for hazards already present in touched code, and
     None where there is no before/after (a tree scan). ``fixed_in_patch``
-    records a problem one patch introduced and a later patch removed.
+    records a problem one patch introduced and a later patch removed (or,
+    with ``replaced_by``, turned into a worse one).
     ``bites_when`` is set for a conditional hazard: one that exists only where
     the condition holds (and is reported so the audit comes before the change).
     """
@@ -231,6 +239,10 @@ class Finding:
     patch: int | None = None
     fixed_in_patch: int | None = None
     details: tuple[tuple[str, str], ...] = ()
+    # The rule of the finding that took this one's place in ``fixed_in_patch``:
+    # the same buffer became as bad or worse (a small kmalloc buffer turned
+    # into a stack or kvmalloc buffer), so it is "replaced by", never "fixed".
+    replaced_by: str | None = None
     macro: str | None = None
     evidence: tuple[Evidence, ...] = ()
     bites_when: Condition | None = None
@@ -315,11 +327,16 @@ class Draft:
 
 @dataclass(frozen=True)
 class PatchStatus:
-    """What the apply stage could do with one patch."""
+    """What the apply stage could do with one patch.
+
+    ``commit`` is the commit of the tree that already holds the patch (found
+    by patch-id), when the series was applied on that commit's parent.
+    """
 
     index: int
     applied: bool | None
     error: str | None = None
+    commit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -336,3 +353,29 @@ class Review:
     # (patch, path) of files that could not be analysed (over limits.parse_work):
     # their findings are missing, so a CI gate fails closed on them.
     unanalysed: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def hunks_only(self) -> tuple[tuple[int, str], ...]:
+        """(patch, why) for each patch with C code read from its hunks alone, despite a tree.
+
+        Whole files show what hunks cannot: a stack buffer handed to a helper
+        defined elsewhere, a buffer allocated in another function. A patch
+        that neither applies to the tree nor is found in it (issue 25) read
+        less than the tree would have shown, and every output must say so:
+        a gate that silently reads less must not pass. Patches that touch no
+        C file lose nothing; a review with no tree at all says so in its
+        tree line instead.
+        """
+        if self.base is None:
+            return ()
+        status = {s.index: s for s in self.patch_status}
+        base = self.base[:12] if re.fullmatch(r"[0-9a-f]{40}", self.base) else self.base
+        out = []
+        for p in self.series.patches:
+            if not any(f.endswith((".c", ".h")) for f in p.files):
+                continue
+            st = status.get(p.index)
+            if st is None or st.applied:  # no status: a review cut down to other patches
+                continue
+            out.append((p.index, f"it does not apply to {base}: {st.error or 'not applied'}"))
+        return tuple(out)

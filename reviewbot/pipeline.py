@@ -80,7 +80,10 @@ def review_series(
         )
     for st in view.status:
         if not st.applied:
-            notes.append(f"patch {st.index} does not apply ({st.error}); analysed from its hunks")
+            notes.append(
+                f"patch {st.index} does not apply ({st.error}); hunks only: "
+                "analysed from its hunks alone"
+            )
     return Review(
         series=series,
         findings=tuple(findings),

@@ -206,6 +206,8 @@ class ReplySettings:
     signature: str = _reply_default("signature")
     opt_out: str = _reply_default("opt_out")
     archive_url: str = _reply_default("archive_url") or bundled_default("lore", "url")
+    # reply.archive_url was set: it wins over the archive a series came from.
+    archive_fixed: bool = False
     policies: tuple[ReplyPolicy, ...] = ()
     default_policy: ReplyPolicy = field(default_factory=ReplyPolicy)
 
@@ -259,6 +261,7 @@ def reply_settings(settings: Settings) -> ReplySettings:
         signature=raw["signature"],
         opt_out=raw["opt_out"],
         archive_url=raw["archive_url"] or settings.lore_url,
+        archive_fixed=bool(raw["archive_url"]),
         policies=tuple(policies),
         default_policy=default,
     )

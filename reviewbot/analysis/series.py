@@ -85,17 +85,35 @@ def _merge(reported: dict[Key, Finding], index: int, pre: list[Finding],
         elif old.fixed_in_patch is not None and key not in pre_keys:
             # Removed by an earlier patch and back now: the last state counts.
             reported[key] = replace(f, introduced=True, patch=index) \
-                if old.introduced else replace(old, fixed_in_patch=None)
+                if old.introduced else replace(old, fixed_in_patch=None, replaced_by=None)
     for key, f in pre_keys.items():
         if key in post_keys:
             continue
         old = reported.get(key)
+        worse = _replacement(f, pre_keys, post_keys)
         if old is None:
-            reported[key] = replace(f, introduced=False, patch=index, fixed_in_patch=index)
+            reported[key] = replace(f, introduced=False, patch=index, fixed_in_patch=index,
+                                    replaced_by=worse)
         elif old.fixed_in_patch is None:
-            reported[key] = replace(old, fixed_in_patch=index)
+            reported[key] = replace(old, fixed_in_patch=index, replaced_by=worse)
     for f in changes:
         reported.setdefault(f.key(), replace(f, introduced=True, patch=index))
+
+
+def _replacement(gone: Finding, pre_keys: dict[Key, Finding],
+                 post_keys: dict[Key, Finding]) -> str | None:
+    """The rule of a new finding on the buffer ``gone`` was about, as bad or worse; or None.
+
+    A small kmalloc buffer turned into a stack array is not "fixed by" that
+    patch (issue 25): the patch replaced one hazard with a worse one.
+    """
+    if gone.buffer is None:
+        return None
+    for key, f in post_keys.items():
+        if (key not in pre_keys and key[1:] == gone.key()[1:] and f.rule != gone.rule
+                and f.severity.rank >= gone.severity.rank):
+            return f.rule
+    return None
 
 
 def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,

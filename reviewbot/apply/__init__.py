@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reviewbot.apply.base import BaseTree, GitBase, PlainBase, is_git_repo, resolve_commit
@@ -65,6 +65,12 @@ class TreeView:
 
 def open_base(tree: Path, series: Series) -> tuple[BaseTree, list[str]]:
     """Choose the base: the series' base-commit if the repo has it, else HEAD."""
+    base, notes, _head = _open_base(tree, series)
+    return base, notes
+
+
+def _open_base(tree: Path, series: Series) -> tuple[BaseTree, list[str], bool]:
+    """The base, the notes, and whether the base is HEAD for want of a base-commit."""
     if not tree.is_dir():
         raise InputError(f"{tree}: no such kernel tree (not a directory)")
     notes: list[str] = []
@@ -74,14 +80,15 @@ def open_base(tree: Path, series: Series) -> tuple[BaseTree, list[str]]:
             commit = resolve_commit(tree, series.base_commit)
             if commit is None:
                 notes.append(f"base-commit {series.base_commit[:12]} is not in the tree; used HEAD")
+        if commit is not None:
+            return GitBase(tree, commit), notes, False
+        commit = resolve_commit(tree, "HEAD")
         if commit is None:
-            commit = resolve_commit(tree, "HEAD")
-            if commit is None:
-                raise InputError(f"{tree}: a git repository without commits")
-        return GitBase(tree, commit), notes
+            raise InputError(f"{tree}: a git repository without commits")
+        return GitBase(tree, commit), notes, True
     if series.base_commit:
         notes.append("the tree is not a git repository: base-commit ignored, files as they are")
-    return PlainBase(tree), notes
+    return PlainBase(tree), notes, False
 
 
 def _patch_paths(patch: Patch) -> list[tuple[str | None, str | None]]:
@@ -102,12 +109,44 @@ def _strip(name: str) -> str:
 def apply_series(series: Series, tree: Path) -> TreeView:
     """Apply every patch in order; one that fails is reported and skipped.
 
+    On HEAD (no base-commit to go by), a patch that does not apply may be
+    one the tree already has (``b4 prep --check``, after ``b4 shazam``):
+    its commit is looked for by patch-id (``applied.find_applied``) and the
+    series applied again on that commit's parent, where it was written.
+    The second try is kept when it applies more patches.
+    """
+    from reviewbot.apply.applied import find_applied
+
+    base, notes, on_head = _open_base(tree, series)
+    plans = [(p, _patch_paths(p)) for p in series.patches]  # refuse bad paths up front
+    view = _apply_on(base, plans, notes)
+    failed = [s for s in view.status if not s.applied and s.error != "no diff"]
+    if not failed or not on_head or not isinstance(base, GitBase):
+        return view
+    found = find_applied(tree, series)
+    if found is None or found.base == base.commit:
+        return view
+    again = _apply_on(GitBase(tree, found.base), plans, [*notes, found.note()])
+    if sum(1 for s in again.status if s.applied) <= sum(1 for s in view.status if s.applied):
+        again.close()
+        return view
+    view.close()
+    again.status = tuple(
+        replace(s, commit=found.commits.get(s.index)) if s.applied else s for s in again.status
+    )
+    return again
+
+
+def _apply_on(
+    base: BaseTree, plans: list[tuple[Patch, list[tuple[str | None, str | None]]]],
+    notes: list[str],
+) -> TreeView:
+    """Apply the planned patches in order on ``base`` (a scratch folder; the tree is not written).
+
     The scratch folder is only ever entered through ``Scratch``: a symlink a
     patch creates is recorded as a symlink and never followed, so no byte
     outside the scratch folder is written or read on the series' say-so.
     """
-    base, notes = open_base(tree, series)
-    plans = [(p, _patch_paths(p)) for p in series.patches]  # refuse bad paths up front
     view = TreeView(base=base, status=(), notes=tuple(notes))
     status: list[PatchStatus] = []
     links: list[str] = []

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ScanProgress",
     "add_cache_arguments",
+    "add_intake_arguments",
     "affected_drivers",
     "classify_sources",
     "commit_hint",
@@ -37,16 +38,18 @@ __all__ = [
 ]
 
 
-def intake_options(settings: Settings, limits: Limits, repo: Path | None, *,
-                   lore_url: str | None = None, revision: int | None = None,
-                   nocache: bool = False) -> IntakeOptions:
-    """How review and check fetch: lore.url (or REVIEWBOT_LORE_URL), its retry policy,
-    the download cache and the limits, so a message-id means the same in both."""
+def intake_options(settings: Settings, limits: Limits, repo: Path | None,
+                   args: argparse.Namespace | None = None) -> IntakeOptions:
+    """How review and check fetch: ``--lore-url`` or lore.url (or REVIEWBOT_LORE_URL),
+    ``--revision``, its retry policy, the download cache and the limits, so a
+    message-id means the same in both (``args`` from ``add_intake_arguments``)."""
     from reviewbot.intake import IntakeOptions, LorePolicy
 
+    lore_url = getattr(args, "lore_url", None)
+    nocache = bool(getattr(args, "no_cache", False))
     return IntakeOptions(
         lore_url=lore_url or settings.lore_url,
-        revision=revision,
+        revision=getattr(args, "revision", None),
         repo=repo,
         lore=LorePolicy(
             attempts=settings.lore_attempts,
@@ -58,6 +61,41 @@ def intake_options(settings: Settings, limits: Limits, repo: Path | None, *,
             max_body=limits.http_body_bytes,
         ),
         limits=limits,
+    )
+
+
+def add_intake_arguments(p: argparse.ArgumentParser) -> None:
+    """Where a series is read and what it is applied to: one definition for review and check.
+
+    A maintainer who reviews a message-id with ``review --lore-url`` runs the
+    same words through ``check`` in CI; two definitions had drifted (``check
+    --lore-url`` was refused). ``--no-cache`` here means no cache at all:
+    neither the lore downloads nor the tree-scan cache.
+    """
+    p.add_argument(
+        "--lore-url",
+        metavar="URL",
+        help="public-inbox base a message-id is fetched from (default: lore.url); "
+        "drafts link to it",
+    )
+    p.add_argument("--revision", type=int, metavar="N", help="review vN instead of the latest")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--tree",
+        type=Path,
+        metavar="PATH",
+        help="kernel tree the series is applied to, and where a git range is read "
+        "(default: config tree.path, else the kernel tree the current directory is in)",
+    )
+    where.add_argument(
+        "--no-tree",
+        action="store_true",
+        help="use no tree: review the patches alone (from their hunks)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="use no cache: neither the lore downloads nor the tree-scan cache",
     )
 
 

@@ -30,8 +30,8 @@ DESCRIPTION = """
 The same review as a gate for CI, git hooks and b4 review. SOURCE is a git
 range (A..B), several git format-patch files (one series, in the order given),
 an mbox, - for standard input, or a message-id or lore URL (fetched from
-lore.url, as review fetches it). The tree is --tree, else config tree.path,
-else the kernel tree the current directory is in.
+--lore-url or lore.url, as review fetches it). The tree is --tree, else config
+tree.path, else the kernel tree the current directory is in (--no-tree: none).
 
 Exit status: 0 when nothing the series introduced reaches --fail-on, 1 when
 something does, 2 on a usage or input error, 3 on a network failure.
@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from reviewbot.commands._common import add_cache_arguments
+    from reviewbot.commands._common import add_cache_arguments, add_intake_arguments
 
     p.add_argument(
         "sources",
@@ -65,13 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="git range (A..B), patch files (one series, in order), an mbox, -, or a "
         "message-id or lore URL (default for --format b4: -)",
     )
-    p.add_argument(
-        "--tree",
-        type=Path,
-        metavar="PATH",
-        help="kernel tree: where a git range is read, and the base patches are applied to "
-        "(default: config tree.path, else the kernel tree the current directory is in)",
-    )
+    add_intake_arguments(p)
     p.add_argument(
         "--format",
         choices=FORMATS,
@@ -94,7 +88,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="record the current findings in FILE (and exit 0: they are accepted)",
     )
-    add_cache_arguments(p)
+    add_cache_arguments(p, no_cache=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
     from reviewbot.model import Severity
     from reviewbot.pipeline import review_series
     from reviewbot.render import b4check
+    from reviewbot.render.as_text import hunks_only_text
     from reviewbot.settings import load_settings
 
     on_stdin = args.format in ("b4", "checkpatch")  # what b4 feeds its check commands
@@ -136,8 +131,8 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("check --format b4 reads one message on standard input (SOURCE: -)")
     fail_on = Severity(args.fail_on)
     settings = load_settings(args.config)
-    kinds = classify_sources(sources, args.tree or settings.tree)
-    choice = choose_tree(args.tree, settings.tree, kinds)
+    classify_sources(sources, args.tree or settings.tree)  # a lone commit: say which range
+    choice = choose_tree(args.tree, settings.tree, no_tree=args.no_tree)
     # Read the baseline first: a bad file should fail before minutes of analysis.
     known = load_baseline(args.baseline) if args.baseline else None
 
@@ -155,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
         tracking = tracking_from_env(os.environ)
     cache_dir = scan_cache_dir(args, settings)
     try:
-        options = intake_options(settings, limits, choice.path)
+        options = intake_options(settings, limits, choice.path, args)
         series = _load(sources, choice.path, stdin_data, options)
     except InputError as exc:
         if not (on_stdin and stdin_data is not None):
@@ -206,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(
             _render(review, args.format, fail_on, failing, len(suppressed), choice.describe())
         )
+    for index, why in review.hunks_only:
+        say("reviewbot: patch %d: %s", index, hunks_only_text(why))
     # Fail closed: a file the analysis could not read is not a pass.
     for patch, path in review.unanalysed:
         logger.error(
@@ -221,7 +218,19 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.write_baseline and not review.unanalysed:
         return 0
-    return 1 if failing or review.unanalysed else 0
+    return 1 if failing or review.unanalysed or reads_less(review, fail_on) else 0
+
+
+def reads_less(review: Review, fail_on: Severity) -> bool:
+    """Whether patches read from their hunks only fail the check.
+
+    Such a patch counts as a warning (issue 25): it fails the check at
+    --fail-on warning or info, and every format says "hunks only" whatever
+    the threshold, so a gate that read less never passes quietly.
+    """
+    from reviewbot.model import Severity
+
+    return bool(review.hunks_only) and fail_on.rank <= Severity.WARNING.rank
 
 
 def _load(
@@ -348,10 +357,11 @@ def _render(
         data: dict[str, Any] = as_json.review_dict(review)
         data["check"] = {
             "fail_on": fail_on.value,
-            "failed": bool(failing or review.unanalysed),
+            "failed": bool(failing or review.unanalysed or reads_less(review, fail_on)),
             "failing": [as_json.finding_dict(f) for f in failing],
             "suppressed_by_baseline": suppressed,
             "unanalysed": [{"patch": i, "file": path} for i, path in review.unanalysed],
+            "hunks_only": [{"patch": i, "reason": why} for i, why in review.hunks_only],
         }
         return as_json.dumps(data)
     if fmt == "sarif":

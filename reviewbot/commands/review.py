@@ -17,9 +17,10 @@ minimum-alignment macro affects.
 SOURCE is a message-id (any patch of the series or its cover letter), a lore or
 public-inbox URL, an mbox, a single message, a maildir, - for standard input,
 or a git range A..B. With a kernel tree (--tree, config tree.path, or the
-kernel tree the current directory is in, for local sources) the series is
-applied in a scratch folder and whole functions are analysed; the tree is
-never written. A message-id uses no tree unless one is given.
+kernel tree the current directory is in, whatever the source) the series is
+applied in a scratch folder, at its base-commit when the tree has it, and
+whole functions are analysed; the tree is never written. --no-tree reviews
+the patches alone.
 """
 
 EXAMPLES = (
@@ -33,21 +34,14 @@ logger = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from reviewbot.commands._common import add_cache_arguments
+    from reviewbot.commands._common import add_cache_arguments, add_intake_arguments
 
     p.add_argument(
         "source",
         metavar="SOURCE",
         help="message-id, lore URL, mbox, single message, maildir, - (stdin) or git range A..B",
     )
-    p.add_argument("--lore-url", metavar="URL", help="public-inbox base (default: lore.url)")
-    p.add_argument(
-        "--tree",
-        type=Path,
-        metavar="PATH",
-        help="kernel tree to apply the series to (default: config tree.path, else the kernel "
-        "tree the current directory is in, for local sources)",
-    )
+    add_intake_arguments(p)
     p.add_argument(
         "--format",
         choices=("text", "json"),
@@ -56,8 +50,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="output format (default: text)",
     )
     p.add_argument("--outbox", type=Path, metavar="DIR", help="write reply drafts here")
-    p.add_argument("--revision", type=int, metavar="N", help="review vN instead of the latest")
-    p.add_argument("--no-cache", action="store_true", help="do not use the lore download cache")
     add_cache_arguments(p, no_cache=False)
     p.add_argument("--always", action="store_true", help="draft a reply for clean patches too")
     p.add_argument("--send", action="store_true", help="send the drafts by SMTP (config [smtp])")
@@ -71,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         intake_options,
         local_base,
         progress_wanted,
+        scan_cache_dir,
     )
     from reviewbot.errors import UsageError
     from reviewbot.intake import load_series
@@ -85,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     limits = limits_of(settings)
     kinds = classify_sources([args.source], args.tree or settings.tree)
-    choice = choose_tree(args.tree, settings.tree, kinds)
+    choice = choose_tree(args.tree, settings.tree, no_tree=args.no_tree)
     tree = choice.path
     replies = None
     if args.outbox:
@@ -94,14 +87,13 @@ def run(args: argparse.Namespace) -> int:
 
         # Before minutes of review: drafts nobody can send are not worth making.
         replies = sender_settings(reply_settings(settings), tree)
-    options = intake_options(settings, limits, tree, lore_url=args.lore_url,
-                             revision=args.revision, nocache=args.no_cache)
+    options = intake_options(settings, limits, tree, args)
     series = load_series(args.source, options)
     if kinds == {"path"}:  # format-patch files made in this tree: their base, as for a range
         series = local_base(series, [args.source], tree)
     with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
         review = review_series(
-            series, tree=tree, cache_dir=_cache_dir(args, settings), progress=progress
+            series, tree=tree, cache_dir=scan_cache_dir(args, settings), progress=progress
         )
     if replies is not None:
         review = _drafts(args, settings, replies, review)
@@ -113,10 +105,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(as_text.render_review(review, tree=choice.describe()))
     return 0
-
-
-def _cache_dir(args: argparse.Namespace, settings) -> Path:
-    return args.cache_dir or settings.cache_dir / "scan"
 
 
 def _drafts(args: argparse.Namespace, settings, replies, review):

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from email.message import EmailMessage
 
 import b4
@@ -82,7 +83,9 @@ def build_series(
                 + ", ".join(f"v{r}" for r in others)
                 + f"; reviewing v{lser.revision} (use --revision to choose)"
             )
-        return _convert(lser, name, notes)
+        series = _convert(lser, name, notes)
+    # The inbox it came from: drafts link there (issue 25), not to lore.url.
+    return replace(series, archive=base_url.rstrip("/")) if base_url else series
 
 
 _PATCH_TAG = re.compile(r"^\s*\[[^\]]*\bPATCH\b[^\]]*\]", re.I)
@@ -196,8 +199,6 @@ def _why_no_patch(mbx: b4.LoreMailbox) -> str:
 
 
 def _with_note(series: Series, note: str) -> Series:
-    from dataclasses import replace
-
     return replace(series, notes=(*series.notes, note))
 
 

@@ -41,7 +41,11 @@ def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
         ],
         bites_when=condition_dict(f.bites_when),
     )
-    if with_patch and f.fixed_in_patch is not None:
+    if with_patch and f.replaced_by is not None:
+        # Not "fixed": the patch made the same buffer as bad or worse.
+        out["replaced_in_patch"] = f.fixed_in_patch
+        out["replaced_by"] = f.replaced_by
+    elif with_patch and f.fixed_in_patch is not None:
         out["fixed_in_patch"] = f.fixed_in_patch
     return out
 

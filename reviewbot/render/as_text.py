@@ -13,11 +13,21 @@ from reviewbot.model import Finding, Review
 _PREFIX_RE = re.compile(r"^\[[^\]]*\]\s*")
 
 
+def hunks_only_text(why: str) -> str:
+    """What reading a patch from its hunks alone means, in one sentence (every format)."""
+    return (
+        f"read from its hunks only ({why}): a hazard that needs the whole file "
+        "(a helper, another function) is not seen"
+    )
+
+
 def finding_line(f: Finding) -> str:
     tag = f.rule
     if f.introduced is False:
         tag += ", pre-existing"
-    if f.fixed_in_patch is not None:
+    if f.replaced_by is not None:
+        tag += f", replaced by {f.replaced_by} in patch {f.fixed_in_patch}"
+    elif f.fixed_in_patch is not None:
         tag += f", fixed by patch {f.fixed_in_patch}"
     if f.confidence.value != "high":
         tag += f", {f.confidence.value} confidence"
@@ -40,12 +50,17 @@ def render_review(review: Review, tree: str | None = None) -> str:
     else:
         lines.append("  base: none (reviewed from the patches alone)")
     status = {p.index: p for p in review.patch_status}
+    partial = dict(review.hunks_only)
     width = len(str(s.expected))
     for p in s.patches:
         st = status.get(p.index)
         mark = ""
-        if st is not None and st.applied is False and st.error:
+        if p.index in partial and st is not None and st.error:
+            mark = f"  (hunks only: does not apply: {st.error})"
+        elif st is not None and st.applied is False and st.error:
             mark = f"  (does not apply: {st.error})"
+        elif st is not None and st.commit:
+            mark = f"  (in the tree as {st.commit[:12]})"
         lines.append(f"  [{p.index:>{width}}/{s.expected}] {p.subject}{mark}")
     for note in (*s.notes, *review.notes):
         lines.append(f"  note: {note}")

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from reviewbot.model import Finding, Review, Severity, blocking
-from reviewbot.render.as_text import finding_line
+from reviewbot.render.as_text import finding_line, hunks_only_text
 from reviewbot.render.reply_text import changes_alignment_macro
 
 TOOL = "reviewbot"
@@ -36,10 +36,13 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
     """The protocol's list for one reviewed message (always exactly one entry).
 
     fail: a finding the series introduced reaches ``fail_on``; warn: it
-    introduced findings below the threshold; pass: nothing it introduced.
+    introduced findings below the threshold, or the patch was read from its
+    hunks only (it neither applies nor is in the tree: whole-file hazards
+    are unseen, so it never passes); pass: nothing it introduced.
     Pre-existing findings appear in ``details`` only.
     """
     failing = blocking(review.findings, fail_on)
+    partial = review.hunks_only
     own = [f for f in review.findings if f.counts_against]
     older = [f for f in review.findings if not f.counts_against]
     if review.unanalysed:
@@ -60,10 +63,17 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
         summary = "no DMA-alignment findings"
         if older:
             summary = f"no new DMA-alignment findings ({len(older)} already present)"
+    if partial:
+        status = "fail" if status == "fail" or fail_on is not Severity.ERROR else "warn"
+        summary = f"hunks only ({partial[0][1]}); {summary}"
     applied = _already_applied(review)
     if applied:
         summary = f"{applied}; {summary}"
     details = [
+        {"status": "warn", "description": f"patch {index}: {hunks_only_text(why)}"}
+        for index, why in partial
+    ]
+    details += [
         {
             "status": _status_of(f, fail_on),
             "description": finding_line(f),
@@ -82,10 +92,10 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
 
 
 def _already_applied(review: Review) -> str:
-    """``already applied to BASE`` when the tree has the patch, else ""."""
+    """Which commit of the tree already holds the patch, when it was found; else ""."""
     for st in review.patch_status:
-        if st.error and st.error.startswith("already applied"):
-            return f"already applied to {review.base or 'the tree'}"
+        if st.commit:
+            return f"in the tree as {st.commit[:12]}, checked against its parent"
     return ""
 
 

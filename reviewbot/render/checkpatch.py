@@ -5,67 +5,168 @@
 standard input and read its output as checkpatch's: every line is one
 report, ``fail`` when it holds ``ERROR:``, a warning otherwise, and no
 output at all means the patch passed. So, as ``checkpatch.pl -q --terse
---mailback`` (what b4 runs by default):
+--no-summary --mailback`` (what b4 runs by default):
 
 - one line per finding the series introduced (and no later patch of it
   removes): ``-:LINE: ERROR: message [rule]`` (``WARNING:``, ``CHECK:``
-  for info), LINE counting lines of the input as checkpatch does, so an
-  editor or b4 points at the added line in the mail; a finding outside
-  the lines the patch shows is ``FILE:LINE:`` (checkpatch's --showfile);
-- then checkpatch's summary, ``total: N errors, M warnings, L lines
-  checked`` (``, C checks`` when there are any);
-- nothing when there is nothing to report (pre-existing hazards are never
+  for info), LINE counting lines of the input as checkpatch does. It
+  always points at an added line of the patch the finding belongs to:
+  the finding's own line when the patch adds it, else the line that made
+  the buffer (the stack array, the kvmalloc call), else an added line
+  naming the buffer; never a line of another patch of the mbox (issue 25).
+  Without one input to count in (a git range), ``FILE:LINE:`` as
+  checkpatch's --showfile, at the line in the code after the series;
+- a patch read from its hunks only gets a ``WARNING:`` of its own (at its
+  first added line): it must not pass as if it had been read whole;
+- no ``total:`` summary (b4 would count it as one more warning), and
+  nothing when there is nothing to report (pre-existing hazards are never
   blamed on the patch).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from reviewbot.model import Finding, Review, Severity
+from reviewbot.model import Finding, Review, Series, Severity
+from reviewbot.render.as_text import hunks_only_text
+from reviewbot.render.locations import final_location
+from reviewbot.render.reply_quote import buffer_pattern
 
+# Lines of one call statement after its first (as reply_quote follows them).
+_CONTINUATION = 8
 _LEVEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "CHECK"}
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# An mbox "From " line: "From <sha> Mon Sep 17 00:00:00 2001", "From mboxrd@z Thu Jan  1 ...".
+_MAIL_START = re.compile(r"^From \S+ +\w{3} \w{3} +\d+ \d+:\d+:\d+ \d{4}\s*$")
+_MSGID = re.compile(r"^message-id:\s*<([^>]*)>\s*$", re.IGNORECASE)
+_SUBJECT_COUNTER = re.compile(r"^subject:.*\[[^\]]*?(\d+)/\d+\s*\]", re.IGNORECASE)
 
 
-def input_line(text: str, file: str, line: int, msgid: str = "") -> int | None:
-    """The 1-based line of ``text`` (a patch or mbox) showing post-image ``line`` of ``file``.
+@dataclass
+class MailDiff:
+    """The diff of one patch mail: each added or removed row with its input line."""
 
-    In an mbox of several patches the search starts at the mail whose
-    Message-Id is ``msgid``, so a file two patches touch is found in the
-    right one.
+    # (file, post-image line, input line, text) of every "+" row
+    added: list[tuple[str, int, int, str]] = field(default_factory=list)
+    # input line of the first "-" row per file (a patch that only removes)
+    removed: dict[str, int] = field(default_factory=dict)
+
+    def added_at(self, file: str, line: int) -> int | None:
+        return next((at for f, n, at, _ in self.added if f == file and n == line), None)
+
+
+def _read_diff(rows: list[str], first: int) -> MailDiff:
+    """The rows of one mail (``first``: the input line number of ``rows[0]``).
+
+    Each hunk is read for exactly the lines its header counts, so a
+    signature (``-- ``) or the next mail is never taken for a diff row.
+    """
+    out = MailDiff()
+    file = None
+    old_left = new_left = 0
+    target = 0
+    for i, row in enumerate(rows):
+        if old_left or new_left:
+            tag = row[:1]
+            if tag == "+":
+                if file is not None:
+                    out.added.append((file, target, first + i, row[1:]))
+                target += 1
+                new_left -= 1
+            elif tag == "-":
+                if file is not None:
+                    out.removed.setdefault(file, first + i)
+                old_left -= 1
+            elif tag == " " or row == "":
+                target += 1
+                old_left -= 1
+                new_left -= 1
+            elif tag != "\\":
+                old_left = new_left = 0  # a damaged hunk: stop reading it
+            continue
+        if row.startswith("+++ "):
+            name = row[4:].strip()
+            file = None if name == "/dev/null" else name[2:] if name.startswith("b/") else name
+            continue
+        m = _HUNK.match(row)
+        if m:
+            target = int(m.group(3))
+            old_left = int(m.group(2)) if m.group(2) is not None else 1
+            new_left = int(m.group(4)) if m.group(4) is not None else 1
+    return out
+
+
+def mail_diffs(text: str, series: Series) -> dict[int, MailDiff]:
+    """Patch index -> the diff of its own mail in ``text`` (a patch or an mbox).
+
+    A mail is found by its Message-Id; mail without one (format-patch
+    files without --thread) by its ``[PATCH n/m]`` counter, or as the only
+    mail. Nothing is taken from another patch's mail.
     """
     rows = text.split("\n")
-    i = 0
-    if msgid:
-        want = re.compile(rf"^message-id:\s*<{re.escape(msgid)}>\s*$", re.IGNORECASE)
-        i = next((n for n, row in enumerate(rows) if want.match(row)), 0)
-    while i < len(rows):
-        if rows[i] != f"+++ b/{file}":
-            i += 1
-            continue
-        i += 1
-        target = None
-        while i < len(rows) and not rows[i].startswith(("diff --git ", "+++ ", "--- a/")):
-            row = rows[i]
-            m = _HUNK.match(row)
+    starts = [i for i, row in enumerate(rows) if _MAIL_START.match(row)]
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    bounds = list(zip(starts, [*starts[1:], len(rows)], strict=True))
+    by_msgid: dict[str, tuple[int, int]] = {}
+    by_counter: dict[int, tuple[int, int]] = {}
+    for a, b in bounds:
+        for row in rows[a:b]:
+            if not row.strip():
+                break  # the end of the headers
+            m = _MSGID.match(row)
             if m:
-                target = int(m.group(1))
-            elif target is not None and row[:1] in (" ", "+"):
-                if target == line:
-                    return i + 1
-                target += 1
-            elif target is not None and row[:1] not in ("-", "\\"):
-                target = None  # the end of the diff (a signature, the next mail)
-            i += 1
-    return None
+                by_msgid.setdefault(m.group(1), (a, b))
+            m = _SUBJECT_COUNTER.match(row)
+            if m:
+                by_counter.setdefault(int(m.group(1)), (a, b))
+    out: dict[int, MailDiff] = {}
+    for p in series.patches:
+        span = by_msgid.get(p.msgid) or by_counter.get(p.index)
+        if span is None and len(series.patches) == 1 and len(bounds) == 1:
+            span = bounds[0]
+        if span is not None:
+            out[p.index] = _read_diff(rows[span[0]:span[1]], span[0] + 1)
+    return out
 
 
-def _line(f: Finding, text: str | None, msgid: str) -> str:
-    at = input_line(text, f.file, f.line, msgid) if text is not None else None
-    where = f"-:{at}" if at is not None else f"{f.file}:{f.line}"
-    message = " ".join(f.message.split())
-    return f"{where}: {_LEVEL[f.severity]}: {message} [{f.rule}]"
+def added_line_for(f: Finding, diff: MailDiff) -> int | None:
+    """The input line of the added line of this patch that ``f`` is about, or None.
+
+    In turn: the finding's own line; an added argument line of the call it
+    starts; the line its memory comes from (the stack array, the
+    allocation); the added line naming the buffer nearest to it; the
+    patch's first added line in the file; the patch's first added line;
+    its first removed line in the file (a patch that only removes, as
+    dropping an alignment annotation).
+    """
+    at = diff.added_at(f.file, f.line)
+    if at is not None:
+        return at
+    in_file = [(n, row, text) for file, n, row, text in diff.added if file == f.file]
+    pattern = buffer_pattern(f.buffer)
+    naming = [(n, row) for n, row, text in in_file if pattern and pattern.search(text)]
+    # the call's own argument line (a call spanning lines, its buffer changed)
+    for n, row in naming:
+        if f.line < n <= f.line + _CONTINUATION:
+            return row
+    origin = f.detail("origin_line")
+    if origin and origin.isdigit():
+        at = diff.added_at(f.file, int(origin))
+        if at is not None:
+            return at
+    if naming:
+        return min((abs(n - f.line), row) for n, row in naming)[1]
+    if in_file:
+        return in_file[0][1]
+    if diff.added:
+        return diff.added[0][2]
+    return diff.removed.get(f.file)
+
+
+def _report(where: str, level: str, message: str, tag: str) -> str:
+    return f"{where}: {level}: {' '.join(message.split())} [{tag}]"
 
 
 def render_checkpatch(review: Review, text: str | None) -> str:
@@ -74,18 +175,26 @@ def render_checkpatch(review: Review, text: str | None) -> str:
         (f for f in review.findings if f.counts_against),
         key=lambda f: (f.patch or 0, f.file, f.line, f.rule),
     )
-    if not own:
+    partial = review.hunks_only
+    if not own and not partial:
         return ""
-    ids = {p.index: p.msgid for p in review.series.patches}
-    lines = [_line(f, text, ids.get(f.patch or 0, "")) for f in own]
-    n = {sev: sum(1 for f in own if f.severity is sev) for sev in Severity}
-    checked = (
-        len(text.split("\n"))
-        if text is not None
-        else sum(len(p.diff_text.split("\n")) for p in review.series.patches)
-    )
-    total = f"total: {n[Severity.ERROR]} errors, {n[Severity.WARNING]} warnings, "
-    if n[Severity.INFO]:
-        total += f"{n[Severity.INFO]} checks, "
-    lines.append(f"{total}{checked} lines checked")
+    diffs = mail_diffs(text, review.series) if text is not None else {}
+    lines = []
+    files = {p.index: p.files for p in review.series.patches}
+    for index, why in partial:
+        diff = diffs.get(index)
+        if diff is not None and diff.added:
+            where = f"-:{diff.added[0][2]}"
+        else:  # no input to count in (a git range): the patch's first file
+            where = files[index][0] if files.get(index) else "-"
+        lines.append(_report(where, "WARNING", f"reviewbot {hunks_only_text(why)}", "hunks-only"))
+    for f in own:
+        diff = diffs.get(f.patch or 0)
+        at = added_line_for(f, diff) if diff is not None else None
+        if at is not None:
+            where = f"-:{at}"
+        else:
+            file, line = final_location(review, f)
+            where = f"{file}:{line}" if line is not None else file
+        lines.append(_report(where, _LEVEL[f.severity], f.message, f.rule))
     return "\n".join(lines) + "\n"

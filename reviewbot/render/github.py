@@ -10,6 +10,8 @@ delimit the property list.
 from __future__ import annotations
 
 from reviewbot.model import Finding, Review, Severity
+from reviewbot.render.as_text import hunks_only_text
+from reviewbot.render.locations import final_location
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -22,17 +24,24 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(f: Finding) -> str:
-    """One workflow command; pre-existing findings are notices, never errors."""
+def annotation(f: Finding, where: tuple[str, int | None] | None = None) -> str:
+    """One workflow command; pre-existing findings are notices, never errors.
+
+    ``where`` is the finding's place in the code after the series
+    (``locations.final_location``); a line of None makes a file annotation.
+    """
     command = _COMMAND[f.severity] if f.counts_against else "notice"
     title = f"reviewbot {f.rule}"
     if f.introduced is False:
         title += " (pre-existing)"
-    elif f.fixed_in_patch is not None:
+    if f.replaced_by is not None:
+        title += f" (replaced by {f.replaced_by} in patch {f.fixed_in_patch})"
+    elif f.fixed_in_patch is not None and f.introduced is not False:
         title += f" (fixed by patch {f.fixed_in_patch})"
-    props = [f"file={escape_property(f.file)}"]
-    if f.line >= 1:
-        props.append(f"line={f.line}")
+    file, line = where if where is not None else (f.file, f.line)
+    props = [f"file={escape_property(file)}"]
+    if line is not None and line >= 1:
+        props.append(f"line={line}")
     props.append(f"title={escape_property(title)}")
     return f"::{command} {','.join(props)}::{escape_data(f.message)}"
 
@@ -40,11 +49,18 @@ def annotation(f: Finding) -> str:
 def render_annotations(review: Review) -> str:
     """All findings as workflow commands, one a line (empty when there are none).
 
-    A file that could not be analysed is an error annotation of its own.
+    A file that could not be analysed is an error annotation of its own; a
+    patch read from its hunks only is a warning.
     """
-    lines = [annotation(f) for f in review.findings]
+    lines = [annotation(f, final_location(review, f)) for f in review.findings]
     for patch, path in review.unanalysed:
         props = f"file={escape_property(path)},title={escape_property('reviewbot: not analysed')}"
         text = f"patch {patch}: not analysed (over limits.parse_work); its findings are missing"
         lines.append(f"::error {props}::{escape_data(text)}")
+    files = {p.index: p.files for p in review.series.patches}
+    for patch, why in review.hunks_only:
+        where = [f"file={escape_property(path)}" for path in files.get(patch, [])[:1]]
+        where.append(f"title={escape_property('reviewbot: hunks only')}")
+        text = f"patch {patch}: {hunks_only_text(why)}"
+        lines.append(f"::warning {','.join(where)}::{escape_data(text)}")
     return "".join(line + "\n" for line in lines)

@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -146,6 +146,19 @@ def _message(
     return msg
 
 
+def archive_settings(settings: ReplySettings, series: Series) -> ReplySettings:
+    """``settings`` linking to the archive ``series`` was fetched from.
+
+    A series read from ``--lore-url`` or a watch subscription is in that
+    archive, maybe nowhere else: ``url:``, ``reproduce:`` and ``Closes:``
+    name it. An explicit ``reply.archive_url`` still wins (a mirror fetched
+    from, lore linked to); mail read from a file keeps the configured one.
+    """
+    if series.archive and not settings.archive_fixed:
+        return replace(settings, archive_url=series.archive)
+    return settings
+
+
 def compose_drafts(
     review: Review,
     settings: ReplySettings,
@@ -162,6 +175,7 @@ def compose_drafts(
     and Message-Id (golden tests); by default the ids are ``stable_msgid``.
     """
     clock = clock or _now
+    settings = archive_settings(settings, review.series)
     env = template_env(settings)
     series = review.series
     if unthreaded_reason(series):

@@ -214,8 +214,16 @@ def _finding_view(f: Finding, patch: Patch, settings: ReplySettings, total: int)
         "fixed_later": (
             f"{f.fixed_in_patch}/{total}"
             if f.fixed_in_patch is not None and f.fixed_in_patch != f.patch
+            and f.replaced_by is None
             else ""
         ),
+        # A later patch made the same buffer as bad or worse: not a fix.
+        "replaced_later": (
+            f"{f.fixed_in_patch}/{total}"
+            if f.replaced_by is not None and f.fixed_in_patch != f.patch
+            else ""
+        ),
+        "replaced_by": f.replaced_by or "",
     }
 
 
@@ -254,7 +262,14 @@ def patch_context(
         older=[
             {
                 "text": one_line(f"{f.file}:{f.line}: {f.severity.value}: {f.message} [{f.rule}]"),
-                "fixed_later": f"{f.fixed_in_patch}/{total}" if f.fixed_in_patch else "",
+                "fixed_later": (
+                    f"{f.fixed_in_patch}/{total}"
+                    if f.fixed_in_patch and f.replaced_by is None else ""
+                ),
+                "replaced_later": (
+                    f"{f.fixed_in_patch}/{total}" if f.fixed_in_patch and f.replaced_by else ""
+                ),
+                "replaced_by": f.replaced_by or "",
             }
             for f in older
         ],

@@ -41,7 +41,7 @@ def _ends_statement(text: str) -> bool:
     return not text or text.endswith((";", "{", "}", ":")) or text.lstrip().startswith("#")
 
 
-def _buffer_words(buffer: str | None) -> re.Pattern[str] | None:
+def buffer_pattern(buffer: str | None) -> re.Pattern[str] | None:
     """A pattern for the buffer as it is written in code: ``&val``, ``st->rx``, ``buf``."""
     if not buffer:
         return None
@@ -70,7 +70,7 @@ def quote_lines(
     diff: PatchSet, file: str, line: int, before: int = 3, buffer: str | None = None
 ) -> Quote | None:
     """Quote the diff around post-image ``line`` of ``file``, or None when it is not in a hunk."""
-    pattern = _buffer_words(buffer)
+    pattern = buffer_pattern(buffer)
     for pf in diff:
         if _post_path(pf) != file:
             continue

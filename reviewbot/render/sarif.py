@@ -2,8 +2,9 @@
 
 One run per review. Rules come from the analysis package's own table, so
 the help a viewer shows is the text ``reviewbot explain RULE`` prints.
-Results point at the post-image file and line; findings that were already
-there before the series are level ``note`` (they never fail a check, but a
+Results point at the file and line in the code after the series
+(``locations.final_location``); findings that were already there before the
+series are level ``note`` (they never fail a check, but a
 viewer can still show them). ``partialFingerprints`` come from
 ``Finding.fingerprint()`` (as the baseline does) so a finding keeps its identity when
 lines move, exactly as the baseline matches it.
@@ -17,6 +18,8 @@ from urllib.parse import quote
 
 from reviewbot import __version__
 from reviewbot.model import Finding, Review, Severity
+from reviewbot.render.as_text import hunks_only_text
+from reviewbot.render.locations import final_location
 
 logger = logging.getLogger(__name__)
 
@@ -58,18 +61,28 @@ def rule_descriptors(extra_ids: list[str] | None = None) -> list[dict[str, Any]]
     return out
 
 
-def result(f: Finding, rule_index: int) -> dict[str, Any]:
-    """One SARIF result for one finding."""
+def result(f: Finding, rule_index: int,
+           where: tuple[str, int | None] | None = None) -> dict[str, Any]:
+    """One SARIF result for one finding.
+
+    ``where`` is its place in the code after the series (what code scanning
+    shows, ``locations.final_location``); without a line there (a later
+    patch fixed it) the location names the file alone.
+    """
     message = f.message
     if f.introduced is False:
         message += " (already present before this series)"
-    elif f.fixed_in_patch is not None:
+    if f.replaced_by is not None:
+        message += (f" (patch {f.fixed_in_patch} replaced it with a worse hazard, "
+                    f"{f.replaced_by})")
+    elif f.fixed_in_patch is not None and f.introduced is not False:
         message += f" (fixed later in the series, by patch {f.fixed_in_patch})"
+    file, line = where if where is not None else (f.file, f.line)
     physical: dict[str, Any] = {
-        "artifactLocation": {"uri": quote(f.file), "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": {"uri": quote(file), "uriBaseId": "%SRCROOT%"},
     }
-    if f.line >= 1:
-        physical["region"] = {"startLine": f.line}
+    if line is not None and line >= 1:
+        physical["region"] = {"startLine": line}
     location: dict[str, Any] = {"physicalLocation": physical}
     if f.function:
         location["logicalLocations"] = [{"name": f.function, "kind": "function"}]
@@ -77,7 +90,7 @@ def result(f: Finding, rule_index: int) -> dict[str, Any]:
         "introduced": f.introduced,
         "confidence": f.confidence.value,
     }
-    for key in ("patch", "fixed_in_patch", "buffer", "sink", "direction", "macro"):
+    for key in ("patch", "fixed_in_patch", "replaced_by", "buffer", "sink", "direction", "macro"):
         value = getattr(f, key)
         if value is not None:
             props[key] = value
@@ -119,35 +132,53 @@ def sarif_log(review: Review) -> dict[str, Any]:
                 "rules": rules,
             }
         },
-        "results": [result(f, index[f.rule]) for f in review.findings],
+        "results": [
+            result(f, index[f.rule], final_location(review, f)) for f in review.findings
+        ],
         "columnKind": "unicodeCodePoints",
         "properties": run_props,
     }
-    if review.unanalysed:
-        run["invocations"] = [unanalysed_invocation(review)]
+    if review.unanalysed or review.hunks_only:
+        run["invocations"] = [invocation(review)]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def unanalysed_invocation(review: Review) -> dict[str, Any]:
-    """A failed invocation with one error notification per file that was not analysed.
+def invocation(review: Review) -> dict[str, Any]:
+    """The invocation, with a notification for each part of the series read less than whole.
 
-    A gate must not pass on code it never read (issue 15): code scanning
-    shows these as tool errors, not as a clean result.
+    A file that was not analysed is an error and fails the invocation: a
+    gate must not pass on code it never read (issue 15). A patch read from
+    its hunks only (issue 25) is a warning: code scanning shows it as a
+    tool warning, not as a clean result.
     """
+    notes: list[dict[str, Any]] = [
+        {
+            "level": "error",
+            "descriptor": {"id": "not-analysed"},
+            "message": {
+                "text": f"patch {patch}: {path} was not analysed: parsing it needs "
+                "more work than limits.parse_work allows; its findings are missing"
+            },
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(path)}}}],
+        }
+        for patch, path in review.unanalysed
+    ]
+    files = {p.index: p.files for p in review.series.patches}
+    for patch, why in review.hunks_only:
+        note: dict[str, Any] = {
+            "level": "warning",
+            "descriptor": {"id": "hunks-only"},
+            "message": {"text": f"patch {patch}: {hunks_only_text(why)}"},
+        }
+        if files.get(patch):
+            note["locations"] = [
+                {"physicalLocation": {"artifactLocation": {"uri": quote(path)}}}
+                for path in files[patch]
+            ]
+        notes.append(note)
     return {
-        "executionSuccessful": False,
-        "toolExecutionNotifications": [
-            {
-                "level": "error",
-                "descriptor": {"id": "not-analysed"},
-                "message": {
-                    "text": f"patch {patch}: {path} was not analysed: parsing it needs "
-                    "more work than limits.parse_work allows; its findings are missing"
-                },
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": path}}}],
-            }
-            for patch, path in review.unanalysed
-        ],
+        "executionSuccessful": not review.unanalysed,
+        "toolExecutionNotifications": notes,
     }
 
 

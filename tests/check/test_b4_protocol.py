@@ -59,9 +59,13 @@ def test_b4_fails_the_patch_with_a_stack_buffer(repo, b4_configured, needs_engin
     assert res["tool"] == "reviewbot"
     assert res["status"] == "fail", res
     line = line_of(repo.read(DRIVER), "usb_control_msg(", after="widget_read_status")
-    # b4 runs checks in the repository, whose HEAD here is the patch itself
+    # b4 runs checks in the repository, whose HEAD here is the patch itself: it is
+    # found by patch-id and checked against its parent, as it was written
     head = repo.git("rev-parse", "HEAD")
-    assert res["summary"] == f"already applied to {head}; 1 error: dma-stack at {DRIVER}:{line}"
+    assert res["summary"] == (
+        f"in the tree as {head[:12]}, checked against its parent; "
+        f"1 error: dma-stack at {DRIVER}:{line}"
+    )
     (detail,) = json.loads(res["details"])
     assert detail["status"] == "fail"
     assert detail["description"].startswith(f"{DRIVER}:{line}: error: ")
@@ -75,7 +79,8 @@ def test_b4_passes_a_clean_patch(repo, b4_configured, needs_engine):
         {
             "tool": "reviewbot",
             "status": "pass",
-            "summary": f"already applied to {head}; no DMA-alignment findings",
+            "summary": f"in the tree as {head[:12]}, checked against its parent; "
+            "no DMA-alignment findings",
             "url": "",
             "details": "",
         }

@@ -85,20 +85,21 @@ def _head_patch(repo: KernelRepo):
     return msg["Message-Id"].strip("<>"), msg
 
 
-def test_a_patch_the_tree_has_is_said_to_be_applied_unless_b4_names_the_base(
+def test_a_patch_the_tree_has_is_checked_against_its_parent_unless_b4_names_the_base(
     repo: KernelRepo, tmp_path, needs_engine
 ):
     repo.commit(DRIVER, BASE + STACK_FUNC, "usb: widget: read the status")
     msgid, msg = _head_patch(repo)
     (res,) = b4checks.run_perpatch_checks([(msgid, msg)], [CMD], str(repo.root))[msgid]
     head = repo.git("rev-parse", "HEAD")
-    assert res["summary"].startswith(f"already applied to {head}; "), res
+    assert res["summary"].startswith(f"in the tree as {head[:12]}, checked against its parent; ")
+    assert res["status"] == "fail" and "dma-stack" in res["summary"], res
     # b4's tracking data names the base the series was written against
     env = _tracking(tmp_path, **{"base-commit": repo.git("rev-parse", "base")})
     (res,) = b4checks.run_perpatch_checks([(msgid, msg)], [CMD], str(repo.root), extra_env=env)[
         msgid
     ]
-    assert "already applied" not in res["summary"]
+    assert "in the tree" not in res["summary"]
     assert res["status"] == "fail" and "dma-stack" in res["summary"]
 
 
@@ -139,10 +140,13 @@ def test_a_patch_is_checked_inside_its_series_when_b4_keeps_the_thread(
     ]
     # patch 1 applied first, then patch 2 on top: it adds no hazard of its own
     assert res["status"] == "pass", res
-    assert "already applied" not in res["summary"] and "new" not in res["summary"]
-    # without b4's data the same check sees a patch the tree (HEAD) already has
+    assert "in the tree" not in res["summary"] and "new" not in res["summary"]
+    # without b4's data the same check finds the patch in the tree (HEAD) by patch-id
+    # and checks it against its parent, where patch 1 is already in
     (alone,) = b4checks.run_perpatch_checks([(msgid, second)], [CMD], str(repo.root))[msgid]
-    assert alone["summary"].startswith("already applied to "), alone
+    head = repo.git("rev-parse", "HEAD")
+    assert alone["summary"].startswith(f"in the tree as {head[:12]}, "), alone
+    assert alone["status"] == "pass", alone
     # the first patch, in the same series, is the one that introduced it
     first = parse_one(files[1].read_bytes())
     fid = first["Message-Id"].strip("<>")

@@ -75,6 +75,7 @@ def test_fail_on_thresholds(repo: KernelRepo, check, needs_engine):
         "failing": [],
         "suppressed_by_baseline": 0,
         "unanalysed": [],
+        "hunks_only": [],
     }
     assert check("check", "--fail-on", "warning", "base..HEAD", cwd=repo.root)[0] == 1
     assert check("check", "--fail-on", "info", "base..HEAD", cwd=repo.root)[0] == 1

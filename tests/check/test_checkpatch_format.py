@@ -50,17 +50,16 @@ def test_b4_fails_the_stack_buffer_patch_and_points_at_its_line(in_repo, needs_e
     ident, msg = _message(in_repo)
     report = b4.LoreMessage.run_local_check(_command(), ident, msg, nocache=True)
     name = Path(_command()[0]).name
+    # one line, one report: no checkpatch "total:" line for b4 to count as a warning
+    # (b4 runs checkpatch itself with --no-summary)
     flags = [flag for flag, _ in report]
-    assert flags == ["fail", "warning"], report
-    error, total = (text for _, text in report)
+    assert flags == ["fail"], report
+    ((_, error),) = report
     m = re.fullmatch(rf"{re.escape(name)}: (\d+): ERROR: (.*) \[dma-stack\]", error)
     assert m, error
     # the line number counts lines of what b4 fed us, and lands on the added call
     fed = b4.LoreMessage.get_msg_as_bytes(msg).decode().split("\n")
     assert fed[int(m.group(1)) - 1].startswith("+\tret = usb_control_msg(udev,")
-    assert re.fullmatch(
-        rf"{re.escape(name)}: total: 1 errors, 0 warnings, \d+ lines checked", total
-    )
 
 
 def test_b4_passes_a_clean_patch_because_nothing_is_printed(in_repo, needs_engine):
@@ -89,7 +88,7 @@ def test_checkpatch_format_on_a_patch_file_and_on_a_range(repo, check, needs_eng
     assert re.fullmatch(r"-:\d+: ERROR: .* \[dma-stack\]", lines[0])
     at = int(lines[0].split(":")[1])
     assert patch.read_text().split("\n")[at - 1].startswith("+\tret = usb_control_msg(")
-    assert lines[-1].startswith("total: 1 errors, 0 warnings, ")
+    assert len(lines) == 1 and not any(line.startswith("total:") for line in lines)
     # a range has no single input to count lines in: file:line, as --showfile prints
     status, out, _ = check("check", "--format", "checkpatch", "base..HEAD", cwd=repo.root)
     assert status == 1

@@ -86,7 +86,7 @@ def test_config_tree_path_may_start_with_a_tilde(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HOME", str(tmp_path))
     shutil.copytree(EXAMPLES / "tree", tmp_path / "linux")
-    choice = choose_tree(None, Path("~/linux"), {"msgid"})
+    choice = choose_tree(None, Path("~/linux"))
     assert (choice.path, choice.origin) == (tmp_path / "linux", "config tree.path")
 
 
@@ -149,14 +149,19 @@ def test_outside_a_kernel_tree_patch_files_are_reviewed_alone(series_repo, tmp_p
     assert "Affected drivers" not in out
 
 
-def test_a_message_id_uses_no_tree_from_the_current_directory(series_repo, monkeypatch):
+def test_the_tree_rule_is_the_same_for_every_source_and_no_tree_opts_out(
+    series_repo, monkeypatch
+):
+    """Issue 25: a message-id reviewed inside a kernel tree uses it, as an mbox does."""
     from reviewbot.kerneltree import choose_tree
 
-    monkeypatch.chdir(series_repo)
-    assert choose_tree(None, None, {"msgid"}).path is None
-    assert choose_tree(None, None, {"url"}).path is None
-    assert choose_tree(None, None, {"path"}).path == series_repo.resolve()
-    assert choose_tree(series_repo, None, {"msgid"}).origin == "--tree"
+    monkeypatch.chdir(series_repo / "drivers")
+    inside = choose_tree(None, None)
+    assert (inside.path, inside.origin) == (series_repo.resolve(), "the current directory")
+    assert choose_tree(series_repo, None).origin == "--tree"
+    none = choose_tree(None, None, no_tree=True)
+    assert none.path is None
+    assert none.describe() == "none (--no-tree: reviewed from the patches alone)"
 
 
 def test_one_commit_suggests_ranges(series_repo, monkeypatch, capsys):

@@ -66,3 +66,18 @@ def test_status_shows_subscriptions_waiting_and_recent(make_inbox, tmp_path, cap
     assert "waiting series (1):" in out
     assert "v1 [PATCH 0/8] acme: status reads" in out and "have 1, 2 of 8" in out
     assert "recent reviews (0 shown" in out
+
+
+def test_drafts_link_to_the_subscribed_archive(make_inbox, tmp_path, capsys):
+    """Issue 25: url:, reproduce: and Closes: name the inbox the series came from."""
+    inbox = make_inbox(*example_messages())
+    cfg = write_config(tmp_path, [{"name": "acme", "url": inbox.base_url}])
+    rc, _out, err = watch(capsys, cfg, "--once")
+    assert rc == 0, err
+    drafts = [tmp_path / "state" / "outbox" / name for name in emls(tmp_path)]
+    assert len(drafts) == len(EXAMPLE_DRAFTS)
+    for draft in drafts:
+        text = draft.read_text()
+        assert "lore.kernel.org" not in text, draft.name
+        assert f"url:       {inbox.base_url}/" in text, draft.name
+        assert f" {inbox.base_url}/20261102-acme-dma-v1-0@example.org/" in text, draft.name

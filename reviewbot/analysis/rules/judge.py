@@ -96,6 +96,8 @@ def _sink_phrase(use: Transfer) -> str:
 
 def _details(o: Origin) -> tuple[tuple[str, str], ...]:
     out = [("origin", o.kind.value)]
+    if o.line:  # where the memory comes from: the line a checkpatch report points at
+        out.append(("origin_line", str(o.line)))
     if o.alloc is not None:
         out.append(("allocator", o.alloc.allocator))
         if o.alloc.size_text:
