@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from unidiff import PatchSet
 
+from reviewbot.diffpaths import file_path
+
 
 @dataclass(frozen=True)
 class Person:
@@ -65,7 +67,7 @@ class Patch:
         """Post-image paths the patch touches (pre-image path for deletions)."""
         out = []
         for pf in self.diff:
-            out.append(pf.source_file[2:] if pf.is_removed_file else pf.path)
+            out.append(file_path(pf))
         return out
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from reviewbot.diffpaths import file_path
 from reviewbot.model import Finding, PatchStatus, Review, Series
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def _unanalysed_notes(budget) -> list[str]:
 
 def _in_hunks(patch, path: str, line: int) -> bool:
     for pf in patch.diff:
-        if pf.path != path:
+        if file_path(pf) != path:
             continue
         for hunk in pf:
             if hunk.target_start <= line < hunk.target_start + max(1, hunk.target_length):

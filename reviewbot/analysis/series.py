@@ -24,6 +24,7 @@ from reviewbot.analysis.headers import HeaderIndex
 from reviewbot.analysis.hunks import sides
 from reviewbot.analysis.rules import DIFF_RULES
 from reviewbot.analysis.rules.diffs import diff_file
+from reviewbot.diffpaths import file_path
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Finding, Patch, Series
 
@@ -103,7 +104,7 @@ def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
                     ) -> list[tuple[list[Finding], list[Finding], list[Finding]]]:
     out = []
     for pf in patch.diff:
-        path = pf.source_file[2:] if pf.is_removed_file else pf.path
+        path = file_path(pf)
         if not path.endswith(_C_SUFFIXES):
             continue
         whole = images(path, patch.index) if images is not None else None

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from reviewbot.diffpaths import tree_path
 from reviewbot.model import Finding, Review, Severity
 
 _LEVEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "CHECK"}
@@ -41,12 +42,12 @@ def input_line(text: str, file: str, line: int, msgid: str = "") -> int | None:
         want = re.compile(rf"^message-id:\s*<{re.escape(msgid)}>\s*$", re.IGNORECASE)
         i = next((n for n, row in enumerate(rows) if want.match(row)), 0)
     while i < len(rows):
-        if rows[i] != f"+++ b/{file}":
+        if not rows[i].startswith("+++ ") or tree_path(rows[i][4:].split("\t")[0]) != file:
             i += 1
             continue
         i += 1
         target = None
-        while i < len(rows) and not rows[i].startswith(("diff --git ", "+++ ", "--- a/")):
+        while i < len(rows) and not rows[i].startswith(("diff --git ", "+++ ", "--- a/", '--- "a/')):
             row = rows[i]
             m = _HUNK.match(row)
             if m:
