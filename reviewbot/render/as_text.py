@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from reviewbot.model import Finding, Review
+from reviewbot.render.terminal import visible
 
 _PREFIX_RE = re.compile(r"^\[[^\]]*\]\s*")
 
@@ -71,7 +72,7 @@ def render_review(review: Review, tree: str | None = None) -> str:
         lines.extend(f"  {d.path}" for d in review.drafts)
     lines.append("")
     lines.append(summary_line(review))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")
 
 
 def _by_patch(findings: list[Finding], series) -> list[str]:

@@ -24,6 +24,7 @@ import re
 
 from reviewbot.diffpaths import tree_path
 from reviewbot.model import Finding, Review, Severity
+from reviewbot.render.terminal import visible
 
 _LEVEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "CHECK"}
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
@@ -89,4 +90,4 @@ def render_checkpatch(review: Review, text: str | None) -> str:
     if n[Severity.INFO]:
         total += f"{n[Severity.INFO]} checks, "
     lines.append(f"{total}{checked} lines checked")
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")

@@ -10,6 +10,7 @@ delimit the property list.
 from __future__ import annotations
 
 from reviewbot.model import Finding, Review, Severity
+from reviewbot.render.terminal import visible
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -47,4 +48,4 @@ def render_annotations(review: Review) -> str:
         props = f"file={escape_property(path)},title={escape_property('reviewbot: not analysed')}"
         text = f"patch {patch}: not analysed (over limits.parse_work); its findings are missing"
         lines.append(f"::error {props}::{escape_data(text)}")
-    return "".join(line + "\n" for line in lines)
+    return visible("".join(line + "\n" for line in lines))

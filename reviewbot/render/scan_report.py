@@ -10,6 +10,7 @@ from reviewbot import __version__
 from reviewbot.model import AffectedDriver, Finding, ScanStats
 from reviewbot.render.as_json import SCHEMA_VERSION, driver_dict, dumps, finding_dict
 from reviewbot.render.as_text import finding_line
+from reviewbot.render.terminal import visible
 
 
 def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats) -> str:
@@ -41,7 +42,7 @@ def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: Sc
         + f" in {len(drivers)} driver(s); {stats.files} files seen, "
         f"{stats.candidates} name a DMA sink, {stats.parsed} parsed in {stats.seconds:.1f}s"
     )
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")
 
 
 def json_text(
@@ -102,4 +103,4 @@ def markdown(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats
                 )
                 out.append(f"- `{s.file}:{s.line}` `{s.rule}`{conf}: {msg}")
         out.append("")
-    return "\n".join(out)
+    return visible("\n".join(out))
