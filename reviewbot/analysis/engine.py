@@ -16,7 +16,7 @@ from functools import lru_cache
 from tree_sitter import Parser
 
 from reviewbot.analysis.checks import buffer_text, check_use
-from reviewbot.analysis.cparse import new_parser, parse
+from reviewbot.analysis.cparse import Refused, new_parser, parse
 from reviewbot.analysis.facts import (
     FileFacts,
     FunctionFacts,
@@ -43,11 +43,13 @@ _MAX_ROUNDS = 8
 
 def analyse_source(path: str, text: str, knowledge: Knowledge,
                    parser: Parser | None = None, work: int | None = None,
-                   headers: HeaderIndex | None = None) -> list[Finding]:
+                   headers: HeaderIndex | None = None,
+                   missed: Refused | None = None) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them.
 
-    A parse that needs more than ``work`` progress steps (``limits.parse_work``)
-    leaves the text unanalysed, as before. ``headers``, when given, supplies
+    A text the parser refuses (more than ``work`` progress steps, see
+    ``cparse.parse``) is left unanalysed and ``missed`` is told why: its
+    empty list is not a clean result. ``headers``, when given, supplies
     struct definitions from the headers the text includes (a scan or
     ``review --tree`` has the tree; a mail does not).
 
@@ -75,7 +77,7 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
         rewrite(buf, raw, knowledge, plan.fresh())
         src = parse(path, raw, knowledge, parser, work,
                     select=lambda _raw, _clean: plan.spans(), clean=bytes(buf),
-                    old_tree=src.tree if src is not None else None)
+                    old_tree=src.tree if src is not None else None, refused=missed)
         if src is None:
             return []
         facts = collect(src, knowledge, find)
@@ -121,9 +123,11 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None = None,
                work: int | None = None,
-               headers: HeaderIndex | None = None) -> FileFacts | None:
-    """Facts of one text; None when parsing it needs more than ``work`` (not analysed)."""
-    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work)
+               headers: HeaderIndex | None = None,
+               missed: Refused | None = None) -> FileFacts | None:
+    """Facts of one text; None when it is not analysed (``missed`` is told why)."""
+    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work,
+                refused=missed)
     if src is None:
         return None
     if headers is None:

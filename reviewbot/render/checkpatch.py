@@ -27,6 +27,8 @@ from reviewbot.model import Finding, Review, Severity
 from reviewbot.render.terminal import visible
 
 _LEVEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "CHECK"}
+# A row that starts the next file of the diff (git quotes some names: '--- "a/').
+_NEXT_FILE = ("diff --git ", "+++ ", "--- a/", '--- "a/')
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
@@ -48,7 +50,7 @@ def input_line(text: str, file: str, line: int, msgid: str = "") -> int | None:
             continue
         i += 1
         target = None
-        while i < len(rows) and not rows[i].startswith(("diff --git ", "+++ ", "--- a/", '--- "a/')):
+        while i < len(rows) and not rows[i].startswith(_NEXT_FILE):
             row = rows[i]
             m = _HUNK.match(row)
             if m:

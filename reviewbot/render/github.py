@@ -44,8 +44,8 @@ def render_annotations(review: Review) -> str:
     A file that could not be analysed is an error annotation of its own.
     """
     lines = [annotation(f) for f in review.findings]
-    for patch, path in review.unanalysed:
-        props = f"file={escape_property(path)},title={escape_property('reviewbot: not analysed')}"
-        text = f"patch {patch}: not analysed (over limits.parse_work); its findings are missing"
+    for u in review.unanalysed:
+        props = f"file={escape_property(u.file)},title={escape_property('reviewbot: not analysed')}"
+        text = f"patch {u.patch}: not analysed ({u.reason}); its findings are missing"
         lines.append(f"::error {props}::{escape_data(text)}")
     return visible("".join(line + "\n" for line in lines))

@@ -141,12 +141,12 @@ def unanalysed_invocation(review: Review) -> dict[str, Any]:
                 "level": "error",
                 "descriptor": {"id": "not-analysed"},
                 "message": {
-                    "text": f"patch {patch}: {path} was not analysed: parsing it needs "
-                    "more work than limits.parse_work allows; its findings are missing"
+                    "text": f"patch {u.patch}: {u.file} was not analysed ({u.reason}); "
+                    "its findings are missing"
                 },
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": path}}}],
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": u.file}}}],
             }
-            for patch, path in review.unanalysed
+            for u in review.unanalysed
         ],
     }
 
