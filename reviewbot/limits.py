@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from reviewbot.resources import data_path
 from reviewbot.tomlcheck import Checker, Want, read_toml
@@ -166,7 +166,7 @@ def parse_refusal(text: bytes, cap: int = PARSE_BYTES) -> str | None:
     return None
 
 
-def read_capped(stream: BinaryIO, cap: int) -> bytes:
+def read_capped(stream: IO[bytes], cap: int) -> bytes:
     """Read a stream to its end, but never more than ``cap`` bytes (TooLarge)."""
     chunks: list[bytes] = []
     total = 0
