@@ -171,7 +171,7 @@ def test_every_sink_is_named_by_a_hand_written_case(knowledge) -> None:
                    for name in SILENT_BY_DESIGN if f"{name}(" in text}
     sinks = {s.function for s in knowledge.sinks} | {
         f"{fs.struct}.{fs.field}" for fs in knowledge.field_sinks}
-    assert SILENT_BY_DESIGN <= sinks, "a silent sink left the data: update SILENT_BY_DESIGN"
+    assert sinks >= SILENT_BY_DESIGN, "a silent sink left the data: update SILENT_BY_DESIGN"
     unnamed = sorted(sinks - SILENT_BY_DESIGN - named)
     assert not unnamed, f"sinks without a hand-written positive case in tests/rules: {unnamed}"
     assert silent == SILENT_BY_DESIGN, f"silent sinks without an ok: case: " \
