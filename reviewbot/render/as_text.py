@@ -53,7 +53,10 @@ def render_review(review: Review, tree: str | None = None) -> str:
     lines.append("")
     introduced = [f for f in review.findings if f.introduced is not False]
     older = [f for f in review.findings if f.introduced is False]
-    if not review.findings:
+    if not review.findings and review.unanalysed:  # not a clean result: say so
+        lines.append(f"No DMA-alignment findings in what was analysed; "
+                     f"{_count(len(review.unanalysed), 'file')} not analysed (see the notes).")
+    elif not review.findings:
         lines.append("No DMA-alignment findings.")
     lines.extend(_by_patch(introduced, s))
     if older:
@@ -113,6 +116,8 @@ def summary_line(review: Review) -> str:
         + (f" by {_count(patches, 'patch').replace('patchs', 'patches')}" if patches else ""),
         f"{len(review.findings) - len(introduced)} pre-existing",
     ]
+    if review.unanalysed:
+        parts.append(_count(len(review.unanalysed), "file") + " not analysed")
     if review.affected_drivers:
         parts.append(_count(len(review.affected_drivers), "affected driver"))
     if review.drafts:

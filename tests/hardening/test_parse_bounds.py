@@ -161,3 +161,15 @@ def test_a_parse_bound_refusal_reaches_the_caller_with_its_reason():
     why: list[str] = []
     assert parse("x.c", b"int x;\0", load_knowledge(), refused=why.append) is None
     assert why == ["binary, not C source (a NUL byte at offset 6)"]
+
+
+def test_text_output_never_calls_an_unanalysed_file_clean(tmp_path):
+    src = tmp_path / "deep.mbox"
+    src.write_bytes(mbox(mail(1, 1, "usb: deep: read the status",
+                              new_file("drivers/usb/misc/deep.c", plus_chain(70_000)))))
+    proc = reviewbot("check", str(src), timeout=120)
+    assert proc.returncode == 1
+    out = proc.stdout.decode()
+    assert "No DMA-alignment findings.\n" not in out
+    assert "No DMA-alignment findings in what was analysed; 1 file not analysed" in out
+    assert out.rstrip().endswith("0 findings introduced; 0 pre-existing; 1 file not analysed.")
