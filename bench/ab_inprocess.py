@@ -54,13 +54,14 @@ def main(argv: list[str] | None = None) -> int:
 
     import reviewbot.scan as scan
     from reviewbot.knowledge import load_knowledge
+    from reviewbot.limits import default_limits
     from reviewbot.scan.files import grep_filter, sink_tokens, walk
 
     tree = args.tree or kernel_tree()
     knowledge = load_knowledge()
-    paths = walk(tree, [], knowledge.skip_dirs)
+    paths, _refused = walk(tree, [], knowledge.skip_dirs)
     candidates = sorted(grep_filter(tree, paths, sink_tokens(knowledge), 2) or [])[::args.every]
-    scan._init_worker(knowledge.path)
+    scan._init_worker(knowledge.path, default_limits().parse_work)
     variants = {"A": [setter(s) for s in args.a], "B": [setter(s) for s in args.b]}
     cpu = {"A": 0.0, "B": 0.0}
     found = {"A": 0, "B": 0}

@@ -120,11 +120,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Visible(logging.Formatter):
+    """Log lines name subjects and file names from mail: their control characters are shown."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from reviewbot.render.terminal import visible
+
+        return visible(super().format(record))
+
+
+def _say(text: str) -> None:
+    """One line on stderr (an error's message names inputs: shown, never obeyed)."""
+    from reviewbot.render.terminal import visible
+
+    print(visible(text), file=sys.stderr)
+
+
 def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        logging.Formatter("%(levelname)s: %(message)s" if args.verbose else "%(message)s")
+        _Visible("%(levelname)s: %(message)s" if args.verbose else "%(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -151,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReviewbotError as exc:
         if args.verbose:
             logger.exception("traceback:")
-        print(f"reviewbot: {exc}", file=sys.stderr)
+        _say(f"reviewbot: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         print("reviewbot: interrupted", file=sys.stderr)
@@ -188,10 +204,9 @@ def _internal(args: argparse.Namespace, exc: Exception) -> int:
     if args.verbose:
         logger.exception("traceback:")
     what = getattr(args, "source", None) or args.command
-    print(
+    _say(
         f"reviewbot: internal error on {what}: {type(exc).__name__}: {exc} "
-        "(run with -v for a traceback; please report it)",
-        file=sys.stderr,
+        "(run with -v for a traceback; please report it)"
     )
     return EXIT_INTERNAL
 

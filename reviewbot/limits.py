@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from reviewbot.resources import data_path
 from reviewbot.tomlcheck import Checker, Want, read_toml
@@ -144,7 +144,29 @@ def gunzip(data: bytes, cap: int) -> bytes:
     return inflater.finish()
 
 
-def read_capped(stream: BinaryIO, cap: int) -> bytes:
+# The most bytes one file may have to be handed to the parser. Fixed, not a
+# setting: it guards memory, not a trade-off (tree-sitter's error recovery
+# on 10 MB of garbage took 1.2 GB and 18-48 s, issue 26), and it is more
+# than twice the largest C file of Linux 6.12 (1.8 MB, a register table).
+PARSE_BYTES = 4 * MIB
+
+
+def parse_refusal(text: bytes, cap: int = PARSE_BYTES) -> str | None:
+    """Why ``text`` is not given to the parser at all, or None when it may be.
+
+    Too big (over ``cap``), or binary: no C source of Linux holds a NUL
+    byte, and random bytes cost the parser the most work per step.
+    """
+    if len(text) > cap:
+        return f"{describe_size(len(text))} is more than the {describe_size(cap)} a file may " \
+               "have to be parsed"
+    nul = text.find(b"\0")
+    if nul >= 0:
+        return f"binary, not C source (a NUL byte at offset {nul})"
+    return None
+
+
+def read_capped(stream: IO[bytes], cap: int) -> bytes:
     """Read a stream to its end, but never more than ``cap`` bytes (TooLarge)."""
     chunks: list[bytes] = []
     total = 0

@@ -15,6 +15,8 @@ from enum import StrEnum
 
 from unidiff import PatchSet
 
+from reviewbot.diffpaths import file_path
+
 
 @dataclass(frozen=True)
 class Person:
@@ -66,7 +68,7 @@ class Patch:
         """Post-image paths the patch touches (pre-image path for deletions)."""
         out = []
         for pf in self.diff:
-            out.append(pf.source_file[2:] if pf.is_removed_file else pf.path)
+            out.append(file_path(pf))
         return out
 
 
@@ -287,6 +289,19 @@ def blocking(findings: Iterable[Finding], fail_on: Severity) -> list[Finding]:
 
 
 @dataclass(frozen=True)
+class Unanalysed:
+    """A file the analysis could not read, so its findings are missing.
+
+    Never a clean result: ``check`` fails closed on it, a scan lists it in
+    every format (and never caches it as findings-free).
+    """
+
+    file: str
+    reason: str  # why, in words: "parsing needs more than 50000 steps (limits.parse_work)"
+    patch: int | None = None  # the patch whose images it is; None in a scan
+
+
+@dataclass(frozen=True)
 class ScanStats:
     """What a tree scan looked at."""
 
@@ -350,9 +365,9 @@ class Review:
     base: str | None = None
     patch_status: tuple[PatchStatus, ...] = ()
     notes: tuple[str, ...] = ()
-    # (patch, path) of files that could not be analysed (over limits.parse_work):
-    # their findings are missing, so a CI gate fails closed on them.
-    unanalysed: tuple[tuple[int, str], ...] = ()
+    # files that could not be analysed: their findings are missing, so a CI gate
+    # fails closed on them.
+    unanalysed: tuple[Unanalysed, ...] = ()
 
     @property
     def hunks_only(self) -> tuple[tuple[int, str], ...]:

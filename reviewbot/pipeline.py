@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from reviewbot.diffpaths import file_path
 from reviewbot.model import Finding, PatchStatus, Review, Series
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ def review_series(
 ) -> Review:
     """Review ``series``; ``progress(done, total)`` is told how a tree-wide scan goes.
 
-    Files whose parse needs more than ``parse_work`` (limits.parse_work) end
-    in ``Review.unanalysed``.
+    Files the parser refuses (more than ``parse_work`` steps, limits.parse_work;
+    binary, too big or too deeply nested) end in ``Review.unanalysed``.
     """
     from reviewbot.analysis import ParseBudget, analyse_series
     from reviewbot.impact import changed_macros
@@ -69,10 +70,17 @@ def review_series(
 
         findings = analyse_series(series, knowledge, images, budget=budget)
         findings = [_with_excerpt(f, series, view) for f in findings]
-        drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress)
+        missing: list[str] = []  # files of the tree the impact scan could not analyse
+        drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress, missing,
+                          budget.work)
     finally:
         view.close()
     notes = list(view.notes) + _unanalysed_notes(budget)
+    if missing:
+        notes.append(
+            f"{len(missing)} file(s) of the tree were not analysed, so the affected drivers "
+            f"may be incomplete: {', '.join(missing[:5])}" + (", ..." if len(missing) > 5 else "")
+        )
     if drivers and _checkout_differs(view, tree):
         notes.append(
             "affected drivers were found in the files checked out in the tree, which are "
@@ -97,15 +105,14 @@ def review_series(
 
 def _unanalysed_notes(budget) -> list[str]:
     return [
-        f"patch {index}: {path} was not analysed: parsing it needs more than "
-        f"{budget.work} steps (limits.parse_work); its findings are missing"
-        for index, path in budget.unparsed
+        f"patch {u.patch}: {u.file} was not analysed ({u.reason}); its findings are missing"
+        for u in budget.unparsed
     ]
 
 
 def _in_hunks(patch, path: str, line: int) -> bool:
     for pf in patch.diff:
-        if pf.path != path:
+        if file_path(pf) != path:
             continue
         for hunk in pf:
             if hunk.target_start <= line < hunk.target_start + max(1, hunk.target_length):
@@ -151,7 +158,8 @@ def _checkout_differs(view, tree: Path) -> bool:
     return isinstance(view.base, GitBase) and view.base.commit != resolve_commit(tree, "HEAD")
 
 
-def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=None):
+def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=None,
+            missing: list[str] | None = None, parse_work: int | None = None):
     from reviewbot.analysis import analyse_source
     from reviewbot.impact import ImpactInput, affected_drivers, changed_macros
     from reviewbot.scan import scan_tree
@@ -164,7 +172,10 @@ def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=Non
 
     def scan() -> list[Finding]:
         logger.info("scanning %s for small kmalloc buffers used for inbound DMA", tree)
-        result = scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir, progress=progress)
+        result = scan_tree(tree, knowledge, jobs=jobs, cache_dir=cache_dir, progress=progress,
+                           parse_work=parse_work)
+        if missing is not None:
+            missing.extend(u.file for u in result.unanalysed)
         return list(result.findings)
 
     impact_input = ImpactInput(

@@ -22,7 +22,7 @@ from functools import lru_cache
 from tree_sitter import Parser
 
 from reviewbot.analysis.c.expr import buffer_text
-from reviewbot.analysis.c.parser import new_parser, parse
+from reviewbot.analysis.c.parser import Refused, new_parser, parse
 from reviewbot.analysis.c.preprocess import conditionals, rewrite
 from reviewbot.analysis.c.slices import Plan, trigger_hits
 from reviewbot.analysis.facts.file import FileFacts, collect
@@ -65,11 +65,13 @@ class Needs:
 def analyse_source(path: str, text: str, knowledge: Knowledge,
                    parser: Parser | None = None, work: int | None = None,
                    headers: HeaderIndex | None = None,
-                   rules: tuple[Rule, ...] = RULES) -> list[Finding]:
+                   rules: tuple[Rule, ...] = RULES,
+                   missed: Refused | None = None) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them.
 
-    A parse that needs more than ``work`` progress steps (``limits.parse_work``)
-    leaves the text unanalysed, as before. ``headers``, when given, supplies
+    A text the parser refuses (more than ``work`` progress steps, see
+    ``c.parser.parse``) is left unanalysed and ``missed`` is told why: its
+    empty list is not a clean result. ``headers``, when given, supplies
     struct definitions from the headers the text includes (a scan or
     ``review --tree`` has the tree; a mail does not).
 
@@ -100,7 +102,7 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
         rewrite(buf, raw, knowledge, plan.fresh())
         src = parse(path, raw, knowledge, parser, work,
                     select=lambda _raw, _clean: plan.spans(), clean=bytes(buf),
-                    old_tree=src.tree if src is not None else None)
+                    old_tree=src.tree if src is not None else None, refused=missed)
         if src is None:
             return []
         facts = collect(src, knowledge, find, only_arch)
@@ -125,9 +127,11 @@ def _trigger_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None = None,
                work: int | None = None, headers: HeaderIndex | None = None,
-               rules: tuple[Rule, ...] = RULES) -> FileFacts | None:
-    """Facts of one whole text; None when parsing it needs more than ``work`` (not analysed)."""
-    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work)
+               rules: tuple[Rule, ...] = RULES,
+               missed: Refused | None = None) -> FileFacts | None:
+    """Facts of one whole text; None when it is not analysed (``missed`` is told why)."""
+    src = parse(path, text.encode("utf-8", "surrogateescape"), knowledge, parser, work,
+                refused=missed)
     if src is None:
         return None
     needs = Needs.of(rules)

@@ -19,11 +19,12 @@ from tree_sitter import Parser
 from unidiff import PatchedFile
 
 from reviewbot.analysis.c.hunks import sides
-from reviewbot.analysis.c.parser import ParseBudget, new_parser
+from reviewbot.analysis.c.parser import ParseBudget, Refused, new_parser
 from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_device
 from reviewbot.analysis.facts.headers import HeaderIndex
 from reviewbot.analysis.rules import DIFF_RULES
 from reviewbot.analysis.rules.diffs import diff_file
+from reviewbot.diffpaths import file_path
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Finding, Patch, Series
 
@@ -50,7 +51,7 @@ def analyse_series(series: Series, knowledge: Knowledge,
     patch removes keeps its pre-image line (it has no post-image line).
     ``images(path, index)`` may return whole files (before, after patch
     ``index``) to analyse instead of the hunks; None falls back to hunks.
-    Files whose parse needs more than ``budget.work`` are recorded in
+    Files the parser refuses (more than ``budget.work``, see ``c.parser.parse``) are in
     ``budget.unparsed``: their findings are missing, and a gate must say so.
     """
     parser = new_parser()
@@ -121,7 +122,7 @@ def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
                     ) -> list[tuple[list[Finding], list[Finding], list[Finding]]]:
     out = []
     for pf in patch.diff:
-        path = pf.source_file[2:] if pf.is_removed_file else pf.path
+        path = file_path(pf)
         if not path.endswith(_C_SUFFIXES):
             continue
         whole = images(path, patch.index) if images is not None else None
@@ -149,12 +150,11 @@ def diff_findings(path: str, pf: PatchedFile, knowledge: Knowledge) -> list[Find
 
 
 def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser, work: int,
-             missed: Callable[[], None]) -> list[Finding]:
+             missed: Refused) -> list[Finding]:
     if not text.strip() or not may_reach_device(text, knowledge):
         return []
-    facts = file_facts(path, text, knowledge, parser, work)
+    facts = file_facts(path, text, knowledge, parser, work, missed=missed)
     if facts is None:
-        missed()
         return []
     return analyse_facts(facts)
 
@@ -172,7 +172,7 @@ def _header_indexes(images: Images, index: int, knowledge: Knowledge,
 
 def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None],
                  knowledge: Knowledge, parser: Parser, work: int,
-                 missed: Callable[[], None],
+                 missed: Refused,
                  headers: tuple[HeaderIndex | None, HeaderIndex | None] = (None, None),
                  ) -> tuple[list[Finding], list[Finding]]:
     """Analyse full images; keep unchanged findings only where the patch touched code."""
@@ -183,12 +183,10 @@ def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None
                  if ln.is_removed and ln.source_line_no is not None}
     post_lines = {ln.target_line_no for h in pf for ln in h
                   if ln.is_added and ln.target_line_no is not None}
-    pre_facts = (file_facts(path, pre_text, knowledge, parser, work, headers[0])
+    pre_facts = (file_facts(path, pre_text, knowledge, parser, work, headers[0], missed=missed)
                  if pre_text else None)
-    post_facts = (file_facts(path, post_text, knowledge, parser, work, headers[1])
+    post_facts = (file_facts(path, post_text, knowledge, parser, work, headers[1], missed=missed)
                   if post_text else None)
-    if (pre_text and pre_facts is None) or (post_text and post_facts is None):
-        missed()
     touched: set[str] = set()
     for facts, lines in ((pre_facts, pre_lines), (post_facts, post_lines)):
         if facts is None:

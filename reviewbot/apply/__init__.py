@@ -21,6 +21,7 @@ from pathlib import Path
 from reviewbot.apply.base import BaseTree, GitBase, PlainBase, is_git_repo, resolve_commit
 from reviewbot.apply.paths import safe_relpath
 from reviewbot.apply.scratch import Scratch, ScratchError
+from reviewbot.diffpaths import file_pair
 from reviewbot.errors import InputError
 from reviewbot.model import Patch, PatchStatus, Series
 
@@ -96,14 +97,11 @@ def _patch_paths(patch: Patch) -> list[tuple[str | None, str | None]]:
     where = f"patch {patch.index} ({patch.subject})"
     out = []
     for pf in patch.diff:
-        src = None if pf.is_added_file else safe_relpath(_strip(pf.source_file), where)
-        dst = None if pf.is_removed_file else safe_relpath(_strip(pf.target_file), where)
+        source, target = file_pair(pf)
+        src = None if pf.is_added_file else safe_relpath(source or "", where)
+        dst = None if pf.is_removed_file else safe_relpath(target or "", where)
         out.append((src, dst))
     return out
-
-
-def _strip(name: str) -> str:
-    return name[2:] if name[:2] in ("a/", "b/") else name
 
 
 def apply_series(series: Series, tree: Path) -> TreeView:

@@ -161,10 +161,12 @@ class PlainBase:
             return None
         if real != self.root and self.root not in real.parents:
             raise InputError(f"{path}: a symlink pointing outside the tree is refused")
-        try:
-            return real.read_bytes() if real.is_file() else None
-        except OSError:
+        if not real.is_file():
             return None
+        try:
+            return real.read_bytes()
+        except OSError as exc:  # mode 000, an I/O error: not "no such file" (issue 26)
+            raise InputError(f"{full}: cannot read ({exc.strerror or exc})") from None
 
     def describe(self) -> str:
         # No local path: this text goes into mail sent to a list.

@@ -204,11 +204,12 @@ def _run(args: argparse.Namespace) -> int:
     for index, why in review.hunks_only:
         say("reviewbot: patch %d: %s", index, hunks_only_text(why))
     # Fail closed: a file the analysis could not read is not a pass.
-    for patch, path in review.unanalysed:
+    for u in review.unanalysed:
         logger.error(
-            "reviewbot: patch %d: %s was not analysed (over limits.parse_work); the check fails",
-            patch,
-            path,
+            "reviewbot: patch %d: %s was not analysed (%s); the check fails",
+            u.patch,
+            u.file,
+            u.reason,
         )
     say(
         "reviewbot: %d finding(s), %d introduced at or above %s",
@@ -360,7 +361,9 @@ def _render(
             "failed": bool(failing or review.unanalysed or reads_less(review, fail_on)),
             "failing": [as_json.finding_dict(f) for f in failing],
             "suppressed_by_baseline": suppressed,
-            "unanalysed": [{"patch": i, "file": path} for i, path in review.unanalysed],
+            "unanalysed": [
+                {"patch": u.patch, "file": u.file, "reason": u.reason} for u in review.unanalysed
+            ],
             "hunks_only": [{"patch": i, "reason": why} for i, why in review.hunks_only],
         }
         return as_json.dumps(data)

@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         series = local_base(series, [args.source], tree)
     with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
         review = review_series(
-            series, tree=tree, cache_dir=scan_cache_dir(args, settings), progress=progress
+            series, tree=tree, cache_dir=scan_cache_dir(args, settings), progress=progress,
+            parse_work=limits.parse_work,
         )
     if replies is not None:
         review = _drafts(args, settings, replies, review)

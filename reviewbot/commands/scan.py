@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 HELP = "analyse every C file of a tree and list the affected drivers"
 
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from reviewbot.errors import UsageError
     from reviewbot.knowledge import load_knowledge
+    from reviewbot.limits import limits_of
     from reviewbot.model import Confidence
     from reviewbot.render import scan_report
     from reviewbot.scan import scan_tree
@@ -107,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     with ScanProgress(progress_wanted(args)) as progress:
         if progress:
             progress(0, 0)  # the walk and prefilter come first
-        result = scan_tree(root, knowledge, parts, args.jobs, cache_dir, progress)
+        result = scan_tree(root, knowledge, parts, args.jobs, cache_dir, progress,
+                           parse_work=limits_of(settings).parse_work)
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
 
@@ -116,6 +121,11 @@ def run(args: argparse.Namespace) -> int:
         "text": scan_report.text,
         "json": scan_report.json_text,
         "markdown": scan_report.markdown,
-    }[args.format](findings, drivers, result.stats)
+    }[args.format](findings, drivers, result.stats, result.unanalysed)
     sys.stdout.write(out)
+    if result.unanalysed:
+        # also on a warm rescan, where the parser (and its warning) did not run
+        logger.warning("reviewbot: %d file(s) not analysed, listed in the output: %s",
+                       len(result.unanalysed), ", ".join(u.file for u in result.unanalysed[:5])
+                       + (", ..." if len(result.unanalysed) > 5 else ""))
     return 0

@@ -80,17 +80,20 @@ def run(args: argparse.Namespace) -> int:
 
     replies = reply_settings(settings)
     if args.status:
+        from reviewbot.render.terminal import visible
         from reviewbot.watch.service import state_path
         from reviewbot.watch.state import open_state
         from reviewbot.watch.status import status_text
 
         if not state_path(config).exists():
-            sys.stdout.write(status_text(config, None, default_tree=settings.tree, replies=replies))
+            sys.stdout.write(
+                visible(status_text(config, None, default_tree=settings.tree, replies=replies))
+            )
             return 0
         state = open_state(state_path(config))
         try:
             sys.stdout.write(
-                status_text(config, state, default_tree=settings.tree, replies=replies)
+                visible(status_text(config, state, default_tree=settings.tree, replies=replies))
             )
         finally:
             state.close()

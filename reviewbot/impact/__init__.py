@@ -143,7 +143,11 @@ def _grep_python(
             continue
         if p.is_symlink() or not p.is_file():
             continue
-        for n, text in enumerate(p.read_text(errors="replace").splitlines(), 1):
+        try:
+            lines = p.read_text(errors="replace").splitlines()
+        except OSError:  # unreadable: the scan of the same tree names it in the notes
+            continue
+        for n, text in enumerate(lines, 1):
             if rx.search(text):
                 out.append((rel, n, text))
     return out

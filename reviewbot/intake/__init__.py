@@ -65,7 +65,8 @@ def load_series(source: str, options: IntakeOptions, stdin: BinaryIO | None = No
         raw = read_path(Path(source), options.limits.input_bytes)
         return _build(raw, source, options)
     if kind == "range":
-        series, _base = series_from_range(source, options.repo or Path.cwd())
+        series, _base = series_from_range(source, options.repo or Path.cwd(),
+                                          options.limits.input_bytes, options.limits.max_patches)
         return series
     if kind == "url":
         base, msgid = split_lore_url(source)

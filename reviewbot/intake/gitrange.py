@@ -2,7 +2,9 @@
 
 The commits go through ``git format-patch`` and then the same mail path as
 everything else, so a range and its posted series give the same ``Series``.
-Each patch gets a stable Message-Id derived from its commit.
+Each patch gets a stable Message-Id derived from its commit. The output is
+read as a stream and capped like any other input (``limits.input_bytes``):
+a commit with one 300 MB line cost 3.5 GB when read whole (issue 26).
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import logging
 import re
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
 
 from reviewbot.errors import InputError
-from reviewbot.intake.mail import split_bytes
+from reviewbot.intake.mail import split_bytes, too_large
 from reviewbot.intake.series import build_series
+from reviewbot.limits import TooLarge, default_limits, read_capped
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +47,46 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-def series_from_range(spec: str, repo: Path) -> tuple:
-    """Return (Series, base commit sha) for the commits in ``spec``."""
+def _git_capped(repo: Path, cap: int, *args: str, timeout: float = 300) -> bytes:
+    """``git ARGS`` output, read as it comes and never more than ``cap`` bytes.
+
+    Past the cap git is killed at once (TooLarge): nothing more is produced
+    or held. stderr goes to a file, so a chatty git cannot block on a full pipe.
+    """
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(["git", "-C", str(repo), *args], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=err)
+        except FileNotFoundError:
+            raise InputError("git is not installed") from None
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            assert proc.stdout is not None
+            with proc.stdout:
+                out = read_capped(proc.stdout, cap)
+        except TooLarge:
+            proc.kill()
+            raise
+        finally:
+            timer.cancel()
+            proc.wait()
+        if proc.returncode != 0:
+            err.seek(0)
+            lines = err.read().decode(errors="replace").strip().splitlines()
+            raise InputError(f"git {' '.join(args[:2])} in {repo}: "
+                             f"{lines[-1] if lines else 'failed'}")
+        return out
+
+
+def series_from_range(spec: str, repo: Path, cap: int | None = None,
+                      max_patches: int | None = None) -> tuple:
+    """Return (Series, base commit sha) for the commits in ``spec``.
+
+    ``cap`` bounds the bytes of ``git format-patch`` output (``limits.input_bytes``).
+    """
+    limits = default_limits()
+    cap = cap or limits.input_bytes
     match = RANGE_RE.match(spec)
     if not match:
         raise InputError(f"{spec}: not a git range (A..B)")
@@ -57,17 +100,21 @@ def series_from_range(spec: str, repo: Path) -> tuple:
     commits = _git(repo, "rev-list", "--reverse", "--no-merges", f"{base}..{b}").decode().split()
     if not commits:
         raise InputError(f"{spec}: no commits in this range")
-    mbox = _git(
-        repo,
-        "format-patch",
-        "--stdout",
-        "--numbered",
-        "--no-signature",
-        "--no-color",
-        "--no-notes",
-        f"{base}..{b}",
-    )
-    raw = split_bytes(mbox, spec)
+    try:
+        mbox = _git_capped(
+            repo,
+            cap,
+            "format-patch",
+            "--stdout",
+            "--numbered",
+            "--no-signature",
+            "--no-color",
+            "--no-notes",
+            f"{base}..{b}",
+        )
+    except TooLarge:
+        raise too_large(spec, cap, " of git format-patch output") from None
+    raw = split_bytes(mbox, spec, cap)
     if len(raw.messages) != len(commits):
         raise InputError(
             f"{spec}: git format-patch gave {len(raw.messages)} mails for {len(commits)} commits"
@@ -75,7 +122,7 @@ def series_from_range(spec: str, repo: Path) -> tuple:
     for msg, sha in zip(raw.messages, commits, strict=True):
         del msg["Message-Id"]
         msg["Message-Id"] = f"<{sha}@git.reviewbot>"
-    series = build_series(raw.messages, spec)
+    series = build_series(raw.messages, spec, max_patches=max_patches or limits.max_patches)
     from dataclasses import replace
 
     return replace(series, base_commit=base), base

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from reviewbot.model import Finding, Review
+from reviewbot.render.terminal import visible
 
 _PREFIX_RE = re.compile(r"^\[[^\]]*\]\s*")
 
@@ -67,7 +68,10 @@ def render_review(review: Review, tree: str | None = None) -> str:
     lines.append("")
     introduced = [f for f in review.findings if f.introduced is not False]
     older = [f for f in review.findings if f.introduced is False]
-    if not review.findings:
+    if not review.findings and review.unanalysed:  # not a clean result: say so
+        lines.append(f"No DMA-alignment findings in what was analysed; "
+                     f"{_count(len(review.unanalysed), 'file')} not analysed (see the notes).")
+    elif not review.findings:
         lines.append("No DMA-alignment findings.")
     lines.extend(_by_patch(introduced, s))
     if older:
@@ -86,7 +90,7 @@ def render_review(review: Review, tree: str | None = None) -> str:
         lines.extend(f"  {d.path}" for d in review.drafts)
     lines.append("")
     lines.append(summary_line(review))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")
 
 
 def _by_patch(findings: list[Finding], series) -> list[str]:
@@ -127,6 +131,8 @@ def summary_line(review: Review) -> str:
         + (f" by {_count(patches, 'patch').replace('patchs', 'patches')}" if patches else ""),
         f"{len(review.findings) - len(introduced)} pre-existing",
     ]
+    if review.unanalysed:
+        parts.append(_count(len(review.unanalysed), "file") + " not analysed")
     if review.affected_drivers:
         parts.append(_count(len(review.affected_drivers), "affected driver"))
     if review.drafts:

@@ -47,8 +47,8 @@ def check_results(review: Review, fail_on: Severity) -> list[dict[str, Any]]:
     older = [f for f in review.findings if not f.counts_against]
     if review.unanalysed:
         status = "fail"
-        paths = ", ".join(path for _patch, path in review.unanalysed)
-        summary = f"not analysed (over limits.parse_work): {paths}"
+        summary = "not analysed: " + "; ".join(
+            f"{u.file} ({u.reason})" for u in review.unanalysed)
     elif failing:
         status = "fail"
         first = failing[0]

@@ -28,10 +28,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reviewbot.diffpaths import tree_path
 from reviewbot.model import Finding, Review, Series, Severity
 from reviewbot.render.as_text import hunks_only_text
 from reviewbot.render.locations import final_location
 from reviewbot.render.reply_quote import buffer_pattern
+from reviewbot.render.terminal import visible
 
 # Lines of one call statement after its first (as reply_quote follows them).
 _CONTINUATION = 8
@@ -86,8 +88,8 @@ def _read_diff(rows: list[str], first: int) -> MailDiff:
                 old_left = new_left = 0  # a damaged hunk: stop reading it
             continue
         if row.startswith("+++ "):
-            name = row[4:].strip()
-            file = None if name == "/dev/null" else name[2:] if name.startswith("b/") else name
+            name = row[4:].split("\t")[0].strip()
+            file = None if name == "/dev/null" else tree_path(name)
             continue
         m = _HUNK.match(row)
         if m:
@@ -197,4 +199,4 @@ def render_checkpatch(review: Review, text: str | None) -> str:
             file, line = final_location(review, f)
             where = f"{file}:{line}" if line is not None else file
         lines.append(_report(where, _LEVEL[f.severity], f.message, f.rule))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")

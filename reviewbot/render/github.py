@@ -12,6 +12,7 @@ from __future__ import annotations
 from reviewbot.model import Finding, Review, Severity
 from reviewbot.render.as_text import hunks_only_text
 from reviewbot.render.locations import final_location
+from reviewbot.render.terminal import visible
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -53,9 +54,9 @@ def render_annotations(review: Review) -> str:
     patch read from its hunks only is a warning.
     """
     lines = [annotation(f, final_location(review, f)) for f in review.findings]
-    for patch, path in review.unanalysed:
-        props = f"file={escape_property(path)},title={escape_property('reviewbot: not analysed')}"
-        text = f"patch {patch}: not analysed (over limits.parse_work); its findings are missing"
+    for u in review.unanalysed:
+        props = f"file={escape_property(u.file)},title={escape_property('reviewbot: not analysed')}"
+        text = f"patch {u.patch}: not analysed ({u.reason}); its findings are missing"
         lines.append(f"::error {props}::{escape_data(text)}")
     files = {p.index: p.files for p in review.series.patches}
     for patch, why in review.hunks_only:
@@ -63,4 +64,4 @@ def render_annotations(review: Review) -> str:
         where.append(f"title={escape_property('reviewbot: hunks only')}")
         text = f"patch {patch}: {hunks_only_text(why)}"
         lines.append(f"::warning {','.join(where)}::{escape_data(text)}")
-    return "".join(line + "\n" for line in lines)
+    return visible("".join(line + "\n" for line in lines))

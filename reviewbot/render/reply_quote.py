@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from unidiff import PatchSet
 
+from reviewbot.diffpaths import file_path
+
 # Lines of one statement followed past the offending one (post-image lines).
 _MAX_CONTINUATION = 8
 
@@ -30,10 +32,6 @@ class Quote:
     # Index into ``lines`` of the line the remark is about (the ``+`` line
     # holding the buffer when there is one).
     marked: int = 0
-
-
-def _post_path(pf) -> str:
-    return pf.source_file[2:] if pf.is_removed_file else pf.path
 
 
 def _ends_statement(text: str) -> bool:
@@ -72,7 +70,7 @@ def quote_lines(
     """Quote the diff around post-image ``line`` of ``file``, or None when it is not in a hunk."""
     pattern = buffer_pattern(buffer)
     for pf in diff:
-        if _post_path(pf) != file:
+        if file_path(pf) != file:
             continue
         for hunk in pf:
             rows = list(hunk)

@@ -156,12 +156,12 @@ def invocation(review: Review) -> dict[str, Any]:
             "level": "error",
             "descriptor": {"id": "not-analysed"},
             "message": {
-                "text": f"patch {patch}: {path} was not analysed: parsing it needs "
-                "more work than limits.parse_work allows; its findings are missing"
+                "text": f"patch {u.patch}: {u.file} was not analysed ({u.reason}); "
+                "its findings are missing"
             },
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(path)}}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(u.file)}}}],
         }
-        for patch, path in review.unanalysed
+        for u in review.unanalysed
     ]
     files = {p.index: p.files for p in review.series.patches}
     for patch, why in review.hunks_only:

@@ -1,19 +1,30 @@
 """A tree scan as text, JSON (design.md's scan contract) or a Markdown report.
 
 The Markdown groups drivers by MAINTAINERS section, so each part can be
-pasted into a mail to the people who own it.
+pasted into a mail to the people who own it. Every format lists the files
+that were not analysed (their findings are missing): a scan never passes
+them off as clean.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reviewbot import __version__
-from reviewbot.model import AffectedDriver, Finding, ScanStats
+from reviewbot.model import AffectedDriver, Finding, ScanStats, Unanalysed
 from reviewbot.render.as_json import SCHEMA_VERSION, driver_dict, dumps, finding_dict
 from reviewbot.render.as_text import finding_line
+from reviewbot.render.terminal import visible
 
 
-def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats) -> str:
-    """Findings under their driver (Makefile module, Kconfig, maintainers), then a summary."""
+def _not_analysed(unanalysed: Sequence[Unanalysed]) -> str:
+    return f"{len(unanalysed)} file(s) not analysed (their findings are missing)"
+
+
+def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats,
+         unanalysed: Sequence[Unanalysed] = ()) -> str:
+    """Findings under their driver (Makefile module, Kconfig, maintainers), the files
+    not analysed, then a summary."""
     by_site = {(f.file, f.line, f.rule): f for f in findings}
     lines: list[str] = []
     shown: set[tuple[str, int, str]] = set()
@@ -32,6 +43,10 @@ def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: Sc
         lines.append("(no driver)")
         lines.extend("  " + finding_line(f) for f in rest)
         lines.append("")
+    if unanalysed:
+        lines.append("Not analysed (their findings are missing):")
+        lines.extend(f"  {u.file}: {u.reason}" for u in unanalysed)
+        lines.append("")
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
@@ -40,12 +55,14 @@ def text(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: Sc
         f"{len(findings)} finding(s)" + (f" ({detail})" if detail else "")
         + f" in {len(drivers)} driver(s); {stats.files} files seen, "
         f"{stats.candidates} name a DMA sink, {stats.parsed} parsed in {stats.seconds:.1f}s"
+        + (f"; {_not_analysed(unanalysed)}" if unanalysed else "")
     )
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")
 
 
 def json_text(
-    findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats
+    findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats,
+    unanalysed: Sequence[Unanalysed] = (),
 ) -> str:
     return dumps(
         {
@@ -54,6 +71,7 @@ def json_text(
             "schema": SCHEMA_VERSION,
             "findings": [finding_dict(f, with_patch=False) for f in findings],
             "drivers": [driver_dict(d) for d in drivers],
+            "unanalysed": [{"file": u.file, "reason": u.reason} for u in unanalysed],
             "stats": {
                 "files": stats.files,
                 "parsed": stats.parsed,
@@ -64,7 +82,8 @@ def json_text(
     )
 
 
-def markdown(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats) -> str:
+def markdown(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats: ScanStats,
+             unanalysed: Sequence[Unanalysed] = ()) -> str:
     by_site = {(f.file, f.line, f.rule): f for f in findings}
     sections: dict[str, list[AffectedDriver]] = {}
     for d in drivers:
@@ -73,9 +92,17 @@ def markdown(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats
         "# DMA-alignment report",
         "",
         f"{len(findings)} finding(s) in {len(drivers)} driver(s), from `reviewbot scan` "
-        f"{__version__} ({stats.files} files, {stats.parsed} parsed in {stats.seconds:.1f}s).",
+        f"{__version__} ({stats.files} files, {stats.parsed} parsed in {stats.seconds:.1f}s)"
+        + (f"; {_not_analysed(unanalysed)}." if unanalysed else "."),
         "",
     ]
+    if unanalysed:
+        out.append("## Not analysed")
+        out.append("")
+        out.append("These files were not read to the end; their findings are missing.")
+        out.append("")
+        out.extend(f"- `{u.file}`: {u.reason}" for u in unanalysed)
+        out.append("")
     for title in sorted(sections):
         group = sections[title]
         first = group[0]
@@ -102,4 +129,4 @@ def markdown(findings: list[Finding], drivers: tuple[AffectedDriver, ...], stats
                 )
                 out.append(f"- `{s.file}:{s.line}` `{s.rule}`{conf}: {msg}")
         out.append("")
-    return "\n".join(out)
+    return visible("\n".join(out))

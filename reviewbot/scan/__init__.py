@@ -19,13 +19,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import Condition, Confidence, Evidence, Finding, ScanStats, Severity
+from reviewbot.limits import default_limits
+from reviewbot.model import (
+    Condition,
+    Confidence,
+    Evidence,
+    Finding,
+    ScanStats,
+    Severity,
+    Unanalysed,
+)
 from reviewbot.scan.cache import code_digest, open_cache
 from reviewbot.scan.files import (
     check_subpaths,
     file_stat,
     grep_filter,
+    inside,
     mentions_any,
+    read_error,
     sink_tokens,
     walk,
 )
@@ -44,18 +55,25 @@ Progress = Callable[[int, int], None]
 class ScanResult:
     findings: tuple[Finding, ...]
     stats: ScanStats
+    # files whose findings are missing (over a parse limit, unreadable, a link out of
+    # the tree): listed in every format, never taken for clean
+    unanalysed: tuple[Unanalysed, ...] = ()
 
 
-def _engine_id(knowledge: Knowledge) -> str:
+def _engine_id(knowledge: Knowledge, parse_work: int) -> str:
     """What the cached findings depend on: version, knowledge and the analysis code.
 
     Hashing the analysis sources (a few dozen small files) means an edited
-    rule never serves stale findings from the cache, release or not.
+    rule never serves stale findings from the cache, release or not. The
+    parse limits (``parse_work``, and the fixed ones in limits.py) decide
+    which files are stored as not analysed, so they count too.
     """
     # found by path, not imported: a warm rescan never needs tree-sitter
-    analysis = Path(__file__).resolve().parent.parent / "analysis"
+    package = Path(__file__).resolve().parent.parent
+    analysis = package / "analysis"
     sources = sorted(analysis.rglob("*.py"))  # rules may live in a subpackage
-    return code_digest([Path(knowledge.path), *sources], analysis)
+    code = code_digest([Path(knowledge.path), *sources, package / "limits.py"], analysis)
+    return hashlib.sha1(f"{code} parse_work={parse_work}".encode()).hexdigest()[:16]
 
 
 def finding_to_dict(f: Finding) -> dict:
@@ -114,7 +132,7 @@ _FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction"
            "confidence", "details", "macro", "evidence", "bites_when")
 
 
-def _init_worker(knowledge_path: str) -> None:
+def _init_worker(knowledge_path: str, parse_work: int) -> None:
     from reviewbot.analysis.c.parser import new_parser
     from reviewbot.knowledge import load_knowledge
 
@@ -123,6 +141,7 @@ def _init_worker(knowledge_path: str) -> None:
     _WORKER.clear()
     _WORKER["knowledge"] = load_knowledge(Path(knowledge_path))
     _WORKER["parser"] = new_parser()
+    _WORKER["work"] = parse_work
 
 
 def _headers(root: str):
@@ -135,35 +154,48 @@ def _headers(root: str):
         base = Path(root).resolve()
 
         def read(rel: str) -> str | None:
-            p = (base / rel).resolve()
-            if not p.is_relative_to(base) or not p.is_file():
+            if not inside(base, rel) or file_stat(base / rel) is None:
                 return None  # a symlink out of the tree is not the tree's header
-            return p.read_text(errors="replace")
+            try:
+                return (base / rel).read_text(errors="replace")
+            except OSError:
+                return None  # an unreadable header: its structs are unknown, as if absent
 
         _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"])
     return _WORKER[key]
 
 
-def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple], list[str]]:
-    """(path, content hash, findings as tuples, the other tree files they depend on)."""
+Outcome = tuple[str, str | None, list[tuple], list[str], str | None]
+
+
+def _analyse_file(job: tuple[str, str]) -> Outcome:
+    """(path, content hash, findings as tuples, the other tree files they depend on, and
+    why the file was not analysed or None). No hash when it could not even be read."""
     from reviewbot.analysis import analyse_source
 
     root, path = job
-    with open(os.path.join(root, path), "rb") as fh:
-        data = fh.read()
+    try:
+        with open(os.path.join(root, path), "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return path, None, [], [], read_error(path, exc).reason
     sha = hashlib.sha1(data).hexdigest()
     headers = _headers(root)
     headers.consulted = set()
+    why: list[str] = []
     try:
         found = analyse_source(
             path,
             data.decode("utf-8", "surrogateescape"),
             _WORKER["knowledge"],
             _WORKER["parser"],
+            work=_WORKER["work"],
             headers=headers,
+            missed=why.append,
         )
     except RecursionError:
-        logger.warning("%s: too deeply nested to analyse; skipped", path)
+        logger.warning("%s: not analysed: too deeply nested for the analysis", path)
+        why.append("too deeply nested for the analysis (RecursionError)")
         found = []
     return path, sha, [
         (f.rule, f.severity.value, f.line, f.function, f.buffer, f.sink, f.direction, f.message,
@@ -171,17 +203,18 @@ def _analyse_file(job: tuple[str, str]) -> tuple[str, str, list[tuple], list[str
          tuple((e.name, e.confidence.value, e.note) for e in f.evidence),
          _condition(f.bites_when))
         for f in found
-    ], sorted(headers.consulted - {path})
+    ], sorted(headers.consulted - {path}), why[0] if why else None
 
 
 _EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
 
 
-def _start_pool(workers: int, knowledge: Knowledge) -> ProcessPoolExecutor:
+def _start_pool(workers: int, knowledge: Knowledge, parse_work: int) -> ProcessPoolExecutor:
     """A pool whose workers are all started (and initialised) now, not at the first map."""
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(knowledge.path,))
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker,
+                               initargs=(knowledge.path, parse_work))
     for _ in range(workers):
         pool.submit(os.getpid)
     return pool
@@ -201,6 +234,7 @@ def scan_tree(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    parse_work: int | None = None,
 ) -> ScanResult:
     """Analyse every C file under ``root`` (or ``subpaths`` of it).
 
@@ -208,19 +242,22 @@ def scan_tree(
     the cache: a file whose (mtime, size) is as recorded, and whose headers,
     Kconfig and Makefiles are too, keeps its findings without being opened;
     only a changed stat costs a read and a hash (and a parse if the content
-    is new or what it depends on changed).
+    is new or what it depends on changed). ``parse_work`` is ``limits.parse_work``
+    (the bundled default when None).
     """
     start = time.monotonic()
     subpaths = list(subpaths)
     check_subpaths(root, subpaths)
     root = root.resolve()
     base = str(root)
-    cache = open_cache(cache_dir, root, _engine_id(knowledge)) if cache_dir else None
+    parse_work = parse_work or default_limits().parse_work
+    cache = open_cache(cache_dir, root, _engine_id(knowledge, parse_work)) if cache_dir else None
     known = cache.known_files() if cache else {}
     workers = max(1, jobs or os.cpu_count() or 1)
     early: ProcessPoolExecutor | None = None
     try:
-        paths = walk(root, subpaths, knowledge.skip_dirs)
+        paths, refused = walk(root, subpaths, knowledge.skip_dirs)
+        unanalysed: dict[str, Unanalysed] = {u.file: u for u in refused}
         tokens = sink_tokens(knowledge)
 
         stats: dict[str, tuple[int, int]] = {}
@@ -234,13 +271,18 @@ def scan_tree(
             # thousands of new files will need parsing: start the workers now, so their
             # imports and parsers are ready when the prefilter is done (never for a warm
             # rescan or a small tree, which may not need them at all)
-            early = _start_pool(workers, knowledge)
+            early = _start_pool(workers, knowledge, parse_work)
         # which of the changed or new files name a sink
         relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
             if len(fresh) > 200 else None
         if relevant_fresh is None:
             btoks = [t.encode() for t in tokens]
-            relevant_fresh = {p for p in fresh if mentions_any(_read(base, p), btoks)}
+            relevant_fresh = set()
+            for p in fresh:
+                data = _read(base, p, unanalysed)
+                # an unreadable file goes to the workers, which say why it was not analysed
+                if data is None or mentions_any(data, btoks):
+                    relevant_fresh.add(p)
 
         findings: list[Finding] = []
         to_parse: list[str] = []
@@ -255,7 +297,7 @@ def scan_tree(
             if cached is None:
                 to_parse.append(p)
             else:
-                findings.extend(finding_from_dict(d, p) for d in cached)
+                _take(cached, p, findings, unanalysed)
         for p in fresh:
             mtime, size = stats[p]
             if p not in relevant_fresh:
@@ -263,14 +305,15 @@ def scan_tree(
                 continue
             # content-keyed reuse: changed stat, but content seen before (a revert, a copy)
             cached = None
-            if cache:
-                sha = hashlib.sha1(_read(base, p)).hexdigest()
+            data = _read(base, p, unanalysed) if cache else None
+            if data is not None:
+                sha = hashlib.sha1(data).hexdigest()
                 cached = deps.usable(stored.get(_result_key(sha, p)))
             if cached is None:
                 to_parse.append(p)
             else:
                 file_rows.append((p, mtime, size, sha, True))
-                findings.extend(finding_from_dict(d, p) for d in cached)
+                _take(cached, p, findings, unanalysed)
 
         results: dict[str, dict] = {}
         parsed = 0
@@ -278,22 +321,28 @@ def scan_tree(
             # biggest first keeps the pool busy to the end
             to_parse.sort(key=lambda p: -stats[p][1])
             done = 0
-            outcomes: Iterable[tuple[str, str, list[tuple], list[str]]]
+            outcomes: Iterable[Outcome]
             if workers == 1 or (len(to_parse) < 4 and early is None):
-                _init_worker(knowledge.path)
+                _init_worker(knowledge.path, parse_work)
                 outcomes = map(_analyse_file, [(base, p) for p in to_parse])
                 pool = None
             else:
-                pool = early or _start_pool(workers, knowledge)
+                pool = early or _start_pool(workers, knowledge, parse_work)
                 outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
             try:
-                for path, sha, records, consulted in outcomes:
+                for path, sha, records, consulted, why in outcomes:
                     mtime, size = stats[path]
-                    file_rows.append((path, mtime, size, sha, True))
-                    found = [_record_dict(r) for r in records]
-                    results[_result_key(sha, path)] = {
-                        "findings": found, "deps": [[d, *deps.state(d)] for d in consulted]}
-                    findings.extend(finding_from_dict(d, path) for d in found)
+                    # unreadable (no hash): no row, so the next scan tries it again
+                    if sha is not None:
+                        file_rows.append((path, mtime, size, sha, True))
+                        entry: dict = {"findings": [_record_dict(r) for r in records],
+                                       "deps": [[d, *deps.state(d)] for d in consulted]}
+                        if why is not None:
+                            entry["unanalysed"] = why  # kept as such: never findings-free
+                        results[_result_key(sha, path)] = entry
+                        _take(entry, path, findings, unanalysed)
+                    else:
+                        unanalysed[path] = Unanalysed(path, why or "cannot be read")
                     parsed += 1
                     done += 1
                     if progress:
@@ -308,7 +357,8 @@ def scan_tree(
         elapsed = time.monotonic() - start
         candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])
         return ScanResult(tuple(findings),
-                          ScanStats(len(stats), candidates, parsed, round(elapsed, 2)))
+                          ScanStats(len(stats), candidates, parsed, round(elapsed, 2)),
+                          tuple(unanalysed[p] for p in sorted(unanalysed)))
     finally:
         if early is not None:  # not used (nothing to parse), or an error on the way
             early.shutdown(cancel_futures=True)
@@ -341,16 +391,30 @@ class _DepStats:
             self.extra[path] = file_stat(self.prefix + path) or (None, None)
         return self.extra[path]
 
-    def usable(self, entry: dict | None) -> list[dict] | None:
-        """The entry's findings if every file it depends on is as it was; else None."""
+    def usable(self, entry: dict | None) -> dict | None:
+        """The entry if every file it depends on is as it was; else None."""
         if entry is None:
             return None
         for dep in entry["deps"]:
             if self.state(dep[0]) != (dep[1], dep[2]):
                 return None
-        return entry["findings"]
+        return entry
 
 
-def _read(base: str, path: str) -> bytes:
-    with open(os.path.join(base, path), "rb") as fh:
-        return fh.read()
+def _take(entry: dict, path: str, findings: list[Finding],
+          unanalysed: dict[str, Unanalysed]) -> None:
+    """A stored or fresh result: its findings, or the reason it has none."""
+    findings.extend(finding_from_dict(d, path) for d in entry["findings"])
+    if entry.get("unanalysed"):
+        unanalysed[path] = Unanalysed(path, entry["unanalysed"])
+
+
+def _read(base: str, path: str, unanalysed: dict[str, Unanalysed]) -> bytes | None:
+    """The bytes of a tree file; None, and the file noted as not analysed, if it cannot
+    be read (mode 000, an I/O error): one line in the result, never an internal error."""
+    try:
+        with open(os.path.join(base, path), "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        unanalysed[path] = read_error(path, exc)
+        return None

@@ -80,8 +80,9 @@ class ScanCache:
         """Every stored result of this engine, in one query (a warm rescan needs them all).
 
         An entry is ``{"findings": [...], "deps": [[path, mtime_ns, size], ...]}``, the
-        tree files the findings depend on as they were. A damaged table or entry is left
-        out: its files are parsed again.
+        tree files the findings depend on as they were, and ``"unanalysed": reason``
+        for a file the parser refused (its empty findings are not a clean result). A
+        damaged table or entry is left out: its files are parsed again.
         """
         try:
             rows = self.db.execute("SELECT sha, findings FROM results WHERE engine = ?",
@@ -97,7 +98,8 @@ class ScanCache:
                 continue
             if isinstance(found, dict) and isinstance(found.get("findings"), list) and \
                     isinstance(found.get("deps"), list) and \
-                    all(isinstance(d, list) and len(d) == 3 for d in found["deps"]):
+                    all(isinstance(d, list) and len(d) == 3 for d in found["deps"]) and \
+                    isinstance(found.get("unanalysed", ""), str):
                 out[sha] = found
         return out
 

@@ -83,6 +83,30 @@ def test_later_patch_repairing_an_earlier_one_sets_fixed_in_patch(knowledge) -> 
     assert stack[0].fixed_in_patch == 3
 
 
+def test_a_hazard_fixed_then_reintroduced_is_introduced_by_the_last_patch(knowledge) -> None:
+    """Three patches: 1 brings the stack buffer, 2 removes it, 3 brings it back.
+
+    The last state counts: one finding, introduced by patch 3 and not fixed.
+    """
+    s = series(unified(PATH, BASE, STACK), unified(PATH, STACK, BASE),
+               unified(PATH, BASE, STACK))
+    stack = [f for f in analyse_series(s, knowledge) if f.rule == "dma-stack"]
+    assert [(f.introduced, f.patch, f.fixed_in_patch) for f in stack] == [(True, 3, None)]
+    assert stack[0].counts_against
+
+
+def test_a_pre_existing_hazard_fixed_then_reintroduced_stays_pre_existing(knowledge) -> None:
+    """The base has the stack buffer; 2 fixes it and 3 puts it back: older than the
+    series, so never blamed on it, and no longer fixed either."""
+    touched = STACK.replace("static int foo_open(", "/* open the port */\nstatic int foo_open(")
+    fixed = BASE.replace("static int foo_open(", "/* open the port */\nstatic int foo_open(")
+    s = series(unified(PATH, STACK, touched), unified(PATH, touched, fixed),
+               unified(PATH, fixed, touched))
+    stack = [f for f in analyse_series(s, knowledge) if f.rule == "dma-stack"]
+    assert [(f.introduced, f.patch, f.fixed_in_patch) for f in stack] == [(False, 2, None)]
+    assert not stack[0].counts_against
+
+
 def test_pre_existing_hazard_in_touched_function_is_not_blamed(knowledge) -> None:
     renamed = STACK.replace("\tint ret;\n", "\tint ret = 0;\n")
     findings = analyse_series(series(unified(PATH, STACK, renamed)), knowledge)

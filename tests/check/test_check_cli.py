@@ -297,3 +297,27 @@ def test_outbound_spi_stack_is_a_warning_the_error_gate_passes(repo: KernelRepo,
     assert "page by page" in f["message"] and "DMA_API_DEBUG" in f["message"]
     assert status == 0, err
     assert check("check", "--fail-on", "warning", "base..HEAD", cwd=repo.root)[0] == 1
+
+
+def test_a_range_that_fixes_then_reintroduces_a_hazard_fails_on_the_third_patch(
+    repo: KernelRepo, check, needs_engine
+):
+    """Three commits: the stack buffer comes, goes (a copying API) and comes back."""
+    copying = STACK_FUNC.replace(
+        "usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), WIDGET_REQ_STATUS,\n"
+        "\t\t\t      USB_TYPE_VENDOR | USB_DIR_IN, 0, 0, buf, sizeof(buf), 1000);",
+        "usb_control_msg_recv(udev, 0, WIDGET_REQ_STATUS, USB_TYPE_VENDOR | USB_DIR_IN,\n"
+        "\t\t\t\t   0, 0, buf, sizeof(buf), 1000, GFP_KERNEL);",
+    )
+    assert copying != STACK_FUNC
+    repo.commit(DRIVER, BASE + STACK_FUNC, "usb: widget: read the status")
+    repo.commit(DRIVER, BASE + copying, "usb: widget: read the status with a copy")
+    repo.commit(DRIVER, BASE + STACK_FUNC, "Revert \"usb: widget: read the status with a copy\"")
+    status, out, err = check("check", "--format", "json", "base..HEAD", cwd=repo.root)
+    assert status == 1, err
+    data = json.loads(out)
+    got = [(f["rule"], f["patch"], f["introduced"], f.get("fixed_in_patch"))
+           for f in data["findings"]]
+    assert got == [("dma-stack", 3, True, None)]
+    assert [f["patch"] for f in data["check"]["failing"]] == [3]
+    assert data["findings"][0]["line"] == stack_line(repo.read(DRIVER))

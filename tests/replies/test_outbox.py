@@ -153,3 +153,32 @@ def test_one_run_never_writes_two_drafts_to_one_message(tmp_path, example_series
     records = write_outbox([drafts[1], twin], tmp_path, _ids(example_series))
     assert [Path(r.path).name for r in records] == [draft_name(drafts[1])]
     assert sorted(p.name for p in tmp_path.glob("*.eml")) == [draft_name(drafts[1])]
+
+
+def test_drafts_mbox_escapes_from_lines_the_mboxrd_way(tmp_path, example_series, reply_settings):
+    """A body line that reads as an mbox separator, and ones already escaped, survive.
+
+    drafts.mbox is mboxrd (what public-inbox and b4 read): every ``>*From `` line
+    gets one more ``>``, and a reader takes one off; a draft quoting format-patch
+    output must not split in two, nor lose a level of quoting.
+    """
+    drafts = _drafts(example_series, reply_settings)
+    first = drafts[0].message
+    pasted = ("From 1a2b3c4d5e6f Mon Sep 17 00:00:00 2001\n"
+              ">From a quoted separator at 10:00:00 in 2024\n"
+              ">>From deeper still\n")
+    first.set_content(first.get_content() + "\n" + pasted)
+    out = tmp_path / "out"
+    write_outbox(drafts, out)
+    raw = (out / MBOX_NAME).read_bytes()
+    assert b"\n>From 1a2b3c4d5e6f Mon Sep 17 00:00:00 2001\n" in raw
+    assert b"\n>>From a quoted separator" in raw and b"\n>>>From deeper still\n" in raw
+    import liblore.utils
+
+    chunks = liblore.utils.split_mbox_as_bytes(raw)
+    emls = sorted(out.glob("*.eml"))
+    assert len(chunks) == len(emls) == len(drafts)
+    for chunk, eml in zip(chunks, emls, strict=True):
+        assert chunk.rstrip(b"\n") == eml.read_bytes().rstrip(b"\n")
+    (edited,) = [e.read_bytes() for e in emls if b"1a2b3c4d5e6f" in e.read_bytes()]
+    assert pasted.encode() in edited

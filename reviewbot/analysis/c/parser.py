@@ -12,6 +12,11 @@ caller is told (``ParseBudget.unparsed``), so a CI gate can fail closed
 instead of passing on a file it never read (issue 15). The largest files
 of Linux 6.1 (1.7 MB) need about 16,000; error recovery on pathological
 input costs about 0.5 ms a step.
+
+Two more bounds fail closed the same way (issue 26): a text over
+``limits.PARSE_BYTES`` or holding a NUL byte is not parsed at all, and a
+tree deeper than tree-sitter's queries reach (``QUERY_DEPTH``) is not
+analysed, since the captures below that depth silently stop.
 """
 
 from __future__ import annotations
@@ -26,21 +31,48 @@ from tree_sitter import Language, Node, Parser, Point, Query, QueryCursor, Range
 
 from reviewbot.analysis.c.preprocess import preprocess
 from reviewbot.knowledge import Knowledge
-from reviewbot.limits import default_limits
+from reviewbot.limits import default_limits, parse_refusal
+from reviewbot.model import Unanalysed
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class ParseBudget:
-    """Parse work allowed per file, and the files that needed more (not analysed)."""
+    """Parse work allowed per file, and the files that were not analysed, with why."""
 
     work: int = field(default_factory=lambda: default_limits().parse_work)
-    unparsed: list[tuple[int, str]] = field(default_factory=list)  # (patch, path)
+    unparsed: list[Unanalysed] = field(default_factory=list)
 
-    def missed(self, patch: int, path: str) -> None:
-        if (patch, path) not in self.unparsed:
-            self.unparsed.append((patch, path))
+    def missed(self, patch: int, path: str, reason: str) -> None:
+        if not any(u.patch == patch and u.file == path for u in self.unparsed):
+            self.unparsed.append(Unanalysed(path, reason, patch))
+
+
+Refused = Callable[[str], None]  # told why a text was not analysed
+
+# tree-sitter's query cursor keeps a match's start depth in 16 bits
+# (``QueryState.start_depth``): a node deeper than this is never captured,
+# without an error (a call under 70,000 ``+`` terms, issue 26).
+QUERY_DEPTH = 0xFFFF
+
+
+def too_deep(root: Node, limit: int = QUERY_DEPTH) -> bool:
+    """Whether any node lies more than ``limit`` levels below ``root``.
+
+    ``descendant_count`` is kept by tree-sitter (no walk), and a subtree of
+    n nodes reaches at most n - 1 levels down: only subtrees big enough to
+    pass the limit are entered. A file of fewer than 65,536 nodes costs one
+    look at the root; a bigger one a look at each top-level child.
+    """
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if depth + node.descendant_count - 1 > limit:
+            stack.extend((child, depth + 1) for child in node.children)
+    return False
 
 @dataclass(frozen=True)
 class Source:
@@ -69,8 +101,13 @@ Select = Callable[[bytes, bytes], "list[tuple[int, int]] | None"]
 
 def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = None,
           work: int | None = None, select: Select | None = None,
-          clean: bytes | None = None, old_tree: Tree | None = None) -> Source | None:
-    """Parse one file or fragment; None if it needs more than ``work`` progress steps.
+          clean: bytes | None = None, old_tree: Tree | None = None,
+          refused: Refused | None = None) -> Source | None:
+    """Parse one file or fragment; None when it is not analysed, and ``refused`` is told why.
+
+    Not analysed: it needs more than ``work`` progress steps, it is binary
+    or too big to parse (``limits.parse_refusal``), or it nests deeper than
+    the queries reach (``too_deep``).
 
     tree-sitter 0.26 dropped ``timeout_micros``; cancellation is a progress
     callback, which the binding only honours for callback-based reads.
@@ -80,17 +117,36 @@ def parse(path: str, text: bytes, knowledge: Knowledge, parser: Parser | None = 
     caller has it already; ``old_tree``, a tree of the same text parsed with
     fewer spans, lets tree-sitter reuse what did not change.
     """
+    why = parse_refusal(text)
+    if why is not None:
+        _refuse(path, why, refused)
+        return None
     parser = parser or new_parser()
     if clean is None:
         clean = preprocess(text, knowledge)
     spans = select(text, clean) if select is not None else None
     if spans:
         parser.included_ranges = _ranges(clean, spans)
+    budget = work or default_limits().parse_work
     try:
-        return _parse(path, text, clean, parser, work or default_limits().parse_work, old_tree)
+        src = _parse(path, text, clean, parser, budget, old_tree)
     finally:
         if spans:
             parser.included_ranges = []
+    if src is None:
+        _refuse(path, f"parsing needs more than {budget} steps (limits.parse_work)", refused)
+        return None
+    if too_deep(src.tree.root_node):
+        _refuse(path, f"nested more than {QUERY_DEPTH} levels deep, beyond what "
+                "tree-sitter's queries reach", refused)
+        return None
+    return src
+
+
+def _refuse(path: str, why: str, refused: Refused | None) -> None:
+    logger.warning("%s: not analysed: %s", path, why)
+    if refused is not None:
+        refused(why)
 
 
 def _ranges(text: bytes, spans: list[tuple[int, int]]) -> list[Range]:
@@ -131,9 +187,6 @@ def _parse(path: str, text: bytes, clean: bytes, parser: Parser,
         else:
             tree = parser.parse(read, old_tree, progress_callback=progress)
     except ValueError:
-        logger.warning(
-            "%s: not analysed: parsing needs more than %d steps (limits.parse_work)", path, budget
-        )
         parser.reset()
         return None
     chunk[0] = 256
