@@ -58,7 +58,7 @@ class MailDiff:
         return next((at for f, n, at, _ in self.added if f == file and n == line), None)
 
 
-def _read_diff(rows: list[str], first: int) -> MailDiff:
+def read_mail_diff(rows: list[str], first: int) -> MailDiff:
     """The rows of one mail (``first``: the input line number of ``rows[0]``).
 
     Each hunk is read for exactly the lines its header counts, so a
@@ -129,7 +129,7 @@ def mail_diffs(text: str, series: Series) -> dict[int, MailDiff]:
         if span is None and len(series.patches) == 1 and len(bounds) == 1:
             span = bounds[0]
         if span is not None:
-            out[p.index] = _read_diff(rows[span[0]:span[1]], span[0] + 1)
+            out[p.index] = read_mail_diff(rows[span[0]:span[1]], span[0] + 1)
     return out
 
 

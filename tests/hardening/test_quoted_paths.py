@@ -111,6 +111,6 @@ def test_every_reader_of_a_diff_path_sees_it_unquoted():
     )
     (pf,) = parse_diff(diff)[0]
     assert file_path(pf) == "drivers/café.c"
-    from reviewbot.render.checkpatch import input_line
+    from reviewbot.render.checkpatch import read_mail_diff
 
-    assert input_line(diff, "drivers/café.c", 1) == 7
+    assert read_mail_diff(diff.split("\n"), 1).added_at("drivers/café.c", 1) == 7
