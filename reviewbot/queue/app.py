@@ -111,6 +111,8 @@ def create_app(
             "nonce": lambda: secrets.token_urlsafe(16),
             "who": ctx.who,
             "listen": f"{host}:{port}",
+            "can_send": ctx.can_send,
+            "no_sender": actions.NO_SENDER,
         }
 
     @app.get("/")
@@ -134,11 +136,13 @@ def create_app(
         msg = d.message()
         mark = g.store.marks(rev_id).get(d.name)
         body = dr.body_text(msg) if text is None else text
+        status = actions.status_of(d, mark, ctx)
         return render_template(
             "draft.html",
             rev=rev,
             d=d,
-            status=actions.status_of(d, mark, ctx),
+            status=status,
+            problem=views.send_problem(g.store, rev_id, d.name, status),
             headers=dr.headers(msg),
             body=body,
             preview=dr.wrapped(body, ctx.wrap),
@@ -184,6 +188,9 @@ def create_app(
             flash(f"this form was sent before: {exc} was done once, not again", "note")
         except (ActionError, dr.DraftError) as exc:
             flash(str(exc), "error")
+        except OSError as exc:  # a disk error says what failed, never a bare 500
+            logger.exception("queue: %s of draft %d/%d failed", fn, rev_id, number)
+            flash(f"not done: {exc.strerror or exc}", "error")
         return redirect(back, code=303)
 
     @app.get("/scan")

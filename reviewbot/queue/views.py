@@ -62,6 +62,16 @@ def _all_revisions(store: Store) -> list[Revision]:
     return [store.state.revision(r[0]) for r in rows.fetchall()]
 
 
+def send_problem(store: Store, rev_id: int, name: str, status: str) -> str:
+    """Why the last send of a draft that is still approved did not go out, or ""."""
+    if status != "approved":
+        return ""
+    last = store.last_action(rev_id, name)
+    if last is None or last.action not in ("send-failed", "send-skipped"):
+        return ""
+    return last.detail
+
+
 def queue_page(store: Store, config: WatchConfig, ctx: Context) -> dict[str, Any]:
     rows = []
     totals: Counter[str] = Counter()
@@ -120,11 +130,13 @@ def series_page(store: Store, config: WatchConfig, ctx: Context, rev_id: int) ->
     for d in dr.drafts_of(store.state, config.outbox, rev):
         msg = d.message()
         mark = marks.get(d.name)
+        status = status_of(d, mark, ctx)
         drafts.append(
             {
                 "number": d.number,
                 "name": d.name,
-                "status": status_of(d, mark, ctx),
+                "status": status,
+                "problem": send_problem(store, rev_id, d.name, status),
                 "who": mark.who if mark else "",
                 "at": when(mark.at) if mark else "",
                 "headers": dr.headers(msg),
