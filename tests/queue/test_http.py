@@ -56,7 +56,9 @@ def test_hostile_text_is_escaped(server):
 def test_csp_forbids_scripts(server):
     import urllib.request
 
-    with urllib.request.urlopen(server.url + "/") as resp:
+    bearer = {"Authorization": f"Bearer {server.token}"}
+    req = urllib.request.Request(server.url + "/", headers=bearer)
+    with urllib.request.urlopen(req) as resp:
         csp = resp.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
 
@@ -269,7 +271,7 @@ def test_port_0_serves_on_the_port_it_got(watched, tmp_path, smtp):
         said = server.wait_for("reviewbot queue: http://")
         url = re.search(r"(http://127\.0\.0\.1:\d+)/", said).group(1)
         assert not url.endswith(":0")
-        code, page = get(url + "/")
+        code, page = get(server.started())  # the printed address, with its token
         assert code == 200 and "Review queue" in page
     finally:
         server.stop()
@@ -317,3 +319,24 @@ def test_an_edit_past_the_mail_line_limit_is_refused(server, tmp_path):
     assert "line 3 is over 998 characters" in " ".join(flashes(page))
     assert next((tmp_path / "state" / "outbox").glob("00001-*/0002-*.eml")).read_bytes() == before
     assert actions(tmp_path) == []
+
+
+HUGE = "99999999999999999999"  # past SQLite's 64-bit integers
+
+
+def test_ids_beyond_64_bits_are_not_found(server):
+    for url in (
+        f"/series/{HUGE}",
+        f"/draft/{HUGE}/0",
+        f"/draft/1/{HUGE}",
+        f"/scan/finding/{HUGE}",
+    ):
+        code, _ = get(server.url + url)
+        assert code == 404, url
+    _c, page = get(server.url + "/series/1")
+    fields = form(page, "/draft/1/1/approve")
+    for url in (f"/draft/{HUGE}/1/approve", f"/draft/1/{HUGE}/approve", f"/draft/{HUGE}/1/save"):
+        code, _ = post(server.url + url, fields)
+        assert code == 404, url
+    assert get(server.url + "/series/1")[0] == 200  # and the queue goes on
+
