@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import re
 import sqlite3
 import subprocess
@@ -340,3 +341,35 @@ def test_ids_beyond_64_bits_are_not_found(server):
         assert code == 404, url
     assert get(server.url + "/series/1")[0] == 200  # and the queue goes on
 
+
+def _bad_sites(scan: dict) -> list[tuple[str, str]]:
+    out = []
+    for sites in ("x", [1], [["drivers/usb/misc/acme_led.c", 27]], {"file": "x"}):
+        data = json.loads(json.dumps(scan))
+        data["drivers"][0]["sites"] = sites
+        out.append((f"sites {json.dumps(sites)}", json.dumps(data)))
+    return out
+
+
+def test_a_scan_file_that_is_not_scan_json_is_a_note_not_an_error(
+    watched, tmp_path, smtp, start_queue
+):
+    _sink, port = smtp
+    scan_file = tmp_path / "scan.json"
+    real = (watched.parent / "scan.json").read_text()
+    scan_file.write_text(real)
+    server = start_queue(queue_config(tmp_path, watched, port, scan=str(scan_file)))
+    code, page = get(server.url + "/scan/finding/0")
+    assert code == 200 and "acme_led.c:27" in page  # the real file is read
+
+    cases = [("[]", "[]"), ('"x"', '"x"'), ("null", "null"), ("{}", "{}")]
+    cases += [("findings [1]", json.dumps(dict(json.loads(real), findings=[1])))]
+    cases += _bad_sites(json.loads(real))
+    for what, text in cases:
+        tmp = scan_file.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(scan_file)  # as a cron job would: a new file under the name
+        code, page = get(server.url + "/scan")
+        assert code == 200, what
+        assert "not the JSON of reviewbot scan" in page, what
+        assert get(server.url + "/scan/finding/0")[0] == 404, what
