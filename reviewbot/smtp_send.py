@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import fcntl
 import logging
 import netrc
@@ -138,6 +139,46 @@ class Claim:
             self._fd = -1
 
 
+def _create_locked(marker: Path) -> int | None:
+    """A new marker whose lock we hold, or None when one exists; OSError when none can be made.
+
+    A locked temporary file is linked into place, so no other process ever
+    sees the marker unlocked while its sender lives. Where the file system
+    has no hard links, the marker is created exclusively and locked at once.
+    """
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC
+    note = f"pid {os.getpid()} since {_now()}\n".encode()
+    tmp = marker.with_name(f".{marker.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, flags, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, note)
+        os.link(tmp, marker)
+        return fd
+    except FileExistsError:
+        os.close(fd)
+        return None
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS):
+            raise
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    try:  # no hard links here
+        fd = os.open(marker, flags, 0o644)
+    except FileExistsError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, note)
+    except OSError:
+        marker.unlink(missing_ok=True)
+        os.close(fd)
+        raise
+    return fd
+
+
 def claim(path: Path) -> Claim | str:
     """Take the send lock of the draft at ``path``; or say why not.
 
@@ -146,37 +187,21 @@ def claim(path: Path) -> Claim | str:
     after the lock is taken. An outbox that cannot be written raises
     InputError: nothing was sent.
     """
-    marker = sending_marker(path)
     for _attempt in range(5):
         if sent_record(path).exists():
             return "already-sent"
-        tmp = marker.with_name(f".{marker.name}.{os.getpid()}.{secrets.token_hex(4)}")
         try:
-            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o644)
+            fd = _create_locked(sending_marker(path))
         except OSError as exc:
             raise InputError(
                 f"{path.parent}: cannot mark {path.name} as being sent "
                 f"({exc.strerror or exc}); nothing was sent"
             ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, f"pid {os.getpid()} since {_now()}\n".encode())
-            os.link(tmp, marker)  # atomic and exclusive: the marker appears locked
-        except FileExistsError:
-            os.close(fd)
+        if fd is None:
             state = marker_state(path)
             if state is Marker.NONE:
                 continue  # its sender just finished or let go: look again
             return "sending" if state is Marker.HELD else "in-doubt"
-        except OSError as exc:
-            os.close(fd)
-            raise InputError(
-                f"{path.parent}: cannot mark {path.name} as being sent "
-                f"({exc.strerror or exc}); nothing was sent"
-            ) from None
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
         taken = Claim(path, fd)
         if sent_record(path).exists():  # another sender finished while we looked
             taken.release()
