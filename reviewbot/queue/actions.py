@@ -259,6 +259,11 @@ def send_now(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) -
         raise ActionError(f"not sent: {NO_SENDER}")
     with ctx.lock:
         _rev, d, mark, status = _current(store, ctx, rev_id, number)
+        if status == "sending":
+            raise ActionError(
+                f"{d.name} is sending: another sender (the watcher?) has it now; "
+                "it is not sent a second time"
+            )
         if status != "approved" or mark is None:
             raise ActionError(f"{d.name} is {status}; approve it first")
         if d.sha256() != mark.sha256:
@@ -291,8 +296,8 @@ def send_now(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) -
         return f"sent {d.name}: {outcome.detail}"
     if outcome.status == "sending":
         raise ActionError(
-            f"{d.name} is being sent by another sender (the watcher?) right now; "
-            "not sent a second time"
+            f"{d.name} is sending: another sender (the watcher?) has it now; "
+            "it is not sent a second time"
         )
     if outcome.status == "in-doubt":
         raise ActionError(

@@ -114,7 +114,7 @@ def test_a_draft_the_watcher_is_sending_shows_as_sending_and_is_not_sent_again(
         assert f'action="/draft/1/{COVER}/not-sent"' not in page
         assert f'action="/draft/1/{COVER}/send"' not in page
         _code, page = post(f"{server.url}/draft/1/{COVER}/send", send_form)
-        assert "sending" in " ".join(flashes(page))
+        assert "is sending: another sender" in " ".join(flashes(page))
         assert status(page, 1, COVER) == "sending"
     finally:
         sink.release.set()
