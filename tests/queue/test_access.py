@@ -134,10 +134,14 @@ def _idle(port: int, count: int) -> list[socket.socket]:
 )
 def test_idle_connections_do_not_stop_the_queue(watched, tmp_path, smtp, hard, within):
     _sink, port = smtp
+    mine = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if mine[1] < 1300:
+        pytest.skip(f"the client needs 1,300 open files; the hard limit here is {mine[1]}")
+    if hard > mine[1] and os.geteuid() != 0:
+        pytest.skip(f"a hard limit of {hard} for the queue needs root here")
     server = QueueServer(
         queue_config(tmp_path, watched, port), preexec_fn=_files_limit(1024, hard)
     )
-    mine = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(mine[0], min(mine[1], 4096)), mine[1]))
     held: list[socket.socket] = []
     try:

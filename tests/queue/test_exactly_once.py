@@ -126,6 +126,48 @@ def test_a_draft_the_watcher_is_sending_shows_as_sending_and_is_not_sent_again(
     assert status(page, 1, COVER) == "sent"
 
 
+def _sent_at(tmp_path):
+    with sqlite3.connect(tmp_path / "state" / "watch.sqlite3") as db:
+        return db.execute("SELECT sent_at FROM revisions WHERE id=1").fetchone()[0]
+
+
+def test_the_watcher_leaves_a_draft_the_queue_is_sending_and_looks_again_next_pass(
+    watched, tmp_path, smtp, start_queue
+):
+    """The queue holds the lock (its mail is in DATA) when the watcher's pass comes: the
+    watcher sends the others, leaves that one, and does not call the series done."""
+    import threading
+
+    sink, port = smtp
+    cfg = queue_config(tmp_path, watched, port, send=True)
+    _deliverable(tmp_path, cfg)
+    server = start_queue(cfg)
+    act(server.url, 1, COVER, "approve")
+    cover = _draft(tmp_path, "0000")
+    sink.stall_if = _msgid(cover).encode()
+    pages: list[str] = []
+    queue_send = threading.Thread(
+        target=lambda: pages.append(act(server.url, 1, COVER, "send")[1]), daemon=True
+    )
+    queue_send.start()
+    try:
+        _wait(sink.in_data.is_set, "the queue's mail at the SMTP server")
+        first = _finish(_watcher(cfg))
+        assert "sending 0000-" in first and "looking again next cycle" in first
+        assert _sent_at(tmp_path) is None
+        assert len(sink.envelopes) == 4  # the other four, by the watcher
+    finally:
+        sink.release.set()
+        queue_send.join(60)
+    assert status(pages[0], 1, COVER) == "sent"
+    second = _finish(_watcher(cfg))
+    assert "already-sent 0000-" in second
+    assert _sent_at(tmp_path) is not None
+    ids = sink.message_ids()
+    assert ids.count(_msgid(cover)) == 1
+    assert len(ids) == len(set(ids)) == 5
+
+
 @pytest.mark.parametrize("failure", ["dropped", "timed-out"])
 def test_a_send_that_failed_after_data_is_in_doubt_and_never_resent(
     watched, tmp_path, smtp, start_queue, failure
