@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # From a fresh clone: the watcher on the bundled example and the review queue
-# over it, at http://127.0.0.1:8750/ (Ctrl-C stops it). Installs what it needs
+# over it, on 127.0.0.1:8750: open the address it prints, which holds the
+# queue's access token (Ctrl-C stops it). Installs what it needs
 # like scripts/test.sh (public-inbox with apt-get as root on Debian; .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."

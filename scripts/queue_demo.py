@@ -2,8 +2,10 @@
 
 Starts a public-inbox-httpd holding examples/series.mbox, a loopback SMTP
 server that prints what it receives (aiosmtpd), the watcher over that inbox
-(reviewing with examples/tree), and the queue over the watcher's state at
-http://127.0.0.1:8750/. Ctrl-C stops all four. Run it as
+(reviewing with examples/tree), and the queue over the watcher's state on
+127.0.0.1:8750. Open the address the queue prints
+(``http://127.0.0.1:8750/?token=...``): the token is made at each start and
+no page answers without it. Ctrl-C stops all four. Run it as
 ``bash scripts/queue-demo.sh`` from a fresh clone.
 """
 

@@ -3,7 +3,9 @@
 A local web page over the watcher's state and outbox: read each reviewed
 series and its drafts, edit a draft, approve, drop, send it (through
 [smtp], or [queue] sendmail) or mark it sent by hand. Safe beside a running
-watcher. Listens on loopback unless [queue] token is set.
+watcher. Listens on loopback unless [queue] token is set; every request
+needs the token (made at start and printed in the address, or [queue]
+token), so other accounts on the machine cannot act. See docs/queue.md.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ Serve a web page over the watcher's state and outbox (the same config file):
 the reviewed series newest first, each series with its findings, affected
 drivers and drafts, a draft editor, and approve, drop, send now (through
 [smtp], or [queue] sendmail) and mark as sent by hand. Safe beside a running
-watcher. Loopback only unless [queue] token is set; SIGTERM or Ctrl-C stops it.
+watcher. Loopback only unless [queue] token is set. Open the address it
+prints: it holds a secret made at each start (or [queue] token), and no
+page answers without it. SIGTERM or Ctrl-C stops it.
 """
 
 EXAMPLES = (
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if path is None:
         raise UsageError("queue needs --config FILE (the watcher's, see config/watch.example.toml)")
     host, port = parse_listen(args.listen)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("waitress").setLevel(logging.WARNING)
 
     def ready(line: str) -> None:
         print(line, file=sys.stderr, flush=True)

@@ -4,9 +4,12 @@ A send is three steps, each safe to be killed in, like the watcher's review:
 
 1. one transaction checks the draft is approved and unchanged since, and
    records the ``send`` action and the mark ``sending``;
-2. the mail goes out through ``sender.send`` (``.sending`` marker, then
-   ``.sent`` record);
-3. one transaction records the outcome.
+2. the mail goes out through ``sender.send``: smtp_send's one send path,
+   whose lock (the ``.sending`` marker) the watcher's delivery takes too,
+   with ``.sent`` checked again once it is held;
+3. one transaction records the outcome, whatever it was: a send that failed
+   before the mail left is approved again with the reason, never left
+   "sending" or "in doubt".
 
 ``reconcile`` (at start, before any request) finishes what a killed queue
 left ``sending``: a ``.sent`` record means it went out (recorded as sent);
@@ -29,6 +32,7 @@ from reviewbot.queue import drafts as dr
 from reviewbot.queue import sender
 from reviewbot.queue.store import Mark, Store
 from reviewbot.settings import SmtpSettings
+from reviewbot.smtp_send import Marker, marker_state
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,16 @@ class Context:
     inflight: set[tuple[int, str]] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def can_send(self) -> bool:
+        return sender.configured(self.smtp, self.sendmail)
+
+
+NO_SENDER = (
+    "sending is not configured: set [smtp] host (or [queue] sendmail) in the config, "
+    "or send it another way and mark it as sent by hand"
+)
+
 
 def pause_hook() -> Callable[[str], None]:
     stage = os.environ.get(PAUSE_ENV, "")
@@ -71,7 +85,10 @@ def status_of(d: dr.DraftFile, mark: Mark | None, ctx: Context) -> str:
     """waiting, approved, dropped, sending, sent, sent-by-hand or in-doubt."""
     if d.sent_path.exists():
         return mark.status if mark is not None and mark.status in DONE else "sent"
-    if d.marker_path.exists() or (mark is not None and mark.status == "sending"):
+    marker = marker_state(d.path)
+    if marker is Marker.HELD:
+        return "sending"  # a live sender (this queue, the watcher, review --send) has it now
+    if marker is Marker.LEFT or (mark is not None and mark.status == "sending"):
         return "sending" if (d.rev_id, d.name) in ctx.inflight else "in-doubt"
     if mark is None:
         return "waiting"
@@ -158,7 +175,12 @@ def edit(store: Store, ctx: Context, rev_id: int, number: int, nonce: str, body:
                 detail=f"sha256 {before} -> {_sha(data)}",
             )
             store.set_mark(db, rev_id, d.name, None, ctx.who)
-            dr.rewrite(d, data)  # inside: a failed write rolls the record back
+            try:
+                dr.rewrite(d, data)  # inside: a failed write rolls the record back
+            except OSError as exc:
+                raise ActionError(
+                    f"{d.name} was not saved: cannot write it ({exc.strerror or exc})"
+                ) from None
     return f"saved {d.name}" + ("; approve it again" if status == "approved" else "")
 
 
@@ -186,15 +208,21 @@ def mark_sent(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) 
             )
             store.set_mark(db, rev_id, d.name, "sent-by-hand", ctx.who, d.sha256())
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            dr.write_sent_record(
-                d,
-                {
-                    "sent": now,
-                    "server": "by hand",
-                    "answer": f"marked as sent by {ctx.who} in reviewbot queue",
-                    "message-id": str(d.message()["Message-Id"]),
-                },
-            )
+            try:
+                dr.write_sent_record(
+                    d,
+                    {
+                        "sent": now,
+                        "server": "by hand",
+                        "answer": f"marked as sent by {ctx.who} in reviewbot queue",
+                        "message-id": str(d.message()["Message-Id"]),
+                    },
+                )
+            except OSError as exc:  # the transaction rolls back: nothing changed
+                raise ActionError(
+                    f"{d.name} was not marked as sent: cannot write its record "
+                    f"({exc.strerror or exc})"
+                ) from None
         d.marker_path.unlink(missing_ok=True)
     return f"{d.name} is recorded as sent by hand"
 
@@ -216,13 +244,26 @@ def release(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) ->
                 detail="checked: it did not arrive",
             )
             store.set_mark(db, rev_id, d.name, None, ctx.who)
-        d.marker_path.unlink(missing_ok=True)
+            try:
+                d.marker_path.unlink(missing_ok=True)
+            except OSError as exc:
+                raise ActionError(
+                    f"{d.name} stays in doubt: cannot remove {d.marker_path.name} "
+                    f"({exc.strerror or exc})"
+                ) from None
     return f"{d.name} waits for approval again"
 
 
 def send_now(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) -> str:
+    if not ctx.can_send:
+        raise ActionError(f"not sent: {NO_SENDER}")
     with ctx.lock:
         _rev, d, mark, status = _current(store, ctx, rev_id, number)
+        if status == "sending":
+            raise ActionError(
+                f"{d.name} is sending: another sender (the watcher?) has it now; "
+                "it is not sent a second time"
+            )
         if status != "approved" or mark is None:
             raise ActionError(f"{d.name} is {status}; approve it first")
         if d.sha256() != mark.sha256:
@@ -241,7 +282,11 @@ def send_now(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) -
         ctx.inflight.add((rev_id, d.name))
     try:
         ctx.pause("claimed")
-        outcome = sender.send(d, ctx.smtp, ctx.sendmail)
+        try:
+            outcome = sender.send(d, ctx.smtp, ctx.sendmail)
+        except Exception as exc:  # never leave the mark "sending": settle from the files
+            logger.exception("reviewbot queue: sending %s failed", d.name)
+            outcome = sender.settle(d, f"{type(exc).__name__}: {exc}")
         ctx.pause("delivered")
         with ctx.lock, store.transaction() as db:
             _finish(store, db, d, outcome.status, outcome.detail, ctx.who, mark.sha256)
@@ -249,12 +294,17 @@ def send_now(store: Store, ctx: Context, rev_id: int, number: int, nonce: str) -
         ctx.inflight.discard((rev_id, d.name))
     if outcome.status in ("sent", "already-sent"):
         return f"sent {d.name}: {outcome.detail}"
+    if outcome.status == "sending":
+        raise ActionError(
+            f"{d.name} is sending: another sender (the watcher?) has it now; "
+            "it is not sent a second time"
+        )
     if outcome.status == "in-doubt":
         raise ActionError(
             f"{d.name} may or may not have gone out ({outcome.detail}); "
             "check the list, then mark it sent or not sent"
         )
-    raise ActionError(f"{d.name} was not sent: {outcome.status} {outcome.detail}")
+    raise ActionError(f"{d.name} was not sent: {outcome.detail or outcome.status}")
 
 
 def _finish(
@@ -270,6 +320,17 @@ def _finish(
             db, nonce=None, rev_id=d.rev_id, name=d.name, action="in-doubt", who=who, detail=detail
         )
         store.set_mark(db, d.rev_id, d.name, "in-doubt", who, sha)
+    elif status == "sending":  # another sender holds the lock: it finishes (or fails) there
+        store.record(
+            db,
+            nonce=None,
+            rev_id=d.rev_id,
+            name=d.name,
+            action="send-skipped",
+            who=who,
+            detail=f"another sender has it now: {detail}",
+        )
+        store.set_mark(db, d.rev_id, d.name, "approved", who, sha)
     else:
         store.record(
             db,
@@ -292,9 +353,12 @@ def reconcile(store: Store, outbox: Path) -> list[str]:
         if where is None:
             continue
         d = dr.DraftFile(rev_id, -1, name, where / name)
+        marker = marker_state(d.path)
         if d.sent_path.exists():
             status, detail = "sent", "recovered: the .sent record was written before the stop"
-        elif d.marker_path.exists():
+        elif marker is Marker.HELD:
+            status, detail = "sending", "recovered: another sender has it now"
+        elif marker is Marker.LEFT:
             status, detail = "in-doubt", "recovered: stopped while the mail was being handed over"
         else:
             status, detail = "refused", "recovered: stopped before the mail left"

@@ -110,6 +110,14 @@ class Store:
         sql += f" ORDER BY id DESC LIMIT {int(limit)}"
         return [Action(*r) for r in self.db.execute(sql, args)]
 
+    def last_action(self, rev_id: int, name: str) -> Action | None:
+        row = self.db.execute(
+            "SELECT id, rev_id, name, action, who, at, detail FROM queue_actions "
+            "WHERE rev_id=? AND name=? ORDER BY id DESC LIMIT 1",
+            (rev_id, name),
+        ).fetchone()
+        return None if row is None else Action(*row)
+
     def count_actions(self, rev_id: int, name: str, action: str) -> int:
         row = self.db.execute(
             "SELECT COUNT(*) FROM queue_actions WHERE rev_id=? AND name=? AND action=?",

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewbot.queue import drafts as dr
+from reviewbot.queue import scanfile
 from reviewbot.queue.actions import Context, status_of
 from reviewbot.queue.store import Store
 from reviewbot.watch.config import WatchConfig
@@ -60,6 +61,16 @@ def _rule_counts(review: dict[str, Any] | None) -> list[tuple[str, int]]:
 def _all_revisions(store: Store) -> list[Revision]:
     rows = store.db.execute("SELECT id FROM revisions ORDER BY first_seen DESC, id DESC")
     return [store.state.revision(r[0]) for r in rows.fetchall()]
+
+
+def send_problem(store: Store, rev_id: int, name: str, status: str) -> str:
+    """Why the last send of a draft that is still approved did not go out, or ""."""
+    if status != "approved":
+        return ""
+    last = store.last_action(rev_id, name)
+    if last is None or last.action not in ("send-failed", "send-skipped"):
+        return ""
+    return last.detail
 
 
 def queue_page(store: Store, config: WatchConfig, ctx: Context) -> dict[str, Any]:
@@ -120,11 +131,13 @@ def series_page(store: Store, config: WatchConfig, ctx: Context, rev_id: int) ->
     for d in dr.drafts_of(store.state, config.outbox, rev):
         msg = d.message()
         mark = marks.get(d.name)
+        status = status_of(d, mark, ctx)
         drafts.append(
             {
                 "number": d.number,
                 "name": d.name,
-                "status": status_of(d, mark, ctx),
+                "status": status,
+                "problem": send_problem(store, rev_id, d.name, status),
                 "who": mark.who if mark else "",
                 "at": when(mark.at) if mark else "",
                 "headers": dr.headers(msg),
@@ -219,8 +232,8 @@ def scan_page(store: Store) -> dict[str, Any]:
 def tree_scan(path: Path | None) -> dict[str, Any]:
     """The configured tree scan (``reviewbot scan --format json``), read afresh for each page.
 
-    A cron job may rewrite the file at any time; a missing or garbled one is
-    a note on the page, not an error.
+    A cron job may rewrite the file at any time; a missing one, or one that
+    is not scan JSON by the shipped schema, is a note on the page, not an error.
     """
     out: dict[str, Any] = {
         "path": str(path) if path else "",
@@ -230,23 +243,13 @@ def tree_scan(path: Path | None) -> dict[str, Any]:
     }
     if path is None:
         return out
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        out["note"] = f"{path}: cannot read the scan ({exc})"
+    data, note = scanfile.load(path)
+    if data is None:
+        out["note"] = note
         return out
-    findings = data.get("findings") if isinstance(data, dict) else None
-    drivers = data.get("drivers") if isinstance(data, dict) else None
-    if (
-        data.get("tool") != "reviewbot"
-        or not isinstance(findings, list)
-        or not isinstance(drivers, list)
-    ):
-        out["note"] = f"{path}: not the JSON of reviewbot scan"
-        return out
-    out["findings"] = [f for f in findings if isinstance(f, dict)]
-    out["drivers"] = [d for d in drivers if isinstance(d, dict)]
-    out["stats"] = data.get("stats", {})
+    out["findings"] = data["findings"]
+    out["drivers"] = data["drivers"]
+    out["stats"] = data["stats"]
     return out
 
 

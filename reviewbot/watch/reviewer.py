@@ -359,7 +359,13 @@ def deliver(
     subs: dict[str, Subscription],
     clock: Clock = time.time,
 ) -> None:
-    """Send the drafts of opted-in subscriptions once their embargo is over."""
+    """Send the drafts of opted-in subscriptions once their embargo is over.
+
+    Through smtp_send's one send path, whose lock the review queue's "Send
+    now" takes too. A draft another sender holds now (``sending``) is left
+    to it, and the revision is looked at again next cycle (then it is
+    ``already-sent``, or free to send); only then is its delivery done.
+    """
     from reviewbot.settings import smtp_settings
     from reviewbot.smtp_send import send_drafts
 
@@ -383,9 +389,18 @@ def deliver(
         except ReviewbotError as exc:
             logger.error("send %s: v%d %s: %s", sub.name, rev.revision, rev.subject, exc)
             continue
-        with state.transaction() as db:
-            db.execute("UPDATE revisions SET sent_at=? WHERE id=?", (clock(), rev.id))
+        busy = [r.path.name for r in results if r.status == "sending"]
+        if not busy:
+            with state.transaction() as db:
+                db.execute("UPDATE revisions SET sent_at=? WHERE id=?", (clock(), rev.id))
         for r in results:
             logger.info(
                 "send %s: %s %s to %s", sub.name, r.status, r.path.name, ", ".join(r.recipients)
+            )
+        if busy:
+            logger.info(
+                "send %s: %s being sent by another sender (the review queue?); "
+                "looking again next cycle",
+                sub.name,
+                ", ".join(busy),
             )

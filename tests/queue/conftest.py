@@ -59,22 +59,59 @@ def hostile_series() -> list[bytes]:
 
 
 class Sink:
-    """Collects what the SMTP server accepted; ``stall`` holds DATA until released."""
+    """Collects what the SMTP server accepted, and misbehaves when told.
+
+    ``stall`` holds every DATA until ``release``; ``stall_if`` holds only the
+    DATA of a mail containing those bytes. ``hold_ehlo`` holds the next
+    connection's EHLO (one connection only) until ``ehlo_release``.
+    ``drop_next_data`` takes the next mail's data, keeps it (the server has
+    it) and closes the connection without an answer: an ambiguous failure.
+    """
 
     def __init__(self) -> None:
         self.envelopes: list = []
         self.stall = threading.Event()
+        self.stall_if: bytes | None = None
         self.in_data = threading.Event()
         self.release = threading.Event()
+        self.hold_ehlo = threading.Event()
+        self.ehlo_held = threading.Event()
+        self.ehlo_release = threading.Event()
+        self.drop_next_data = threading.Event()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        import asyncio
+
+        session.host_name = hostname
+        if self.hold_ehlo.is_set():
+            self.hold_ehlo.clear()
+            self.ehlo_held.set()
+            while not self.ehlo_release.is_set():
+                await asyncio.sleep(0.05)
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio
 
+        stalled = self.stall.is_set() or (
+            self.stall_if is not None and self.stall_if in envelope.content
+        )
         self.in_data.set()
-        while self.stall.is_set() and not self.release.is_set():
+        while stalled and not self.release.is_set():
             await asyncio.sleep(0.05)
         self.envelopes.append(envelope)
+        if self.drop_next_data.is_set():
+            self.drop_next_data.clear()
+            server.transport.abort()  # the data arrived; the answer never does
+            return "250 2.0.0 never heard"
         return "250 2.0.0 queued as 4711"
+
+    def message_ids(self) -> list[str]:
+        from email import policy
+        from email.parser import BytesParser
+
+        parse = BytesParser(policy=policy.default).parsebytes
+        return [str(parse(e.content)["Message-Id"]) for e in self.envelopes]
 
 
 @pytest.fixture
@@ -137,8 +174,20 @@ def watched(tmp_path_factory) -> Path:
     return base / "state"
 
 
-def queue_config(tmp_path: Path, state: Path, smtp_port: int, **queue) -> Path:
-    """A copy of the watched state, and a config over it with [smtp] on the test server."""
+def queue_config(
+    tmp_path: Path,
+    state: Path,
+    smtp_port: int | None,
+    *,
+    send: bool = False,
+    smtp_timeout: float = 20,
+    **queue,
+) -> Path:
+    """A copy of the watched state, and a config over it with [smtp] on the test server.
+
+    ``smtp_port`` None: no [smtp] host at all. ``send``: the watcher's own
+    delivery is on (``send = true``, no embargo) for the subscription.
+    """
     mine = tmp_path / "state"
     shutil.copytree(state, mine)
     lines = [
@@ -148,16 +197,25 @@ def queue_config(tmp_path: Path, state: Path, smtp_port: int, **queue) -> Path:
         "[[watch.subscriptions]]",
         'name = "acme"',
         'url = "http://127.0.0.1:9/acme"',
+    ]
+    if send:
+        lines += ["send = true", "embargo_hours = 0.0"]
+    lines += [
         "",
         "[reply]",  # the watcher run on this file refuses to start without a sender
         f"from = {_toml(WATCH_FROM)}",
         "",
-        "[smtp]",
-        'host = "127.0.0.1"',
-        f"port = {smtp_port}",
-        "starttls = false",
-        "timeout = 20",
-        "",
+    ]
+    if smtp_port is not None:
+        lines += [
+            "[smtp]",
+            'host = "127.0.0.1"',
+            f"port = {smtp_port}",
+            "starttls = false",
+            f"timeout = {smtp_timeout}",
+            "",
+        ]
+    lines += [
         "[queue]",
         'maintainer = "Maintainer Test"',
     ]
@@ -169,10 +227,17 @@ def queue_config(tmp_path: Path, state: Path, smtp_port: int, **queue) -> Path:
 
 class QueueServer:
     def __init__(
-        self, config: Path, env: dict[str, str] | None = None, listen: str | None = None
+        self,
+        config: Path,
+        env: dict[str, str] | None = None,
+        listen: str | None = None,
+        *,
+        wrapper: list[str] | None = None,
+        preexec_fn=None,
     ) -> None:
         self.port = free_port()
         argv = [
+            *(wrapper or []),
             sys.executable,
             "-m",
             "reviewbot",
@@ -188,9 +253,31 @@ class QueueServer:
             cwd=ROOT,
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
+            preexec_fn=preexec_fn,
         )
         self.said = ""
         self.url = f"http://127.0.0.1:{self.port}"
+        self.login_url = ""  # the address it printed: with its token, unless [queue] token
+
+    def started(self, timeout: float = 30) -> str:
+        """Wait for the address the queue prints when it serves; return it."""
+        said = self.wait_for("reviewbot queue: http://", timeout)
+        m = re.search(r"reviewbot queue: (http://\S+) ", said)
+        assert m, said
+        self.login_url = m.group(1)
+        return self.login_url
+
+    @property
+    def token(self) -> str:
+        return self.login_url.partition("?token=")[2]
+
+    def login(self) -> None:
+        """Open the printed address once, as a person would: webform's cookie jar keeps it."""
+        from tests.queue.webform import get
+
+        assert "?token=" in self.login_url, self.login_url
+        code, _page = get(self.login_url)
+        assert code == 200
 
     def wait_for(self, text: str, timeout: float = 30) -> str:
         sel = selectors.DefaultSelector()
@@ -226,10 +313,11 @@ class QueueServer:
 def start_queue():
     started: list[QueueServer] = []
 
-    def start(config: Path, env: dict[str, str] | None = None) -> QueueServer:
-        server = QueueServer(config, env)
+    def start(config: Path, env: dict[str, str] | None = None, **how) -> QueueServer:
+        server = QueueServer(config, env, **how)
         started.append(server)
-        server.wait_for("reviewbot queue: http://")
+        if "?token=" in server.started():
+            server.login()
         return server
 
     yield start

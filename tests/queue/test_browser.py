@@ -103,7 +103,8 @@ def server(watched, tmp_path, smtp, start_queue):
 def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     sink, _port = smtp
     d = browser
-    d.get(server.url + "/")
+    d.get(server.login_url)  # the address the queue printed: its token becomes a cookie
+    assert d.current_url == server.url + "/"  # and leaves the address bar
     assert d.find_elements(by("TAG_NAME"), "script") == []
     rows = d.find_elements(by("CSS_SELECTOR"), "table.queue tbody tr")
     assert [r.get_attribute("id") for r in rows] == ["rev-2", "rev-1"]  # newest first
@@ -223,7 +224,7 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
 
 def test_hostile_mail_text_shows_as_text(browser, server):
     d = browser
-    d.get(server.url + "/")
+    d.get(server.login_url)
     assert d.find_elements(by("TAG_NAME"), "script") == []
     row = d.find_element(by("ID"), "rev-2")
     assert "<script>alert('subject')</script>" in row.text  # the markup is there, as letters

@@ -83,6 +83,10 @@ def test_the_demo_serves_the_example_and_sends_an_approved_draft():
         smtp_port = int(re.search(r"SMTP 127\.0\.0\.1:(\d+)", said).group(1))
         _wait(err, "reviewed acme: v1", proc)
         base = f"http://127.0.0.1:{port}"
+        assert get(base + "/series/1")[0] == 403  # not without the token it printed
+        login = re.search(r"reviewbot queue: (http://\S+\?token=\S+) ", said).group(1)
+        assert login.startswith(base + "/?token=")
+        assert get(login)[0] == 200
         code, page = get(base + "/series/1")
         assert code == 200 and page.count('class="draft"') == 5
         act(base, 1, 1, "approve")

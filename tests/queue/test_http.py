@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import re
 import sqlite3
 import subprocess
@@ -56,7 +57,9 @@ def test_hostile_text_is_escaped(server):
 def test_csp_forbids_scripts(server):
     import urllib.request
 
-    with urllib.request.urlopen(server.url + "/") as resp:
+    bearer = {"Authorization": f"Bearer {server.token}"}
+    req = urllib.request.Request(server.url + "/", headers=bearer)
+    with urllib.request.urlopen(req) as resp:
         csp = resp.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
 
@@ -269,7 +272,7 @@ def test_port_0_serves_on_the_port_it_got(watched, tmp_path, smtp):
         said = server.wait_for("reviewbot queue: http://")
         url = re.search(r"(http://127\.0\.0\.1:\d+)/", said).group(1)
         assert not url.endswith(":0")
-        code, page = get(url + "/")
+        code, page = get(server.started())  # the printed address, with its token
         assert code == 200 and "Review queue" in page
     finally:
         server.stop()
@@ -317,3 +320,56 @@ def test_an_edit_past_the_mail_line_limit_is_refused(server, tmp_path):
     assert "line 3 is over 998 characters" in " ".join(flashes(page))
     assert next((tmp_path / "state" / "outbox").glob("00001-*/0002-*.eml")).read_bytes() == before
     assert actions(tmp_path) == []
+
+
+HUGE = "99999999999999999999"  # past SQLite's 64-bit integers
+
+
+def test_ids_beyond_64_bits_are_not_found(server):
+    for url in (
+        f"/series/{HUGE}",
+        f"/draft/{HUGE}/0",
+        f"/draft/1/{HUGE}",
+        f"/scan/finding/{HUGE}",
+    ):
+        code, _ = get(server.url + url)
+        assert code == 404, url
+    _c, page = get(server.url + "/series/1")
+    fields = form(page, "/draft/1/1/approve")
+    for url in (f"/draft/{HUGE}/1/approve", f"/draft/1/{HUGE}/approve", f"/draft/{HUGE}/1/save"):
+        code, _ = post(server.url + url, fields)
+        assert code == 404, url
+    assert get(server.url + "/series/1")[0] == 200  # and the queue goes on
+
+
+def _bad_sites(scan: dict) -> list[tuple[str, str]]:
+    out = []
+    for sites in ("x", [1], [["drivers/usb/misc/acme_led.c", 27]], {"file": "x"}):
+        data = json.loads(json.dumps(scan))
+        data["drivers"][0]["sites"] = sites
+        out.append((f"sites {json.dumps(sites)}", json.dumps(data)))
+    return out
+
+
+def test_a_scan_file_that_is_not_scan_json_is_a_note_not_an_error(
+    watched, tmp_path, smtp, start_queue
+):
+    _sink, port = smtp
+    scan_file = tmp_path / "scan.json"
+    real = (watched.parent / "scan.json").read_text()
+    scan_file.write_text(real)
+    server = start_queue(queue_config(tmp_path, watched, port, scan=str(scan_file)))
+    code, page = get(server.url + "/scan/finding/0")
+    assert code == 200 and "acme_led.c:27" in page  # the real file is read
+
+    cases = [("[]", "[]"), ('"x"', '"x"'), ("null", "null"), ("{}", "{}")]
+    cases += [("findings [1]", json.dumps(dict(json.loads(real), findings=[1])))]
+    cases += _bad_sites(json.loads(real))
+    for what, text in cases:
+        tmp = scan_file.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(scan_file)  # as a cron job would: a new file under the name
+        code, page = get(server.url + "/scan")
+        assert code == 200, what
+        assert "not the JSON of reviewbot scan" in page, what
+        assert get(server.url + "/scan/finding/0")[0] == 404, what

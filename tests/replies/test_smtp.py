@@ -132,3 +132,62 @@ def test_password_comes_from_env_or_netrc_only(tmp_path):
     assert smtp_password(smtp, {"HOME": str(tmp_path)}) == "fromnetrc"
     other = SmtpSettings(host="smtp.example.net", user="someone-else")
     assert smtp_password(other, {"HOME": str(tmp_path)}) is None
+
+
+_HOLD = """
+import sys
+from pathlib import Path
+from reviewbot.smtp_send import claim
+taken = claim(Path(sys.argv[1]))
+print("claimed" if not isinstance(taken, str) else taken, flush=True)
+sys.stdin.read()  # hold the lock until told (or killed)
+"""
+
+
+def test_a_draft_another_process_is_sending_is_left_to_it_and_in_doubt_once_it_dies(
+    smtp_server, outbox
+):
+    import signal
+    import subprocess
+    import sys
+
+    from reviewbot.smtp_send import Marker, marker_state
+
+    sink, smtp = smtp_server
+    folder, drafts = outbox
+    first = folder / draft_name(drafts[0])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(first)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "claimed"
+        assert marker_state(first) is Marker.HELD
+        results = send_drafts(folder, smtp, dry_run=False)
+        assert [r.status for r in results] == ["sending"] + ["sent"] * (len(drafts) - 1)
+    finally:
+        holder.send_signal(signal.SIGKILL)  # killed mid-send: nobody holds it now
+        holder.wait()
+    assert marker_state(first) is Marker.LEFT
+    again = send_drafts(folder, smtp, dry_run=False)
+    assert [r.status for r in again] == ["in-doubt"] + ["already-sent"] * (len(drafts) - 1)
+    assert len(sink.envelopes) == len(drafts) - 1
+
+
+def test_a_claim_works_where_the_outbox_has_no_hard_links(smtp_server, outbox, monkeypatch):
+    import errno
+    import os
+
+    sink, smtp = smtp_server
+    folder, drafts = outbox
+
+    def no_links(*_args, **_kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)  # as on vfat
+    results = send_drafts(folder, smtp, dry_run=False)
+    assert [r.status for r in results] == ["sent"] * len(drafts)
+    assert len(sink.envelopes) == len(drafts)
+    assert not [p for p in folder.iterdir() if ".sending" in p.name]
