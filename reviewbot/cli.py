@@ -1,9 +1,10 @@
 """Command line: parse arguments, wire stages, print, return an exit status.
 
 Only this module prints or exits. Commands import their stages lazily so
-``--help`` stays fast. Exit status (design.md): 0 done and nothing at or
-above the threshold, 1 findings at or above it, 2 usage or input error,
-3 network failure after retries; 4 an internal error (a bug: please report).
+``--help`` stays fast. Exit status (docs/architecture.md, docs/usage.md):
+0 done and nothing at or above the threshold, 1 findings at or above it,
+2 usage or input error, 3 network failure after retries; 4 an internal
+error (a bug: please report).
 """
 
 from __future__ import annotations

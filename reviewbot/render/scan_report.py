@@ -1,4 +1,4 @@
-"""A tree scan as text, JSON (design.md's scan contract) or a Markdown report.
+"""A tree scan as text, JSON (the scan contract of docs/architecture.md) or a Markdown report.
 
 The Markdown groups drivers by MAINTAINERS section, so each part can be
 pasted into a mail to the people who own it.
