@@ -1,8 +1,10 @@
 """Group sites into drivers, each with its Kconfig symbol and MAINTAINERS entry.
 
 A driver is the module a file builds into (from its Makefile), or its
-directory; the MAINTAINERS section is the most specific one covering the
-driver's first site, which is what a maintainer would be asked about.
+directory. Its people are everyone get_maintainer.pl names for the
+driver's first site (every MAINTAINERS section covering it, then those a
+K: keyword of its text adds); its section and status are the most specific
+section's, which is what a maintainer would be asked about.
 """
 
 from __future__ import annotations
@@ -10,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from reviewbot.impact.kbuild import Kbuild
-from reviewbot.impact.maintainers import Maintainers, parse_maintainers
+from reviewbot.impact.maintainers import (
+    Maintainers,
+    Responsible,
+    parse_mailmap,
+    parse_maintainers,
+)
 from reviewbot.model import AffectedDriver, DriverSite, Finding
 
 Reader = Callable[[str], str | None]
@@ -22,7 +29,10 @@ class DriverIndex:
     def __init__(self, read: Reader, is_dir: Callable[[str], bool]) -> None:
         self.kbuild = Kbuild(read)
         text = read("MAINTAINERS")
-        self.maintainers = Maintainers(parse_maintainers(text or ""), is_dir) if text else None
+        mailmap = parse_mailmap(read(".mailmap") or "") if text else None
+        self.maintainers = (
+            Maintainers(parse_maintainers(text), is_dir, read, mailmap) if text else None
+        )
 
     def group(self, sites: Iterable[DriverSite]) -> tuple[AffectedDriver, ...]:
         groups: dict[tuple[str, str], list[DriverSite]] = {}
@@ -36,20 +46,22 @@ class DriverIndex:
         for key, group in groups.items():
             module = modules[key]
             group.sort(key=lambda s: (s.file, s.line, s.rule))
-            section = None
-            if self.maintainers is not None:
-                hits = self.maintainers.lookup(group[0].file)
-                section = hits[0] if hits else None
+            who = (
+                self.maintainers.responsible(group[0].file)
+                if self.maintainers is not None
+                else Responsible()
+            )
+            section = who.section
             out.append(
                 AffectedDriver(
                     name=module.name,
                     path=module.path,
                     kconfig=f"CONFIG_{module.kconfig}" if module.kconfig else None,
-                    maintainers=section.maintainers if section else (),
-                    lists=section.lists if section else (),
+                    maintainers=who.maintainers,
+                    lists=who.lists,
                     sites=tuple(_dedupe(group)),
                     section=section.title if section else None,
-                    reviewers=section.reviewers if section else (),
+                    reviewers=who.reviewers,
                     status=section.status if section else None,
                 )
             )
