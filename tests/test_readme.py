@@ -69,6 +69,8 @@ def kind(lang: str, text: str) -> str:
         return "layout"
     if lang == "sh" or (lang == "" and first.startswith("reviewbot watch --config FILE ")):
         return "commands"
+    if lang == "text":
+        return "output"
     if lang == "" and re.match(r"reviewbot \w+ +(\[|--|RULE)", first):
         return "synopsis"
     return "unknown"
@@ -197,6 +199,21 @@ def _scan(command: str, top: Path) -> None:
     assert "1 finding(s) (1 warning) in 1 driver(s)" in proc.stdout
 
 
+def _scan_filtered(command: str, top: Path) -> None:
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("drivers/usb/misc/acme_led.c:27: warning: ")
+    assert "(of 1; --severity warning, --maintainer ACME USB DRIVERS) in 1 driver(s)" in proc.stdout
+
+
+def _scan_markdown_for_a_list(command: str, top: Path) -> None:
+    """linux-iio looks after no affected driver of the example: said on stderr, empty report."""
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# DMA-alignment report\n\n0 finding(s) (of 1; --maintainer ")
+    assert "no affected driver is looked after by linux-iio@vger.kernel.org" in proc.stderr
+
+
 def _completion(command: str, top: Path) -> None:
     proc = _run(f"{command}\ncomplete -p reviewbot", top)
     assert proc.returncode == 0, proc.stderr
@@ -295,6 +312,12 @@ CHECKS = {
     ),
     "reviewbot check --fail-on error origin/master..HEAD": _check_range,
     "reviewbot scan examples/tree": _scan,
+    'reviewbot scan --severity warning --maintainer "ACME USB DRIVERS" examples/tree': (
+        _scan_filtered
+    ),
+    "reviewbot scan --maintainer linux-iio@vger.kernel.org --format markdown examples/tree": (
+        _scan_markdown_for_a_list
+    ),
     "source <(reviewbot completion bash)": _completion,
     "reviewbot manpage | man -l -": _manpage,
     "reviewbot watch --config FILE --status": _status,
@@ -436,6 +459,26 @@ def test_the_hook_in_readme_is_the_shipped_file_and_refuses_a_bad_push(tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "reviewbot: 0 finding(s)" in proc.stderr
+
+
+# What a command prints, as docs show it: (the command, run twice, the second run shown).
+OUTPUTS = {
+    "drivers/usb/misc/acme_led.c:27: warning: buf: kmalloc() -> usb_control_msg() (DMA in)"
+    " [dma-kmalloc-small]": "reviewbot scan --cache-dir cache examples/tree",
+}
+
+
+def test_every_output_shown_is_what_the_command_prints(sandbox):
+    shown = [text for _f, _n, lang, text in blocks() if kind(lang, text) == "output"]
+    assert shown, "no output block found"
+    for text in shown:
+        command = OUTPUTS.get(text.splitlines()[0])
+        assert command is not None, f"output block not checked here: {text.splitlines()[0]!r}"
+        _run(command, sandbox)
+        proc = _run(command, sandbox)
+        assert proc.returncode == 0, proc.stderr
+        seconds = re.compile(r"in \d+\.\ds$", re.M)
+        assert seconds.sub("in Ts", proc.stdout) == seconds.sub("in Ts", text)
 
 
 def test_layout_paths_exist():

@@ -6,6 +6,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reviewbot.model import AffectedDriver, Finding
+    from reviewbot.render.scan_report import Shown
 
 HELP = "analyse every C file of a tree and list the affected drivers"
 
@@ -20,6 +25,9 @@ file content so a rescan parses only what changed.
 EXAMPLES = (
     "reviewbot scan examples/tree",
     "reviewbot scan ~/linux drivers/usb drivers/spi",
+    "reviewbot scan --severity error ~/linux",
+    'reviewbot scan --maintainer "USB SERIAL SUBSYSTEM" ~/linux',
+    "reviewbot scan --maintainer kuba@kernel.org --format markdown ~/linux",
     "reviewbot scan --format markdown --min-confidence low ~/linux drivers/iio",
     "reviewbot scan drivers/usb/serial/ark3116.c",
 )
@@ -51,6 +59,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=[c.value for c in Confidence],
         default="medium",
         help="hide findings below this confidence (default: medium; low adds guesses)",
+    )
+    p.add_argument(
+        "--severity",
+        choices=("info", "warning", "error"),
+        default="info",
+        help="hide findings below this severity (default: info, all)",
+    )
+    p.add_argument(
+        "--maintainer",
+        metavar="WHO",
+        help="only drivers WHO looks after: a MAINTAINERS section title or an address "
+        "(maintainer, reviewer or list)",
     )
 
 
@@ -110,12 +130,54 @@ def run(args: argparse.Namespace) -> int:
         result = scan_tree(root, knowledge, parts, args.jobs, cache_dir, progress)
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
-
     drivers = affected_drivers(root, findings, cache_dir)
+    findings, drivers, shown = _select(findings, drivers, args)
     out = {
         "text": scan_report.text,
         "json": scan_report.json_text,
         "markdown": scan_report.markdown,
-    }[args.format](findings, drivers, result.stats)
+    }[args.format](findings, drivers, result.stats, bool(args.verbose), shown)
     sys.stdout.write(out)
     return 0
+
+
+def _select(
+    findings: list[Finding], drivers: tuple[AffectedDriver, ...], args: argparse.Namespace
+) -> tuple[list[Finding], tuple[AffectedDriver, ...], Shown]:
+    """The findings and drivers ``--severity`` and ``--maintainer`` leave, and what was asked.
+
+    Drivers are grouped before the selection (the grouping is cached for the
+    whole scan); a driver keeps the sites of the findings that are left, and
+    a driver with none is dropped. Findings in no driver only stay when no
+    ``--maintainer`` is given.
+    """
+    import logging
+    from dataclasses import replace
+
+    from reviewbot.impact.drivers import covers
+    from reviewbot.model import Severity
+    from reviewbot.render.scan_report import Shown
+
+    total = len(findings)
+    filters = []
+    floor = Severity(args.severity)
+    if floor is not Severity.INFO:
+        filters.append(f"--severity {floor.value}")
+        findings = [f for f in findings if f.severity.rank >= floor.rank]
+    if args.maintainer:
+        filters.append(f"--maintainer {args.maintainer}")
+        drivers = tuple(d for d in drivers if covers(d, args.maintainer))
+        if not drivers:
+            logging.getLogger(__name__).warning(
+                "no affected driver is looked after by %s (a MAINTAINERS section title or an "
+                "address)", args.maintainer
+            )
+        sites = {(s.file, s.line, s.rule) for d in drivers for s in d.sites}
+        findings = [f for f in findings if (f.file, f.line, f.rule) in sites]
+    left = {(f.file, f.line, f.rule) for f in findings}
+    drivers = tuple(
+        replace(d, sites=kept)
+        for d in drivers
+        if (kept := tuple(s for s in d.sites if (s.file, s.line, s.rule) in left))
+    )
+    return findings, drivers, Shown(total, tuple(filters))

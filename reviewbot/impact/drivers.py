@@ -63,6 +63,7 @@ class DriverIndex:
                     section=section.title if section else None,
                     reviewers=who.reviewers,
                     status=section.status if section else None,
+                    sections=tuple(s.title for s in who.sections),
                 )
             )
         out.sort(key=lambda d: d.path)
@@ -81,3 +82,23 @@ def _dedupe(sites: list[DriverSite]) -> list[DriverSite]:
             seen.add(s)
             out.append(s)
     return out
+
+
+def covers(driver: AffectedDriver, who: str) -> bool:
+    """Whether ``who`` (a MAINTAINERS section title, or an address) is among a driver's people.
+
+    An address matches a maintainer, reviewer or list of the driver; anything
+    else is a section title, matched without regard to case against every
+    section covering the driver (NETWORKING DRIVERS covers hso.c too).
+    """
+    want = who.strip().strip("<>").lower()
+    if "@" in want:
+        people = (*driver.maintainers, *driver.reviewers, *driver.lists)
+        return any(_address(p) == want for p in people)
+    titles = driver.sections or ((driver.section,) if driver.section else ())
+    return any(t.lower() == want for t in titles)
+
+
+def _address(entry: str) -> str:
+    start, end = entry.rfind("<"), entry.rfind(">")
+    return (entry[start + 1 : end] if 0 <= start < end else entry).strip().lower()

@@ -67,6 +67,7 @@ def driver_dict(d: AffectedDriver) -> dict[str, Any]:
         "section": d.section,
         "reviewers": list(d.reviewers),
         "status": d.status,
+        "sections": list(d.sections),
     }
 
 
