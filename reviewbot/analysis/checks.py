@@ -98,6 +98,8 @@ def _sink_phrase(use: SinkUse) -> str:
 
 def _details(o: Origin) -> tuple[tuple[str, str], ...]:
     out = [("origin", o.kind)]
+    if o.line:  # where the memory comes from: a reply quotes that line too
+        out.append(("origin_line", str(o.line)))
     if o.allocator:
         out.append(("allocator", o.allocator))
     if o.size_text:
