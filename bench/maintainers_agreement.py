@@ -5,8 +5,10 @@ Takes N seeded-random C files under drivers/ of the real 6.1 tree and asks
 both: the tree's own ``scripts/get_maintainer.pl --nogit --nogit-fallback
 --norolestats -f FILE`` (run with the tree as its working folder; it only
 reads) and reviewbot's MAINTAINERS matching (``Maintainers.responsible``,
-what the affected-driver tables and ``scan`` print). Compares the people
-(M: and R:) and the lists, and prints the agreement and every difference.
+what the affected-driver tables and ``scan`` print: patterns, not K:
+keywords). Compares the people (M: and R:) and the lists, and prints the
+agreement and every difference, then the agreement with K: keywords
+matched on the file's text as get_maintainer.pl -f does.
 
 ``linux-kernel@vger.kernel.org`` (THE REST, which covers every file) is left
 out of both list sets: get_maintainer.pl names it for every file, reviewbot
@@ -73,16 +75,25 @@ def main() -> int:
     sample = random.Random(args.seed).sample(files, args.count)
     sections = parse_maintainers((tree / "MAINTAINERS").read_text(errors="replace"))
     all_lists = {address(x) for s in sections for x in s.lists}
-    index = Maintainers(
+    mailmap = parse_mailmap((tree / ".mailmap").read_text(errors="replace"))
+    # as the affected-driver tables match (no K: keywords), and as get_maintainer.pl -f
+    # does (K: regexes on the file's text too)
+    index = Maintainers(sections, lambda p: (tree / p).is_dir(), None, mailmap)
+    keywords = Maintainers(
         sections,
         lambda p: (tree / p).is_dir(),
         lambda p: (tree / p).read_text(errors="replace"),
-        parse_mailmap((tree / ".mailmap").read_text(errors="replace")),
+        mailmap,
     )
-    same_people = same_lists = same_both = 0
+    same_people = same_lists = same_both = with_keywords = 0
     differences = []
     for path in sample:
         want_people, want_lists = get_maintainer(tree, path, all_lists)
+        k = keywords.responsible(path)
+        with_keywords += (
+            {address(p) for p in (*k.maintainers, *k.reviewers)} == want_people
+            and {address(x) for x in k.lists} - {CATCH_ALL_LIST} == want_lists
+        )
         r = index.responsible(path)
         have_people = {address(p) for p in (*r.maintainers, *r.reviewers)}
         have_lists = {address(x) for x in r.lists} - {CATCH_ALL_LIST}
@@ -105,6 +116,7 @@ def main() -> int:
     print(f"  same people (M:, R:):   {same_people}/{n}")
     print(f"  same lists (but LKML):  {same_lists}/{n}")
     print(f"  same people and lists:  {same_both}/{n}")
+    print(f"  the same with K: keywords matched on the file's text: {with_keywords}/{n}")
     if differences:
         print("differences:")
         print("".join(differences), end="")

@@ -240,9 +240,15 @@ def test_affected_driver_of_an_orphan_lists_the_netdev_maintainers():
 
     files = {"MAINTAINERS": NETDEV, ".mailmap": MAILMAP, **FILES}
     dirs = {"drivers/net", "drivers/net/usb"}
-    [driver] = DriverIndex(files.get, lambda p: p.rstrip("/") in dirs).group(
-        [DriverSite("drivers/net/usb/hso.c", 10, "hso_probe", "dma-stack")]
+    files["drivers/net/mtk/mtk.c"] = "mediatek,mt7601\n"
+    mtk, driver = DriverIndex(files.get, lambda p: p.rstrip("/") in dirs).group(
+        [
+            DriverSite("drivers/net/usb/hso.c", 10, "hso_probe", "dma-stack"),
+            DriverSite("drivers/net/mtk/mtk.c", 10, "mtk_probe", "dma-stack"),
+        ]
     )
+    # a keyword in a file's text says which API it uses, not who owns it
+    assert "Media Person <media@example.org>" not in mtk.maintainers
     assert driver.section == "HSO 3G MODEM DRIVER" and driver.status == "Orphan"
     assert "Jakub Kicinski <kuba@kernel.org>" in driver.maintainers
     assert driver.lists == ("linux-usb@vger.kernel.org", "netdev@vger.kernel.org")

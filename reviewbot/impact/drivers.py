@@ -2,9 +2,10 @@
 
 A driver is the module a file builds into (from its Makefile), or its
 directory. Its people are everyone get_maintainer.pl names for the
-driver's first site (every MAINTAINERS section covering it, then those a
-K: keyword of its text adds); its section and status are the most specific
-section's, which is what a maintainer would be asked about.
+driver's first site from MAINTAINERS patterns (every section covering it,
+through .mailmap), but not the sections a K: keyword of its text adds;
+its section and status are the most specific section's, which is what a
+maintainer would be asked about.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ class DriverIndex:
         text = read("MAINTAINERS")
         mailmap = parse_mailmap(read(".mailmap") or "") if text else None
         self.maintainers = (
-            Maintainers(parse_maintainers(text), is_dir, read, mailmap) if text else None
+            # no reader: K: keywords (a file's text naming "mediatek", "pwm_config")
+            # say what API code uses, not who looks after it; a driver table
+            # names its owners
+            Maintainers(parse_maintainers(text), is_dir, None, mailmap) if text else None
         )
 
     def group(self, sites: Iterable[DriverSite]) -> tuple[AffectedDriver, ...]:

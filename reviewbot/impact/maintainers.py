@@ -13,7 +13,10 @@ Who is responsible for a file is everyone those sections name, not only the
 most specific one: ``drivers/net/usb/hso.c`` has a section of its own with
 no maintainer (an orphan) and a list, under USB NETWORKING DRIVERS (a list)
 and NETWORKING DRIVERS (the netdev maintainers), and get_maintainer.pl names
-them all (``Maintainers.responsible``).
+them all (``Maintainers.responsible``). K: keywords are matched only when
+the index is given a reader of file texts (the affected-driver tables are
+not: a keyword says which API a file uses, "mediatek" in btusb's device
+table, not who looks after it).
 """
 
 from __future__ import annotations
