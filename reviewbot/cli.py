@@ -1,14 +1,16 @@
 """Command line: parse arguments, wire stages, print, return an exit status.
 
 Only this module prints or exits. Commands import their stages lazily so
-``--help`` stays fast. Exit status (design.md): 0 done and nothing at or
-above the threshold, 1 findings at or above it, 2 usage or input error,
-3 network failure after retries; 4 an internal error (a bug: please report).
+``--help`` stays fast. Exit status (docs/architecture.md, docs/usage.md):
+0 done and nothing at or above the threshold, 1 findings at or above it,
+2 usage or input error, 3 network failure after retries; 4 an internal
+error (a bug: please report).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib
 import logging
@@ -16,7 +18,7 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -136,28 +138,55 @@ def _say(text: str) -> None:
     print(visible(text), file=sys.stderr)
 
 
-def _setup_logging(args: argparse.Namespace) -> None:
+@contextlib.contextmanager
+def _logging(args: argparse.Namespace) -> Iterator[None]:
+    """Log to stderr at the level -q/-v ask for, while the command runs.
+
+    The process's logging is left as it was found: a handler bound to this
+    run's ``sys.stderr`` must not outlive the run, or a thread that logs
+    later (an SMTP server in the same process, a test's captured stream
+    that has since been closed) writes to a closed file.
+    """
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         _Visible("%(levelname)s: %(message)s" if args.verbose else "%(message)s")
     )
     root = logging.getLogger()
+    quiet = {
+        # b4 and liblore narrate their own progress and errors; we report ours.
+        "b4": logging.DEBUG if args.verbose else logging.CRITICAL + 1,
+        "liblore": logging.DEBUG if args.verbose else logging.CRITICAL + 1,
+        # httpx logs every request at INFO; only -v wants that.
+        "httpx": logging.DEBUG if args.verbose else logging.WARNING,
+        "httpcore": logging.DEBUG if args.verbose else logging.WARNING,
+    }
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in quiet})
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # b4 and liblore narrate their own progress and errors; we report ours.
-    for name in ("b4", "liblore"):
-        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.CRITICAL + 1)
-    # httpx logs every request at INFO; only -v wants that.
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    for name, value in quiet.items():
+        logging.getLogger(name).setLevel(value)
+    try:
+        yield
+    finally:
+        handler.flush()
+        handlers, old_level, levels = saved
+        root.handlers[:] = handlers
+        root.setLevel(old_level)
+        for name, value in levels.items():
+            logging.getLogger(name).setLevel(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.parser = parser  # for the commands that describe the parser (completion, manpage)
-    _setup_logging(args)
+    with _logging(args):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with every failure turned into one line on stderr and a status."""
     from reviewbot.errors import ReviewbotError
 
     try:

@@ -1,7 +1,7 @@
 """One exception hierarchy; each class carries the exit status the CLI returns.
 
 Library code raises these and never exits: only ``cli.main`` turns them into
-one line on stderr and a status (design.md: 2 usage/input, 3 network).
+one line on stderr and a status (docs/architecture.md: 2 usage/input, 3 network).
 """
 
 

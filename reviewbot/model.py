@@ -307,8 +307,9 @@ class ScanStats:
 
     files: int  # C sources and headers seen
     candidates: int  # files that name a sink
-    parsed: int  # files analysed in this run (the rest came from the cache)
+    parsed: int  # files analysed in this run
     seconds: float
+    cached: int = 0  # files whose findings came from the cache (candidates = parsed + cached)
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,8 @@ class AffectedDriver:
     section: str | None = None  # the MAINTAINERS section title
     reviewers: tuple[str, ...] = ()
     status: str | None = None  # S: of that section
+    # every MAINTAINERS section covering it, most specific first (section is the first)
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,11 @@ def test_minalign_change_lists_exactly_the_dependent_drivers(repo):
     assert set(drivers) == {"acme-adc", "acme_led"}
     adc = drivers["acme-adc"]
     assert adc.kconfig == "CONFIG_ACME_ADC"
-    assert adc.maintainers == ("Ada Lovelace <ada@example.org>",)
+    # the driver's own section, then the IIO subsystem's, as get_maintainer.pl names them
+    assert adc.maintainers == (
+        "Ada Lovelace <ada@example.org>",
+        "Jonathan Example <jic@example.org>",
+    )
     assert adc.lists == ("linux-iio@vger.kernel.org",)
     assert adc.section == "ACME AD1234 ADC DRIVER" and adc.status == "Maintained"
     assert [(s.file, s.line, s.rule) for s in adc.sites] == [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from reviewbot.impact.kbuild import Kbuild, Module
@@ -135,3 +138,160 @@ def test_kbuild_lookup():
     assert kb.module_of("drivers/usb/serial/unknown.c") == Module(
         "serial", "drivers/usb/serial", "USB_SERIAL"
     )
+
+
+# --- who is responsible: every covering section, as get_maintainer.pl names them (issue 25)
+
+NETDEV = """\
+NETWORKING DRIVERS
+M:\t"David S. Miller" <davem@davemloft.net>
+M:\tJakub Kicinski <kuba@kernel.org>
+L:\tnetdev@vger.kernel.org
+S:\tMaintained
+F:\tdrivers/net/
+
+USB NETWORKING DRIVERS
+L:\tlinux-usb@vger.kernel.org
+S:\tOdd Fixes
+F:\tdrivers/net/usb/
+
+HSO 3G MODEM DRIVER
+L:\tlinux-usb@vger.kernel.org
+S:\tOrphan
+F:\tdrivers/net/usb/hso.c
+
+PARPORT
+M:\tTim Parport <tim@example.org>
+L:\tlinux-parport@lists.infradead.org (subscribers-only)
+S:\tMaintained
+F:\tdrivers/net/plip/
+
+MELLANOX
+M:\tLeon Romanovsky <leonro@nvidia.com>
+M:\tLeon Romanovsky <leon@kernel.org>
+S:\tSupported
+F:\tdrivers/net/mlx/
+
+MEDIATEK ANYWHERE
+M:\tMedia Person <media@example.org>
+S:\tMaintained
+K:\tmediatek
+
+THE REST
+M:\tLinus Torvalds <torvalds@linux-foundation.org>
+L:\tlinux-kernel@vger.kernel.org
+S:\tBuried alive in reporters
+F:\t*
+F:\t*/
+"""
+MAILMAP = """\
+# comment
+Leon Romanovsky <leon@kernel.org> <leonro@nvidia.com>
+"""
+FILES = {"drivers/net/usb/hso.c": "/* hso */\n", "drivers/net/usb/mtk.c": "mediatek,mt7601\n"}
+
+
+def _netdev() -> Maintainers:
+    from reviewbot.impact.maintainers import parse_mailmap
+
+    dirs = {"drivers/net", "drivers/net/usb", "drivers/net/plip", "drivers/net/mlx"}
+    return Maintainers(
+        parse_maintainers(NETDEV),
+        lambda p: p.rstrip("/") in dirs,
+        FILES.get,
+        parse_mailmap(MAILMAP),
+    )
+
+
+def test_an_orphan_driver_names_the_maintainers_of_the_sections_above_it():
+    who = _netdev().responsible("drivers/net/usb/hso.c")
+    assert who.section is not None and who.section.title == "HSO 3G MODEM DRIVER"
+    assert who.maintainers == (
+        '"David S. Miller" <davem@davemloft.net>',
+        "Jakub Kicinski <kuba@kernel.org>",
+    )
+    # THE REST covers every file: not its chief penguin, nor its list on every row
+    assert who.lists == ("linux-usb@vger.kernel.org", "netdev@vger.kernel.org")
+
+
+def test_the_mailmap_gives_current_addresses_and_a_person_is_named_once():
+    who = _netdev().responsible("drivers/net/mlx/core.c")
+    assert who.maintainers[0] == "Leon Romanovsky <leon@kernel.org>"
+    assert sum("Leon" in m for m in who.maintainers) == 1
+
+
+def test_a_keyword_in_the_files_text_adds_its_section_and_subscriber_lists_are_left_out():
+    assert (
+        "Media Person <media@example.org>"
+        in _netdev().responsible("drivers/net/usb/mtk.c").maintainers
+    )
+    assert (
+        "Media Person <media@example.org>"
+        not in _netdev().responsible("drivers/net/usb/hso.c").maintainers
+    )
+    plip = _netdev().responsible("drivers/net/plip/plip.c")
+    assert plip.maintainers[0] == "Tim Parport <tim@example.org>"
+    assert "linux-parport@lists.infradead.org" not in plip.lists
+
+
+def test_affected_driver_of_an_orphan_lists_the_netdev_maintainers():
+    from reviewbot.impact.drivers import DriverIndex
+    from reviewbot.model import DriverSite
+
+    files = {"MAINTAINERS": NETDEV, ".mailmap": MAILMAP, **FILES}
+    dirs = {"drivers/net", "drivers/net/usb"}
+    files["drivers/net/mtk/mtk.c"] = "mediatek,mt7601\n"
+    mtk, driver = DriverIndex(files.get, lambda p: p.rstrip("/") in dirs).group(
+        [
+            DriverSite("drivers/net/usb/hso.c", 10, "hso_probe", "dma-stack"),
+            DriverSite("drivers/net/mtk/mtk.c", 10, "mtk_probe", "dma-stack"),
+        ]
+    )
+    # a keyword in a file's text says which API it uses, not who owns it
+    assert "Media Person <media@example.org>" not in mtk.maintainers
+    assert driver.section == "HSO 3G MODEM DRIVER" and driver.status == "Orphan"
+    assert "Jakub Kicinski <kuba@kernel.org>" in driver.maintainers
+    assert driver.lists == ("linux-usb@vger.kernel.org", "netdev@vger.kernel.org")
+
+
+LINUX_61 = Path("/root/.cache/reviewbot/linux-6.1")
+
+
+@pytest.mark.parametrize("path", ["drivers/net/usb/hso.c", "drivers/net/usb/cx82310_eth.c"])
+def test_on_linux_61_the_people_are_those_get_maintainer_pl_names(path):
+    """The real tree's scripts/get_maintainer.pl is the reference (bench/ compares 100)."""
+    import subprocess
+
+    from reviewbot.impact.drivers import DriverIndex
+    from reviewbot.model import DriverSite
+
+    if not (LINUX_61 / "scripts/get_maintainer.pl").is_file() or not shutil.which("perl"):
+        pytest.skip("the Linux 6.1 tree is not unpacked here (bench/kernel_tree.py)")
+    want = subprocess.run(
+        [
+            "perl",
+            "scripts/get_maintainer.pl",
+            "--nogit",
+            "--nogit-fallback",
+            "--norolestats",
+            "-f",
+            path,
+        ],
+        cwd=LINUX_61,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+
+    def read(p: str) -> str | None:
+        f = LINUX_61 / p
+        return f.read_text(errors="replace") if f.is_file() else None
+
+    [driver] = DriverIndex(read, lambda p: (LINUX_61 / p).is_dir()).group(
+        [DriverSite(path, 1, None, "dma-stack")]
+    )
+    people = [w for w in want if "<" in w]
+    assert list(driver.maintainers) + list(driver.reviewers) == people
+    assert "Jakub Kicinski <kuba@kernel.org>" in people
+    lists = [w for w in want if w and "<" not in w and w != "linux-kernel@vger.kernel.org"]
+    assert list(driver.lists) == lists

@@ -1,7 +1,8 @@
-"""README true to the letter: every fenced block is run, compared or checked (issue 13).
+"""README and docs true to the letter: every fenced block is run, compared or checked (issue 13).
 
-Each fenced block of README.md is one of: commands (run here, offline,
-against the example, unless ``SKIP`` names the command and says why),
+Each fenced block of README.md and docs/*.md is one of: commands (run here,
+offline, against the example or a local public-inbox, unless ``SKIP`` names
+the command and says why),
 a synopsis (its options and choices must be exactly the parser's), a file
 shipped under examples/ (same text, and its commands run too), or the
 layout (every path exists). A block this test does not know fails it, so
@@ -24,6 +25,8 @@ from reviewbot.cli import build_parser
 from tests.conftest import EXAMPLES, ROOT, git
 
 README = ROOT / "README.md"
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+FRONT_DOOR_LINES = 150  # issue 25: README is the front door, docs/ holds the rest
 BIN = Path(sys.executable).parent  # the venv holding the reviewbot console script
 
 # Commands that are not run here, and why. Everything else in a shell block runs.
@@ -37,21 +40,22 @@ SKIP = {
 }
 
 
-def blocks() -> list[tuple[int, str, str]]:
-    """(line number, language, text) of every fenced block."""
+def blocks() -> list[tuple[str, int, str, str]]:
+    """(file, line number, language, text) of every fenced block of README and docs."""
     out = []
-    lines = README.read_text().splitlines(keepends=True)
-    i = 0
-    while i < len(lines):
-        m = re.match(r"^```(\w*)\s*$", lines[i])
-        if m:
-            start, body = i + 1, []
-            i += 1
-            while not lines[i].startswith("```"):
-                body.append(lines[i])
+    for doc in DOCS:
+        lines = doc.read_text().splitlines(keepends=True)
+        i = 0
+        while i < len(lines):
+            m = re.match(r"^```(\w*)\s*$", lines[i])
+            if m:
+                start, body = i + 1, []
                 i += 1
-            out.append((start, m.group(1), "".join(body)))
-        i += 1
+                while not lines[i].startswith("```"):
+                    body.append(lines[i])
+                    i += 1
+                out.append((str(doc.relative_to(ROOT)), start, m.group(1), "".join(body)))
+            i += 1
     return out
 
 
@@ -63,10 +67,12 @@ def kind(lang: str, text: str) -> str:
         return "hook"
     if first.startswith("reviewbot/"):
         return "layout"
-    if lang == "" and re.match(r"reviewbot \w+ +(\[|--|RULE)", first):
-        return "synopsis"
     if lang == "sh" or (lang == "" and first.startswith("reviewbot watch --config FILE ")):
         return "commands"
+    if lang == "text":
+        return "output"
+    if lang == "" and re.match(r"reviewbot \w+ +(\[|--|RULE)", first):
+        return "synopsis"
     return "unknown"
 
 
@@ -83,9 +89,21 @@ def commands(text: str) -> list[str]:
 
 def test_every_block_is_known():
     unknown = [
-        (n, text.splitlines()[0]) for n, lang, text in blocks() if kind(lang, text) == "unknown"
+        (f, n, text.splitlines()[0])
+        for f, n, lang, text in blocks()
+        if kind(lang, text) == "unknown"
     ]
-    assert unknown == [], "README blocks not checked here: add them to tests/test_readme.py"
+    assert unknown == [], "README/docs blocks not checked here: add them to tests/test_readme.py"
+
+
+def test_readme_is_a_front_door_and_docs_hold_the_rest():
+    """README stays short (issue 25); the documents it links to exist."""
+    text = README.read_text()
+    assert len(text.splitlines()) <= FRONT_DOOR_LINES
+    for doc in DOCS:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", doc.read_text()):
+            path = (doc.parent / target).resolve()
+            assert path.exists(), f"{doc.name} links to {target}, which is missing"
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -122,19 +140,24 @@ def _run(command: str, cwd: Path, stdin: str | None = None) -> subprocess.Comple
 
 
 def readme_commands() -> list[str]:
-    out = []
-    for _n, lang, text in blocks():
+    """Every command of README and docs, once (a command two documents give is run once)."""
+    out: dict[str, None] = {}
+    for _f, _n, lang, text in blocks():
         if kind(lang, text) == "commands":
-            out += commands(text)
-    return out
+            out.update(dict.fromkeys(commands(text)))
+    return list(out)
 
 
 @pytest.mark.parametrize("command", readme_commands())
-def test_readme_command_works(command, sandbox):
+def test_readme_command_works(command, sandbox, request):
     if command in SKIP:
         pytest.skip(SKIP[command])
     check = CHECKS.get(command)
     assert check is not None, f"no check for README command {command!r} (add it to CHECKS)"
+    if check in NEEDS_INBOX:
+        # lore is the local public-inbox holding the example series
+        inbox = request.getfixturevalue("public_inbox")
+        request.getfixturevalue("monkeypatch").setenv("REVIEWBOT_LORE_URL", inbox.base_url)
     check(command, sandbox)
 
 
@@ -145,7 +168,48 @@ def _try_it(command: str, top: Path) -> None:
     assert "4 findings introduced (2 errors, 1 warning, 1 info) by 4 patches" in proc.stdout
     assert "Affected drivers (2):" in proc.stdout
     drafts = sorted(p.name for p in (top / "drafts").iterdir())
-    assert drafts[-1] == "drafts.mbox" and len(drafts) == 6  # cover reply + patches 1, 2, 4, 7
+    assert drafts[-1] == "drafts.mbox" and len(drafts) == 5  # cover reply + patches 1, 2, 4
+
+
+def _review_msgid(command: str, top: Path) -> None:
+    """A message-id of the example series, fetched through b4 from the local inbox."""
+    proc = _run(command.replace("~/linux", "examples/tree"), top)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 findings introduced (2 errors, 1 warning, 1 info) by 4 patches" in proc.stdout
+    drafts = sorted(p.name for p in (top / "drafts").iterdir())
+    assert drafts[-1] == "drafts.mbox" and len(drafts) == 5
+
+
+def _check_range(command: str, top: Path) -> None:
+    """The example series committed on top of origin/master: the gate fails on its errors."""
+    repo = _series_repo(top)
+    git(repo, "update-ref", "refs/remotes/origin/master", "base")
+    proc = _run(command, repo)
+    assert proc.returncode == 1, proc.stderr
+    errors = [line for line in proc.stdout.splitlines() if ": error: " in line]
+    assert len(errors) == 2, proc.stdout
+
+
+def _scan(command: str, top: Path) -> None:
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    assert "drivers/usb/misc/acme_led.c:27: warning: " in proc.stdout
+    assert "1 finding(s) (1 warning) in 1 driver(s)" in proc.stdout
+
+
+def _scan_filtered(command: str, top: Path) -> None:
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("drivers/usb/misc/acme_led.c:27: warning: ")
+    assert "(of 1; --severity warning, --maintainer ACME USB DRIVERS) in 1 driver(s)" in proc.stdout
+
+
+def _scan_markdown_for_a_list(command: str, top: Path) -> None:
+    """linux-iio looks after no affected driver of the example: said on stderr, empty report."""
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# DMA-alignment report\n\n0 finding(s) (of 1; --maintainer ")
+    assert "no affected driver is looked after by linux-iio@vger.kernel.org" in proc.stderr
 
 
 def _completion(command: str, top: Path) -> None:
@@ -235,12 +299,23 @@ def _send_email(command: str, top: Path) -> None:
     dry = command.replace("--confirm=always", "--confirm=never --dry-run").replace("DIR", "drafts")
     proc = _run(dry, top)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("Result: OK") == 5  # the cover reply and patches 1, 2, 4, 7
+    assert proc.stdout.count("Result: OK") == 4  # the cover reply and patches 1, 2, 4
     assert "From: Dana Developer <dana@example.org>" in proc.stdout
 
 
 CHECKS = {
     ".venv/bin/reviewbot review --tree examples/tree --outbox drafts examples/series.mbox": _try_it,
+    "reviewbot review --tree ~/linux --outbox drafts 20261102-acme-dma-v1-3@example.org": (
+        _review_msgid
+    ),
+    "reviewbot check --fail-on error origin/master..HEAD": _check_range,
+    "reviewbot scan examples/tree": _scan,
+    'reviewbot scan --severity warning --maintainer "ACME USB DRIVERS" examples/tree': (
+        _scan_filtered
+    ),
+    "reviewbot scan --maintainer linux-iio@vger.kernel.org --format markdown examples/tree": (
+        _scan_markdown_for_a_list
+    ),
     "source <(reviewbot completion bash)": _completion,
     "reviewbot manpage | man -l -": _manpage,
     "reviewbot watch --config FILE --status": _status,
@@ -256,6 +331,7 @@ CHECKS = {
     " --from=\"$(sed -n 's/^From: //p' DIR/*.eml | head -n1)\" DIR/*.eml": _send_email,
 }
 
+NEEDS_INBOX = {_review_msgid}
 
 # --- synopses ----------------------------------------------------------------------------
 
@@ -274,7 +350,7 @@ GLOBAL = {"--config", "-v", "--verbose", "-q", "--quiet", "-h", "--help"}
 def synopses() -> dict[str, list[str]]:
     """Command -> the synopsis texts README gives for it (Usage, CI check, watch)."""
     out: dict[str, list[str]] = {}
-    for _n, lang, text in blocks():
+    for _f, _n, lang, text in blocks():
         k = kind(lang, text)
         if k not in ("synopsis", "commands") or lang:
             continue
@@ -310,7 +386,7 @@ def test_usage_names_every_option_and_choice_of_every_command():
 
 
 def _block(k: str) -> str:
-    [text] = [text for _n, lang, text in blocks() if kind(lang, text) == k]
+    [text] = [text for _f, _n, lang, text in blocks() if kind(lang, text) == k]
     return text
 
 
@@ -381,6 +457,26 @@ def test_the_hook_in_readme_is_the_shipped_file_and_refuses_a_bad_push(tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "reviewbot: 0 finding(s)" in proc.stderr
+
+
+# What a command prints, as docs show it: (the command, run twice, the second run shown).
+OUTPUTS = {
+    "drivers/usb/misc/acme_led.c:27: warning: buf: kmalloc() -> usb_control_msg() (DMA in)"
+    " [dma-kmalloc-small]": "reviewbot scan --cache-dir cache examples/tree",
+}
+
+
+def test_every_output_shown_is_what_the_command_prints(sandbox):
+    shown = [text for _f, _n, lang, text in blocks() if kind(lang, text) == "output"]
+    assert shown, "no output block found"
+    for text in shown:
+        command = OUTPUTS.get(text.splitlines()[0])
+        assert command is not None, f"output block not checked here: {text.splitlines()[0]!r}"
+        _run(command, sandbox)
+        proc = _run(command, sandbox)
+        assert proc.returncode == 0, proc.stderr
+        seconds = re.compile(r"in \d+\.\ds$", re.M)
+        assert seconds.sub("in Ts", proc.stdout) == seconds.sub("in Ts", text)
 
 
 def test_layout_paths_exist():

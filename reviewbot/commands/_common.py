@@ -328,7 +328,8 @@ def _driver_dict(d: AffectedDriver) -> dict:
     return {"name": d.name, "path": d.path, "kconfig": d.kconfig,
             "maintainers": list(d.maintainers), "lists": list(d.lists),
             "sites": [[s.file, s.line, s.function, s.rule] for s in d.sites],
-            "section": d.section, "reviewers": list(d.reviewers), "status": d.status}
+            "section": d.section, "reviewers": list(d.reviewers), "status": d.status,
+            "sections": list(d.sections)}
 
 
 def _driver_from_dict(d: dict) -> AffectedDriver:
@@ -338,4 +339,5 @@ def _driver_from_dict(d: dict) -> AffectedDriver:
         name=d["name"], path=d["path"], kconfig=d["kconfig"],
         maintainers=tuple(d["maintainers"]), lists=tuple(d["lists"]),
         sites=tuple(DriverSite(f, int(line), fn, rule) for f, line, fn, rule in d["sites"]),
-        section=d["section"], reviewers=tuple(d["reviewers"]), status=d["status"])
+        section=d["section"], reviewers=tuple(d["reviewers"]), status=d["status"],
+        sections=tuple(d["sections"]))

@@ -7,6 +7,11 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reviewbot.model import AffectedDriver, Finding
+    from reviewbot.render.scan_report import Shown
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +28,9 @@ file content so a rescan parses only what changed.
 EXAMPLES = (
     "reviewbot scan examples/tree",
     "reviewbot scan ~/linux drivers/usb drivers/spi",
+    "reviewbot scan --severity error ~/linux",
+    'reviewbot scan --maintainer "USB SERIAL SUBSYSTEM" ~/linux',
+    "reviewbot scan --maintainer kuba@kernel.org --format markdown ~/linux",
     "reviewbot scan --format markdown --min-confidence low ~/linux drivers/iio",
     "reviewbot scan drivers/usb/serial/ark3116.c",
 )
@@ -54,6 +62,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=[c.value for c in Confidence],
         default="medium",
         help="hide findings below this confidence (default: medium; low adds guesses)",
+    )
+    p.add_argument(
+        "--severity",
+        choices=("info", "warning", "error"),
+        default="info",
+        help="hide findings below this severity (default: info, all)",
+    )
+    p.add_argument(
+        "--maintainer",
+        metavar="WHO",
+        help="only drivers WHO looks after: a MAINTAINERS section title or an address "
+        "(maintainer, reviewer or list)",
     )
 
 
@@ -115,13 +135,14 @@ def run(args: argparse.Namespace) -> int:
                            parse_work=limits_of(settings).parse_work)
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
-
     drivers = affected_drivers(root, findings, cache_dir)
+    findings, drivers, shown = _select(findings, drivers, args)
     out = {
         "text": scan_report.text,
         "json": scan_report.json_text,
         "markdown": scan_report.markdown,
-    }[args.format](findings, drivers, result.stats, result.unanalysed)
+    }[args.format](findings, drivers, result.stats, bool(args.verbose), shown,
+                   result.unanalysed)
     sys.stdout.write(out)
     if result.unanalysed:
         # also on a warm rescan, where the parser (and its warning) did not run
@@ -129,3 +150,45 @@ def run(args: argparse.Namespace) -> int:
                        len(result.unanalysed), ", ".join(u.file for u in result.unanalysed[:5])
                        + (", ..." if len(result.unanalysed) > 5 else ""))
     return 0
+
+
+def _select(
+    findings: list[Finding], drivers: tuple[AffectedDriver, ...], args: argparse.Namespace
+) -> tuple[list[Finding], tuple[AffectedDriver, ...], Shown]:
+    """The findings and drivers ``--severity`` and ``--maintainer`` leave, and what was asked.
+
+    Drivers are grouped before the selection (the grouping is cached for the
+    whole scan); a driver keeps the sites of the findings that are left, and
+    a driver with none is dropped. Findings in no driver only stay when no
+    ``--maintainer`` is given.
+    """
+    import logging
+    from dataclasses import replace
+
+    from reviewbot.impact.drivers import covers
+    from reviewbot.model import Severity
+    from reviewbot.render.scan_report import Shown
+
+    total = len(findings)
+    filters = []
+    floor = Severity(args.severity)
+    if floor is not Severity.INFO:
+        filters.append(f"--severity {floor.value}")
+        findings = [f for f in findings if f.severity.rank >= floor.rank]
+    if args.maintainer:
+        filters.append(f"--maintainer {args.maintainer}")
+        drivers = tuple(d for d in drivers if covers(d, args.maintainer))
+        if not drivers:
+            logging.getLogger(__name__).warning(
+                "no affected driver is looked after by %s (a MAINTAINERS section title or an "
+                "address)", args.maintainer
+            )
+        sites = {(s.file, s.line, s.rule) for d in drivers for s in d.sites}
+        findings = [f for f in findings if (f.file, f.line, f.rule) in sites]
+    left = {(f.file, f.line, f.rule) for f in findings}
+    drivers = tuple(
+        replace(d, sites=kept)
+        for d in drivers
+        if (kept := tuple(s for s in d.sites if (s.file, s.line, s.rule) in left))
+    )
+    return findings, drivers, Shown(total, tuple(filters))

@@ -4,9 +4,19 @@ Matching follows get_maintainer.pl's ``file_match_pattern``: ``.``, ``*``
 and ``?`` become a regex anchored at the start; a pattern ending in ``/``
 (or naming a directory) covers everything below it; any other pattern must
 also have as many ``/`` as the file, so ``drivers/usb/*`` does not reach
-``drivers/usb/serial/x.c``. ``X:`` excludes, ``N:`` is a regex on the path.
+``drivers/usb/serial/x.c``. ``X:`` excludes, ``N:`` is a regex on the path,
+``K:`` a regex on the file's text (``get_maintainer.pl -f`` reads it too).
 Sections are ordered most specific first: by the depth of the matching
 pattern, as get_maintainer.pl sorts them.
+
+Who is responsible for a file is everyone those sections name, not only the
+most specific one: ``drivers/net/usb/hso.c`` has a section of its own with
+no maintainer (an orphan) and a list, under USB NETWORKING DRIVERS (a list)
+and NETWORKING DRIVERS (the netdev maintainers), and get_maintainer.pl names
+them all (``Maintainers.responsible``). K: keywords are matched only when
+the index is given a reader of file texts (the affected-driver tables are
+not: a keyword says which API a file uses, "mediatek" in btusb's device
+table, not who looks after it).
 """
 
 from __future__ import annotations
@@ -26,6 +36,9 @@ class Section:
     files: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     regexes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    # lists marked "(subscribers-only)": get_maintainer.pl leaves them out by default
+    closed_lists: tuple[str, ...] = ()
 
 
 @dataclass
@@ -44,6 +57,10 @@ class _Builder:
             files=tuple(t.get("F", [])),
             excludes=tuple(t.get("X", [])),
             regexes=tuple(t.get("N", [])),
+            keywords=tuple(t.get("K", [])),
+            closed_lists=tuple(
+                _list_address(v) for v in t.get("L", []) if "subscribers-only" in v
+            ),
         )
 
 
@@ -156,11 +173,126 @@ class _Compiled:
     exclude_prefixes: tuple[str, ...] = ()
 
 
+# get_maintainer.pl leaves these out unless asked (--git-chief-penguins): THE REST
+# names Linus for every file.
+PENGUIN_CHIEFS = ("torvalds@linux-foundation.org",)
+_ADDRESS = re.compile(r"<([^>]+)>|(\S+@\S+)")
+
+
+def _regex(pattern: str) -> re.Pattern[str] | None:
+    """An N:/K: value as get_maintainer.pl applies it (a Perl regex with /x), or None."""
+    try:
+        return re.compile(pattern, re.VERBOSE)
+    except re.error:
+        return None
+
+
+@dataclass(frozen=True)
+class Responsible:
+    """Who get_maintainer.pl names for one file, from every section that covers it.
+
+    ``sections`` run most specific first (then the sections a ``K:`` keyword
+    of the file's text adds); people are named once, in that order, as
+    get_maintainer.pl names them (a name or an address seen before is not
+    repeated), without the chief penguin. ``lists`` leave out the lists of
+    sections that cover every file (THE REST's linux-kernel@vger.kernel.org):
+    every patch goes there anyway, and a driver table saying so on each row
+    says nothing.
+    """
+
+    sections: tuple[Section, ...] = ()
+    maintainers: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+
+    @property
+    def section(self) -> Section | None:
+        """The most specific section: its title and status describe the file."""
+        return self.sections[0] if self.sections else None
+
+
+def _split_person(entry: str) -> tuple[str, str]:
+    """``"David S. Miller" <davem@davemloft.net>`` -> (David S. Miller, davem@davemloft.net)."""
+    m = _ADDRESS.search(entry)
+    if not m:
+        return entry.strip(), ""
+    return entry[: m.start()].strip().strip('"').strip(), m.group(1) or m.group(2)
+
+
+def _format_person(name: str, address: str) -> str:
+    """As get_maintainer.pl's format_email: a name with other than word characters is quoted."""
+    if not name:
+        return address
+    if re.search(r"[^\w \-]", name, re.ASCII):
+        name = f'"{name}"'
+    return f"{name} <{address}>"
+
+
+@dataclass(frozen=True)
+class Mailmap:
+    """The tree's .mailmap as get_maintainer.pl applies it: old addresses to current ones.
+
+    Keys are ``Name <address>`` (the fourth form of git-shortlog's mailmap)
+    or a bare address, as in get_maintainer.pl's read_mailmap.
+    """
+
+    names: dict[str, str] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, entry: str) -> str:
+        name, address = _split_person(entry)
+        if not address:
+            return entry
+        email = f"{name} <{address}>" if name else address
+        key = email if email in self.names or email in self.addresses else address
+        return _format_person(self.names.get(key, name), self.addresses.get(key, address))
+
+
+_MAILMAP_FORMS = (
+    (re.compile(r"^([^<]+)<([^>]+)>$"), ("name", "key")),
+    (re.compile(r"^<([^>]+)>\s*<([^>]+)>$"), ("address", "key")),
+    (re.compile(r"^(.+)<([^>]+)>\s*<([^>]+)>$"), ("name", "address", "key")),
+    (re.compile(r"^(.+)<([^>]+)>\s*(.+)\s*<([^>]+)>$"), ("name", "address", "key_name", "key")),
+)
+
+
+def parse_mailmap(text: str) -> Mailmap:
+    """A .mailmap file (comments and blank lines skipped; unknown lines ignored)."""
+    out = Mailmap()
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        for rx, fields in _MAILMAP_FORMS:
+            m = rx.match(line)
+            if not m:
+                continue
+            got = dict(zip(fields, (g.strip() for g in m.groups()), strict=True))
+            key = got["key"]
+            if "key_name" in got:
+                key = f"{got['key_name'].strip(chr(34))} <{key}>"
+            if "name" in got:
+                out.names[key] = got["name"].strip('"')
+            if "address" in got:
+                out.addresses[key] = got["address"]
+            break
+    return out
+
+
 class Maintainers:
     """Look up the sections that cover a path, most specific first."""
 
-    def __init__(self, sections: list[Section], is_dir: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        sections: list[Section],
+        is_dir: Callable[[str], bool],
+        read: Callable[[str], str | None] | None = None,
+        mailmap: Mailmap | None = None,
+    ) -> None:
         self.sections = sections
+        self._mailmap = mailmap or Mailmap()
+        self._read = read  # a file's text, for K: keywords (None: keywords are not matched)
+        self._keywords: list[tuple[int, re.Pattern[str]]] | None = None
         self._dirs: dict[str, bool] = {}
         self._is_dir = is_dir
         # Compiled on first use: a scan asks about a few dozen sections, and
@@ -192,25 +324,76 @@ class Maintainers:
             s = self.sections[i]
             files = tuple(x for f in s.files if (x := _compile(f, self._cached_is_dir)))
             excludes = tuple(x for f in s.excludes if (x := _compile(f, self._cached_is_dir)))
-            regexes = []
-            for rx in s.regexes:
-                try:
-                    regexes.append(re.compile(rx))
-                except re.error:
-                    continue
+            regexes = [rx for r in s.regexes if (rx := _regex(r)) is not None]
             c = self._compiled[i] = _Compiled(s, files, excludes, tuple(regexes),
                                               tuple(x.literal for x in files),
                                               tuple(x.literal for x in excludes))
         return c
 
     def lookup(self, path: str) -> list[Section]:
+        return [self.sections[i] for i, _depth in self._hits(path)]
+
+    def responsible(self, path: str) -> Responsible:
+        """Everyone get_maintainer.pl names for ``path``: all covering sections, then K: ones."""
+        hits = self._hits(path)
+        order = [i for i, _ in hits]
+        for i in self._keyword_hits(path):
+            if i not in order:
+                order.append(i)
+        depth = dict(hits)
+        seen_names: set[str] = set()
+        seen_addresses: set[str] = set(PENGUIN_CHIEFS)
+        people: dict[str, list[str]] = {"M": [], "R": []}
+        lists: list[str] = []
+        for i in order:
+            s = self.sections[i]
+            for tag, entries in (("M", s.maintainers), ("R", s.reviewers)):
+                for entry in entries:
+                    entry = self._mailmap.apply(entry)
+                    name, address = (x.lower() for x in _split_person(entry))
+                    if address in seen_addresses or (name and name in seen_names):
+                        continue
+                    seen_addresses.add(address)
+                    if name:
+                        seen_names.add(name)
+                    people[tag].append(entry)
+            if depth.get(i, 0) >= 0:  # a catch-all (F: *) covers every file: its list is noise
+                shown = {y.lower() for y in lists}
+                lists += [x for x in s.lists if x not in s.closed_lists and x.lower() not in shown]
+        return Responsible(
+            tuple(self.sections[i] for i in order),
+            tuple(people["M"]),
+            tuple(people["R"]),
+            tuple(lists),
+        )
+
+    def _keyword_hits(self, path: str) -> list[int]:
+        """Sections whose K: regex matches the file's text, as ``get_maintainer.pl -f``."""
+        if self._read is None:
+            return []
+        if self._keywords is None:
+            self._keywords = [
+                (i, rx)
+                for i, s in enumerate(self.sections)
+                for k in s.keywords
+                if (rx := _regex(k)) is not None
+            ]
+        if not self._keywords:
+            return []
+        text = self._read(path)
+        if not text:
+            return []
+        return sorted({i for i, rx in self._keywords if rx.search(text)})
+
+    def _hits(self, path: str) -> list[tuple[int, int]]:
+        """(section index, depth of its deepest matching pattern), most specific first."""
         candidates = set(self._anywhere)
         candidates.update(self._by_dir.get("", ()))
         at = path.find("/")
         while at >= 0:
             candidates.update(self._by_dir.get(path[:at + 1], ()))
             at = path.find("/", at + 1)
-        hits: list[tuple[int, int, Section]] = []
+        hits: list[tuple[int, int]] = []
         for i in sorted(candidates):
             c = self._section(i)
             if path.startswith(c.exclude_prefixes) and \
@@ -220,6 +403,6 @@ class Maintainers:
                 if path.startswith(c.prefixes) else []
             depths += [0 for rx in c.regexes if rx.search(path)]
             if depths:
-                hits.append((-max(depths), i, c.section))
-        hits.sort(key=lambda h: (h[0], h[1]))
-        return [s for _, _, s in hits]
+                hits.append((max(depths), i))
+        hits.sort(key=lambda h: (-h[0], h[1]))
+        return [(i, d) for d, i in hits]

@@ -1,4 +1,4 @@
-"""The JSON contract of design.md, as plain dictionaries.
+"""The JSON contract of docs/architecture.md (keys in docs/json.md), as plain dictionaries.
 
 Key order follows the contract so a diff of two outputs reads naturally.
 Extra keys (``schema``, ``expected``, ``missing``, ``notes``, ``confidence``,
@@ -71,6 +71,7 @@ def driver_dict(d: AffectedDriver) -> dict[str, Any]:
         "section": d.section,
         "reviewers": list(d.reviewers),
         "status": d.status,
+        "sections": list(d.sections),
     }
 
 

@@ -30,7 +30,6 @@ from reviewbot.model import Finding, Patch, Review, Series, Severity
 from reviewbot.render.reply_body import (
     PATCH_TEMPLATE,
     SERIES_TEMPLATE,
-    changes_alignment_macro,
     patch_context,
     render,
     series_context,
@@ -44,6 +43,7 @@ from reviewbot.render.reply_headers import (
     recipients,
     set_headers,
 )
+from reviewbot.render.reply_text import in_series_reply, series_only
 from reviewbot.settings import ReplySettings
 
 logger = logging.getLogger(__name__)
@@ -186,13 +186,14 @@ def compose_drafts(
     for f in review.findings:
         if f.patch is None or not _shown(f, settings):
             continue
-        if f.introduced is True:
+        if f.introduced is True and not series_only(f):
             by_patch.setdefault(f.patch, []).append(f)
         elif f.introduced is False and f.fixed_in_patch != f.patch:
             older.setdefault(f.patch, []).append(f)
-    minalign = [
-        f for f in review.findings if changes_alignment_macro(f) and f.introduced is not False
-    ]
+    # Said once, in the series reply: what the alignment macros mean after the
+    # series, and the moves to DMA-level alignment that are its fix. A patch
+    # whose only remarks are these gets no reply of its own (nothing to change).
+    minalign = [f for f in review.findings if in_series_reply(f) and f.introduced is not False]
     with_findings = sorted(p.index for p in series.patches if by_patch.get(p.index))
     want_series = bool(minalign or review.affected_drivers)
     first = min(series.patches, key=lambda p: p.index, default=None)

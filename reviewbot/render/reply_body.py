@@ -26,6 +26,8 @@ from reviewbot.render.reply_quote import quote_lines
 from reviewbot.render.reply_text import (
     alignment_change,
     changes_alignment_macro,
+    fitted_table,
+    moves_to_dma_level,
     one_line,
     packed,
     rule_doc,
@@ -82,17 +84,17 @@ def archive_link(settings: ReplySettings, msgid: str) -> str:
 
 
 def base_phrase(review: Review, patch: Patch | None) -> str:
-    """Against which base the review was made, in one phrase."""
+    """Against which base the review was made, in one phrase that follows "checked it"."""
     status = {s.index: s for s in review.patch_status}
     st = status.get(patch.index) if patch is not None else None
     if review.base:
         if st is not None and st.applied is False and st.error:
             return (
-                f"from its hunks alone: it does not apply to {review.base} ({one_line(st.error)})"
+                f"from its hunks alone, since it does not apply to {one_line(review.base)} "
+                f"({one_line(st.error)}),"
             )
         return f"against {one_line(review.base)}"
-    alone = "the patch" if patch is not None else "the patches"
-    return f"from {alone} alone: no tree"
+    return "without a kernel tree"
 
 
 def base_line(review: Review) -> str:
@@ -184,7 +186,15 @@ _BREAKS_ONLY = re.compile(r"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 def _finding_view(f: Finding, patch: Patch, settings: ReplySettings, total: int) -> dict:
     doc = rule_doc(f.rule)
     where = f" in {f.function}()" if f.function else ""
-    q = quote_lines(patch.diff, f.file, f.line, settings.quote_before, f.buffer)
+    origin = f.detail("origin_line")
+    q = quote_lines(
+        patch.diff,
+        f.file,
+        f.line,
+        settings.quote_before,
+        f.buffer,
+        int(origin) if origin and origin.isdigit() else None,
+    )
     what, advice = split_advice(one_line(f.message))
     excerpt: list[str] = []
     if q is None:
@@ -312,7 +322,40 @@ def _change_rows(findings: Sequence[Finding], total: int) -> tuple[list[str], li
         )
     if not rows:
         return [], sentences
-    return table(("arch", "macro", "before", "after", "patch"), rows), sentences
+    return fitted_table(("arch", "macro", "before", "after", "patch"), rows), sentences
+
+
+def _fix_sentence(fixes: Sequence[Finding], total: int) -> str:
+    """One sentence for the patches that move code to DMA-level alignment: the fix.
+
+    "Patches 1/3 and 2/3 move IIO_DMA_MINALIGN and CRYPTO_MINALIGN from
+    ARCH_KMALLOC_MINALIGN to ARCH_DMA_MINALIGN": said once here, and those
+    patches get no reply of their own, since there is nothing to change in
+    them.
+    """
+    if not fixes:
+        return ""
+    patches = sorted({f.patch for f in fixes if f.patch is not None})
+    what = human_list(
+        list(dict.fromkeys(one_line(f.macro or (f"{f.function}()" if f.function else f.file))
+                           for f in fixes))
+    )
+    befores = sorted({f.detail("before") or "?" for f in fixes})
+    afters = sorted({f.detail("after") or "?" for f in fixes})
+    moves = "moves" if len(patches) == 1 else "move"
+    who = human_list([f"{i}/{total}" for i in patches])
+    who = f"Patch {who}" if len(patches) == 1 else f"Patches {who}"
+    span = (
+        f" from {befores[0]} to {afters[0]}" if len(befores) == 1 and len(afters) == 1
+        else f" to {human_list(afters)}"
+    )
+    return one_line(
+        f"{who} {moves} {what}{span}: that is the fix, which keeps the DMA buffers "
+        "aligned with them in cache lines of their own when kmalloc() aligns to less "
+        "(the structs that use them grow). Nothing to change there, so "
+        f"{'it gets' if len(patches) == 1 else 'they get'} no reply of "
+        f"{'its' if len(patches) == 1 else 'their'} own."
+    )
 
 
 def _kconfig(symbol: str | None) -> str:
@@ -360,7 +403,8 @@ def series_context(
     total = series.expected
     ctx = common_context(review, settings, reply_msgid, series.author.name)
     definitions = [f for f in minalign if alignment_change(f) == "definition"]
-    usages = [f for f in minalign if alignment_change(f) == "usage"]
+    fixes = [f for f in minalign if moves_to_dma_level(f)]
+    usages = [f for f in minalign if alignment_change(f) == "usage" and f not in fixes]
     change_table, change_sentences = _change_rows(definitions, total)
     usage_rows = [
         [
@@ -391,7 +435,11 @@ def series_context(
         change_table=change_table,
         change_sentences=change_sentences,
         why=one_line(why),
-        usage_table=table(("where", "before", "after", "patch"), usage_rows) if usages else [],
+        usage_table=(
+            fitted_table(("where", "before", "after", "patch"), usage_rows) if usages else []
+        ),
+        fix_sentence=_fix_sentence(fixes, total),
+        has_tree=review.base is not None,
         drivers=drivers,
         driver_table=driver_lines,
         more_drivers=max(0, len(review.affected_drivers) - len(shown)),

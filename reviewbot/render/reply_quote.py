@@ -64,10 +64,26 @@ def _header(hunk, rows, start: int, section: str) -> str:
     return f"{head} {section.strip()}".rstrip()
 
 
+# How far above the offending line a quote reaches back for the line the
+# buffer's memory comes from (its allocation or declaration), in diff rows.
+_MAX_ORIGIN_REACH = 12
+
+
 def quote_lines(
-    diff: PatchSet, file: str, line: int, before: int = 3, buffer: str | None = None
+    diff: PatchSet,
+    file: str,
+    line: int,
+    before: int = 3,
+    buffer: str | None = None,
+    origin: int | None = None,
 ) -> Quote | None:
-    """Quote the diff around post-image ``line`` of ``file``, or None when it is not in a hunk."""
+    """Quote the diff around post-image ``line`` of ``file``, or None when it is not in a hunk.
+
+    ``origin`` is the post-image line the buffer's memory comes from (the
+    ``kmalloc(4, ...)``, the stack array): when the same hunk has it a few
+    rows above, the quote starts there, so the reader sees both lines the
+    remark is about and the patch's own lines between them.
+    """
     pattern = buffer_pattern(buffer)
     for pf in diff:
         if file_path(pf) != file:
@@ -110,6 +126,17 @@ def quote_lines(
                 if holder is not None:
                     marked = holder
             start = max(0, at - before)
+            if origin is not None and origin < line:
+                first = next(
+                    (
+                        i
+                        for i, row in enumerate(rows)
+                        if not row.is_removed and row.target_line_no == origin
+                    ),
+                    None,
+                )
+                if first is not None and at - first <= _MAX_ORIGIN_REACH:
+                    start = min(start, first)
             while start < at and not rows[start].value.strip():
                 start += 1
             shown = rows[start : end + 1]

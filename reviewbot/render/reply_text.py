@@ -217,3 +217,67 @@ def alignment_change(f: Finding) -> str | None:
 def changes_alignment_macro(f: Finding) -> bool:
     """A series-wide matter: what an alignment macro means changes."""
     return alignment_change(f) is not None
+
+
+def moves_to_dma_level(f: Finding) -> bool:
+    """Code switched from kmalloc-level to DMA-level alignment (``IIO_DMA_MINALIGN`` to
+    ``ARCH_DMA_MINALIGN``): what a series lowering kmalloc's alignment does to keep
+    DMA buffers isolated, the fix rather than a problem."""
+    return alignment_change(f) == "usage" and f.buffer is None and f.detail("level") == "dma"
+
+
+def in_series_reply(f: Finding) -> bool:
+    """Said in the series reply's tables: a definition change or a switch between levels.
+
+    A buffer aligned with a kmalloc-level macro (the same rule's use check) is
+    a problem of the patch that adds it, not a change of what a macro means.
+    """
+    kind = alignment_change(f)
+    return kind == "definition" or (kind == "usage" and f.buffer is None)
+
+
+def series_only(f: Finding) -> bool:
+    """Said once, in the series reply, and in no patch's reply: there is nothing to
+    fix in the patch (a definition change needs the drivers audited; a move to
+    DMA-level alignment is the fix)."""
+    return alignment_change(f) == "definition" or moves_to_dma_level(f)
+
+
+def fitted_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int = 80,
+    indent: str = "  ",
+    right: Sequence[int] = (),
+) -> list[str]:
+    """``table`` within ``width`` columns: a value too wide is named, not expanded.
+
+    While the table is too wide, its widest value becomes a mark (``[1]``;
+    the same value everywhere gets the same mark) and is written out under
+    the table, wrapped to ``width``: a macro defined two ways
+    (``ARCH_DMA_MINALIGN / __alignof__(unsigned long long)``) no longer
+    pushes a row to 125 columns.
+    """
+    cells = [[one_line(c) for c in r] for r in rows]
+    notes: list[str] = []
+    lines = table(headers, cells, indent, right)
+    while max(len(line) for line in lines) > width:
+        widest = max(
+            ((len(c), c) for r in cells for c in r if not re.fullmatch(r"\[\d+\]", c)),
+            default=(0, ""),
+        )
+        mark = f"[{len(notes) + 1}]"
+        if widest[0] <= len(mark):
+            break
+        value = widest[1]
+        cells = [[mark if c == value else c for c in r] for r in cells]
+        notes += textwrap.wrap(
+            value,
+            width=width,
+            initial_indent=f"{indent}{mark} ",
+            subsequent_indent=indent + " " * (len(mark) + 1),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        lines = table(headers, cells, indent, right)
+    return lines + (["", *notes] if notes else [])

@@ -289,6 +289,7 @@ def scan_tree(
         file_rows: list[tuple[str, int, int, str | None, bool]] = []
         stored = cache.results() if cache else {}
         deps = _DepStats(prefix, stats)
+        from_cache = 0
         for p in sorted(unchanged):
             _m, _s, sha, relevant = known[p]
             if not relevant:
@@ -297,6 +298,7 @@ def scan_tree(
             if cached is None:
                 to_parse.append(p)
             else:
+                from_cache += 1
                 _take(cached, p, findings, unanalysed)
         for p in fresh:
             mtime, size = stats[p]
@@ -312,6 +314,7 @@ def scan_tree(
             if cached is None:
                 to_parse.append(p)
             else:
+                from_cache += 1
                 file_rows.append((p, mtime, size, sha, True))
                 _take(cached, p, findings, unanalysed)
 
@@ -357,7 +360,8 @@ def scan_tree(
         elapsed = time.monotonic() - start
         candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])
         return ScanResult(tuple(findings),
-                          ScanStats(len(stats), candidates, parsed, round(elapsed, 2)),
+                          ScanStats(len(stats), candidates, parsed, round(elapsed, 2),
+                                    from_cache),
                           tuple(unanalysed[p] for p in sorted(unanalysed)))
     finally:
         if early is not None:  # not used (nothing to parse), or an error on the way

@@ -1,40 +1,60 @@
-"""``reviewbot scan`` of files, and its text grouped by driver (issue 13)."""
+"""``reviewbot scan``: files, one line per finding, filters and counts (issues 13, 25)."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from pathlib import Path
+
+import pytest
 
 from reviewbot.cli import main
+from reviewbot.model import Finding, Severity
+from reviewbot.render.scan_report import WIDTH, short_line
 from tests.conftest import EXAMPLES
 
 LED = "drivers/usb/misc/acme_led.c"
+LED_SHORT = (
+    "drivers/usb/misc/acme_led.c:27: warning: buf: kmalloc() -> usb_control_msg() (DMA in) "
+    "[dma-kmalloc-small]"
+)
 LED_LINE = (
     "  drivers/usb/misc/acme_led.c:27: warning: buf is kmalloc() memory (line 23), passed to "
     "usb_control_msg() for DMA from the device"
 )
+LED_HEADER = f"{LED} (CONFIG_ACME_LED; Linus Example <linus@example.org>)"
 
 
 def _scan(argv: list[str], capsys) -> tuple[int, str, str]:
     capsys.readouterr()
-    status = main(["scan", "--no-cache", *argv])
+    status = main(["scan", *(["--no-cache"] if "--cache-dir" not in argv else []), *argv])
     out, err = capsys.readouterr()
     return status, out, err
 
 
-def test_text_is_grouped_by_driver_with_a_summary(capsys):
+def test_text_is_one_line_per_finding_then_the_summary(capsys):
     status, out, _ = _scan([str(EXAMPLES / "tree")], capsys)
     assert status == 0
     lines = out.splitlines()
-    header = lines.index(f"{LED} (CONFIG_ACME_LED; Linus Example <linus@example.org>)")
+    assert lines[0] == LED_SHORT
+    assert lines[-2] == "1 finding(s) (1 warning) in 1 driver(s)"
+    assert lines[-1].startswith("9 files seen, 5 name a DMA sink: 5 parsed, 0 from the cache")
+
+
+def test_verbose_text_is_grouped_by_driver_with_whole_messages(capsys):
+    status, out, _ = _scan(["-v", str(EXAMPLES / "tree")], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    header = lines.index(LED_HEADER)
     assert lines[header + 1].startswith(LED_LINE)
-    assert lines[-1].startswith("1 finding(s) (1 warning) in 1 driver(s); 9 files seen, ")
 
 
 def test_one_file_inside_a_tree_keeps_its_driver(capsys):
-    status, out, _ = _scan([str(EXAMPLES / "tree" / LED)], capsys)
+    status, out, _ = _scan(["-v", str(EXAMPLES / "tree" / LED)], capsys)
     assert status == 0
-    assert out.splitlines()[0] == f"{LED} (CONFIG_ACME_LED; Linus Example <linus@example.org>)"
-    assert out.splitlines()[-1].startswith("1 finding(s) (1 warning) in 1 driver(s); 1 files seen")
+    assert out.splitlines()[0] == LED_HEADER
+    assert out.splitlines()[-2] == "1 finding(s) (1 warning) in 1 driver(s)"
+    assert out.splitlines()[-1].startswith("1 files seen")
 
 
 def test_files_outside_any_tree(tmp_path, capsys):
@@ -44,8 +64,8 @@ def test_files_outside_any_tree(tmp_path, capsys):
     shutil.copy(EXAMPLES / "tree" / "drivers/iio/adc/acme-adc.c", b)
     status, out, _ = _scan([str(a), str(b)], capsys)
     assert status == 0
-    assert "  led.c:27: warning: buf is kmalloc() memory" in out
-    assert out.splitlines()[-1].startswith("1 finding(s) (1 warning) in 1 driver(s); 2 files seen")
+    assert out.startswith("led.c:27: warning: buf: kmalloc() -> usb_control_msg() (DMA in)")
+    assert out.splitlines()[-1].startswith("2 files seen")
 
 
 def test_a_directory_after_a_file_is_refused(tmp_path, capsys):
@@ -54,3 +74,93 @@ def test_a_directory_after_a_file_is_refused(tmp_path, capsys):
     status, out, err = _scan([str(f), str(tmp_path)], capsys)
     assert (status, out) == (2, "")
     assert err == f"reviewbot: {tmp_path}: with a file as PATH, every argument must be a file\n"
+
+
+# --- a maintainer's view of a whole tree (issue 25) ---------------------------------------
+
+STACK_READ = """
+static int acme_adc_read_status(struct spi_device *spi)
+{
+\tu8 status[2];
+
+\treturn spi_read(spi, status, sizeof(status));
+}
+"""
+
+
+@pytest.fixture()
+def tree(tmp_path) -> Path:
+    """The example tree with an error in the IIO driver beside the USB driver's warning."""
+    root = tmp_path / "linux"
+    shutil.copytree(EXAMPLES / "tree", root)
+    adc = root / "drivers/iio/adc/acme-adc.c"
+    adc.write_text(adc.read_text() + STACK_READ)
+    return root
+
+
+def _findings(out: str) -> list[str]:
+    return [line for line in out.splitlines() if re.match(r"\S+:\d+: (error|warning|info): ", line)]
+
+
+def test_severity_hides_what_is_below_it_and_says_so(tree, capsys):
+    _, out, _ = _scan([str(tree)], capsys)
+    assert [f.split(": ")[1] for f in _findings(out)] == ["error", "warning"]
+    _, out, _ = _scan(["--severity", "error", str(tree)], capsys)
+    [line] = _findings(out)
+    assert line.startswith("drivers/iio/adc/acme-adc.c:") and ": error: status: " in line
+    assert "1 finding(s) (1 error) (of 2; --severity error) in 1 driver(s)" in out
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["IIO SUBSYSTEM AND DRIVERS", "acme ad1234 adc driver", "jic@example.org",
+     "<ada@example.org>", "linux-iio@vger.kernel.org"],
+)
+def test_maintainer_keeps_the_drivers_a_section_or_an_address_covers(tree, capsys, who):
+    """A section higher up the tree (IIO SUBSYSTEM) covers the ADC driver too."""
+    status, out, err = _scan(["--maintainer", who, str(tree)], capsys)
+    assert status == 0 and err == ""
+    [line] = _findings(out)
+    assert line.startswith("drivers/iio/adc/acme-adc.c:")
+    assert f"(of 2; --maintainer {who}) in 1 driver(s)" in out
+
+
+def test_a_maintainer_with_no_driver_is_said(tree, capsys):
+    status, out, err = _scan(["--maintainer", "nobody@example.org", str(tree)], capsys)
+    assert status == 0 and _findings(out) == []
+    assert "no affected driver is looked after by nobody@example.org" in err
+
+
+def test_markdown_gives_each_finding_its_severity(tree, capsys):
+    _, out, _ = _scan(["--format", "markdown", str(tree)], capsys)
+    assert re.search(r"^- \*\*error\*\* `drivers/iio/adc/acme-adc\.c:\d+` `dma-stack`", out, re.M)
+    assert re.search(r"^- \*\*warning\*\* `drivers/usb/misc/acme_led\.c:27`", out, re.M)
+    assert "| acme-adc | `drivers/iio/adc/acme-adc.c` | CONFIG_ACME_ADC | 1 | 0 | 0 |" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_warm_run_says_what_came_from_the_cache(tree, tmp_path, capsys, fmt):
+    argv = ["--format", fmt, "--cache-dir", str(tmp_path / "cache"), str(tree)]
+    _, cold, _ = _scan(argv, capsys)
+    assert "5 name a DMA sink: 5 parsed, 0 from the cache" in cold
+    _, warm, _ = _scan(argv, capsys)
+    assert "5 name a DMA sink: 0 parsed, 5 from the cache" in warm
+    (tree / LED).write_text((tree / LED).read_text() + "\n/* edited */\n")
+    _, edited, _ = _scan(argv, capsys)
+    assert "5 name a DMA sink: 1 parsed, 4 from the cache" in edited
+
+
+def test_a_finding_line_fits_120_columns_and_keeps_its_rule():
+    long = Finding(
+        "dma-kmalloc-small", Severity.WARNING,
+        "drivers/net/wireless/realtek/rtlwifi/rtl8192cu/mac.c", 1234,
+        "probe", "priv->status_buf", "usb_control_msg", "from_device",
+        "priv->status_buf is kmalloc() memory (line 1200), passed to "
+        "rtl_helper_with_a_long_name(), which hands it to usb_control_msg() for DMA from the "
+        "device: a 4-byte buffer comes from kmalloc-8, whose objects are not a multiple of "
+        "ARCH_DMA_MINALIGN (128 on arm64) and so on for another three hundred characters",
+    )
+    line = short_line(long)
+    assert len(line) <= WIDTH
+    assert line.startswith(f"{long.file}:1234: warning: priv->status_buf: kmalloc()")
+    assert line.endswith(" [dma-kmalloc-small]")

@@ -48,7 +48,7 @@ def reply_settings() -> ReplySettings:
     """The bundled defaults, with an identity of its own (not localhost)."""
     return ReplySettings(
         identity="reviewbot <reviewbot@reviewbot.example.net>",
-        opt_out="Not useful, or not wanted? Reply and say so, and you will be left out of these.",
+        opt_out="Not wanted? Reply and say so, and you will be left out of these.",
         signature="reviewbot: DMA-alignment review for kernel patches",
     )
 

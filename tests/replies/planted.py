@@ -42,6 +42,7 @@ def planted_findings() -> tuple[Finding, ...]:
             "device: stack memory is not DMA-able",
             introduced=True,
             patch=1,
+            details=(("origin", "stack"), ("origin_line", "46")),
         ),
         Finding(
             rule="dma-embedded-unaligned",
@@ -57,6 +58,11 @@ def planted_findings() -> tuple[Finding, ...]:
             "with 'lock' and 'last_channel'",
             introduced=True,
             patch=2,
+            details=(
+                ("origin", "embedded"),
+                ("origin_line", "16"),
+                ("struct", "acme_adc_state.status"),
+            ),
         ),
         Finding(
             rule="dma-vmalloc",
@@ -71,6 +77,12 @@ def planted_findings() -> tuple[Finding, ...]:
             "DMA to the device",
             introduced=True,
             patch=4,
+            details=(
+                ("origin", "heap"),
+                ("origin_line", "41"),
+                ("allocator", "vmalloc"),
+                ("size", "blob->size"),
+            ),
         ),
         Finding(
             rule="minalign-definition",

@@ -25,8 +25,8 @@ def test_review_outbox_writes_drafts_only_inside_dir_and_lists_them(
     drafts = doc["drafts"]
     assert [d["in_reply_to"] for d in drafts] == [
         "20261102-acme-dma-v1-0@example.org",
-        *(f"20261102-acme-dma-v1-{i}@example.org" for i in (1, 2, 4, 7)),
-    ]
+        *(f"20261102-acme-dma-v1-{i}@example.org" for i in (1, 2, 4)),
+    ]  # patch 7 only lowers ARCH_KMALLOC_MINALIGN: the series reply says it
     assert all(d["subject"].startswith("Re: [PATCH ") for d in drafts)
     written = sorted(p for p in tmp_path.rglob("*") if p.is_file() and p != bot_config)
     assert written == sorted(
@@ -46,7 +46,7 @@ def test_dry_run_shows_what_would_go(tmp_path, capsys, bot_config):
     argv = ["-q", "--config", str(bot_config), "review", "--outbox", str(out), "--dry-run"]
     assert main([*argv, str(EXAMPLE_MBOX)]) == 0
     err = capsys.readouterr().err
-    assert err.count("would-send: ") == 5
+    assert err.count("would-send: ") == 4
     assert "0001-usb-serial-acme-report-line-status.eml to dana@example.org" in err
     assert not list(out.glob("*.sent"))
 
@@ -83,12 +83,12 @@ def test_send_through_the_configured_server(tmp_path, capsys):
             str(EXAMPLE_MBOX),
         ]
         assert main(argv) == 0
-        assert len(got) == 5 and got[0].mail_from == "bot@example.net"
-        assert capsys.readouterr().err.count("sent: ") == 5
+        assert len(got) == 4 and got[0].mail_from == "bot@example.net"
+        assert capsys.readouterr().err.count("sent: ") == 4
         # a second run composes fresh drafts, but the sent ones stay and go nowhere
         assert main(argv) == 0
-        assert len(got) == 5
-        assert capsys.readouterr().err.count("already-sent: ") == 5
+        assert len(got) == 4
+        assert capsys.readouterr().err.count("already-sent: ") == 4
     finally:
         controller.stop()
 

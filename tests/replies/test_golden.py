@@ -46,14 +46,16 @@ def test_exactly_the_planted_patches_get_a_draft_each_threaded_to_its_patch(
     example_series, reply_settings
 ):
     drafts = _drafts(example_series, reply_settings)
-    assert [d.index for d in drafts] == [0, 1, 2, 4, 7]
+    # patch 7 (arm64's ARCH_KMALLOC_MINALIGN) is said in the series reply only
+    assert [d.index for d in drafts] == [0, 1, 2, 4]
     by_index = {p.index: p for p in example_series.patches}
     offending = {
         1: "> +\tret = acme_get_status(port, &status);",
         2: "> +\t\tret = spi_read(st->spi, st->status, sizeof(st->status));",
         4: "> +\tret = usb_bulk_msg(fw->udev, usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),",
-        7: "> +#define ARCH_KMALLOC_MINALIGN\t(8)",
     }
+    # and where the memory comes from, when the patch adds that line too
+    origin = {1: "> +\tu8 status;", 4: "> +\timage = vmalloc(blob->size);"}
     for d in drafts[1:]:
         msg = email.message_from_bytes(message_bytes(d.message), policy=policy.default)
         patch = by_index[d.index]
@@ -62,8 +64,10 @@ def test_exactly_the_planted_patches_get_a_draft_each_threaded_to_its_patch(
         assert msg["Subject"] == f"Re: {patch.subject}"
         body = msg.get_content()
         assert offending[d.index] in body.splitlines()
+        if d.index in origin:
+            assert origin[d.index] in body.splitlines()
         # a trimmed quote, never the whole patch
-        assert sum(1 for line in body.splitlines() if line.startswith(">")) <= 8
+        assert sum(1 for line in body.splitlines() if line.startswith(">")) <= 10
 
 
 def test_series_reply_lists_affected_drivers_with_maintainers(example_series, reply_settings):
@@ -104,9 +108,10 @@ def test_real_pipeline_drafts_exactly_the_patches_with_introduced_findings(
 
     review = review_series(example_series)
     introduced = {f.patch for f in review.findings if f.introduced is True}
-    assert introduced, "the bundled series has planted problems"
+    assert introduced == {1, 2, 4, 7}, "the bundled series has planted problems"
     drafts = compose_drafts(review, reply_settings, clock=fixed_clock, msgid_factory=fixed_msgid)
-    assert {d.index for d in drafts if d.index} == introduced
+    # patch 7 only changes ARCH_KMALLOC_MINALIGN: said in the series reply (0), not its own
+    assert [d.index for d in drafts] == [0, 1, 2, 4]
     for d in drafts:
         if d.index:
             assert d.in_reply_to == next(

@@ -44,7 +44,7 @@ def wait_for(proc: subprocess.Popen, text: str, timeout: float = 30) -> str:
     [
         ("planned", "was interrupted; it will be redone"),
         ("written", "was interrupted; it will be redone"),
-        ("renamed", "its 5 drafts were filed before the last stop"),
+        ("renamed", "its 4 drafts were filed before the last stop"),
     ],
 )
 def test_kill_9_during_a_review_then_restart(example_inbox, tmp_path, capsys, stage, after_restart):
@@ -79,7 +79,7 @@ def test_kill_9_during_a_review_then_restart(example_inbox, tmp_path, capsys, st
     assert [os.path.basename(p) for p in paths] == EXAMPLE_DRAFTS
 
     rc, _out, err = watch(capsys, cfg, "--once")
-    assert rc == 0 and "review" not in err and len(emls(tmp_path)) == 5
+    assert rc == 0 and "review" not in err and len(emls(tmp_path)) == 4
 
 
 def test_daemon_takes_new_mail_and_sigterm_lets_the_review_finish(make_inbox, tmp_path, capsys):
@@ -112,4 +112,4 @@ def test_daemon_takes_new_mail_and_sigterm_lets_the_review_finish(make_inbox, tm
     assert emls(tmp_path) == [f"{rev['planned']}/{name}" for name in EXAMPLE_DRAFTS]
 
     rc, _out, err = watch(capsys, cfg, "--once")
-    assert rc == 0 and "review" not in err and len(emls(tmp_path)) == 5
+    assert rc == 0 and "review" not in err and len(emls(tmp_path)) == 4

@@ -81,7 +81,7 @@ def _switch(change: DiffFile, line: int, macro: str | None, function: str | None
         confidence=Confidence.HIGH,
         evidence=(Evidence("switch-in-diff", Confidence.HIGH,
                            f"the patch replaces {old} by {new}"),),
-        details=(("before", old), ("after", new)))
+        details=(("before", old), ("after", new), ("level", new_level)))
 
 
 def _tokens(lines: list[Line], knowledge: Knowledge) -> dict[str, str]:
