@@ -34,6 +34,9 @@ SKIP = {
     "python3 -m venv .venv": "makes the venv this test runs in",
     ".venv/bin/pip install -q .": "needs the package index (PyPI)",
     "bash scripts/test.sh": "the test suite itself",
+    "bash scripts/test.sh --quick": "the test suite itself (tests/test_contributing.py)",
+    "bash scripts/test.sh --quick -x -k dma_stack": "the test suite itself",
+    "bash scripts/test.sh --quick --collect-only -q": "the test suite itself",
     "reviewbot watch --config FILE": "the daemon runs until stopped (tests/watch/test_crash.py)",
     "reviewbot watch --config FILE --once": "polls lore (tests/watch run it on a local inbox)",
     "bash scripts/queue-demo.sh": "serves until stopped (tests/queue/test_demo.py runs it)",
@@ -67,6 +70,8 @@ def kind(lang: str, text: str) -> str:
         return "hook"
     if first.startswith("reviewbot/"):
         return "layout"
+    if lang == "python":
+        return "example"
     if lang == "sh" or (lang == "" and first.startswith("reviewbot watch --config FILE ")):
         return "commands"
     if lang == "text":
@@ -477,6 +482,14 @@ def test_every_output_shown_is_what_the_command_prints(sandbox):
         assert proc.returncode == 0, proc.stderr
         seconds = re.compile(r"in \d+\.\ds$", re.M)
         assert seconds.sub("in Ts", proc.stdout) == seconds.sub("in Ts", text)
+
+
+def test_code_examples_compile():
+    """A Python example in the docs (a rule in docs/architecture.md) is Python."""
+    examples = [(f, n, text) for f, n, lang, text in blocks() if kind(lang, text) == "example"]
+    assert examples
+    for f, n, text in examples:
+        compile(text, f"{f}:{n}", "exec")
 
 
 def test_layout_paths_exist():
