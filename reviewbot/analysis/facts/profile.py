@@ -328,10 +328,10 @@ def directory_reader(root: Path) -> Reader:
 
 
 def tree_arches(root: Path) -> tuple[str, ...]:
-    """The architectures of the tree at ``root``: the folders of ``arch/`` with a Kconfig."""
+    """The architectures of the tree at ``root``: the folders of ``arch/``."""
     arch = root / "arch"
     try:
-        return tuple(sorted(p.name for p in arch.iterdir() if (p / "Kconfig").is_file()))
+        return tuple(sorted(p.name for p in arch.iterdir() if p.is_dir()))
     except OSError:
         return ()
 
