@@ -17,6 +17,7 @@ import pytest
 from reviewbot.analysis.facts.profile import (
     TreeProfile,
     directory_reader,
+    fingerprint,
     read_profile,
     read_tree_profile,
 )
@@ -291,3 +292,22 @@ def test_a_symlink_out_of_the_tree_reads_as_absent(tmp_path):
 def test_reading_again_gives_the_same_profile(tmp_path):
     root = write_tree(tmp_path, tree_612())
     assert read_tree_profile(root) == read_tree_profile(Path(root))
+
+
+def test_the_fingerprint_changes_with_a_file_read_and_only_then(tmp_path):
+    root = write_tree(tmp_path, tree_612())
+    files = read_tree_profile(root).files
+    read = directory_reader(root)
+    before = fingerprint(read, files)
+    (root / "drivers/gpu").mkdir(parents=True)
+    (root / "drivers/gpu/unrelated.c").write_text("int x;\n")
+    assert fingerprint(read, files) == before
+    (root / "drivers/iommu").mkdir(parents=True)  # asked for, absent until now
+    (root / "drivers/iommu/dma-iommu.c").write_text("x = dma_kmalloc_needs_bounce(dev, s, d);\n")
+    after = fingerprint(read, files)
+    assert after != before
+    assert read_tree_profile(root).bounce_check.callers == (
+        "kernel/dma/direct.h", "drivers/iommu/dma-iommu.c")
+    cache_h = root / "arch/arm64/include/asm/cache.h"
+    cache_h.write_text(cache_h.read_text().replace("(128)", "(256)"))
+    assert fingerprint(read, files) != after

@@ -20,6 +20,7 @@ bench/tree_profile.py for the time on real trees.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import re
@@ -294,15 +295,15 @@ def directory_reader(root: Path) -> Reader:
         if rel not in folders:
             parent, name = posixpath.split(rel)
             up = folder(parent)
-            where = None
-            if up is not None and name not in ("", ".", ".."):
-                where = os.path.join(up, name)
-                try:
-                    if stat.S_ISLNK(os.lstat(where).st_mode):
-                        where = os.path.realpath(where)
-                except OSError:
-                    where = None
-            folders[rel] = where if where is not None and inside(where) else None
+            if up is None or name in ("", ".", ".."):
+                return None
+            where = os.path.join(up, name)
+            try:
+                if stat.S_ISLNK(os.lstat(where).st_mode):
+                    where = os.path.realpath(where)
+            except OSError:
+                return None  # not remembered: the folder may appear later
+            folders[rel] = where if inside(where) else None
         return folders[rel]
 
     def read(rel: str) -> str | None:
@@ -338,6 +339,18 @@ def tree_arches(root: Path) -> tuple[str, ...]:
 
 def read_tree_profile(root: Path) -> TreeProfile:
     return read_profile(directory_reader(root), tree_arches(root))
+
+
+def fingerprint(read: Reader, files: Iterable[str]) -> str:
+    """A digest of what ``files`` hold in the tree ``read`` reads, an absent file counting
+    as absent: a cache keyed on it (and on the architectures asked) knows when the
+    profile must be read again. Costs the reads, not the scanning (about a third)."""
+    digest = hashlib.sha1()
+    for path in files:
+        text = read(path)
+        body = b"-" if text is None else b"+" + text.encode("utf-8", "surrogateescape")
+        digest.update(path.encode() + b"\0" + body + b"\0")
+    return digest.hexdigest()
 
 
 def default_arches() -> tuple[str, ...]:
