@@ -192,7 +192,7 @@ def test_devres_iio_and_crypto_alignment_per_tree(p61, p612):
     assert p612.macro_values("IIO_DMA_MINALIGN", "arm64") == (128,)
     assert p61.macro_values("CRYPTO_MINALIGN", "arm64") == (128,)
     assert p612.macro_values("CRYPTO_MINALIGN", "arm64") == (8,)
-    assert p61.crypto_dma_align is None
+    assert p61.crypto_dma_align == ()  # algapi.h is there and does not define it
     assert [(d.expression, d.when) for d in p612.crypto_dma_align] == [
         ("ARCH_DMA_MINALIGN", "defined(ARCH_DMA_MINALIGN)"),
         ("CRYPTO_MINALIGN", "!defined(ARCH_DMA_MINALIGN)")]

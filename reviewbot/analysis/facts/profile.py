@@ -215,7 +215,13 @@ class Api:
 
 @dataclass(frozen=True)
 class TreeProfile:
-    """The DMA facts of one kernel tree; see the module docstring."""
+    """The DMA facts of one kernel tree; see the module docstring.
+
+    None is "the tree does not say" (its file is missing, or not in a shape the
+    reader knows); an empty tuple or False is what the tree says: 6.1's
+    include/crypto/algapi.h defines no CRYPTO_DMA_ALIGN and no ``*_ctx_dma``
+    helper, its dma-map-ops.h has no dma_kmalloc_needs_bounce().
+    """
 
     version: str | None = None
     arches: tuple[ArchProfile, ...] = ()
@@ -793,11 +799,13 @@ def _devres(read: Reader) -> Definition | None:
 
 
 def _macro_definitions(read: Reader, path: str, name: str) -> tuple[Definition, ...] | None:
+    """The definitions of ``name`` in ``path``: empty when the header does not define it
+    (6.1 has no CRYPTO_DMA_ALIGN), None when the tree has no such header."""
     text = read(path)
     if text is None:
         return None
     defs = cpp.scan_header(text, path).named(name)
-    return tuple(Definition(d.expression, d.at, _when(d.frames)) for d in defs) or None
+    return tuple(Definition(d.expression, d.at, _when(d.frames)) for d in defs)
 
 
 def _when(frames: Iterable[str]) -> str | None:

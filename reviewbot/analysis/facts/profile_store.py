@@ -263,7 +263,8 @@ def render_text(profile: TreeProfile) -> str:
     for name, defs in (("IIO_DMA_MINALIGN", p.iio_dma_minalign),
                        ("CRYPTO_MINALIGN", p.crypto_minalign),
                        ("CRYPTO_DMA_ALIGN", p.crypto_dma_align)):
-        out.append(f"{name}: " + (_definitions(defs) if defs else "not defined or unknown"))
+        out.append(f"{name}: " + ("unknown" if defs is None else _definitions(defs)
+                                  if defs else "not defined"))
     out.append("crypto *_ctx_dma helpers: " + (
         "unknown" if p.ctx_dma_helpers is None else
         "none" if not p.ctx_dma_helpers else
