@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from reviewbot.analysis.facts.profile import (
+from reviewbot.analysis.facts.profile_model import (
     ArchProfile,
     Definition,
     MacroFact,
