@@ -4,4 +4,6 @@
 imports (b4, tree-sitter, jinja2) go inside ``run``.
 """
 
-COMMANDS = ("review", "check", "scan", "watch", "queue", "explain", "completion", "manpage")
+COMMANDS = (
+    "review", "check", "scan", "watch", "queue", "explain", "profile", "completion", "manpage",
+)
