@@ -23,7 +23,7 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.c.parser import captures, parse
 from reviewbot.analysis.c.words import is_word_char
-from reviewbot.analysis.facts.kconfig import only_arch
+from reviewbot.analysis.facts.platforms import Platforms
 from reviewbot.analysis.facts.structs import StructDef, collect_structs
 from reviewbot.knowledge import Knowledge
 
@@ -52,6 +52,9 @@ class HeaderIndex:
         # since the caller last reset it: what a file's findings depend on besides
         # its own text, so a scan cache knows to redo the file when one changes.
         self.consulted: set[str] = set()
+        # the architectures a file builds for (Makefiles and Kconfig), read through the
+        # same reader; its answers name the files they were read from
+        self.platforms = Platforms(read, dict.fromkeys(a for _, a in knowledge.arch_symbols))
 
     def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
         """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
@@ -70,12 +73,12 @@ class HeaderIndex:
         return find
 
     def arch_of(self, path: str) -> str | None:
-        """The one architecture the file's Kconfig entry allows, or None (see arch.py)."""
-        return only_arch(self._consult, path, dict(self.knowledge.arch_symbols))
-
-    def _consult(self, path: str) -> str | None:
-        self.consulted.add(path)
-        return self._text(path)
+        """The one architecture the file can be built for, or None (several, or unknown:
+        see platforms.py); the files that answer was read from count as consulted."""
+        reach = self.platforms.reach(path)
+        self.consulted |= reach.files
+        arches = reach.arches
+        return next(iter(arches)) if arches is not None and len(arches) == 1 else None
 
     def definition(self, header: str, name: str) -> StructDef | None:
         key = (header, name)
