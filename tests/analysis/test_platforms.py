@@ -50,8 +50,12 @@ DRIVERS = {
     "drivers/soc/Kconfig": "if ARCH_QCOM\n\nconfig QCOM_RPMH\n\ttristate \"RPMH\"\n\nendif\n",
     "drivers/soc/Makefile": "obj-$(CONFIG_QCOM_RPMH) += rpmh.o\n",
     # no Kconfig restriction: the parent directory is entered only for MIPS
-    "drivers/platform/Kconfig": "config CPU_HWMON\n\ttristate \"Loongson CPU hwmon\"\n",
-    "drivers/platform/Makefile": "obj-$(CONFIG_MIPS) += mips/\n",
+    "drivers/platform/Kconfig": "config CPU_HWMON\n\ttristate \"Loongson CPU hwmon\"\n\n"
+                                'if X86\nsource "drivers/platform/x86/Kconfig"\nendif\n',
+    "drivers/platform/Makefile": "obj-$(CONFIG_MIPS) += mips/\nobj-y += x86/\n",
+    # no condition of its own: its Kconfig file is sourced only inside "if X86"
+    "drivers/platform/x86/Kconfig": "config APPLE_GMUX\n\ttristate \"Apple gmux\"\n",
+    "drivers/platform/x86/Makefile": "obj-$(CONFIG_APPLE_GMUX) += apple-gmux.o\n",
     "drivers/platform/mips/Makefile": "obj-$(CONFIG_CPU_HWMON) += cpu_hwmon.o\n",
     "drivers/misc/Kconfig": "config ARM_ANY\n\ttristate \"arm\"\n\tdepends on ARM || ARM64\n\n"
                             "config MISC_ANY\n\ttristate \"any\"\n\tdepends on SPI\n\n"
@@ -95,6 +99,7 @@ def tree(tmp_path: Path) -> Path:
     ("drivers/input/old32.c", {"x86", "um"}),  # X86_32: UML's arch/x86/um/Kconfig has it too
     ("drivers/soc/rpmh.c", {"arm64"}),  # inside "if ARCH_QCOM"
     ("drivers/platform/mips/cpu_hwmon.c", {"mips"}),  # obj-$(CONFIG_MIPS) += mips/
+    ("drivers/platform/x86/apple-gmux.c", {"x86"}),  # source "..." inside "if X86"
     ("drivers/misc/arm_any.c", {"arm", "arm64"}),  # ARM || ARM64
     ("drivers/misc/misc_any.c", set(ARCHES)),  # no architecture named
     ("drivers/misc/not_arm64.c", set(ARCHES) - {"arm64"}),  # !ARM64: ARM64 is def_bool y
@@ -188,3 +193,63 @@ def test_kconfig_blocks_help_texts_and_continuations() -> None:
     assert by_name["TWO"].context == ("A", "C") and by_name["TWO"].prompt
     assert by_name["THREE"].context == () and by_name["THREE"].defaults == (("y", ""),)
     assert [(s.path, s.context) for s in f.sources] == [("sub/Kconfig", ("D",))]
+
+
+# ---- the scan cache: a file's findings depend on the files its platform answer read
+
+L1_DRIVER = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/spi/spi.h>
+
+struct chip {
+\tstruct spi_device *spi;
+\tunsigned long flags;
+\tu8 rx[4] ____cacheline_aligned;
+};
+
+static void chip_event(struct chip *c)
+{
+\tset_bit(0, &c->flags);
+}
+
+static int chip_read(struct chip *c)
+{
+\treturn spi_read(c->spi, c->rx, sizeof(c->rx));
+}
+"""
+
+
+def test_a_cached_scan_redoes_a_driver_when_a_kconfig_it_read_changes(tree: Path,
+                                                                       tmp_path: Path) -> None:
+    import os
+
+    from reviewbot.knowledge import load_knowledge
+    from reviewbot.scan import scan_tree
+
+    (tree / "drivers/bus/ti-sysc.c").write_text(L1_DRIVER)
+    k = load_knowledge()
+    cache = tmp_path / "cache"
+
+    def l1() -> tuple[list[str], int]:
+        result = scan_tree(tree, k, jobs=1, cache_dir=cache)
+        return [f.file for f in result.findings if f.rule == "dma-cacheline-l1"], \
+            result.stats.parsed
+
+    assert l1() == ([], 1)  # 32-bit ARM only: its L1 line is its DMA alignment
+    assert l1() == ([], 0)
+    # the driver's own Kconfig lets arm64 build it
+    kconfig = tree / "drivers/bus/Kconfig"
+    kconfig.write_text(kconfig.read_text().replace(
+        "depends on ARCH_OMAP2PLUS\n", "depends on ARCH_OMAP2PLUS || ARM64\n", 1))
+    os.utime(kconfig, ns=(1, 1))
+    assert l1() == (["drivers/bus/ti-sysc.c"], 1)
+    # back, then a platform Kconfig two symbols away makes ARCH_OMAP2PLUS unselectable:
+    # no architecture is known, so the finding is reported
+    kconfig.write_text(kconfig.read_text().replace(" || ARM64", ""))
+    os.utime(kconfig, ns=(2, 2))
+    assert l1() == ([], 1)
+    arm = tree / "arch/arm/Kconfig"
+    arm.write_text(arm.read_text().replace('bool "ARMv7 based platforms"',
+                                           'bool "ARMv7 based platforms"\n\tdepends on GONE'))
+    os.utime(arm, ns=(3, 3))
+    assert l1() == (["drivers/bus/ti-sysc.c"], 1)
