@@ -103,9 +103,9 @@ def tree(tmp_path: Path) -> Path:
     ("drivers/misc/arm_any.c", {"arm", "arm64"}),  # ARM || ARM64
     ("drivers/misc/misc_any.c", set(ARCHES)),  # no architecture named
     ("drivers/misc/not_arm64.c", set(ARCHES) - {"arm64"}),  # !ARM64: ARM64 is def_bool y
-    ("drivers/misc/le.c", {"arm64"}),
+    ("drivers/misc/le.c", {"arm64"}),  # ARM64 && !CPU_BIG_ENDIAN: big endian is a choice
     # !64BIT: forced on arm64 (def_bool y), a prompt on x86 and UML
-    ("drivers/misc/misc_32.c", set(ARCHES) - {"arm64"}),  # ARM64 && !CPU_BIG_ENDIAN: big endian is a choice
+    ("drivers/misc/misc_32.c", set(ARCHES) - {"arm64"}),
     ("drivers/misc/acpi_dev.c", {"arm64", "x86"}),  # drivers/acpi/Kconfig is sourced there
     ("drivers/misc/widget_extra.c", {"arm"}),  # part of widget.o through $(widget-extra-y)
     ("drivers/misc/widget_core.c", {"arm"}),
