@@ -154,6 +154,13 @@ def test_every_answer_names_the_files_it_was_read_from(tree: Path) -> None:
     assert platforms.consulted == first
 
 
+def test_an_unknown_answer_names_the_kconfig_that_was_not_understood(tree: Path) -> None:
+    reach = Platforms(reader(tree), ARCHES).reach("drivers/misc/bad_expr.c")
+    assert reach.arches is None and "not understood" in reach.why
+    # fixing "depends on ARM &&" there must redo the file in a cached scan
+    assert {"drivers/misc/Kconfig", "drivers/misc/Makefile"} <= reach.files
+
+
 def test_header_index_records_what_arch_of_read(tree: Path, knowledge) -> None:
     headers = HeaderIndex(reader(tree), knowledge)
     assert headers.arch_of("drivers/scsi/ibmvscsi/ibmvscsi.c") == "powerpc"

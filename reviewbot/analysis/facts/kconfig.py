@@ -53,7 +53,12 @@ _NO_FILES: frozenset[str] = frozenset()
 
 
 class Unknown(Exception):
-    """An expression on the way was not understood: the answer is unknown."""
+    """An expression on the way was not understood: the answer is unknown. ``files``:
+    those read on the way, so a cache knows the answer changes when they do."""
+
+    def __init__(self, why: str, files: frozenset[str] = frozenset()) -> None:
+        super().__init__(why)
+        self.files = files
 
 
 @dataclass(frozen=True)
@@ -299,7 +304,7 @@ class KconfigTree:
         # child file -> {(parent, source index): architectures whose walk took that edge}
         self._incoming: dict[str, dict[tuple[str, int], int]] = {}
         self._defined: dict[str, list[str]] = {}  # symbol -> files that may define it
-        self._reach: dict[str, tuple[int, frozenset[str]] | None] = {}
+        self._reach: dict[str, tuple[int, frozenset[str]] | Unknown | None] = {}
         self._always: dict[str, int | None] = {}
         self._possible: dict[str, Value | Unknown | None] = {}
         self._forced: dict[str, int] = {}
@@ -393,21 +398,28 @@ class KconfigTree:
             return self.all, frozenset((ROOT,))
         if path in self._reach:
             got = self._reach[path]
+            if isinstance(got, Unknown):
+                raise got
             return (self.all, _NO_FILES) if got is None else got  # a cycle: anything
         self._reach[path] = None
         mask, files = 0, {path}
-        for (parent, idx), arches in self._incoming.get(path, {}).items():
-            pmask, pfiles = self.reach(parent)
-            files |= pfiles
-            m = pmask & arches
-            context = self.file(parent).sources[idx].context
-            if m and context:
-                v = self._conditions(context)
-                files |= v.files
-                m &= v.true
-            mask |= m
+        try:
+            for (parent, idx), arches in self._incoming.get(path, {}).items():
+                pmask, pfiles = self.reach(parent)
+                files |= pfiles
+                m = pmask & arches
+                context = self.file(parent).sources[idx].context
+                if m and context:
+                    v = self._conditions(context)
+                    files |= v.files
+                    m &= v.true
+                mask |= m
+        except Unknown as e:
+            failed = Unknown(str(e), e.files | frozenset(files))
+            self._reach[path] = failed
+            raise failed from None
         self._reach[path] = (mask, frozenset(files))
-        return self._reach[path]  # type: ignore[return-value]
+        return mask, frozenset(files)
 
     def _always_read(self, path: str) -> int:
         """The architectures that always read ``path``: every ``source`` on the way is
@@ -459,12 +471,16 @@ class KconfigTree:
         true, files = 0, set[str]()
         defs = self.definitions(name)
         for path, d in defs:
-            mask, reached = self.reach(path)
-            files |= reached
-            if mask:
-                v = self._conditions(d.depends + d.context)
-                files |= v.files
-                true |= mask & v.true
+            files.add(path)
+            try:
+                mask, reached = self.reach(path)
+                files |= reached
+                if mask:
+                    v = self._conditions(d.depends + d.context)
+                    files |= v.files
+                    true |= mask & v.true
+            except Unknown as e:
+                raise Unknown(f"{path}: {e}", e.files | frozenset(files)) from None
         return Value(true, self.all & ~self._forced_on(name, defs), frozenset(files))
 
     def _forced_on(self, name: str, defs: list[tuple[str, Definition]]) -> int:

@@ -87,7 +87,9 @@ class Platforms:
         try:
             v = tree.evaluate(expr)
         except Unknown as e:
-            return Reach(None, frozenset(), f"not understood: {e}")
+            return Reach(None, e.files, f"not understood: {e}")
+        except RecursionError:  # never seen (Linux's chains need under 100 frames)
+            return Reach(None, frozenset(), "dependencies nested too deep")
         if not v.true:
             return Reach(None, v.files, "can be enabled nowhere")
         return Reach(tree.names(v.true), v.files)
