@@ -52,9 +52,7 @@ class HeaderIndex:
         # since the caller last reset it: what a file's findings depend on besides
         # its own text, so a scan cache knows to redo the file when one changes.
         self.consulted: set[str] = set()
-        # the architectures a file builds for (Makefiles and Kconfig), read through the
-        # same reader; its answers name the files they were read from
-        self.platforms = Platforms(read, dict.fromkeys(a for _, a in knowledge.arch_symbols))
+        self._platforms: Platforms | None = None
 
     def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
         """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
@@ -71,6 +69,15 @@ class HeaderIndex:
                         break
             return misses[name]
         return find
+
+    @property
+    def platforms(self) -> Platforms:
+        """The architectures the tree's files build for (Makefiles and Kconfig), read
+        through the same reader on first use; its answers name the files they read."""
+        if self._platforms is None:
+            names = dict.fromkeys(a for _, a in self.knowledge.arch_symbols)
+            self._platforms = Platforms(self.read, names)
+        return self._platforms
 
     def arch_of(self, path: str) -> str | None:
         """The one architecture the file can be built for, or None (several, or unknown:
