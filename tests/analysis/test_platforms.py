@@ -260,3 +260,14 @@ def test_a_cached_scan_redoes_a_driver_when_a_kconfig_it_read_changes(tree: Path
                                            'bool "ARMv7 based platforms"\n\tdepends on GONE'))
     os.utime(arm, ns=(3, 3))
     assert l1() == (["drivers/bus/ti-sysc.c"], 1)
+
+
+def test_a_tree_before_4_18_writes_its_variables_without_parentheses(tmp_path: Path) -> None:
+    write_tree(tmp_path, DRIVERS)
+    arch = tmp_path / "arch/Kconfig"
+    arch.write_text(arch.read_text().replace("$(SRCARCH)", "$SRCARCH"))
+    um = tmp_path / "arch/um/Kconfig"
+    um.write_text(um.read_text().replace("$(HEADER_ARCH)", "$HEADER_ARCH"))
+    platforms = Platforms(reader(tmp_path), ARCHES)
+    assert platforms.arches_of("drivers/bus/ti-sysc.c") == {"arm"}
+    assert platforms.arches_of("drivers/input/old32.c") == {"x86", "um"}

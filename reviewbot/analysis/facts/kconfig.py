@@ -279,6 +279,7 @@ def _has_source(text: str) -> bool:
 
 
 _MACRO = re.compile(r"\$\((\w+)\)")
+_OLD_VARIABLE = re.compile(r"\$(\w+)")
 
 
 @dataclass(frozen=True)
@@ -371,8 +372,9 @@ class KconfigTree:
     def _children(self, parent: str, src: Source) -> list[tuple[str, int]]:
         """The files a ``source`` names, each with the architectures it names it for:
         ``$(SRCARCH)`` is the architecture; another macro (arch/um's ``$(HEADER_ARCH)``)
-        is whichever architecture has such a file."""
-        path = src.path
+        is whichever architecture has such a file. Before 4.18 the variables were
+        written ``$SRCARCH``."""
+        path = _OLD_VARIABLE.sub(r"$(\1)", src.path)
         if src.relative:
             path = posixpath.join(posixpath.dirname(parent), path)
         if "$(" not in path:
