@@ -13,7 +13,8 @@ import pytest
 
 from reviewbot.analysis import analyse_source
 from reviewbot.analysis.facts.headers import HeaderIndex
-from reviewbot.analysis.facts.kconfig import only_arch
+from reviewbot.analysis.facts.platforms import Platforms
+from tests.analysis.kconfig_tree import reader, write_tree
 
 DRIVER = """\
 // SPDX-License-Identifier: GPL-2.0
@@ -37,6 +38,10 @@ static int chip_read(struct chip *c)
 """
 
 FILES = {
+    "arch/arm/Kconfig": "config ARCH_FOO\n\tbool \"Foo SoCs\"\n",
+    "drivers/Kconfig": 'config OF\n\tbool "Device Tree"\n\n'
+                       'source "drivers/crypto/Kconfig"\nsource "drivers/input/Kconfig"\n',
+    "drivers/Makefile": "obj-y += crypto/ input/\n",
     "drivers/crypto/Kconfig": """\
 config CRYPTO_DEV_ARMONLY
 \ttristate "32-bit ARM only"
@@ -58,26 +63,18 @@ config CRYPTO_DEV_ANY
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    for rel, text in FILES.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    return tmp_path
+    return write_tree(tmp_path, FILES)
 
 
-def read_in(root: Path):
-    def read(rel: str) -> str | None:
-        p = root / rel
-        return p.read_text() if p.is_file() else None
-    return read
+read_in = reader
 
 
 def test_only_arch_reads_makefile_and_kconfig(tree: Path, knowledge) -> None:
-    symbols = dict(knowledge.arch_symbols)
-    read = read_in(tree)
-    assert only_arch(read, "drivers/crypto/armonly/armchip.c", symbols) == "arm"
-    assert only_arch(read, "drivers/input/x86chip_core.c", symbols) == "x86"
-    assert only_arch(read, "drivers/crypto/anychip.c", symbols) is None  # ARM || ARM64
-    assert only_arch(read, "drivers/crypto/unknown.c", symbols) is None
+    platforms = Platforms(read_in(tree), [a for _, a in knowledge.arch_symbols])
+    assert platforms.only_arch("drivers/crypto/armonly/armchip.c") == "arm"
+    assert platforms.only_arch("drivers/input/x86chip_core.c") == "x86"
+    assert platforms.only_arch("drivers/crypto/anychip.c") is None  # ARM || ARM64
+    assert platforms.only_arch("drivers/crypto/unknown.c") is None
 
 
 @pytest.mark.parametrize(("path", "reported"), [

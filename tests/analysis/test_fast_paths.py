@@ -110,29 +110,18 @@ def test_struct_starts_are_the_old_search() -> None:
             assert starts.get(name) == want, (text, name)
 
 
-def _old_depends(text: str, symbol: str) -> list[str] | None:
-    lines = text.replace("\\\n", " ").splitlines()
-    for i, line in enumerate(lines):
-        if re.match(rf"^\s*(?:menu)?config\s+{re.escape(symbol)}\s*$", line):
-            out = []
-            for nxt in lines[i + 1:]:
-                if re.match(r"^\s*(?:menu)?config\s|^\s*(?:endmenu|endif|menu|if|choice)\b",
-                            nxt):
-                    break
-                m = re.match(r"^\s*depends\s+on\s+(.*)$", nxt)
-                if m:
-                    out.append(m.group(1).split("#")[0].strip())
-            return out
-    return None
-
-
-def test_kconfig_index_is_the_old_scan() -> None:
-    pieces = ["config FOO\n", "menuconfig FOO\n", "config BAR\n", "\tdepends on ARM\n",
-              "\tdepends on X86 # note\n", "\tdepends on A && \\\n B\n", "if FOO\n", "endif\n",
-              "\thelp\n", "config FOO bar\n", "menu \"x\"\n", "choice\n"]
-    for text in _texts(pieces, 4000, seed=21, longest=10):
-        for symbol in ("FOO", "BAR"):
-            assert arch._depends(text, symbol) == _old_depends(text, symbol), (text, symbol)
+def test_kconfig_definitions_and_sources_are_the_anchored_regexes() -> None:
+    # the Kconfig walk reads 1,700 files: "config NAME" and "source" are found by a
+    # literal first, then kept only at the start of a line (what ^ with re.M says)
+    defined = re.compile(r"^[ \t]*(?:menu)?config[ \t]+(\w+)", re.M)
+    sourcing = re.compile(r"^[ \t]*o?r?source[ \t]", re.M)
+    pieces = ["config FOO\n", "menuconfig FOO\n", "\tconfig\tBAR\n", "menu config X\n",
+              "xmenuconfig Y\n", "configconfig Z\n", "config config W\n", "\t  config A\n",
+              "source \"a\"\n", "\trsource \"b\"\n", "orsource \"c\"\n", "resource d\n",
+              "open source e\n", "osourcex\n", "\n", "text ", "config", " ", "\t", "source "]
+    for text in _texts(pieces, 6000, seed=23, longest=10):
+        assert arch._defined_in(text) == defined.findall(text), text
+        assert arch._has_source(text) == (sourcing.search(text) is not None), text
 
 
 @pytest.mark.parametrize("first_equal", [True, False])

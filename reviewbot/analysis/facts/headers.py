@@ -23,7 +23,7 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.c.parser import captures, parse
 from reviewbot.analysis.c.words import is_word_char
-from reviewbot.analysis.facts.kconfig import only_arch
+from reviewbot.analysis.facts.platforms import Platforms
 from reviewbot.analysis.facts.structs import StructDef, collect_structs
 from reviewbot.knowledge import Knowledge
 
@@ -52,6 +52,7 @@ class HeaderIndex:
         # since the caller last reset it: what a file's findings depend on besides
         # its own text, so a scan cache knows to redo the file when one changes.
         self.consulted: set[str] = set()
+        self._platforms: Platforms | None = None
 
     def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
         """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
@@ -69,13 +70,22 @@ class HeaderIndex:
             return misses[name]
         return find
 
-    def arch_of(self, path: str) -> str | None:
-        """The one architecture the file's Kconfig entry allows, or None (see arch.py)."""
-        return only_arch(self._consult, path, dict(self.knowledge.arch_symbols))
+    @property
+    def platforms(self) -> Platforms:
+        """The architectures the tree's files build for (Makefiles and Kconfig), read
+        through the same reader on first use; its answers name the files they read."""
+        if self._platforms is None:
+            names = dict.fromkeys(a for _, a in self.knowledge.arch_symbols)
+            self._platforms = Platforms(self.read, names)
+        return self._platforms
 
-    def _consult(self, path: str) -> str | None:
-        self.consulted.add(path)
-        return self._text(path)
+    def arch_of(self, path: str) -> str | None:
+        """The one architecture the file can be built for, or None (several, or unknown:
+        see platforms.py); the files that answer was read from count as consulted."""
+        reach = self.platforms.reach(path)
+        self.consulted |= reach.files
+        arches = reach.arches
+        return next(iter(arches)) if arches is not None and len(arches) == 1 else None
 
     def definition(self, header: str, name: str) -> StructDef | None:
         key = (header, name)
