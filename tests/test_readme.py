@@ -40,6 +40,8 @@ SKIP = {
     "reviewbot watch --config FILE": "the daemon runs until stopped (tests/watch/test_crash.py)",
     "reviewbot watch --config FILE --once": "polls lore (tests/watch run it on a local inbox)",
     "bash scripts/queue-demo.sh": "serves until stopped (tests/queue/test_demo.py runs it)",
+    ".venv/bin/python bench/tree_profile.py --write": "needs the real 6.1 and 6.12 trees (bench)",
+    ".venv/bin/python bench/tree_profile.py": "needs the real 6.1 and 6.12 trees (bench)",
 }
 
 
@@ -308,7 +310,19 @@ def _send_email(command: str, top: Path) -> None:
     assert "From: Dana Developer <dana@example.org>" in proc.stdout
 
 
+def _profile(command: str, top: Path) -> None:
+    proc = _run(command, top)
+    assert proc.returncode == 0, proc.stderr
+    if "--format json" in command:
+        assert json.loads(proc.stdout)["version"]
+    else:
+        assert proc.stdout.startswith("Linux "), proc.stdout[:200]
+
+
 CHECKS = {
+    "reviewbot profile examples/tree": _profile,
+    "reviewbot profile --format json examples/tree": _profile,
+    "reviewbot profile --assume 6.1": _profile,
     ".venv/bin/reviewbot review --tree examples/tree --outbox drafts examples/series.mbox": _try_it,
     "reviewbot review --tree ~/linux --outbox drafts 20261102-acme-dma-v1-3@example.org": (
         _review_msgid
