@@ -171,6 +171,8 @@ class Knowledge:
     # kernel thread: see analysis/flow/neighbours.py (stores after a mapping, other threads)
     unmap_calls: tuple[str, ...] = ()
     thread_starters: tuple[str, ...] = ()
+    # per architecture, Kconfig symbols non-coherent DMA needs ([arch] noncoherent_needs)
+    noncoherent_needs: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = ()
     # functions that copy memory, with the argument each copies from ([copy_from])
     copy_from: tuple[tuple[str, int], ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.
@@ -369,7 +371,7 @@ class _Reader(Checker):
                          "unmap_calls": list[str], "thread_starters": list[str]})
         arch = self.entry(top.get("arch", {}), "arch", {},
                           {"l1_short_of_dma": list[str], "symbols": dict,
-                           "dma_minalign_bytes": dict})
+                           "dma_minalign_bytes": dict, "noncoherent_needs": dict})
         sizes = top["sizes"]
         for key, value in sizes.items():
             self.value(value, int, f"sizes.{key}")
@@ -406,6 +408,10 @@ class _Reader(Checker):
             unmap_calls=tuple(nb.get("unmap_calls", [])),
             thread_starters=tuple(nb.get("thread_starters", [])),
             copy_from=self.str_map(top.get("copy_from", {}), "", "copy_from", int),
+            noncoherent_needs=tuple(
+                (a, self.str_map(v, "arch.noncoherent_needs", a, bool))
+                for a, v in self.str_map(arch.get("noncoherent_needs", {}), "arch",
+                                         "noncoherent_needs", dict)),
             contexts=read_contexts(self, top),
             cache_creators=read_cache_creators(self, top),
             object_fields=read_object_fields(self, top),

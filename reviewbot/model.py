@@ -248,6 +248,12 @@ class Finding:
     macro: str | None = None
     evidence: tuple[Evidence, ...] = ()
     bites_when: Condition | None = None
+    # Whether it bites on the tree under review (rules/exposure.py): "bites" (corrupts
+    # or fails on an architecture the driver builds for), "contract" (breaks a documented
+    # DMA contract, works), "dormant" (only under a condition this tree does not meet);
+    # None where no tree was judged. ``arches``: the architectures it bites on.
+    verdict: str | None = None
+    arches: tuple[str, ...] = ()
 
     def key(self) -> tuple[str, str, str | None, str | None]:
         """Identity across pre/post images: never the line number.

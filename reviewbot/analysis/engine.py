@@ -25,15 +25,17 @@ from reviewbot.analysis.c.expr import buffer_text
 from reviewbot.analysis.c.parser import Refused, new_parser, parse
 from reviewbot.analysis.c.preprocess import conditionals, rewrite
 from reviewbot.analysis.c.slices import Plan, trigger_hits
-from reviewbot.analysis.facts.file import FileFacts, collect
+from reviewbot.analysis.facts.file import FileFacts, Platform, collect
 from reviewbot.analysis.facts.functions import FunctionFacts, copies_param
 from reviewbot.analysis.facts.headers import HeaderIndex
+from reviewbot.analysis.facts.matching import Matching, matching
 from reviewbot.analysis.facts.structs import StructDef
 from reviewbot.analysis.flow.directions import from_callers
 from reviewbot.analysis.flow.origin import OriginKind
 from reviewbot.analysis.flow.resolver import FileFlow
 from reviewbot.analysis.flow.sinks import Helper, SinkUse, sink_uses
 from reviewbot.analysis.rules import RULES, Fact, Rule
+from reviewbot.analysis.rules.exposure import TreeFacts
 from reviewbot.analysis.rules.judge import Judge
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
 from reviewbot.model import Finding
@@ -66,7 +68,8 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
                    parser: Parser | None = None, work: int | None = None,
                    headers: HeaderIndex | None = None,
                    rules: tuple[Rule, ...] = RULES,
-                   missed: Refused | None = None) -> list[Finding]:
+                   missed: Refused | None = None,
+                   tree: TreeFacts | None = None) -> list[Finding]:
     """Findings of one file or fragment; ``path`` is only used to label them.
 
     A text the parser refuses (more than ``work`` progress steps, see
@@ -94,9 +97,9 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     plan.cut(bytes(buf))
     src = None
     rounds = 0
-    # the same for every round: the headers' structs and the Kconfig's architecture
+    # the same for every round: the headers' structs and where the driver runs
     find = headers.finder(path, text) if headers is not None and needs.headers else None
-    only_arch = headers.arch_of(path) if headers is not None and needs.platform else None
+    platform = _platform(path, text, headers) if needs.platform else None
     while True:
         # preprocessing is finished only where the parser will look
         rewrite(buf, raw, knowledge, plan.fresh())
@@ -105,8 +108,8 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
                     old_tree=src.tree if src is not None else None, refused=missed)
         if src is None:
             return []
-        facts = collect(src, knowledge, find, only_arch)
-        findings, follow = _analyse(facts, rules)
+        facts = collect(src, knowledge, find, platform)
+        findings, follow = _analyse(facts, rules, tree)
         demand = facts.demand
         if not plan.extend(follow | demand.words, demand.fields, demand.members):
             return findings
@@ -136,23 +139,41 @@ def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None
         return None
     needs = Needs.of(rules)
     find: Callable[[str], StructDef | None] | None = None
-    only_arch = None
-    if headers is not None:
-        find = headers.finder(path, text) if needs.headers else None
-        only_arch = headers.arch_of(path) if needs.platform else None
-    return collect(src, knowledge, find, only_arch)
+    if headers is not None and needs.headers:
+        find = headers.finder(path, text)
+    return collect(src, knowledge, find, _platform(path, text, headers) if needs.platform
+                   else None)
 
 
-def analyse_facts(facts: FileFacts, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
+def _platform(path: str, text: str, headers: HeaderIndex | None) -> Platform:
+    """Where the file's driver runs: its Kconfig's architectures (with a tree), whether it
+    matches only ACPI devices (from its own text), and the architectures where it cannot
+    be in a configuration doing non-coherent DMA."""
+    acpi_only = matching(text) is Matching.ACPI_ONLY
+    if headers is None:
+        return Platform(None, acpi_only)
+    arches = headers.arches_of(path)
+    headers.platforms.consulted = set()  # what the questions below read, for this file
+    coherent = frozenset(
+        arch for arch, needs in headers.knowledge.noncoherent_needs
+        if (arches is None or arch in arches)
+        and headers.platforms.builds_on_with(path, arch, dict(needs)) is False)
+    headers.consulted |= headers.platforms.consulted
+    return Platform(arches, acpi_only, coherent)
+
+
+def analyse_facts(facts: FileFacts, rules: tuple[Rule, ...] = RULES,
+                  tree: TreeFacts | None = None) -> list[Finding]:
     """Findings of facts already collected (a whole file: no further rounds)."""
-    return _analyse(facts, rules)[0]
+    return _analyse(facts, rules, tree)[0]
 
 
-def _analyse(facts: FileFacts, rules: tuple[Rule, ...]) -> tuple[list[Finding], set[str]]:
+def _analyse(facts: FileFacts, rules: tuple[Rule, ...],
+             tree: TreeFacts | None) -> tuple[list[Finding], set[str]]:
     """Findings, and the functions whose callers matter (helpers, directions from callers)."""
     flow = FileFlow(facts)
     uses, follow = _uses_with_helpers(flow)
-    judge = Judge(facts.knowledge, rules, flow.neighbourhood)
+    judge = Judge(facts.knowledge, rules, flow.neighbourhood, tree, facts.platform)
     findings: list[Finding] = []
     for fn in facts.functions:
         for use in uses.get(id(fn), []):

@@ -19,6 +19,7 @@ from reviewbot.progress import Bar as ScanProgress
 from reviewbot.progress import progress_wanted
 
 if TYPE_CHECKING:
+    from reviewbot.analysis.rules.exposure import TreeFacts
     from reviewbot.intake import IntakeOptions
     from reviewbot.limits import Limits
     from reviewbot.model import AffectedDriver, Finding
@@ -341,3 +342,48 @@ def _driver_from_dict(d: dict) -> AffectedDriver:
         sites=tuple(DriverSite(f, int(line), fn, rule) for f, line, fn, rule in d["sites"]),
         section=d["section"], reviewers=tuple(d["reviewers"]), status=d["status"],
         sections=tuple(d["sections"]))
+
+
+ASSUME_HELP = ("judge as NAME's tree profile (a shipped one: 6.1, 6.12, mainline) instead of "
+               "the tree's own, and/or as if kmalloc-minalign=N: kmalloc guaranteed N bytes "
+               "without bouncing (the audit a minalign change needs); may be repeated")
+
+
+def add_assume_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--assume", action="append", default=[], metavar="NAME|kmalloc-minalign=N",
+                   help=ASSUME_HELP)
+
+
+def judged_tree(root: Path | None, assume: Sequence[str]) -> TreeFacts:
+    """The facts findings are judged on: the tree's own profile (read from ``root``), or a
+    shipped one (``--assume NAME``; the newest when there is no tree), and the what-ifs
+    of ``--assume kmalloc-minalign=N`` on top (``TreeFacts.name``/``assumed`` say which)."""
+    from reviewbot.analysis.facts.profile import read_tree_profile
+    from reviewbot.analysis.facts.profile_store import (
+        default_profile_name,
+        load_profile,
+        profile_names,
+    )
+    from reviewbot.analysis.rules.exposure import assume_kmalloc_minalign, tree_facts
+    from reviewbot.errors import UsageError
+
+    names = [a for a in assume if "=" not in a]
+    whatifs = [a for a in assume if "=" in a]
+    if len(names) > 1:
+        raise UsageError(f"--assume names more than one profile: {', '.join(names)}")
+    if names:
+        if names[0] not in profile_names():
+            raise UsageError(f"--assume {names[0]}: no such profile; shipped: "
+                             f"{', '.join(profile_names())}")
+        facts = tree_facts(load_profile(names[0]), f"the shipped {names[0]} profile")
+    elif root is not None:
+        facts = tree_facts(read_tree_profile(root))
+    else:
+        name = default_profile_name()
+        facts = tree_facts(load_profile(name), f"the shipped {name} profile")
+    for w in whatifs:
+        key, _, value = w.partition("=")
+        if key != "kmalloc-minalign" or not value.isdigit() or int(value) < 1:
+            raise UsageError(f"--assume {w}: not a profile name or kmalloc-minalign=N")
+        facts = assume_kmalloc_minalign(facts, int(value))
+    return facts

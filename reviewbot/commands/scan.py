@@ -37,7 +37,7 @@ EXAMPLES = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from reviewbot.commands._common import add_cache_arguments
+    from reviewbot.commands._common import add_assume_argument, add_cache_arguments
     from reviewbot.model import Confidence
 
     p.add_argument("path", type=Path, metavar="PATH", help="kernel tree, or a C file")
@@ -66,9 +66,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--severity",
         choices=("info", "warning", "error"),
-        default="info",
-        help="hide findings below this severity (default: info, all)",
+        default="warning",
+        help="hide findings below this severity (default: warning: what bites on this tree "
+        "or breaks a DMA contract; info is what would bite only elsewhere, counted)",
     )
+    p.add_argument("--all", action="store_true",
+                   help="show info findings too (--severity info)")
+    add_assume_argument(p)
     p.add_argument(
         "--maintainer",
         metavar="WHO",
@@ -105,10 +109,17 @@ def _root_and_parts(path: Path, subpaths: list[str]) -> tuple[Path, list[str]]:
     return root, [str(r.relative_to(root)) for r in resolved]
 
 
+def _is_kernel_tree(root: Path) -> bool:
+    """A tree whose own profile can be read (its Makefile says its version); files
+    scanned outside any kernel tree are judged on the newest shipped profile."""
+    return (root / "Makefile").is_file() and (root / "arch").is_dir()
+
+
 def run(args: argparse.Namespace) -> int:
     from reviewbot.commands._common import (
         ScanProgress,
         affected_drivers,
+        judged_tree,
         progress_wanted,
         scan_cache_dir,
     )
@@ -128,11 +139,13 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     cache_dir = scan_cache_dir(args, settings)
     knowledge = load_knowledge()
+    tree = judged_tree(root if _is_kernel_tree(root) else None, args.assume)
+    logger.info("judged on %s%s", tree.name, f", assuming {tree.assumed}" if tree.assumed else "")
     with ScanProgress(progress_wanted(args)) as progress:
         if progress:
             progress(0, 0)  # the walk and prefilter come first
         result = scan_tree(root, knowledge, parts, args.jobs, cache_dir, progress,
-                           parse_work=limits_of(settings).parse_work)
+                           parse_work=limits_of(settings).parse_work, tree=tree)
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
     drivers = affected_drivers(root, findings, cache_dir)
@@ -171,9 +184,13 @@ def _select(
 
     total = len(findings)
     filters = []
-    floor = Severity(args.severity)
+    floor = Severity.INFO if args.all else Severity(args.severity)
     if floor is not Severity.INFO:
-        filters.append(f"--severity {floor.value}")
+        hidden = sum(1 for f in findings if f.severity.rank < floor.rank)
+        if hidden:
+            # the default hides what does not bite on this tree: say so, and how to see it
+            filters.append(f"{hidden} below {floor.value} hidden, --all shows them"
+                           if args.severity == "warning" else f"--severity {floor.value}")
         findings = [f for f in findings if f.severity.rank >= floor.rank]
     if args.maintainer:
         filters.append(f"--maintainer {args.maintainer}")

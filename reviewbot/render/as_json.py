@@ -40,6 +40,8 @@ def finding_dict(f: Finding, with_patch: bool = True) -> dict[str, Any]:
             for e in f.evidence
         ],
         bites_when=condition_dict(f.bites_when),
+        verdict=f.verdict,
+        arches=list(f.arches),
     )
     if with_patch and f.replaced_by is not None:
         # Not "fixed": the patch made the same buffer as bad or worse.

@@ -44,6 +44,8 @@ from reviewbot.scan.files import (
 if TYPE_CHECKING:  # imported when a pool starts: a warm rescan needs none (20 ms)
     from concurrent.futures import ProcessPoolExecutor
 
+    from reviewbot.analysis.rules.exposure import TreeFacts
+
 __all__ = ["ScanResult", "ScanStats", "scan_tree"]
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ class ScanResult:
     unanalysed: tuple[Unanalysed, ...] = ()
 
 
-def _engine_id(knowledge: Knowledge, parse_work: int) -> str:
+def _engine_id(knowledge: Knowledge, parse_work: int, tree: TreeFacts | None = None) -> str:
     """What the cached findings depend on: version, knowledge and the analysis code.
 
     Hashing the analysis sources (a few dozen small files) means an edited
@@ -73,7 +75,8 @@ def _engine_id(knowledge: Knowledge, parse_work: int) -> str:
     analysis = package / "analysis"
     sources = sorted(analysis.rglob("*.py"))  # rules may live in a subpackage
     code = code_digest([Path(knowledge.path), *sources, package / "limits.py"], analysis)
-    return hashlib.sha1(f"{code} parse_work={parse_work}".encode()).hexdigest()[:16]
+    judged = repr(tree)  # the tree's facts decide every finding's verdict and severity
+    return hashlib.sha1(f"{code} parse_work={parse_work} {judged}".encode()).hexdigest()[:16]
 
 
 def finding_to_dict(f: Finding) -> dict:
@@ -92,6 +95,8 @@ def finding_to_dict(f: Finding) -> dict:
         "macro": f.macro,
         "evidence": [[e.name, e.confidence.value, e.note] for e in f.evidence],
         "bites_when": _condition(f.bites_when),
+        "verdict": f.verdict,
+        "arches": list(f.arches),
     }
 
 
@@ -117,6 +122,8 @@ def finding_from_dict(d: dict, path: str) -> Finding:
         evidence=tuple(Evidence(n, Confidence(c), note) for n, c, note in d.get("evidence", ())),
         bites_when=Condition(w["macro"], w["below"], w.get("since", ""))
         if (w := d.get("bites_when")) else None,
+        verdict=d.get("verdict"),
+        arches=tuple(d.get("arches", ())),
     )
 
 
@@ -129,10 +136,10 @@ _WORKER: dict = {}
 # the job's): pickling a tuple is several times cheaper than a dict or a
 # dataclass, and the parent needs the dict form only for the cache.
 _FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction", "message",
-           "confidence", "details", "macro", "evidence", "bites_when")
+           "confidence", "details", "macro", "evidence", "bites_when", "verdict", "arches")
 
 
-def _init_worker(knowledge_path: str, parse_work: int) -> None:
+def _init_worker(knowledge_path: str, parse_work: int, tree: TreeFacts | None = None) -> None:
     from reviewbot.analysis.c.parser import new_parser
     from reviewbot.knowledge import load_knowledge
 
@@ -142,6 +149,7 @@ def _init_worker(knowledge_path: str, parse_work: int) -> None:
     _WORKER["knowledge"] = load_knowledge(Path(knowledge_path))
     _WORKER["parser"] = new_parser()
     _WORKER["work"] = parse_work
+    _WORKER["tree"] = tree
 
 
 def _headers(root: str):
@@ -192,6 +200,7 @@ def _analyse_file(job: tuple[str, str]) -> Outcome:
             work=_WORKER["work"],
             headers=headers,
             missed=why.append,
+            tree=_WORKER["tree"],
         )
     except RecursionError:
         logger.warning("%s: not analysed: too deeply nested for the analysis", path)
@@ -201,7 +210,7 @@ def _analyse_file(job: tuple[str, str]) -> Outcome:
         (f.rule, f.severity.value, f.line, f.function, f.buffer, f.sink, f.direction, f.message,
          f.confidence.value, f.details, f.macro,
          tuple((e.name, e.confidence.value, e.note) for e in f.evidence),
-         _condition(f.bites_when))
+         _condition(f.bites_when), f.verdict, f.arches)
         for f in found
     ], sorted(headers.consulted - {path}), why[0] if why else None
 
@@ -209,12 +218,13 @@ def _analyse_file(job: tuple[str, str]) -> Outcome:
 _EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
 
 
-def _start_pool(workers: int, knowledge: Knowledge, parse_work: int) -> ProcessPoolExecutor:
+def _start_pool(workers: int, knowledge: Knowledge, parse_work: int,
+                tree: TreeFacts | None) -> ProcessPoolExecutor:
     """A pool whose workers are all started (and initialised) now, not at the first map."""
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(workers, initializer=_init_worker,
-                               initargs=(knowledge.path, parse_work))
+                               initargs=(knowledge.path, parse_work, tree))
     for _ in range(workers):
         pool.submit(os.getpid)
     return pool
@@ -224,6 +234,7 @@ def _record_dict(record: tuple) -> dict:
     d = dict(zip(_FIELDS, record, strict=True))
     d["details"] = [list(x) for x in d["details"]]
     d["evidence"] = [list(x) for x in d["evidence"]]
+    d["arches"] = list(d["arches"])
     return d
 
 
@@ -235,6 +246,7 @@ def scan_tree(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     parse_work: int | None = None,
+    tree: TreeFacts | None = None,
 ) -> ScanResult:
     """Analyse every C file under ``root`` (or ``subpaths`` of it).
 
@@ -243,7 +255,9 @@ def scan_tree(
     Kconfig and Makefiles are too, keeps its findings without being opened;
     only a changed stat costs a read and a hash (and a parse if the content
     is new or what it depends on changed). ``parse_work`` is ``limits.parse_work``
-    (the bundled default when None).
+    (the bundled default when None). ``tree`` is what the tree's profile says each
+    architecture does (rules/exposure.py), which decides each finding's verdict and
+    severity; None judges as if there were no tree.
     """
     start = time.monotonic()
     subpaths = list(subpaths)
@@ -251,7 +265,8 @@ def scan_tree(
     root = root.resolve()
     base = str(root)
     parse_work = parse_work or default_limits().parse_work
-    cache = open_cache(cache_dir, root, _engine_id(knowledge, parse_work)) if cache_dir else None
+    cache = open_cache(cache_dir, root, _engine_id(knowledge, parse_work, tree)) \
+        if cache_dir else None
     known = cache.known_files() if cache else {}
     workers = max(1, jobs or os.cpu_count() or 1)
     early: ProcessPoolExecutor | None = None
@@ -271,7 +286,7 @@ def scan_tree(
             # thousands of new files will need parsing: start the workers now, so their
             # imports and parsers are ready when the prefilter is done (never for a warm
             # rescan or a small tree, which may not need them at all)
-            early = _start_pool(workers, knowledge, parse_work)
+            early = _start_pool(workers, knowledge, parse_work, tree)
         # which of the changed or new files name a sink
         relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
             if len(fresh) > 200 else None
@@ -326,11 +341,11 @@ def scan_tree(
             done = 0
             outcomes: Iterable[Outcome]
             if workers == 1 or (len(to_parse) < 4 and early is None):
-                _init_worker(knowledge.path, parse_work)
+                _init_worker(knowledge.path, parse_work, tree)
                 outcomes = map(_analyse_file, [(base, p) for p in to_parse])
                 pool = None
             else:
-                pool = early or _start_pool(workers, knowledge, parse_work)
+                pool = early or _start_pool(workers, knowledge, parse_work, tree)
                 outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
             try:
                 for path, sha, records, consulted, why in outcomes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tree_sitter import Node
@@ -56,6 +56,25 @@ class FieldStores:
         return self._by_name.get(name, [])
 
 
+@dataclass(frozen=True)
+class Platform:
+    """Where the file's driver runs: the architectures its Makefiles and Kconfig let it
+    build for (None: unknown, any; facts/platforms.py), and whether it matches only
+    ACPI devices (facts/matching.py)."""
+
+    arches: frozenset[str] | None = None
+    acpi_only: bool = False
+    # architectures where the driver cannot be in a configuration that does non-coherent
+    # DMA ([arch] noncoherent_needs: a PPC64-only driver on powerpc)
+    coherent: frozenset[str] = frozenset()
+
+    @property
+    def only_arch(self) -> str | None:
+        """The one architecture it builds for, or None (several, or unknown)."""
+        return next(iter(self.arches)) if self.arches is not None and len(self.arches) == 1 \
+            else None
+
+
 @dataclass
 class FileFacts:
     """Everything one parsed text says, and the indexes built over it on first use."""
@@ -70,7 +89,11 @@ class FileFacts:
     stores: FieldStores
     calls: CallIndex
     text: TextIndex
-    only_arch: str | None = None  # the one architecture its Kconfig allows, if any
+    platform: Platform = field(default_factory=lambda: Platform())
+
+    @property
+    def only_arch(self) -> str | None:
+        return self.platform.only_arch
 
     @property
     def path(self) -> str:
@@ -94,7 +117,7 @@ class FileFacts:
 
 def collect(src: Source, knowledge: Knowledge,
             find_struct: Callable[[str], StructDef | None] | None = None,
-            only_arch: str | None = None) -> FileFacts:
+            platform: Platform | None = None) -> FileFacts:
     """All facts of one parsed text (a whole file or a reconstructed fragment).
 
     One tree-sitter query finds every node the facts need, in C; a Python
@@ -108,7 +131,7 @@ def collect(src: Source, knowledge: Knowledge,
     functions: list[FunctionFacts] = []
     facts = FileFacts(src, knowledge, structs, {}, functions, evaluator, demand,
                       FieldStores(demand), CallIndex(src, functions, demand),
-                      TextIndex(src, functions, demand), only_arch)
+                      TextIndex(src, functions, demand), platform or Platform())
     fns = sorted(found.get("fn", []), key=lambda n: n.start_byte)
     starts = [n.start_byte for n in fns]
     by_fn: dict[int, list[Node]] = {}

@@ -79,6 +79,13 @@ class HeaderIndex:
             self._platforms = Platforms(self.read, names)
         return self._platforms
 
+    def arches_of(self, path: str) -> frozenset[str] | None:
+        """The architectures the file can be built for, or None (unknown: see platforms.py);
+        the files that answer was read from count as consulted."""
+        reach = self.platforms.reach(path)
+        self.consulted |= reach.files
+        return reach.arches
+
     def arch_of(self, path: str) -> str | None:
         """The one architecture the file can be built for, or None (several, or unknown:
         see platforms.py); the files that answer was read from count as consulted."""

@@ -27,6 +27,7 @@ was read from, so a scan cache can tell when to recompute it.
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -311,6 +312,20 @@ class KconfigTree:
         self._forced: dict[str, int] = {}
         if self.arches and self._text(ROOT) is not None:
             self._walk()
+
+    def assuming(self, arch: str, values: dict[str, bool]) -> KconfigTree:
+        """This tree with symbols forced to ``values`` on ``arch`` (the files and the walk
+        are shared; what follows from the symbols is worked out afresh): "can the driver
+        be built on powerpc with PPC64 off?" asks it of ``assuming("powerpc", {"PPC64":
+        False})``."""
+        other = copy.copy(self)
+        bit = self.mask((arch,))
+        other._possible = {
+            name: Value(self.all if on else self.all & ~bit, self.all & ~bit if on else self.all,
+                        _NO_FILES)
+            for name, on in values.items()}
+        other._forced = {}
+        return other
 
     @property
     def usable(self) -> bool:

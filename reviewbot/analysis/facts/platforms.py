@@ -49,6 +49,7 @@ class Platforms:
         self._tree: KconfigTree | None = None
         self._makefiles = Makefiles(read)
         self._answers: dict[str, Reach] = {}
+        self._assuming: dict[tuple[str, tuple[tuple[str, bool], ...]], KconfigTree] = {}
         # Every tree file an answer given through arches_of was read from, since the
         # caller last reset it (like HeaderIndex.consulted)
         self.consulted: set[str] = set()
@@ -70,6 +71,26 @@ class Platforms:
         """The one architecture ``path`` can be built for, if there is exactly one."""
         arches = self.arches_of(path)
         return next(iter(arches)) if arches is not None and len(arches) == 1 else None
+
+    def builds_on_with(self, path: str, arch: str, values: dict[str, bool]) -> bool | None:
+        """Whether ``path`` can be built for ``arch`` with the Kconfig symbols ``values``
+        forced (a PPC_PSERIES driver cannot with PPC64 off, which non-coherent powerpc
+        needs); None when unknown. The files read count as consulted."""
+        key = (arch, tuple(sorted(values.items())))
+        tree = self._assuming.get(key)
+        if tree is None:
+            tree = self._assuming[key] = self.kconfig.assuming(arch, values)
+        files: set[str] = set()
+        try:
+            condition = self._makefiles.condition(path, files)
+            self.consulted |= files
+            if condition is None or not tree.usable:
+                return None
+            v = tree.evaluate(condition)
+        except (Unreadable, Unknown, RecursionError):
+            return None
+        self.consulted |= v.files
+        return bool(v.true & tree.mask((arch,)))
 
     def reach(self, path: str) -> Reach:
         if path not in self._answers:

@@ -23,9 +23,15 @@ from the tree's profile) and gives every finding the same three answers:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from reviewbot.analysis.facts.profile_model import (
+    DMA_MINALIGN,
+    L1_CACHE_BYTES,
+    Definition,
+    TreeProfile,
+)
 from reviewbot.model import Severity
 
 
@@ -91,6 +97,11 @@ class ArchFacts:
     kmalloc_short: bool | None  # kmalloc() at run time aligns below ARCH_DMA_MINALIGN
     kmalloc_macro_short: bool | None  # ARCH_KMALLOC_MINALIGN < ARCH_DMA_MINALIGN
     bounces_small_kmalloc: bool = False  # small inbound kmalloc mappings are bounced
+    # the kmalloc shortfall is the platform's own, not a lowering the tree bounces for:
+    # every driver's kmalloc memory is short there alike (parisc's ARCH_KMALLOC_MINALIGN
+    # 16 below its non-coherent PA7xxx's 32 in 6.1), a matter for the architecture, not
+    # for a driver patch; said in the exposure, never what makes a finding bite
+    kmalloc_platform: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,9 +117,15 @@ class Exposure:
         return SEVERITY[self.bite]
 
 
-def expose(hazard: Hazard, arches: Iterable[ArchFacts],
-           builds_for: frozenset[str] | None) -> Exposure:
-    """Where ``hazard`` bites among ``arches`` that the driver ``builds_for`` (None: any)."""
+def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[str] | None,
+           acpi_only: bool = False, coherent: frozenset[str] = frozenset()) -> Exposure:
+    """Where ``hazard`` bites among ``arches`` that the driver ``builds_for`` (None: any).
+
+    A driver that matches only ACPI devices (``acpi_only``) runs on x86, where DMA is
+    coherent, and on arm64 ACPI servers, whose devices are coherent as SBSA asks
+    (_CCA): a shared line does not bite there. Nor on the architectures in
+    ``coherent``, where the driver cannot be in a configuration doing non-coherent DMA.
+    """
     if hazard.kind is HazardKind.FAILS:
         return Exposure(Bite.BITES)
     if hazard.kind is HazardKind.CONTRACT:
@@ -117,9 +134,19 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts],
     if not considered:
         where = ", ".join(sorted(builds_for or ())) or "no architecture this tree knows"
         return Exposure(Bite.DORMANT, (), f"the driver builds only for {where}")
+    considered = [replace(a, noncoherent=False) if acpi_only or a.name in coherent else a
+                  for a in considered]
     bitten = tuple(a.name for a in considered if _bites(hazard, a))
     if bitten:
         return Exposure(Bite.BITES, bitten, f"on {_list(bitten)} in this tree")
+    if acpi_only:
+        return Exposure(Bite.DORMANT, (), "the driver matches only ACPI devices (x86, and "
+                        "arm64 servers whose DMA is coherent)")
+    if any(a.name in coherent for a in considered) and all(
+            a.noncoherent is False for a in considered):
+        return Exposure(Bite.DORMANT, (), f"the driver cannot be built where DMA on "
+                        f"{_list(a for a in coherent if builds_for is None or a in builds_for)} "
+                        "is non-coherent")
     return Exposure(Bite.DORMANT, (), _dormant_why(hazard, considered))
 
 
@@ -133,6 +160,8 @@ def _bites(h: Hazard, a: ArchFacts) -> bool:
         return h.bytes is None or a.dma_minalign is None or h.bytes < a.dma_minalign
     if h.aligned is Aligned.L1:
         return a.l1_short is not False
+    if a.kmalloc_platform:
+        return False
     if h.aligned is Aligned.KMALLOC_MACRO:
         return a.kmalloc_macro_short is not False
     short = a.kmalloc_short is not False
@@ -141,6 +170,16 @@ def _bites(h: Hazard, a: ArchFacts) -> bool:
 
 def _dormant_why(h: Hazard, arches: list[ArchFacts]) -> str:
     """One clause: why it does not bite here, and when it would."""
+    platform = sorted(a.name for a in arches if a.kmalloc_platform and a.noncoherent is not False
+                      and h.aligned in (Aligned.KMALLOC, Aligned.KMALLOC_MACRO))
+    why = _dormant_reason(h, arches)
+    if platform:
+        why += (f" ({_list(platform)} aligns every kmalloc buffer below its ARCH_DMA_MINALIGN "
+                "in this tree: a matter for the architecture, not this driver)")
+    return why
+
+
+def _dormant_reason(h: Hazard, arches: list[ArchFacts]) -> str:
     if all(a.noncoherent is False for a in arches):
         return (f"every architecture it builds for ({_list(a.name for a in arches)}) "
                 "does coherent DMA")
@@ -161,3 +200,84 @@ def _dormant_why(h: Hazard, arches: list[ArchFacts]) -> str:
 
 def _list(names: Iterable[str]) -> str:
     return ", ".join(sorted(names))
+
+
+@dataclass(frozen=True)
+class TreeFacts:
+    """The architectures of the tree under review, as exposure reads them.
+
+    ``name`` says which tree (``Linux 6.1.192``, or a shipped profile assumed for a
+    review without a tree); ``assumed`` names a what-if applied on top of it.
+    """
+
+    name: str
+    arches: tuple[ArchFacts, ...]
+    assumed: str | None = None
+
+    def arch(self, name: str) -> ArchFacts | None:
+        return next((a for a in self.arches if a.name == name), None)
+
+
+def tree_facts(profile: TreeProfile, name: str | None = None) -> TreeFacts:
+    """What ``profile`` says each architecture does, for ``expose``."""
+    runtime_lowered = profile.kmalloc_minimum is not None and \
+        profile.kmalloc_minimum.function is not None
+    out = []
+    for a in profile.arches:
+        dma = a.dma_minalign
+        macro_short = _short(a.kmalloc_minalign.definitions, dma.definitions, DMA_MINALIGN)
+        l1_short = None if a.l1_cache_bytes.values is None else any(
+            _below(a.l1_cache_bytes.values, d) for d in dma.definitions
+            if L1_CACHE_BYTES not in d.expression) if dma.definitions else None
+        bounces = a.bounces_kmalloc
+        if profile.kmalloc_minimum is None:
+            runtime_short = None
+        elif runtime_lowered:  # kmalloc is DMA-aligned unless the arch bounces small buffers
+            runtime_short = macro_short if bounces else (None if bounces is None else False)
+        else:
+            runtime_short = macro_short
+        bounced = bool(profile.has_bounce_check) and bool(bounces)
+        platform = (bool(runtime_short or macro_short) and not bounces and not runtime_lowered) \
+            or (bool(macro_short) and not runtime_short and not bounces)
+        out.append(ArchFacts(
+            a.name, dma.largest, a.can_be_noncoherent, l1_short, runtime_short, macro_short,
+            bounced, platform))
+    return TreeFacts(name or f"Linux {profile.version or '(version unknown)'}", tuple(out))
+
+
+def _below(values: tuple[int, ...], d: Definition) -> bool:
+    """Some value is below what definition ``d`` of ARCH_DMA_MINALIGN can be."""
+    return bool(d.bytes) and min(values) < max(d.bytes)
+
+
+def _short(defs: tuple[Definition, ...], dma: tuple[Definition, ...], same: str) -> bool | None:
+    """Whether a macro defined by ``defs`` is below ARCH_DMA_MINALIGN in some configuration:
+    a definition as ``same`` (ARCH_KMALLOC_MINALIGN = ARCH_DMA_MINALIGN) never is; a number
+    is compared with the DMA definition of the same condition, or the largest."""
+    if not defs or not dma:
+        return None
+    by_when = {d.when: d for d in dma}
+    largest = max((b for d in dma for b in d.bytes), default=None)
+    for d in defs:
+        if same in d.expression:
+            continue
+        if not d.bytes:
+            return None
+        other = by_when.get(d.when)
+        need = max(other.bytes) if other is not None and other.bytes else largest
+        if need is None:
+            return None
+        if min(d.bytes) < need:
+            return True
+    return False
+
+
+def assume_kmalloc_minalign(tree: TreeFacts, nbytes: int) -> TreeFacts:
+    """The what-if of a change that lowers kmalloc's alignment to ``nbytes`` without
+    bouncing: on every architecture whose ARCH_DMA_MINALIGN is larger."""
+    arches = tuple(
+        replace(a, kmalloc_short=a.dma_minalign is None or nbytes < a.dma_minalign,
+                kmalloc_macro_short=a.dma_minalign is None or nbytes < a.dma_minalign,
+                bounces_small_kmalloc=False, kmalloc_platform=False)
+        for a in tree.arches)
+    return TreeFacts(tree.name, arches, f"kmalloc-minalign={nbytes}")
