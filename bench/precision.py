@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Precision of reviewbot's findings on the real Linux 6.1 tree (not a test; prints figures).
+"""Precision of reviewbot's findings on the real Linux trees (not a test; prints figures).
 
-Three steps, each a subcommand:
+Three steps, each a subcommand, on ``--tree 6.1`` (default) or ``--tree 6.12``:
 
-  scan    run ``reviewbot scan`` on the whole tree (all confidences) into a JSON file
-          and print the findings per rule and confidence;
+  scan    run ``reviewbot scan --all`` on the whole tree (all confidences, every
+          verdict) into a JSON file and print the findings per rule and confidence,
+          and per rule and severity;
   sample  draw a seeded sample per rule and print each finding with its code, for
           labelling (labels go to bench/labels/*.toml: one [[label]] per finding);
+          ``--default`` samples only what the default output shows (severity
+          warning or error, confidence medium or high), the findings judged on the tree;
   report  precision per rule, per confidence and overall from the labels; with two
-          scan files, the before/after counts side by side.
+          scan files, the before/after counts side by side; ``--default`` reports the
+          default output's precision per rule and per severity from the labels of
+          that tree (a label with ``tree = "6.12"`` counts only there; one without a
+          tree is a 6.1 label).
 
 The sample is stable under engine changes: each finding is ranked by a hash of
 the seed and its identity (rule, file, function, buffer; never the line), and
@@ -20,10 +26,16 @@ A label says whether the subsystem maintainer would take a patch fixing the
 finding ("true") or not ("false"), with one sentence of why, written after
 reading the driver and the core code it calls.
 
+A label for the default output (issue 23) also says whether the finding bites
+on that tree: ``bites = "yes"`` (corrupts or fails on an architecture the driver
+builds for), ``"contract"`` (breaks the documented DMA contract, works), or
+``"no"``; its ``verdict`` is "true" when that matches the severity shown (error:
+bites; warning: bites or contract).
+
 Usage:
-  bench/precision.py scan --out /tmp/i11-before.json [--cache-dir DIR] [--jobs N]
-  bench/precision.py sample SCAN.json [--per-rule 12] [--seed 11] [--unlabelled]
-  bench/precision.py report SCAN.json [--before OLD.json] [--per-rule 12] [--seed 11]
+  bench/precision.py scan --out /tmp/i11-before.json [--tree 6.12] [--cache-dir DIR] [--jobs N]
+  bench/precision.py sample SCAN.json [--tree 6.12] [--default] [--per-rule 12] [--seed 11]
+  bench/precision.py report SCAN.json [--tree 6.12] [--default] [--before OLD.json]
 """
 
 from __future__ import annotations
@@ -58,11 +70,21 @@ def rank(f: dict, seed: int) -> str:
 SIZES = {"dma-embedded-unaligned": 24, "dma-cacheline-l1": 20}
 
 
+SHOWN = ("error", "warning")  # what the default output shows (--severity warning)
+
+
+def shown(f: dict) -> bool:
+    """In the default output: a finding judged to bite or to break a contract."""
+    return f["severity"] in SHOWN and f["confidence"] in DEFAULT
+
+
 def sample(findings: list[dict], per_rule: int, seed: int,
-           confidences: tuple[str, ...] = DEFAULT) -> list[dict]:
+           confidences: tuple[str, ...] = DEFAULT, default: bool = False) -> list[dict]:
     by_rule: dict[str, list[dict]] = collections.defaultdict(list)
     seen = set()
     for f in findings:
+        if default and not shown(f):
+            continue
         if f["confidence"] in confidences and key(f) not in seen:
             seen.add(key(f))
             by_rule[f["rule"]].append(f)
@@ -73,10 +95,17 @@ def sample(findings: list[dict], per_rule: int, seed: int,
     return out
 
 
-def load_labels(folder: Path = LABELS) -> dict[tuple[str, str, str, str], dict]:
+def load_labels(folder: Path = LABELS, tree: str | None = None
+                ) -> dict[tuple[str, str, str, str], dict]:
+    """Labels by finding identity; with ``tree``, only the labels made on that tree
+    (judged-on-the-tree labels carry ``tree``; older ones are 6.1's)."""
     out = {}
     for path in sorted(folder.glob("*.toml")):
         for entry in tomllib.loads(path.read_text()).get("label", []):
+            if tree is not None and entry.get("tree", "6.1") != tree:
+                continue
+            if tree is not None and "bites" not in entry:
+                continue  # a label of the old question (would a maintainer take it)
             k = (entry["rule"], entry["file"], entry.get("function", ""), entry.get("buffer", ""))
             if entry["verdict"] not in ("true", "false"):
                 sys.exit(f"{path}: {k}: verdict must be 'true' or 'false'")
@@ -88,10 +117,10 @@ def load_labels(folder: Path = LABELS) -> dict[tuple[str, str, str, str], dict]:
     return out
 
 
-def run_scan(out: Path, cache_dir: Path, jobs: int | None) -> dict:
-    tree = kernel_tree()
+def run_scan(out: Path, cache_dir: Path, jobs: int | None, version: str = "6.1") -> dict:
+    tree = kernel_tree(version)
     cmd = [sys.executable, "-m", "reviewbot", "-q", "scan", str(tree), "--format", "json",
-           "--min-confidence", "low", "--cache-dir", str(cache_dir)]
+           "--min-confidence", "low", "--all", "--cache-dir", str(cache_dir)]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -145,11 +174,35 @@ def context(tree: Path, f: dict, before: int = 12, after: int = 4) -> str:
                      for i in range(lo, hi))
 
 
+def print_severities(findings: list[dict]) -> None:
+    """Per rule: the findings at each severity (medium or high confidence), what the
+    default output shows, and each verdict."""
+    sev = ("error", "warning", "info")
+    table: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for f in findings:
+        if f["confidence"] in DEFAULT:
+            table[f["rule"]][f["severity"]] += 1
+            table[f["rule"]][f.get("verdict") or "-"] += 1
+    verdicts = ("bites", "contract", "dormant", "unknown")
+    print("| rule | " + " | ".join(sev) + " | shown | " + " | ".join(verdicts) + " |")
+    print("|" + " --- |" * (len(sev) + len(verdicts) + 2))
+    total: collections.Counter = collections.Counter()
+    for rule in sorted(table):
+        total.update(table[rule])
+        row = table[rule]
+        print(f"| {rule} | " + " | ".join(str(row[s]) for s in sev)
+              + f" | {row['error'] + row['warning']} | "
+              + " | ".join(str(row[v]) for v in verdicts) + " |")
+    print("| **total** | " + " | ".join(str(total[s]) for s in sev)
+          + f" | {total['error'] + total['warning']} | "
+          + " | ".join(str(total[v]) for v in verdicts) + " |")
+
+
 def cmd_sample(args: argparse.Namespace) -> None:
     findings = json.loads(Path(args.scan).read_text())["findings"]
-    labels = load_labels()
-    tree = kernel_tree()
-    for f in sample(findings, args.per_rule, args.seed):
+    labels = load_labels(tree=args.tree if args.default else None)
+    tree = kernel_tree(args.tree)
+    for f in sample(findings, args.per_rule, args.seed, default=args.default):
         if args.unlabelled and key(f) in labels:
             continue
         mark = labels.get(key(f), {}).get("verdict", "UNLABELLED")
@@ -184,8 +237,39 @@ def precision_table(findings: list[dict], labels: dict, per_rule: int, seed: int
         print(f"| {rule} | {conf} | {labelled} | {true} | {prec} | {missing} |")
 
 
+def default_table(findings: list[dict], labels: dict, per_rule: int, seed: int) -> None:
+    """Precision of the default output, per rule and per severity."""
+    picked = sample(findings, per_rule, seed, default=True)
+    stats: dict[tuple[str, str], list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    for f in picked:
+        label = labels.get(key(f))
+        for k in ((f["rule"], f["severity"]), (f["rule"], "all"), ("**overall**", "all"),
+                  ("**overall**", f["severity"])):
+            cell = stats[k]
+            if label is None:
+                cell[2] += 1
+            else:
+                cell[0] += label["verdict"] == "true"
+                cell[1] += 1
+    print("| rule | severity | labelled | right | precision | unlabelled in sample |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for (rule, sev) in sorted(stats, key=lambda k: (k[0].startswith("*"), k[0],
+                                                    k[1] != "all", k[1])):
+        right, labelled, missing = stats[(rule, sev)]
+        prec = f"{100 * right / labelled:.0f}%" if labelled else "-"
+        print(f"| {rule} | {sev} | {labelled} | {right} | {prec} | {missing} |")
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     now = json.loads(Path(args.scan).read_text())["findings"]
+    if args.default:
+        print(f"## Linux {args.tree}: whole-tree findings per rule and severity "
+              "(medium and high confidence)\n")
+        print_severities(now)
+        print(f"\n## Linux {args.tree}: precision of the default output on the labelled "
+              "sample\n")
+        default_table(now, load_labels(tree=args.tree), args.per_rule, args.seed)
+        return
     before = json.loads(Path(args.before).read_text())["findings"] if args.before else None
     labels = load_labels()
     print("## Whole-tree findings per rule and confidence\n")
@@ -211,9 +295,13 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--cache-dir", type=Path, default=Path("/tmp/i11-scan-cache"))
     s.add_argument("--jobs", type=int)
+    s.add_argument("--tree", default="6.1", help="the Debian tree: 6.1 or 6.12")
     for name in ("sample", "report"):
         q = sub.add_parser(name)
         q.add_argument("scan")
+        q.add_argument("--tree", default="6.1", help="the Debian tree: 6.1 or 6.12")
+        q.add_argument("--default", action="store_true",
+                       help="only what the default output shows, judged on the tree")
         q.add_argument("--per-rule", type=int, default=12)
         q.add_argument("--seed", type=int, default=11)
         if name == "sample":
@@ -222,9 +310,12 @@ def main(argv: list[str] | None = None) -> None:
             q.add_argument("--before")
     args = p.parse_args(argv)
     if args.cmd == "scan":
-        data = run_scan(args.out, args.cache_dir, args.jobs)
-        print(f"{len(data['findings'])} findings, stats {data['stats']}")
+        data = run_scan(args.out, args.cache_dir, args.jobs, args.tree)
+        print(f"{len(data['findings'])} findings, stats {data['stats']}, "
+              f"judged on {data.get('judged_on')}")
         print_counts(data["findings"])
+        print()
+        print_severities(data["findings"])
     elif args.cmd == "sample":
         cmd_sample(args)
     else:

@@ -163,9 +163,8 @@ class Knowledge:
     setup_words: tuple[str, ...] = ()
     setup_calls: tuple[str, ...] = ()
     # architectures where L1 < ARCH_DMA_MINALIGN; Kconfig symbol -> architecture
-    l1_short_of_dma: tuple[str, ...] = ()
     arch_symbols: tuple[tuple[str, str], ...] = ()
-    arch_dma_minalign: tuple[tuple[str, int], ...] = ()  # the largest per architecture
+    line_of_its_cpu: tuple[tuple[str, int], ...] = ()  # [arch]: explicit alignment that isolates
     synchronous_sinks: tuple[str, ...] = ()  # the transfer is over when the call returns
     # calls that end a streaming mapping, and calls whose first argument runs as a
     # kernel thread: see analysis/flow/neighbours.py (stores after a mapping, other threads)
@@ -370,8 +369,7 @@ class _Reader(Checker):
                          "setup_calls": list[str], "synchronous_sinks": list[str],
                          "unmap_calls": list[str], "thread_starters": list[str]})
         arch = self.entry(top.get("arch", {}), "arch", {},
-                          {"l1_short_of_dma": list[str], "symbols": dict,
-                           "dma_minalign_bytes": dict, "noncoherent_needs": dict})
+                          {"symbols": dict, "line_of_its_cpu": dict, "noncoherent_needs": dict})
         sizes = top["sizes"]
         for key, value in sizes.items():
             self.value(value, int, f"sizes.{key}")
@@ -400,10 +398,9 @@ class _Reader(Checker):
             busy_types=tuple(nb.get("busy_types", [])),
             setup_words=tuple(nb.get("setup_words", [])),
             setup_calls=tuple(nb.get("setup_calls", [])),
-            l1_short_of_dma=tuple(arch.get("l1_short_of_dma", [])),
             arch_symbols=self.str_map(arch.get("symbols", {}), "arch", "symbols"),
-            arch_dma_minalign=self.str_map(arch.get("dma_minalign_bytes", {}), "arch",
-                                           "dma_minalign_bytes", int),
+            line_of_its_cpu=self.str_map(arch.get("line_of_its_cpu", {}), "arch",
+                                         "line_of_its_cpu", int),
             synchronous_sinks=tuple(nb.get("synchronous_sinks", [])),
             unmap_calls=tuple(nb.get("unmap_calls", [])),
             thread_starters=tuple(nb.get("thread_starters", [])),

@@ -10,7 +10,7 @@ alignment macro gets the list of drivers that depend on it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,22 +29,27 @@ def review_series(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     parse_work: int | None = None,
+    assume: Sequence[str] = (),
 ) -> Review:
     """Review ``series``; ``progress(done, total)`` is told how a tree-wide scan goes.
 
     Files the parser refuses (more than ``parse_work`` steps, limits.parse_work;
-    binary, too big or too deeply nested) end in ``Review.unanalysed``.
+    binary, too big or too deeply nested) end in ``Review.unanalysed``. Findings
+    are judged on the tree's profile as it is after the series, or on a shipped
+    one without a tree (``assume`` may name one, and add what-ifs: analysis/trees.py).
     """
     from reviewbot.analysis import ParseBudget, analyse_series
+    from reviewbot.analysis.trees import describe, judged_tree
     from reviewbot.impact import changed_macros
     from reviewbot.knowledge import load_knowledge
 
     knowledge = knowledge or load_knowledge()
     budget = ParseBudget(parse_work) if parse_work else ParseBudget()
     if tree is None:
-        findings = analyse_series(series, knowledge, budget=budget)
+        judged = judged_tree(None, None, assume, knowledge)
+        findings = analyse_series(series, knowledge, budget=budget, tree=judged)
         status = tuple(PatchStatus(p.index, False) for p in series.patches)
-        notes = _unanalysed_notes(budget)
+        notes = [f"judged on {describe(judged)} (no tree)", *_unanalysed_notes(budget)]
         if changed_macros(findings, knowledge):
             notes.append(
                 "this series changes an alignment macro: give --tree to list "
@@ -58,6 +63,7 @@ def review_series(
             unanalysed=tuple(budget.unparsed),
         )
 
+    from reviewbot.analysis.facts.profile import tree_arches
     from reviewbot.apply import apply_series
 
     view = apply_series(series, tree)
@@ -68,14 +74,20 @@ def review_series(
                 return None
             return view.text(path, index - 1), view.text(path, index)
 
-        findings = analyse_series(series, knowledge, images, budget=budget)
+        last = max((p.index for p in series.patches), default=0)
+
+        def after(path: str) -> str | None:  # the tree as the series leaves it
+            return view.text(path, last)
+
+        judged = judged_tree(after, tree_arches(tree), assume, knowledge)
+        findings = analyse_series(series, knowledge, images, budget=budget, tree=judged)
         findings = [_with_excerpt(f, series, view) for f in findings]
         missing: list[str] = []  # files of the tree the impact scan could not analyse
         drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress, missing,
                           budget.work)
     finally:
         view.close()
-    notes = list(view.notes) + _unanalysed_notes(budget)
+    notes = [f"judged on {describe(judged)}", *view.notes, *_unanalysed_notes(budget)]
     if missing:
         notes.append(
             f"{len(missing)} file(s) of the tree were not analysed, so the affected drivers "

@@ -52,6 +52,7 @@ def test_check_json_validates(validator, capsys):
 
 def test_scan_json_validates(validator, capsys, tmp_path):
     data = _run(capsys, ["scan", "--format", "json", "--min-confidence", "low", "--no-cache",
+                         "--all",
                          str(EXAMPLES / "tree")])
     validator.validate(data)
     assert data["findings"], "the example tree has findings to check the schema on"

@@ -87,7 +87,7 @@ def test_json_contract_and_drivers(tree, capsys, tmp_path):
     assert main(["scan", "--format", "json", "--cache-dir", str(tmp_path / "c"), str(tree)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"tool", "version", "schema", "findings", "drivers", "unanalysed",
-                         "stats"}
+                         "stats", "judged_on"}
     assert data["unanalysed"] == []
     assert {"files", "parsed", "seconds"} <= set(data["stats"])
     f = next(f for f in data["findings"] if f["file"] == "drivers/usb/misc/widget.c")

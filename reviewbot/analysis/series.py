@@ -24,6 +24,7 @@ from reviewbot.analysis.engine import analyse_facts, file_facts, may_reach_devic
 from reviewbot.analysis.facts.headers import HeaderIndex
 from reviewbot.analysis.rules import DIFF_RULES
 from reviewbot.analysis.rules.diffs import diff_file
+from reviewbot.analysis.rules.exposure import TreeFacts
 from reviewbot.diffpaths import file_path
 from reviewbot.knowledge import Knowledge
 from reviewbot.model import Finding, Patch, Series
@@ -41,7 +42,8 @@ Key = tuple[str, str, "str | None", "str | None"]
 
 def analyse_series(series: Series, knowledge: Knowledge,
                    images: Images | None = None,
-                   budget: ParseBudget | None = None) -> list[Finding]:
+                   budget: ParseBudget | None = None,
+                   tree: TreeFacts | None = None) -> list[Finding]:
     """Findings of a series: introduced, pre-existing in touched code, or fixed.
 
     Every finding has ``patch`` (the patch that introduced it, or the first
@@ -58,7 +60,7 @@ def analyse_series(series: Series, knowledge: Knowledge,
     budget = budget if budget is not None else ParseBudget()
     reported: dict[Key, Finding] = {}
     for patch in sorted(series.patches, key=lambda p: p.index):
-        for finding_set in _patch_findings(patch, knowledge, images, parser, budget):
+        for finding_set in _patch_findings(patch, knowledge, images, parser, budget, tree):
             _merge(reported, patch.index, *finding_set)
     return sorted(reported.values(),
                   key=lambda f: (f.patch or 0, f.file, f.line, f.rule))
@@ -118,7 +120,7 @@ def _replacement(gone: Finding, pre_keys: dict[Key, Finding],
 
 
 def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
-                    parser: Parser, budget: ParseBudget
+                    parser: Parser, budget: ParseBudget, tree: TreeFacts | None = None
                     ) -> list[tuple[list[Finding], list[Finding], list[Finding]]]:
     out = []
     for pf in patch.diff:
@@ -129,12 +131,12 @@ def _patch_findings(patch: Patch, knowledge: Knowledge, images: Images | None,
         missed = functools.partial(budget.missed, patch.index, path)
         if whole is not None:
             assert images is not None
-            pre, post = _whole_files(path, pf, whole, knowledge, parser, budget.work, missed,
+            pre, post = _whole_files(path, pf, whole, knowledge, parser, budget.work, missed, tree,
                                      _header_indexes(images, patch.index, knowledge, parser))
         else:
             pre_side, post_side = sides(pf)
-            pre = _analyse(path, pre_side.text, knowledge, parser, budget.work, missed)
-            post = _analyse(path, post_side.text, knowledge, parser, budget.work, missed)
+            pre = _analyse(path, pre_side.text, knowledge, parser, budget.work, missed, tree)
+            post = _analyse(path, post_side.text, knowledge, parser, budget.work, missed, tree)
         out.append((pre, post, diff_findings(path, pf, knowledge)))
     return out
 
@@ -150,13 +152,13 @@ def diff_findings(path: str, pf: PatchedFile, knowledge: Knowledge) -> list[Find
 
 
 def _analyse(path: str, text: str, knowledge: Knowledge, parser: Parser, work: int,
-             missed: Refused) -> list[Finding]:
+             missed: Refused, tree: TreeFacts | None = None) -> list[Finding]:
     if not text.strip() or not may_reach_device(text, knowledge):
         return []
     facts = file_facts(path, text, knowledge, parser, work, missed=missed)
     if facts is None:
         return []
-    return analyse_facts(facts)
+    return analyse_facts(facts, tree=tree)
 
 
 def _header_indexes(images: Images, index: int, knowledge: Knowledge,
@@ -172,7 +174,7 @@ def _header_indexes(images: Images, index: int, knowledge: Knowledge,
 
 def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None],
                  knowledge: Knowledge, parser: Parser, work: int,
-                 missed: Refused,
+                 missed: Refused, tree: TreeFacts | None = None,
                  headers: tuple[HeaderIndex | None, HeaderIndex | None] = (None, None),
                  ) -> tuple[list[Finding], list[Finding]]:
     """Analyse full images; keep unchanged findings only where the patch touched code."""
@@ -194,8 +196,8 @@ def _whole_files(path: str, pf: PatchedFile, whole: tuple[str | None, str | None
         for fn in facts.functions:
             if any(fn.start_line <= n <= fn.end_line for n in lines):
                 touched.add(fn.name)
-    pre = analyse_facts(pre_facts) if pre_facts is not None else []
-    post = analyse_facts(post_facts) if post_facts is not None else []
+    pre = analyse_facts(pre_facts, tree=tree) if pre_facts is not None else []
+    post = analyse_facts(post_facts, tree=tree) if post_facts is not None else []
     pre_keys = {f.key() for f in pre}
     post_keys = {f.key() for f in post}
     # Unchanged hazards outside touched functions are not this series' business.

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from reviewbot.analysis.rules.exposure import TreeFacts
     from reviewbot.intake import IntakeOptions
     from reviewbot.limits import Limits
-    from reviewbot.model import AffectedDriver, Finding
+    from reviewbot.model import AffectedDriver, Finding, Review
     from reviewbot.settings import Settings
 
 __all__ = [
@@ -98,6 +98,8 @@ def add_intake_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="use no cache: neither the lore downloads nor the tree-scan cache",
     )
+    add_assume_argument(p)
+    add_all_argument(p)
 
 
 def add_cache_arguments(p: argparse.ArgumentParser, *, no_cache: bool = True) -> None:
@@ -355,35 +357,30 @@ def add_assume_argument(p: argparse.ArgumentParser) -> None:
 
 
 def judged_tree(root: Path | None, assume: Sequence[str]) -> TreeFacts:
-    """The facts findings are judged on: the tree's own profile (read from ``root``), or a
-    shipped one (``--assume NAME``; the newest when there is no tree), and the what-ifs
-    of ``--assume kmalloc-minalign=N`` on top (``TreeFacts.name``/``assumed`` say which)."""
-    from reviewbot.analysis.facts.profile import read_tree_profile
-    from reviewbot.analysis.facts.profile_store import (
-        default_profile_name,
-        load_profile,
-        profile_names,
-    )
-    from reviewbot.analysis.rules.exposure import assume_kmalloc_minalign, tree_facts
-    from reviewbot.errors import UsageError
+    """The facts findings are judged on for a tree at ``root`` (None: no tree)."""
+    from reviewbot.analysis.facts.profile import directory_reader, tree_arches
+    from reviewbot.analysis.trees import judged_tree as judged
 
-    names = [a for a in assume if "=" not in a]
-    whatifs = [a for a in assume if "=" in a]
-    if len(names) > 1:
-        raise UsageError(f"--assume names more than one profile: {', '.join(names)}")
-    if names:
-        if names[0] not in profile_names():
-            raise UsageError(f"--assume {names[0]}: no such profile; shipped: "
-                             f"{', '.join(profile_names())}")
-        facts = tree_facts(load_profile(names[0]), f"the shipped {names[0]} profile")
-    elif root is not None:
-        facts = tree_facts(read_tree_profile(root))
-    else:
-        name = default_profile_name()
-        facts = tree_facts(load_profile(name), f"the shipped {name} profile")
-    for w in whatifs:
-        key, _, value = w.partition("=")
-        if key != "kmalloc-minalign" or not value.isdigit() or int(value) < 1:
-            raise UsageError(f"--assume {w}: not a profile name or kmalloc-minalign=N")
-        facts = assume_kmalloc_minalign(facts, int(value))
-    return facts
+    if root is None:
+        return judged(None, None, assume)
+    return judged(directory_reader(root), tree_arches(root), assume)
+
+
+def add_all_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all", action="store_true",
+                   help="also show findings that do not bite on the tree judged (info; JSON "
+                   "always has them, with their verdict)")
+
+
+def hide_dormant(review: Review) -> Review:
+    """``review`` without the findings that do not bite on the tree it was judged on, and a
+    note saying how many there were: what a reader sees by default (``--all`` keeps them)."""
+    from dataclasses import replace
+
+    dormant = sum(1 for f in review.findings if f.verdict == "dormant")
+    if not dormant:
+        return review
+    note = (f"{dormant} finding(s) that do not bite on this tree not shown "
+            "(--all shows them)")
+    return replace(review, findings=tuple(f for f in review.findings if f.verdict != "dormant"),
+                   notes=(*review.notes, note))

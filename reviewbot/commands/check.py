@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     from reviewbot.commands._common import (
         ScanProgress,
         classify_sources,
+        hide_dormant,
         intake_options,
         progress_wanted,
         scan_cache_dir,
@@ -157,7 +159,8 @@ def _run(args: argparse.Namespace) -> int:
             raise
         reason = _mail_without_patch(stdin_data or b"", exc)
         if args.format == "b4":
-            review = _b4_series_review(choice.path, cache_dir, tracking, stdin_data or b"")
+            review = _b4_series_review(choice.path, cache_dir, tracking, stdin_data or b"",
+                                       args.assume)
             if review is not None:
                 sys.stdout.write(b4check.dumps(b4check.series_results(review)))
             else:
@@ -168,7 +171,7 @@ def _run(args: argparse.Namespace) -> int:
         # A patch mail does not say its base; b4's tracking data does.
         series = replace(series, base_commit=tracking.base_commit)
 
-    review = _in_tracked_series(choice.path, cache_dir, tracking, series)
+    review = _in_tracked_series(choice.path, cache_dir, tracking, series, args.assume)
     if review is None:
         with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
             review = review_series(
@@ -177,6 +180,7 @@ def _run(args: argparse.Namespace) -> int:
                 cache_dir=cache_dir,
                 progress=progress,
                 parse_work=limits.parse_work,
+                assume=args.assume,
             )
     # b4 takes every stderr line of a checkpatch-style command for a failure.
     say = logger.debug if args.format == "checkpatch" else logger.info
@@ -193,13 +197,15 @@ def _run(args: argparse.Namespace) -> int:
             review = replace(review, findings=tuple(kept), notes=(*review.notes, note))
 
     failing = blocking(review.findings, fail_on)
+    # what does not bite on the tree judged is shown on request; JSON always has it
+    shown = review if args.all or args.format == "json" else hide_dormant(review)
     if args.format == "checkpatch":
         from reviewbot.render.checkpatch import render_checkpatch
 
-        sys.stdout.write(render_checkpatch(review, _input_text(sources, stdin_data)))
+        sys.stdout.write(render_checkpatch(shown, _input_text(sources, stdin_data)))
     else:
         sys.stdout.write(
-            _render(review, args.format, fail_on, failing, len(suppressed), choice.describe())
+            _render(shown, args.format, fail_on, failing, len(suppressed), choice.describe())
         )
     for index, why in review.hunks_only:
         say("reviewbot: patch %d: %s", index, hunks_only_text(why))
@@ -273,7 +279,8 @@ def _tracked_series(tree: Path | None, tracking) -> Series | None:
 
 
 def _in_tracked_series(
-    tree: Path | None, cache_dir: Path | None, tracking, one: Series
+    tree: Path | None, cache_dir: Path | None, tracking, one: Series,
+    assume: Sequence[str] = (),
 ) -> Review | None:
     """One patch reviewed inside its series (earlier patches applied first), for b4 review.
 
@@ -293,7 +300,7 @@ def _in_tracked_series(
     mine = next((p for p in whole.patches if p.msgid == one.patches[0].msgid), None)
     if mine is None:
         return None
-    review = review_series(whole, tree=tree, cache_dir=cache_dir)
+    review = review_series(whole, tree=tree, cache_dir=cache_dir, assume=assume)
     return replace(
         review,
         findings=tuple(f for f in review.findings if f.patch == mine.index),
@@ -302,7 +309,8 @@ def _in_tracked_series(
 
 
 def _b4_series_review(
-    tree: Path | None, cache_dir: Path | None, tracking, data: bytes
+    tree: Path | None, cache_dir: Path | None, tracking, data: bytes,
+    assume: Sequence[str] = (),
 ) -> Review | None:
     """The whole series, when b4's series-level check hands us its cover letter.
 
@@ -320,7 +328,9 @@ def _b4_series_review(
     if not re.search(r"\[[^\]]*\b0+/\d+\]", subject):
         return None
     series = _tracked_series(tree, tracking)
-    return review_series(series, tree=tree, cache_dir=cache_dir) if series is not None else None
+    if series is None:
+        return None
+    return review_series(series, tree=tree, cache_dir=cache_dir, assume=assume)
 
 
 def _input_text(sources: list[str], stdin_data: bytes | None) -> str | None:

@@ -57,9 +57,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from reviewbot.commands._common import (
         ScanProgress,
         classify_sources,
+        hide_dormant,
         intake_options,
         local_base,
         progress_wanted,
@@ -94,17 +97,20 @@ def run(args: argparse.Namespace) -> int:
     with ScanProgress(progress_wanted(args), "finding the affected drivers") as progress:
         review = review_series(
             series, tree=tree, cache_dir=scan_cache_dir(args, settings), progress=progress,
-            parse_work=limits.parse_work,
+            parse_work=limits.parse_work, assume=args.assume,
         )
+    shown = review if args.all else hide_dormant(review)
     if replies is not None:
-        review = _drafts(args, settings, replies, review)
+        # drafts answer what bites on the tree (or breaks a contract), never a what-if
+        shown = _drafts(args, settings, replies, shown)
+        review = replace(review, drafts=shown.drafts)
     if args.format == "json":
         for note in series.notes:
             logger.warning("%s: %s", args.source, note)
         logger.info("reviewbot: tree %s", choice.describe())
         sys.stdout.write(as_json.dumps(as_json.review_dict(review)))
     else:
-        sys.stdout.write(as_text.render_review(review, tree=choice.describe()))
+        sys.stdout.write(as_text.render_review(shown, tree=choice.describe()))
     return 0
 
 

@@ -116,6 +116,9 @@ def _is_kernel_tree(root: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from reviewbot.analysis.trees import describe
     from reviewbot.commands._common import (
         ScanProgress,
         affected_drivers,
@@ -140,7 +143,6 @@ def run(args: argparse.Namespace) -> int:
     cache_dir = scan_cache_dir(args, settings)
     knowledge = load_knowledge()
     tree = judged_tree(root if _is_kernel_tree(root) else None, args.assume)
-    logger.info("judged on %s%s", tree.name, f", assuming {tree.assumed}" if tree.assumed else "")
     with ScanProgress(progress_wanted(args)) as progress:
         if progress:
             progress(0, 0)  # the walk and prefilter come first
@@ -150,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     findings = [f for f in result.findings if f.confidence >= floor]
     drivers = affected_drivers(root, findings, cache_dir)
     findings, drivers, shown = _select(findings, drivers, args)
+    shown = replace(shown, judged=describe(tree))
     out = {
         "text": scan_report.text,
         "json": scan_report.json_text,

@@ -34,6 +34,7 @@ class Shown:
 
     total: int = 0
     filters: tuple[str, ...] = ()
+    judged: str = ""  # what the findings were judged on (analysis/trees.py describe())
 
 
 def short_line(f: Finding, width: int = WIDTH) -> str:
@@ -146,7 +147,7 @@ def text(
         + _filtered(shown) + f" in {len(drivers)} driver(s)"
         + (f"; {_not_analysed(unanalysed)}" if unanalysed else "")
     )
-    lines.append(_work(stats))
+    lines.append(_work(stats) + (f"; judged on {shown.judged}" if shown.judged else ""))
     return visible("\n".join(lines) + "\n")
 
 
@@ -189,6 +190,7 @@ def json_text(
             "findings": [finding_dict(f, with_patch=False) for f in findings],
             "drivers": [driver_dict(d) for d in drivers],
             "unanalysed": [{"file": u.file, "reason": u.reason} for u in unanalysed],
+            "judged_on": shown.judged or None,
             "stats": {
                 "files": stats.files,
                 "parsed": stats.parsed,
@@ -221,7 +223,8 @@ def markdown(
         + (f" ({_counts(findings)})" if findings else "")
         + _filtered(shown)
         + f" in {len(drivers)} driver(s), from `reviewbot scan` {__version__} "
-        f"({_work(stats)})" + (f"; {_not_analysed(unanalysed)}." if unanalysed else "."),
+        f"({_work(stats)})" + (f"; {_not_analysed(unanalysed)}" if unanalysed else "")
+        + (f"; judged on {shown.judged}." if shown.judged else "."),
         "",
     ]
     if unanalysed:

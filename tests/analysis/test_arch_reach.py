@@ -1,8 +1,10 @@
-"""Issue 11, class 5: ____cacheline_aligned is short of ARCH_DMA_MINALIGN only on arm64.
+"""Where a driver runs decides whether a shared line bites (issue 23's platform reach).
 
-A temporary tree with real Makefiles and Kconfig entries: the same L1-isolated
-buffer is reported for a driver any architecture can build, and not for one
-whose Kconfig requires 32-bit ARM or x86.
+A temporary tree with real Makefiles and Kconfig entries, judged on Linux
+6.1's shipped profile: the same L1-isolated buffer bites for a driver any
+architecture can build (arm64's L1 line is 64 of its 128-byte
+ARCH_DMA_MINALIGN), and is dormant (info, not shown by default) for one whose
+Kconfig requires 32-bit ARM (L1 is the DMA alignment there) or x86 (coherent).
 """
 
 from __future__ import annotations
@@ -69,6 +71,21 @@ def tree(tmp_path: Path) -> Path:
 read_in = reader
 
 
+@pytest.fixture(scope="module")
+def linux61(knowledge_module):
+    from reviewbot.analysis.facts.profile_store import load_profile
+    from reviewbot.analysis.rules.exposure import tree_facts
+
+    return tree_facts(load_profile("6.1"), "6.1", knowledge_module.line_of_its_cpu)
+
+
+@pytest.fixture(scope="module")
+def knowledge_module():
+    from reviewbot.knowledge import load_knowledge
+
+    return load_knowledge()
+
+
 def test_only_arch_reads_makefile_and_kconfig(tree: Path, knowledge) -> None:
     platforms = Platforms(read_in(tree), [a for _, a in knowledge.arch_symbols])
     assert platforms.only_arch("drivers/crypto/armonly/armchip.c") == "arm"
@@ -77,16 +94,18 @@ def test_only_arch_reads_makefile_and_kconfig(tree: Path, knowledge) -> None:
     assert platforms.only_arch("drivers/crypto/unknown.c") is None
 
 
-@pytest.mark.parametrize(("path", "reported"), [
-    ("drivers/crypto/anychip.c", True),
-    ("drivers/crypto/armonly/armchip.c", False),
-    ("drivers/input/x86chip_core.c", False),
+@pytest.mark.parametrize(("path", "verdict", "arches"), [
+    ("drivers/crypto/anychip.c", "bites", ("arm64",)),  # ARM || ARM64
+    ("drivers/crypto/armonly/armchip.c", "dormant", ()),
+    ("drivers/input/x86chip_core.c", "dormant", ()),
 ])
-def test_l1_isolation_is_reported_only_where_arm64_can_build_it(tree: Path, knowledge, path,
-                                                                reported) -> None:
+def test_l1_isolation_bites_only_where_the_driver_builds_and_l1_is_short(
+        tree: Path, knowledge, linux61, path, verdict, arches) -> None:
     found = analyse_source(path, DRIVER, knowledge,
-                           headers=HeaderIndex(read_in(tree), knowledge))
-    assert [f.rule for f in found] == (["dma-cacheline-l1"] if reported else [])
+                           headers=HeaderIndex(read_in(tree), knowledge), tree=linux61)
+    assert [(f.rule, f.verdict, f.arches) for f in found] == [
+        ("dma-cacheline-l1", verdict, arches)]
+    assert found[0].severity.value == ("error" if verdict == "bites" else "info")
 
 
 # artpec6's shape: explicit __aligned(64) members in an ARM-only driver, beside a list head
@@ -119,12 +138,14 @@ static int descs_map(struct device *dev, struct descs *d)
 """
 
 
-@pytest.mark.parametrize(("path", "buffers"), [
+@pytest.mark.parametrize(("path", "biting"), [
     ("drivers/crypto/anychip.c", ["d->stat", "d->tail"]),  # arm64 too: 64 < 128
     ("drivers/crypto/armonly/armchip.c", ["d->tail"]),  # ARM only: 64 isolates stat
 ])
-def test_explicit_alignment_counts_on_the_one_architecture(tree: Path, knowledge, path,
-                                                           buffers) -> None:
+def test_explicit_alignment_counts_where_the_driver_runs(tree: Path, knowledge, linux61, path,
+                                                         biting) -> None:
     found = analyse_source(path, EXPLICIT, knowledge,
-                           headers=HeaderIndex(read_in(tree), knowledge))
-    assert sorted(f.buffer for f in found if f.rule == "dma-embedded-unaligned") == buffers
+                           headers=HeaderIndex(read_in(tree), knowledge), tree=linux61)
+    members = [f for f in found if f.rule == "dma-embedded-unaligned"]
+    assert sorted(f.buffer for f in members if f.verdict == "bites") == biting
+    assert all(f.verdict == "dormant" for f in members if f.buffer not in biting)

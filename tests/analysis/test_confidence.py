@@ -113,7 +113,7 @@ def tree(tmp_path) -> Path:
 
 @pytest.mark.parametrize("floor", ["low", "medium", "high"])
 def test_scan_min_confidence_shows_exactly_the_findings_at_or_above(tree, capsys, floor) -> None:
-    assert main(["scan", "--format", "json", "--no-cache", "--min-confidence", floor,
+    assert main(["scan", "--format", "json", "--no-cache", "--all", "--min-confidence", floor,
                  str(tree), "drivers/usb/misc/mixed.c"]) == 0
     data = json.loads(capsys.readouterr().out)
     shown = {f["function"]: f["confidence"] for f in data["findings"]}

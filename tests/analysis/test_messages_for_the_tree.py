@@ -1,8 +1,17 @@
-"""Issue 11: messages say which kernels a finding is true for, and name the right bucket."""
+"""Messages say what is true of the buffer on any tree, and the tree's verdict on top.
+
+A finding's message must not claim a kmalloc bucket or a kernel version it
+cannot know from one file (issue 11); what the tree under review makes of it
+is the judge's clause, different on 6.1 (kmalloc is DMA-aligned) and 6.12
+(small inbound kmalloc buffers are bounced), and error only where it bites.
+"""
 
 from __future__ import annotations
 
+import pytest
+
 from reviewbot.analysis import analyse_source
+from reviewbot.analysis.trees import judged_tree
 
 TEXT = """\
 static int probe(struct spi_device *spi, struct usb_device *udev)
@@ -16,11 +25,31 @@ static int probe(struct spi_device *spi, struct usb_device *udev)
 """
 
 
-def test_small_kmalloc_message_is_true_before_and_after_v6_5(knowledge) -> None:
+def test_small_kmalloc_message_claims_no_bucket_or_version(knowledge) -> None:
     plain, devm = analyse_source("m.c", TEXT, knowledge)
-    assert "a 16-byte buffer comes from kmalloc-16" in plain.message
-    assert "ARCH_KMALLOC_MINALIGN is 128 on arm64 before v6.5, so this is safe there" \
+    assert "a 16-byte kmalloc buffer is smaller than ARCH_DMA_MINALIGN" in plain.message
+    assert "bounced where the DMA core bounces small kmalloc buffers (slower)" \
         in plain.message
-    assert "bounced through swiotlb when the device is not coherent (slower)" in plain.message
-    assert "a 3-byte devm buffer follows a 128-byte devres header in a kmalloc-192 object" \
-        in devm.message
+    assert "a 3-byte devm buffer (after its devres header)" in devm.message
+    for f in (plain, devm):
+        assert "kmalloc-16" not in f.message and "since v6" not in f.message
+        assert f.verdict is None  # nothing judged it: no tree named
+
+
+@pytest.mark.parametrize(("profile", "why"), [
+    ("6.1", "kmalloc memory is aligned to ARCH_DMA_MINALIGN on every non-coherent "
+            "architecture it builds for in this tree"),
+    ("6.12", "the DMA core bounces small inbound kmalloc buffers in this tree"),
+])
+def test_the_tree_says_why_small_kmalloc_is_dormant(knowledge, profile, why) -> None:
+    tree = judged_tree(None, None, [profile], knowledge)
+    for f in analyse_source("m.c", TEXT, knowledge, tree=tree):
+        assert f.verdict == "dormant" and f.severity.value == "info"
+        assert f"it does not bite on this tree: {why}" in f.message
+
+
+def test_a_minalign_what_if_makes_small_kmalloc_bite(knowledge) -> None:
+    tree = judged_tree(None, None, ["6.1", "kmalloc-minalign=8"], knowledge)
+    found = analyse_source("m.c", TEXT, knowledge, tree=tree)
+    assert [(f.verdict, f.severity.value) for f in found] == [("bites", "error")] * 2
+    assert "arm64" in found[0].arches

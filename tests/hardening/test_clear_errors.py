@@ -38,14 +38,14 @@ def _last(proc) -> str:
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_a_damaged_scan_cache_is_rebuilt_with_a_warning(tmp_path, damage):
     tree, cache = _tree(tmp_path), tmp_path / "cache"
-    first = reviewbot("scan", "--format", "json", "--cache-dir", str(cache), str(tree))
-    assert first.returncode == 0
+    first = reviewbot("scan", "--format", "json", "--all", "--cache-dir", str(cache), str(tree))
+    assert first.returncode == 0 and json.loads(first.stdout)["findings"]
     db = cache / "scan-cache.sqlite"
     for extra in cache.glob("scan-cache.sqlite-*"):
         extra.unlink()
     data = db.read_bytes()
     db.write_bytes(os.urandom(5000) if damage == "garbage" else data[:3000])
-    proc = reviewbot("scan", "--format", "json", "--cache-dir", str(cache), str(tree))
+    proc = reviewbot("scan", "--format", "json", "--all", "--cache-dir", str(cache), str(tree))
     assert proc.returncode == 0, proc.stderr.decode()
     assert "is unreadable" in proc.stderr.decode() and "rebuilding it" in proc.stderr.decode()
     assert json.loads(proc.stdout)["findings"] == json.loads(first.stdout)["findings"]
@@ -75,7 +75,8 @@ def test_a_read_only_scan_cache_is_skipped_with_a_warning(tmp_path):
         pytest.skip(f"cannot make a read-only mount here: {mounted.stderr.decode().strip()}")
     try:
         subprocess.run(["mount", "-o", "remount,ro,bind", str(cache)], check=False)
-        proc = reviewbot("scan", "--format", "json", "--cache-dir", str(cache), str(tree))
+        proc = reviewbot("scan", "--format", "json", "--all", "--cache-dir", str(cache),
+                         str(tree))
     finally:
         subprocess.run(["umount", str(cache)], check=False)
     assert proc.returncode == 0, proc.stderr.decode()

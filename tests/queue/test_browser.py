@@ -214,7 +214,7 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     click(d, led.find_element(by("LINK_TEXT"), "1"))
     assert "/scan/finding/0" in d.current_url
     page = d.find_element(by("TAG_NAME"), "body").text
-    assert "drivers/usb/misc/acme_led.c:27: warning: dma-kmalloc-small" in page
+    assert "drivers/usb/misc/acme_led.c:27: error: dma-kmalloc-small" in page
     assert "ACME USB DRIVERS" in page
     shot(d, "6b-scan-finding")
     d.get(server.url + "/scan")

@@ -50,10 +50,10 @@ def accessor_origin(r: Values, name: str, node: Node) -> list[Origin] | None:
                    container=Container(acc.alignment, name))]
 
 
-def member(ctx: Origin, sdef: StructDef, fld: Field, arch: str | None = None) -> list[Origin]:
+def member(ctx: Origin, sdef: StructDef, fld: Field) -> list[Origin]:
     """A member of a crypto context: isolated inside it, but only as aligned as it."""
     via = ctx.container.via if ctx.container is not None else None
-    return [replace(embedded(sdef.name, fld, sdef.path), arch=arch, container=ctx.container,
+    return [replace(embedded(sdef.name, fld, sdef.path), container=ctx.container,
                     what=f"member '{fld.name}' of struct {sdef.name}, the crypto context "
                          f"from {via}()")]
 

@@ -103,8 +103,9 @@ class Origin:
     ``certain`` is False when the pointer may also point elsewhere.
     ``level``/``annotation``: how well the memory is isolated or aligned, and
     how that is written (a member's ``__aligned(...)``, a cache's ``align``,
-    a context's macro). ``arch``: the one architecture the driver builds for,
-    for a member. ``site`` (members) does not take part in equality: two
+    a context's macro). Where the driver runs is no property of its memory:
+    the rules' exposure reads it from the file's platform. ``site`` (members)
+    does not take part in equality: two
     origins that differ only there are the same when their neighbourhoods are
     (flow/file.py decides that).
     """
@@ -121,7 +122,6 @@ class Origin:
     annotation: str | None = None
     container: Container | None = None
     placement: Placement | None = None
-    arch: str | None = None
     site: MemberSite | None = field(default=None, compare=False)
 
     def allocated_by(self, *classes: str) -> bool:

@@ -238,7 +238,7 @@ class Resolver:
             special = tails.member_of(self, base, sdef, member, depth, seen)
             if special is not None:
                 return special
-        return [replace(embedded(sdef.name, member, sdef.path), arch=self.facts.only_arch,
+        return [replace(embedded(sdef.name, member, sdef.path),
                         site=self.member_site(base, sdef, member))]
 
     def _field_values(self, name: str, base: Node, struct: str | None, depth: int,

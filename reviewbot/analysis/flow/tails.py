@@ -202,7 +202,7 @@ def member_of(r: Values, base: Node, sdef: StructDef, member: Field, depth: int,
         # as any embedded member does: the neighbour judgement applies to it too
         site = r.member_site(base, sdef, member)
         return [replace(o, site=site)
-                for o in contexts.member(containers[0], sdef, member, r.facts.only_arch)]
+                for o in contexts.member(containers[0], sdef, member)]
     flexible = member.array_len == "" and member is sdef.fields[-1]
     if flexible and all(o.allocated_by(*_BLOCK_CLASSES) and o.placement is None
                         for o in containers):

@@ -14,15 +14,13 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     knowledge = judging.knowledge
     if o.kind is not OriginKind.EMBEDDED or not use.inbound or o.level != "l1":
         return None
-    if o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
-        return None  # its Kconfig builds it only where L1 lines are the DMA alignment
     silent, evidence, tail = judged(use, o, judging)
     if silent:
         return None
-    l1, dma = knowledge.level_macro("l1"), knowledge.level_macro("dma")
+    dma = knowledge.level_macro("dma")
     return Verdict(
-        f"it is isolated only by {o.annotation} (L1, {l1.bytes} bytes on "
-        f"{knowledge.quoted_arch}), short of {dma.name} ({dma.bytes}){tail}; use "
+        f"it is isolated only by {o.annotation}, an L1 line, which is short of {dma.name} "
+        f"where the L1 line is smaller than the DMA alignment{tail}; use "
         f"__aligned({dma.name})",
         (Evidence("annotation-l1-level", Confidence.HIGH,
                   f"{o.annotation} aligns to the L1 line"), *evidence),

@@ -14,7 +14,6 @@ from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
 from reviewbot.analysis.rules.exposure import Aligned, Hazard, HazardKind
 from reviewbot.analysis.rules.members import judged
-from reviewbot.knowledge import Knowledge
 from reviewbot.model import Confidence, Evidence, Severity
 
 
@@ -22,10 +21,6 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     knowledge = judging.knowledge
     if o.kind is not OriginKind.EMBEDDED or not use.inbound or o.level == "dma":
         return None
-    if o.level == "l1" and o.arch is not None and o.arch not in knowledge.l1_short_of_dma:
-        return None  # an L1 line is the DMA alignment on the only architecture it builds for
-    if o.arch is not None and _aligned_enough_there(o, knowledge):
-        return None  # __aligned(64) is ARCH_DMA_MINALIGN on 32-bit ARM, all it builds for
     # labelled on 6.1: an unaligned member beside neighbours that are only stored was
     # right 3 times in 10 (per-request or serialised state, coherent platforms), so that
     # evidence is low for this rule; a lock, counter or descriptor beside it stays high,
@@ -51,17 +46,6 @@ def _hazard(o: Origin) -> Hazard:
     if have is None:
         return Hazard(HazardKind.LINE)
     return Hazard(HazardKind.LINE, Aligned.BYTES, have)
-
-
-def _aligned_enough_there(o: Origin, knowledge: Knowledge) -> bool:
-    """The member's own explicit alignment is at least the largest ARCH_DMA_MINALIGN of
-    the one architecture the driver builds for (artpec6's ``u32 stat[] __aligned(64)``,
-    ARM only). Not for a member that only follows an aligned one (``starts_region``):
-    its start is wherever the previous members end."""
-    need = dict(knowledge.arch_dma_minalign).get(o.arch or "")
-    starts = o.member is not None and o.member.starts_region
-    have = alignment_bytes(o.annotation) if starts else None
-    return need is not None and have is not None and have >= need
 
 
 RULE = Rule(

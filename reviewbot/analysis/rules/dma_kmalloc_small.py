@@ -18,36 +18,34 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     knowledge = judging.knowledge
     if not o.allocated_by(*KMALLOC_CLASSES) or not use.inbound:
         return None
-    dma, km = knowledge.level_macro("dma"), knowledge.level_macro("kmalloc")
+    dma = knowledge.level_macro("dma")
     minalign = knowledge.dma_minalign_bytes
-    kernels = (f"{km.name} is {minalign} on {knowledge.quoted_arch} before {km.since}, so "
-               f"this is safe there; since {km.since} kmalloc guarantees only 8 bytes and "
-               "inbound DMA into it is bounced through swiotlb when the device is not "
-               "coherent (slower), or corrupts the shared cache line where nothing bounces")
+    kernels = (f"where kmalloc aligns below {dma.name}, it shares its last cache line with "
+               "the next object: inbound DMA into it is bounced where the DMA core bounces "
+               "small kmalloc buffers (slower), and corrupts that line where nothing does")
     if o.size is None:
         return Verdict(
-            f"its size ({o.size_text or 'unknown'}) is not known here; below {minalign} bytes "
-            f"a kmalloc buffer may share a cache line: {kernels}",
+            f"its size ({o.size_text or 'unknown'}) is not known here; below {minalign} bytes, "
+            f"{kernels}",
             (Evidence("size-unknown", Confidence.LOW,
                       f"the size ({o.size_text or 'unknown'}) is not a constant here"),),
             bites_when=kmalloc_alignment(knowledge), hazard=SMALL_KMALLOC)
     if o.cls == "devm-kmalloc":
-        # devres puts the data after a header aligned to ARCH_DMA_MINALIGN (ARCH_KMALLOC_
-        # MINALIGN before v6.5, the same 128 on arm64): the object is header + size
+        # devres puts the data after its header: the object is header + size, whatever
+        # the header's own alignment (kmalloc's or the DMA alignment, by tree)
         total = o.size + minalign
         bucket = next((c for c in knowledge.kmalloc_size_classes if c >= total), None)
         if bucket is None or bucket % minalign == 0:
             return None  # the data starts DMA-aligned and its tail is the object's own
-        where = (f"a {o.size}-byte devm buffer follows a {minalign}-byte devres header in a "
-                 f"kmalloc-{bucket} object")
+        where = f"a {o.size}-byte devm buffer (after its devres header)"
     else:
         bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
         if bucket is None or bucket % minalign == 0:
             return None
-        where = f"a {o.size}-byte buffer comes from kmalloc-{bucket}"
+        where = f"a {o.size}-byte kmalloc buffer"
     return Verdict(
-        f"{where}, whose objects are not a multiple of {dma.name} ({minalign} on "
-        f"{knowledge.quoted_arch}): {kernels}",
+        f"{where} is smaller than {dma.name} ({minalign} bytes on {knowledge.quoted_arch}): "
+        f"{kernels}",
         (Evidence("size-known", Confidence.HIGH, f"{o.size_text} = {o.size} bytes"),),
         bites_when=kmalloc_alignment(knowledge), hazard=SMALL_KMALLOC)
 

@@ -39,8 +39,10 @@ class Bite(StrEnum):
     BITES = "bites"
     CONTRACT = "contract"
     DORMANT = "dormant"
+    UNKNOWN = "unknown"  # the tree does not state what decides it (a toy tree, say)
 
 
+# UNKNOWN keeps the rule's own severity: what it says without a tree's facts
 SEVERITY = {Bite.BITES: Severity.ERROR, Bite.CONTRACT: Severity.WARNING,
             Bite.DORMANT: Severity.INFO}
 
@@ -97,7 +99,10 @@ class ArchFacts:
     kmalloc_short: bool | None  # kmalloc() at run time aligns below ARCH_DMA_MINALIGN
     kmalloc_macro_short: bool | None  # ARCH_KMALLOC_MINALIGN < ARCH_DMA_MINALIGN
     bounces_small_kmalloc: bool = False  # small inbound kmalloc mappings are bounced
-    # the kmalloc shortfall is the platform's own, not a lowering the tree bounces for:
+    # what a member's own __aligned(N) must reach ([arch] line_of_its_cpu, else
+    # dma_minalign): the line of the CPU the driver runs on, where the tree's largest
+    # ARCH_DMA_MINALIGN comes from another platform's CPU
+    isolating: int | None = None
     # every driver's kmalloc memory is short there alike (parisc's ARCH_KMALLOC_MINALIGN
     # 16 below its non-coherent PA7xxx's 32 in 6.1), a matter for the architecture, not
     # for a driver patch; said in the exposure, never what makes a finding bite
@@ -113,8 +118,9 @@ class Exposure:
     why: str = ""  # one clause: what happens on this tree, or when it would bite
 
     @property
-    def severity(self) -> Severity:
-        return SEVERITY[self.bite]
+    def severity(self) -> Severity | None:
+        """The severity this verdict gives; None: the rule's own (the tree does not say)."""
+        return SEVERITY.get(self.bite)
 
 
 def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[str] | None,
@@ -136,9 +142,14 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
         return Exposure(Bite.DORMANT, (), f"the driver builds only for {where}")
     considered = [replace(a, noncoherent=False) if acpi_only or a.name in coherent else a
                   for a in considered]
-    bitten = tuple(a.name for a in considered if _bites(hazard, a))
+    answers = [(a.name, _bites(hazard, a)) for a in considered]
+    bitten = tuple(name for name, b in answers if b)
     if bitten:
-        return Exposure(Bite.BITES, bitten, f"on {_list(bitten)} in this tree")
+        return Exposure(Bite.BITES, bitten, f"on {_few(bitten)} in this tree")
+    unknown = tuple(name for name, b in answers if b is None)
+    if unknown:
+        return Exposure(Bite.UNKNOWN, unknown, f"on {_list(unknown)}: the tree does not state "
+                        "what decides it")
     if acpi_only:
         return Exposure(Bite.DORMANT, (), "the driver matches only ACPI devices (x86, and "
                         "arm64 servers whose DMA is coherent)")
@@ -150,22 +161,36 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
     return Exposure(Bite.DORMANT, (), _dormant_why(hazard, considered))
 
 
-def _bites(h: Hazard, a: ArchFacts) -> bool:
-    """Does it bite on ``a``? Where the tree does not say, it is not known to be safe."""
+def _bites(h: Hazard, a: ArchFacts) -> bool | None:
+    """Does it bite on ``a``? None where the tree does not state what decides it."""
     if a.noncoherent is False:
         return False  # every DMA is coherent there: no cache maintenance, no shared line
     if h.aligned is Aligned.NOTHING:
-        return True
+        return a.noncoherent
     if h.aligned is Aligned.BYTES:
-        return h.bytes is None or a.dma_minalign is None or h.bytes < a.dma_minalign
+        need = a.isolating if a.isolating is not None else a.dma_minalign
+        if h.bytes is None or need is None:
+            return None
+        return h.bytes < need and a.noncoherent
     if h.aligned is Aligned.L1:
-        return a.l1_short is not False
+        return _both(a.l1_short, a.noncoherent)
     if a.kmalloc_platform:
         return False
     if h.aligned is Aligned.KMALLOC_MACRO:
-        return a.kmalloc_macro_short is not False
-    short = a.kmalloc_short is not False
-    return short and not (h.bounced and a.bounces_small_kmalloc)
+        return _both(a.kmalloc_macro_short, a.noncoherent)
+    short = _both(a.kmalloc_short, a.noncoherent)
+    if short and h.bounced and a.bounces_small_kmalloc:
+        return False
+    return short
+
+
+def _both(x: bool | None, y: bool | None) -> bool | None:
+    """Three-valued and: False wins, then None."""
+    if x is False or y is False:
+        return False
+    if x is None or y is None:
+        return None
+    return True
 
 
 def _dormant_why(h: Hazard, arches: list[ArchFacts]) -> str:
@@ -183,7 +208,11 @@ def _dormant_reason(h: Hazard, arches: list[ArchFacts]) -> str:
     if all(a.noncoherent is False for a in arches):
         return (f"every architecture it builds for ({_list(a.name for a in arches)}) "
                 "does coherent DMA")
-    if h.aligned in (Aligned.KMALLOC, Aligned.KMALLOC_MACRO):
+    if h.aligned is Aligned.KMALLOC_MACRO:
+        return ("ARCH_KMALLOC_MINALIGN is ARCH_DMA_MINALIGN on every non-coherent "
+                "architecture it builds for in this tree; it bites where an architecture "
+                "defines it smaller")
+    if h.aligned is Aligned.KMALLOC:
         if h.bounced and any(a.bounces_small_kmalloc for a in arches):
             return ("the DMA core bounces small inbound kmalloc buffers in this tree "
                     "(slower, not corrupting); it bites where kmalloc's alignment is below "
@@ -202,6 +231,19 @@ def _list(names: Iterable[str]) -> str:
     return ", ".join(sorted(names))
 
 
+# the architectures a reader looks for first in a list of where a finding bites
+_FIRST = ("arm64", "arm", "riscv", "powerpc", "mips")
+
+
+def _few(names: Iterable[str], at_most: int = 3) -> str:
+    """Where it bites, in a few words: the common architectures first, then a count
+    (the finding's ``arches`` keeps them all)."""
+    ordered = sorted(names, key=lambda n: (_FIRST.index(n) if n in _FIRST else len(_FIRST), n))
+    if len(ordered) <= at_most + 1:
+        return ", ".join(ordered)
+    return f"{', '.join(ordered[:at_most])} and {len(ordered) - at_most} other architectures"
+
+
 @dataclass(frozen=True)
 class TreeFacts:
     """The architectures of the tree under review, as exposure reads them.
@@ -218,8 +260,11 @@ class TreeFacts:
         return next((a for a in self.arches if a.name == name), None)
 
 
-def tree_facts(profile: TreeProfile, name: str | None = None) -> TreeFacts:
-    """What ``profile`` says each architecture does, for ``expose``."""
+def tree_facts(profile: TreeProfile, name: str | None = None,
+               line_of_its_cpu: tuple[tuple[str, int], ...] = ()) -> TreeFacts:
+    """What ``profile`` says each architecture does, for ``expose``; ``line_of_its_cpu``
+    is the knowledge's ``[arch]`` table of what an explicit alignment must reach."""
+    lines = dict(line_of_its_cpu)
     runtime_lowered = profile.kmalloc_minimum is not None and \
         profile.kmalloc_minimum.function is not None
     out = []
@@ -239,9 +284,11 @@ def tree_facts(profile: TreeProfile, name: str | None = None) -> TreeFacts:
         bounced = bool(profile.has_bounce_check) and bool(bounces)
         platform = (bool(runtime_short or macro_short) and not bounces and not runtime_lowered) \
             or (bool(macro_short) and not runtime_short and not bounces)
+        isolating = min(x for x in (dma.largest, lines.get(a.name)) if x is not None) \
+            if dma.largest is not None or a.name in lines else None
         out.append(ArchFacts(
             a.name, dma.largest, a.can_be_noncoherent, l1_short, runtime_short, macro_short,
-            bounced, platform))
+            bounced, isolating, platform))
     return TreeFacts(name or f"Linux {profile.version or '(version unknown)'}", tuple(out))
 
 

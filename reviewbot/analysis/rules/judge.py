@@ -68,7 +68,7 @@ def _finding(path: str, use: Transfer, origin: Origin, r: Rule, verdict: Verdict
     message = f"{buffer} is {origin.what}{_at(origin)}, {_sink_phrase(use)}: {verdict.why}"
     severity = verdict.severity or r.severity
     if exposure is not None:
-        severity = exposure.severity
+        severity = exposure.severity or severity
         if exposure.why:
             message += f"; {_tree_clause(exposure)}"
     return Finding(
@@ -84,6 +84,8 @@ def _tree_clause(e: Exposure) -> str:
     """What the tree under review makes of it, in one clause."""
     if e.bite is Bite.BITES:
         return f"it bites {e.why}"
+    if e.bite is Bite.UNKNOWN:
+        return f"whether it bites is not known {e.why}"
     return f"it does not bite on this tree: {e.why}"
 
 

@@ -26,10 +26,9 @@ def check_use(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     knowledge = judging.knowledge
     if o.kind is not OriginKind.EMBEDDED or not use.inbound or o.level != "kmalloc":
         return None
-    km = knowledge.level_macro("kmalloc")
-    return Verdict(f"it is aligned with {o.annotation}, the kmalloc minimum ({km.bytes} bytes "
-                   f"on {knowledge.quoted_arch} since {km.since}), not "
-                   f"{knowledge.level_macro('dma').name}",
+    return Verdict(f"it is aligned with {o.annotation}, kmalloc's minimum, not "
+                   f"{knowledge.level_macro('dma').name}: a shared line where kmalloc's "
+                   "minimum is below the DMA alignment",
                    (Evidence("annotation-kmalloc-level", Confidence.HIGH,
                              f"{o.annotation} is a kmalloc-level alignment"),),
                    hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO))
@@ -65,14 +64,13 @@ def check_diff(change: DiffFile) -> list[Finding]:
 def _switch(change: DiffFile, line: int, macro: str | None, function: str | None,
             old: str, new: str, new_level: str) -> Finding:
     k = change.knowledge
-    dma, km, arch = k.level_macro("dma"), k.level_macro("kmalloc"), k.quoted_arch
+    dma, arch = k.level_macro("dma"), k.quoted_arch
     if new_level == "dma":
-        why = (f"the DMA minimum ({dma.bytes} bytes on {arch}) replaces the kmalloc minimum "
-               f"({km.bytes} since {km.since}): layouts and memory use grow; right for DMA "
-               "buffers, waste elsewhere")
+        why = (f"the DMA minimum ({dma.bytes} bytes on {arch}) replaces the kmalloc minimum: "
+               "layouts and memory use grow; right for DMA buffers, waste elsewhere")
     else:
-        why = (f"the kmalloc minimum ({km.bytes} bytes on {arch} since {km.since}) replaces "
-               "the DMA minimum: buffers aligned with it are no longer safe for inbound DMA")
+        why = ("the kmalloc minimum replaces the DMA minimum: buffers aligned with it are "
+               "safe for inbound DMA only where kmalloc's minimum is the DMA alignment")
     site = macro or function
     return Finding(
         rule=RULE.id, severity=RULE.severity, file=change.path, line=line, function=function,

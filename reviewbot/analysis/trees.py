@@ -1,0 +1,58 @@
+"""Which tree findings are judged on: the tree's own profile, a shipped one, a what-if.
+
+A review with a kernel tree judges on that tree's profile, read from the
+tree as it is after the series (facts/profile.py); a review of mail alone
+judges on a shipped profile the user names (``--assume 6.1``), the newest
+shipped by default; and ``--assume kmalloc-minalign=N`` asks what would
+happen if kmalloc guaranteed only N bytes without bouncing (the audit a
+minalign change needs). The answer says which, for every output to say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviewbot.analysis.facts.profile import Reader, read_profile
+from reviewbot.analysis.facts.profile_store import (
+    default_profile_name,
+    load_profile,
+    profile_names,
+)
+from reviewbot.analysis.rules.exposure import TreeFacts, assume_kmalloc_minalign, tree_facts
+from reviewbot.errors import UsageError
+from reviewbot.knowledge import Knowledge, load_knowledge
+
+WHATIF = "kmalloc-minalign"
+
+
+def judged_tree(read: Reader | None, arches: Sequence[str] | None,
+                assume: Sequence[str] = (), knowledge: Knowledge | None = None) -> TreeFacts:
+    """The facts to judge on: the tree ``read`` gives (its ``arches``), unless ``assume``
+    names a shipped profile (or there is no tree: the newest shipped), with the
+    what-ifs of ``assume`` on top. A bad ``assume`` is a UsageError naming it."""
+    lines = (knowledge or load_knowledge()).line_of_its_cpu
+    names = [a for a in assume if "=" not in a]
+    whatifs = [a for a in assume if "=" in a]
+    if len(names) > 1:
+        raise UsageError(f"--assume names more than one profile: {', '.join(names)}")
+    if names:
+        if names[0] not in profile_names():
+            raise UsageError(f"--assume {names[0]}: no such profile; shipped: "
+                             f"{', '.join(profile_names())}")
+        facts = tree_facts(load_profile(names[0]), f"the shipped {names[0]} profile", lines)
+    elif read is not None:
+        facts = tree_facts(read_profile(read, arches), None, lines)
+    else:
+        name = default_profile_name()
+        facts = tree_facts(load_profile(name), f"the shipped {name} profile", lines)
+    for w in whatifs:
+        key, _, value = w.partition("=")
+        if key != WHATIF or not value.isdigit() or int(value) < 1:
+            raise UsageError(f"--assume {w}: not a profile name or {WHATIF}=N")
+        facts = assume_kmalloc_minalign(facts, int(value))
+    return facts
+
+
+def describe(facts: TreeFacts) -> str:
+    """How outputs name what findings were judged on."""
+    return facts.name + (f", assuming {facts.assumed}" if facts.assumed else "")
