@@ -53,3 +53,30 @@ def test_a_minalign_what_if_makes_small_kmalloc_bite(knowledge) -> None:
     found = analyse_source("m.c", TEXT, knowledge, tree=tree)
     assert [(f.verdict, f.severity.value) for f in found] == [("bites", "error")] * 2
     assert "arm64" in found[0].arches
+
+
+HELPER_STORES = """\
+static int get_status(struct spi_device *spi, unsigned long *status)
+{
+\tstruct spi_message msg;
+\tstruct spi_transfer rx = { .rx_buf = status, .len = 4 };
+
+\tspi_message_init(&msg);
+\tspi_message_add_tail(&rx, &msg);
+\treturn spi_sync(spi, &msg);
+}
+
+static int wait_ready(struct spi_device *spi)
+{
+\tunsigned long status;
+
+\treturn get_status(spi, &status);
+}
+"""
+
+
+def test_a_helper_that_stores_the_buffer_in_a_transfer_is_said_so(knowledge) -> None:
+    [f] = [f for f in analyse_source("m.c", HELPER_STORES, knowledge)
+           if f.function == "wait_ready"]
+    assert "passed to get_status(), which stores it in spi_transfer.rx_buf for DMA from " \
+        "the device" in f.message

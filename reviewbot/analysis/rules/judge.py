@@ -111,6 +111,8 @@ def _sink_phrase(use: Transfer) -> str:
     direction = _DIRECTION_PHRASE.get(use.direction or "", "")
     if "." in use.sink and not use.sink.endswith(")"):
         return f"stored in {use.sink}{direction}"
+    if use.via and "." in use.via:  # the helper stores it in a transfer's field
+        return f"passed to {use.sink}(), which stores it in {use.via}{direction}"
     if use.via:
         return f"passed to {use.sink}(), which hands it to {use.via}(){direction}"
     return f"passed to {use.sink}(){direction}"
