@@ -210,6 +210,58 @@ class Condition:
         return f"{self.macro} < {self.below}" + (f" ({self.since})" if self.since else "")
 
 
+class HazardKind(StrEnum):
+    """What is wrong with a transfer, before a tree decides where it bites."""
+
+    FAILS = "fails"  # not DMA-able memory: the mapping fails or corrupts wherever it runs
+    CONTRACT = "contract"  # against the documented contract, but the core copes on this tree
+    LINE = "line"  # shares a cache line unless aligned to ARCH_DMA_MINALIGN (non-coherent)
+
+
+class Aligned(StrEnum):
+    """What a buffer (or the isolation of a member) is aligned to."""
+
+    NOTHING = "nothing"  # no isolation: it shares a line with whatever is next to it
+    L1 = "l1"  # L1_CACHE_BYTES (____cacheline_aligned)
+    KMALLOC = "kmalloc"  # kmalloc()'s alignment at run time (a block's start, a context)
+    KMALLOC_MACRO = "kmalloc-macro"  # the ARCH_KMALLOC_MINALIGN macro as the tree defines it
+    BYTES = "bytes"  # an explicit number of bytes (__aligned(64), a cache's align)
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """What a rule found wrong with a transfer; a tree's facts decide where it bites
+    (analysis/rules/exposure.py).
+
+    ``aligned``/``bytes``: for a LINE hazard, what the memory is aligned to.
+    ``bounced``: a whole small kmalloc buffer, which the DMA core bounces where the
+    tree bounces small inbound kmalloc mappings (then it is only slower).
+    """
+
+    kind: HazardKind
+    aligned: Aligned = Aligned.NOTHING
+    bytes: int | None = None
+    bounced: bool = False
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Where a file's driver runs: the architectures its Makefiles and Kconfig let it
+    build for (None: unknown, any), whether it matches only ACPI devices, and the
+    architectures where it cannot be in a configuration doing non-coherent DMA
+    ([arch] noncoherent_needs: a PPC64-only driver on powerpc)."""
+
+    arches: frozenset[str] | None = None
+    acpi_only: bool = False
+    coherent: frozenset[str] = frozenset()
+
+    @property
+    def only_arch(self) -> str | None:
+        """The one architecture it builds for, or None (several, or unknown)."""
+        return next(iter(self.arches)) if self.arches is not None and len(self.arches) == 1 \
+            else None
+
+
 @dataclass(frozen=True)
 class Finding:
     """One hazard at one place.
@@ -254,6 +306,11 @@ class Finding:
     # None where no tree was judged. ``arches``: the architectures it bites on.
     verdict: str | None = None
     arches: tuple[str, ...] = ()
+    # what a tree needs to judge it (set by the rules, kept through the scan cache, so a
+    # finding can be judged on any tree without analysing it again: impact judges the
+    # same findings on the tree before and after a series)
+    hazard: Hazard | None = None
+    platform: Platform | None = None
 
     def key(self) -> tuple[str, str, str | None, str | None]:
         """Identity across pre/post images: never the line number.

@@ -25,7 +25,7 @@ from reviewbot.analysis.c.expr import buffer_text
 from reviewbot.analysis.c.parser import Refused, new_parser, parse
 from reviewbot.analysis.c.preprocess import conditionals, rewrite
 from reviewbot.analysis.c.slices import Plan, trigger_hits
-from reviewbot.analysis.facts.file import FileFacts, Platform, collect
+from reviewbot.analysis.facts.file import FileFacts, collect
 from reviewbot.analysis.facts.functions import FunctionFacts, copies_param
 from reviewbot.analysis.facts.headers import HeaderIndex
 from reviewbot.analysis.facts.matching import Matching, matching
@@ -35,10 +35,10 @@ from reviewbot.analysis.flow.origin import OriginKind
 from reviewbot.analysis.flow.resolver import FileFlow
 from reviewbot.analysis.flow.sinks import Helper, SinkUse, sink_uses
 from reviewbot.analysis.rules import RULES, Fact, Rule
-from reviewbot.analysis.rules.exposure import TreeFacts
+from reviewbot.analysis.rules.exposure import TreeFacts, judge_findings
 from reviewbot.analysis.rules.judge import Judge
 from reviewbot.knowledge import DirectionSpec, Knowledge, Sink
-from reviewbot.model import Finding
+from reviewbot.model import Finding, Platform
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def _analyse(facts: FileFacts, rules: tuple[Rule, ...],
     """Findings, and the functions whose callers matter (helpers, directions from callers)."""
     flow = FileFlow(facts)
     uses, follow = _uses_with_helpers(flow)
-    judge = Judge(facts.knowledge, rules, flow.neighbourhood, tree, facts.platform)
+    judge = Judge(facts.knowledge, rules, flow.neighbourhood, facts.platform)
     findings: list[Finding] = []
     for fn in facts.functions:
         for use in uses.get(id(fn), []):
@@ -185,7 +185,7 @@ def _analyse(facts: FileFacts, rules: tuple[Rule, ...],
             findings.extend(judge.findings(facts.path, transfer,
                                            flow.origins(fn, use.buffer)))
     findings.sort(key=lambda f: (f.line, f.rule))
-    return findings, follow
+    return (judge_findings(findings, tree) if tree is not None else findings), follow
 
 
 def _uses_with_helpers(flow: FileFlow) -> tuple[dict[int, list[SinkUse]], set[str]]:

@@ -21,10 +21,14 @@ from typing import TYPE_CHECKING
 from reviewbot.knowledge import Knowledge
 from reviewbot.limits import default_limits
 from reviewbot.model import (
+    Aligned,
     Condition,
     Confidence,
     Evidence,
     Finding,
+    Hazard,
+    HazardKind,
+    Platform,
     ScanStats,
     Severity,
     Unanalysed,
@@ -62,7 +66,7 @@ class ScanResult:
     unanalysed: tuple[Unanalysed, ...] = ()
 
 
-def _engine_id(knowledge: Knowledge, parse_work: int, tree: TreeFacts | None = None) -> str:
+def _engine_id(knowledge: Knowledge, parse_work: int) -> str:
     """What the cached findings depend on: version, knowledge and the analysis code.
 
     Hashing the analysis sources (a few dozen small files) means an edited
@@ -75,8 +79,9 @@ def _engine_id(knowledge: Knowledge, parse_work: int, tree: TreeFacts | None = N
     analysis = package / "analysis"
     sources = sorted(analysis.rglob("*.py"))  # rules may live in a subpackage
     code = code_digest([Path(knowledge.path), *sources, package / "limits.py"], analysis)
-    judged = repr(tree)  # the tree's facts decide every finding's verdict and severity
-    return hashlib.sha1(f"{code} parse_work={parse_work} {judged}".encode()).hexdigest()[:16]
+    # findings are cached as the rules see them, before a tree judges them: one cache
+    # serves every --assume and the impact's before/after judgement
+    return hashlib.sha1(f"{code} parse_work={parse_work}".encode()).hexdigest()[:16]
 
 
 def finding_to_dict(f: Finding) -> dict:
@@ -97,7 +102,29 @@ def finding_to_dict(f: Finding) -> dict:
         "bites_when": _condition(f.bites_when),
         "verdict": f.verdict,
         "arches": list(f.arches),
+        "hazard": _hazard(f.hazard),
+        "platform": _platform(f.platform),
     }
+
+
+def _hazard(h: Hazard | None) -> list | None:
+    return None if h is None else [h.kind.value, h.aligned.value, h.bytes, h.bounced]
+
+
+def _platform(p: Platform | None) -> list | None:
+    if p is None:
+        return None
+    return [sorted(p.arches) if p.arches is not None else None, p.acpi_only, sorted(p.coherent)]
+
+
+def _hazard_of(v: list | None) -> Hazard | None:
+    return None if v is None else Hazard(HazardKind(v[0]), Aligned(v[1]), v[2], v[3])
+
+
+def _platform_of(v: list | None) -> Platform | None:
+    if v is None:
+        return None
+    return Platform(frozenset(v[0]) if v[0] is not None else None, v[1], frozenset(v[2]))
 
 
 def _condition(c: Condition | None) -> dict[str, str] | None:
@@ -124,6 +151,8 @@ def finding_from_dict(d: dict, path: str) -> Finding:
         if (w := d.get("bites_when")) else None,
         verdict=d.get("verdict"),
         arches=tuple(d.get("arches", ())),
+        hazard=_hazard_of(d.get("hazard")),
+        platform=_platform_of(d.get("platform")),
     )
 
 
@@ -136,10 +165,11 @@ _WORKER: dict = {}
 # the job's): pickling a tuple is several times cheaper than a dict or a
 # dataclass, and the parent needs the dict form only for the cache.
 _FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction", "message",
-           "confidence", "details", "macro", "evidence", "bites_when", "verdict", "arches")
+           "confidence", "details", "macro", "evidence", "bites_when", "verdict", "arches",
+           "hazard", "platform")
 
 
-def _init_worker(knowledge_path: str, parse_work: int, tree: TreeFacts | None = None) -> None:
+def _init_worker(knowledge_path: str, parse_work: int) -> None:
     from reviewbot.analysis.c.parser import new_parser
     from reviewbot.knowledge import load_knowledge
 
@@ -149,7 +179,6 @@ def _init_worker(knowledge_path: str, parse_work: int, tree: TreeFacts | None = 
     _WORKER["knowledge"] = load_knowledge(Path(knowledge_path))
     _WORKER["parser"] = new_parser()
     _WORKER["work"] = parse_work
-    _WORKER["tree"] = tree
 
 
 def _headers(root: str):
@@ -200,7 +229,6 @@ def _analyse_file(job: tuple[str, str]) -> Outcome:
             work=_WORKER["work"],
             headers=headers,
             missed=why.append,
-            tree=_WORKER["tree"],
         )
     except RecursionError:
         logger.warning("%s: not analysed: too deeply nested for the analysis", path)
@@ -210,7 +238,8 @@ def _analyse_file(job: tuple[str, str]) -> Outcome:
         (f.rule, f.severity.value, f.line, f.function, f.buffer, f.sink, f.direction, f.message,
          f.confidence.value, f.details, f.macro,
          tuple((e.name, e.confidence.value, e.note) for e in f.evidence),
-         _condition(f.bites_when), f.verdict, f.arches)
+         _condition(f.bites_when), f.verdict, f.arches, _hazard(f.hazard),
+         _platform(f.platform))
         for f in found
     ], sorted(headers.consulted - {path}), why[0] if why else None
 
@@ -218,13 +247,12 @@ def _analyse_file(job: tuple[str, str]) -> Outcome:
 _EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
 
 
-def _start_pool(workers: int, knowledge: Knowledge, parse_work: int,
-                tree: TreeFacts | None) -> ProcessPoolExecutor:
+def _start_pool(workers: int, knowledge: Knowledge, parse_work: int) -> ProcessPoolExecutor:
     """A pool whose workers are all started (and initialised) now, not at the first map."""
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(workers, initializer=_init_worker,
-                               initargs=(knowledge.path, parse_work, tree))
+                               initargs=(knowledge.path, parse_work))
     for _ in range(workers):
         pool.submit(os.getpid)
     return pool
@@ -265,7 +293,7 @@ def scan_tree(
     root = root.resolve()
     base = str(root)
     parse_work = parse_work or default_limits().parse_work
-    cache = open_cache(cache_dir, root, _engine_id(knowledge, parse_work, tree)) \
+    cache = open_cache(cache_dir, root, _engine_id(knowledge, parse_work)) \
         if cache_dir else None
     known = cache.known_files() if cache else {}
     workers = max(1, jobs or os.cpu_count() or 1)
@@ -286,7 +314,7 @@ def scan_tree(
             # thousands of new files will need parsing: start the workers now, so their
             # imports and parsers are ready when the prefilter is done (never for a warm
             # rescan or a small tree, which may not need them at all)
-            early = _start_pool(workers, knowledge, parse_work, tree)
+            early = _start_pool(workers, knowledge, parse_work)
         # which of the changed or new files name a sink
         relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
             if len(fresh) > 200 else None
@@ -341,11 +369,11 @@ def scan_tree(
             done = 0
             outcomes: Iterable[Outcome]
             if workers == 1 or (len(to_parse) < 4 and early is None):
-                _init_worker(knowledge.path, parse_work, tree)
+                _init_worker(knowledge.path, parse_work)
                 outcomes = map(_analyse_file, [(base, p) for p in to_parse])
                 pool = None
             else:
-                pool = early or _start_pool(workers, knowledge, parse_work, tree)
+                pool = early or _start_pool(workers, knowledge, parse_work)
                 outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
             try:
                 for path, sha, records, consulted, why in outcomes:
@@ -371,6 +399,10 @@ def scan_tree(
         if cache:
             cache.store(file_rows, results, forget=[p for p in known if p not in stats])
             cache.close()
+        if tree is not None:
+            from reviewbot.analysis.rules.exposure import judge_findings
+
+            findings = judge_findings(findings, tree)
         findings.sort(key=lambda f: (f.file, f.line, f.rule))
         elapsed = time.monotonic() - start
         candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])

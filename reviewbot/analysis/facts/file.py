@@ -25,6 +25,7 @@ from reviewbot.analysis.facts.functions import FunctionFacts, Var
 from reviewbot.analysis.facts.structs import StructDef, Structs, annotation_of, collect_structs
 from reviewbot.analysis.facts.textindex import TextIndex
 from reviewbot.knowledge import Knowledge
+from reviewbot.model import Platform
 
 logger = logging.getLogger(__name__)
 
@@ -54,25 +55,6 @@ class FieldStores:
     def of(self, name: str) -> list[Store]:
         self._demand.fields.add(name)
         return self._by_name.get(name, [])
-
-
-@dataclass(frozen=True)
-class Platform:
-    """Where the file's driver runs: the architectures its Makefiles and Kconfig let it
-    build for (None: unknown, any; facts/platforms.py), and whether it matches only
-    ACPI devices (facts/matching.py)."""
-
-    arches: frozenset[str] | None = None
-    acpi_only: bool = False
-    # architectures where the driver cannot be in a configuration that does non-coherent
-    # DMA ([arch] noncoherent_needs: a PPC64-only driver on powerpc)
-    coherent: frozenset[str] = frozenset()
-
-    @property
-    def only_arch(self) -> str | None:
-        """The one architecture it builds for, or None (several, or unknown)."""
-        return next(iter(self.arches)) if self.arches is not None and len(self.arches) == 1 \
-            else None
 
 
 @dataclass

@@ -25,14 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reviewbot.analysis.facts.file import Platform
 from reviewbot.analysis.flow.origin import MemberSite, Origin
 from reviewbot.analysis.flow.sharing import Neighbourhood
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.diffs import DiffFile
-from reviewbot.analysis.rules.exposure import Exposure, Hazard, TreeFacts, expose
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import Condition, Evidence, Finding, Severity
+from reviewbot.model import Condition, Evidence, Finding, Hazard, Severity
 
 
 class Fact(StrEnum):
@@ -54,20 +52,10 @@ class Judging:
     """
 
     def __init__(self, knowledge: Knowledge, needs: tuple[Fact, ...],
-                 neighbourhood: Callable[[MemberSite, bool], Neighbourhood],
-                 tree: TreeFacts | None = None, platform: Platform | None = None) -> None:
+                 neighbourhood: Callable[[MemberSite, bool], Neighbourhood]) -> None:
         self.knowledge = knowledge
         self._allowed = Fact.NEIGHBOURS in needs
         self._neighbourhood = neighbourhood
-        self.tree = tree  # the tree's facts; None: judged as before (no tree)
-        self.platform = platform or Platform()  # where the driver runs
-
-    def expose(self, hazard: Hazard) -> Exposure | None:
-        """Where ``hazard`` bites on the tree under review; None when no tree is judged."""
-        if self.tree is None:
-            return None
-        p = self.platform
-        return expose(hazard, self.tree.arches, p.arches, p.acpi_only, p.coherent)
 
     def neighbourhood(self, o: Origin, synchronous: bool) -> Neighbourhood | None:
         """Who shares the member's cache lines, for an (a)synchronous sink; None when the

@@ -22,7 +22,7 @@ from the tree's profile) and gives every finding the same three answers:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -32,7 +32,7 @@ from reviewbot.analysis.facts.profile_model import (
     Definition,
     TreeProfile,
 )
-from reviewbot.model import Severity
+from reviewbot.model import Aligned, Finding, Hazard, HazardKind, Platform, Severity
 
 
 class Bite(StrEnum):
@@ -45,37 +45,6 @@ class Bite(StrEnum):
 # UNKNOWN keeps the rule's own severity: what it says without a tree's facts
 SEVERITY = {Bite.BITES: Severity.ERROR, Bite.CONTRACT: Severity.WARNING,
             Bite.DORMANT: Severity.INFO}
-
-
-class HazardKind(StrEnum):
-    FAILS = "fails"  # not DMA-able memory: the mapping fails or corrupts wherever it runs
-    CONTRACT = "contract"  # against the documented contract, but the core copes on this tree
-    LINE = "line"  # shares a cache line unless aligned to ARCH_DMA_MINALIGN (non-coherent)
-
-
-class Aligned(StrEnum):
-    """What a buffer (or the isolation of a member) is aligned to."""
-
-    NOTHING = "nothing"  # no isolation: it shares a line with whatever is next to it
-    L1 = "l1"  # L1_CACHE_BYTES (____cacheline_aligned)
-    KMALLOC = "kmalloc"  # kmalloc()'s alignment at run time (a block's start, a context)
-    KMALLOC_MACRO = "kmalloc-macro"  # the ARCH_KMALLOC_MINALIGN macro as the tree defines it
-    BYTES = "bytes"  # an explicit number of bytes (__aligned(64), a cache's align)
-
-
-@dataclass(frozen=True)
-class Hazard:
-    """What a rule found wrong with a transfer, before the tree decides where it bites.
-
-    ``aligned``/``bytes``: for a LINE hazard, what the memory is aligned to.
-    ``bounced``: a whole small kmalloc buffer, which the DMA core bounces where the
-    tree bounces small inbound kmalloc mappings (then it is only slower).
-    """
-
-    kind: HazardKind
-    aligned: Aligned = Aligned.NOTHING
-    bytes: int | None = None
-    bounced: bool = False
 
 
 FAILS = Hazard(HazardKind.FAILS)
@@ -328,3 +297,31 @@ def assume_kmalloc_minalign(tree: TreeFacts, nbytes: int) -> TreeFacts:
                 bounces_small_kmalloc=False, kmalloc_platform=False)
         for a in tree.arches)
     return TreeFacts(tree.name, arches, f"kmalloc-minalign={nbytes}")
+
+
+def judge_findings(findings: Sequence[Finding], tree: TreeFacts) -> list[Finding]:
+    """``findings`` as ``tree`` judges them: severity by consequence, the verdict and the
+    architectures it bites on, and one clause in the message saying what the tree makes of
+    it. Findings without a hazard (a changed #define) are as they were; each finding is
+    judged once (give the findings as the analysis made them)."""
+    return [judged(f, tree) for f in findings]
+
+
+def judged(f: Finding, tree: TreeFacts) -> Finding:
+    """One finding judged on ``tree`` (see ``judge_findings``)."""
+    if f.hazard is None:
+        return f
+    p = f.platform or Platform()
+    e = expose(f.hazard, tree.arches, p.arches, p.acpi_only, p.coherent)
+    message = f.message + (f"; {tree_clause(e)}" if e.why else "")
+    return replace(f, severity=e.severity or f.severity, message=message,
+                   verdict=e.bite.value, arches=e.arches)
+
+
+def tree_clause(e: Exposure) -> str:
+    """What the tree under review makes of it, in one clause."""
+    if e.bite is Bite.BITES:
+        return f"it bites {e.why}"
+    if e.bite is Bite.UNKNOWN:
+        return f"whether it bites is not known {e.why}"
+    return f"it does not bite on this tree: {e.why}"

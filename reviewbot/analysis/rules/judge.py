@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from reviewbot.analysis.facts.file import Platform
 from reviewbot.analysis.flow.origin import MemberSite, Origin
 from reviewbot.analysis.flow.sharing import Neighbourhood
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import Judging, Rule, Verdict
-from reviewbot.analysis.rules.exposure import Bite, Exposure, TreeFacts
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import Confidence, Evidence, Finding, confidence_of
+from reviewbot.model import Confidence, Evidence, Finding, Platform, confidence_of
 
 _DIRECTION_PHRASE = {"to_device": " for DMA to the device",
                      "from_device": " for DMA from the device",
@@ -30,8 +28,9 @@ class Judge:
 
     def __init__(self, knowledge: Knowledge, rules: Iterable[Rule],
                  neighbourhood: Callable[[MemberSite, bool], Neighbourhood],
-                 tree: TreeFacts | None = None, platform: Platform | None = None) -> None:
-        self._rules = [(r, Judging(knowledge, r.needs, neighbourhood, tree, platform))
+                 platform: Platform | None = None) -> None:
+        self._platform = platform
+        self._rules = [(r, Judging(knowledge, r.needs, neighbourhood))
                        for r in sorted(rules, key=lambda r: r.precedence)
                        if r.check_use is not None]
 
@@ -50,43 +49,28 @@ class Judge:
         if len({v[0].id if v else None for v, _ in verdicts}) > 1:
             return []  # the pointer may point elsewhere, where this would be wrong
         out: dict[str, Finding] = {}
-        judging = {r.id: j for r, j in self._rules}
         for found, origin in verdicts:
             if found is None:
                 continue
             r, verdict = found
             if r.id not in out:
-                exposure = judging[r.id].expose(verdict.hazard) if verdict.hazard else None
-                out[r.id] = _finding(path, use, origin, r, verdict, exposure)
+                out[r.id] = _finding(path, use, origin, r, verdict, self._platform)
         return list(out.values())
 
 
 def _finding(path: str, use: Transfer, origin: Origin, r: Rule, verdict: Verdict,
-             exposure: Exposure | None) -> Finding:
+             platform: Platform | None) -> Finding:
+    """The finding as the rule sees it; a tree judges it later (rules/exposure.py), from
+    its hazard and where the driver runs."""
     buffer = use.buffer
     evidence = (*_origin_evidence(origin), *_sink_evidence(use), *verdict.evidence)
     message = f"{buffer} is {origin.what}{_at(origin)}, {_sink_phrase(use)}: {verdict.why}"
-    severity = verdict.severity or r.severity
-    if exposure is not None:
-        severity = exposure.severity or severity
-        if exposure.why:
-            message += f"; {_tree_clause(exposure)}"
     return Finding(
-        rule=r.id, severity=severity, file=path, line=use.line,
+        rule=r.id, severity=verdict.severity or r.severity, file=path, line=use.line,
         function=use.function, buffer=buffer, sink=use.sink, direction=use.direction,
         message=message, confidence=confidence_of(evidence), evidence=evidence,
         details=_details(origin), bites_when=verdict.bites_when,
-        verdict=exposure.bite.value if exposure is not None else None,
-        arches=exposure.arches if exposure is not None else ())
-
-
-def _tree_clause(e: Exposure) -> str:
-    """What the tree under review makes of it, in one clause."""
-    if e.bite is Bite.BITES:
-        return f"it bites {e.why}"
-    if e.bite is Bite.UNKNOWN:
-        return f"whether it bites is not known {e.why}"
-    return f"it does not bite on this tree: {e.why}"
+        hazard=verdict.hazard, platform=platform if verdict.hazard is not None else None)
 
 
 def _origin_evidence(o: Origin) -> tuple[Evidence, ...]:
