@@ -172,6 +172,12 @@ class Knowledge:
     thread_starters: tuple[str, ...] = ()
     # per architecture, Kconfig symbols non-coherent DMA needs ([arch] noncoherent_needs)
     noncoherent_needs: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = ()
+    # match-table types of buses whose devices are DMA-coherent wherever the bus exists
+    # ([arch] coherent_buses: fsl-mc), with why, for a driver that binds only through them
+    coherent_buses: tuple[tuple[str, str], ...] = ()
+    # member types a core writes only between transfers, after syncing each transfer's
+    # buffers ([neighbours] between_transfers: SPI descriptors)
+    between_transfers: tuple[str, ...] = ()
     # functions that copy memory, with the argument each copies from ([copy_from])
     copy_from: tuple[tuple[str, int], ...] = ()
     # Lookup maps built once; the analysis asks them for every call it sees.
@@ -367,9 +373,11 @@ class _Reader(Checker):
         nb = self.entry(top.get("neighbours", {}), "neighbours", {},
                         {"busy_types": list[str], "setup_words": list[str],
                          "setup_calls": list[str], "synchronous_sinks": list[str],
-                         "unmap_calls": list[str], "thread_starters": list[str]})
+                         "unmap_calls": list[str], "thread_starters": list[str],
+                         "between_transfers": list[str]})
         arch = self.entry(top.get("arch", {}), "arch", {},
-                          {"symbols": dict, "line_of_its_cpu": dict, "noncoherent_needs": dict})
+                          {"symbols": dict, "line_of_its_cpu": dict, "noncoherent_needs": dict,
+                           "coherent_buses": dict})
         sizes = top["sizes"]
         for key, value in sizes.items():
             self.value(value, int, f"sizes.{key}")
@@ -405,6 +413,9 @@ class _Reader(Checker):
             unmap_calls=tuple(nb.get("unmap_calls", [])),
             thread_starters=tuple(nb.get("thread_starters", [])),
             copy_from=self.str_map(top.get("copy_from", {}), "", "copy_from", int),
+            coherent_buses=self.str_map(arch.get("coherent_buses", {}), "arch",
+                                        "coherent_buses"),
+            between_transfers=tuple(nb.get("between_transfers", [])),
             noncoherent_needs=tuple(
                 (a, self.str_map(v, "arch.noncoherent_needs", a, bool))
                 for a, v in self.str_map(arch.get("noncoherent_needs", {}), "arch",

@@ -236,12 +236,16 @@ class Hazard:
     ``aligned``/``bytes``: for a LINE hazard, what the memory is aligned to.
     ``bounced``: a whole small kmalloc buffer, which the DMA core bounces where the
     tree bounces small inbound kmalloc mappings (then it is only slower).
+    ``length``: the most bytes the transfer maps (see ``bounced_by_size`` in exposure).
     """
 
     kind: HazardKind
     aligned: Aligned = Aligned.NOTHING
     bytes: int | None = None
     bounced: bool = False
+    # the most bytes the transfer maps, when visible (a member's size): a small inbound
+    # mapping is bounced by size where the tree bounces, whatever memory it is
+    length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,8 @@ class Platform:
     arches: frozenset[str] | None = None
     acpi_only: bool = False
     coherent: frozenset[str] = frozenset()
+    # why every device it binds is DMA-coherent (a bus like fsl-mc), or None
+    coherent_bus: str | None = None
 
     @property
     def only_arch(self) -> str | None:

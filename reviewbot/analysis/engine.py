@@ -28,7 +28,7 @@ from reviewbot.analysis.c.slices import Plan, trigger_hits
 from reviewbot.analysis.facts.file import FileFacts, collect
 from reviewbot.analysis.facts.functions import FunctionFacts, copies_param
 from reviewbot.analysis.facts.headers import HeaderIndex
-from reviewbot.analysis.facts.matching import Matching, matching
+from reviewbot.analysis.facts.matching import Matching, matching, only_through
 from reviewbot.analysis.facts.structs import StructDef
 from reviewbot.analysis.flow.directions import from_callers
 from reviewbot.analysis.flow.origin import OriginKind
@@ -150,6 +150,9 @@ def _platform(path: str, text: str, headers: HeaderIndex | None) -> Platform:
     matches only ACPI devices (from its own text), and the architectures where it cannot
     be in a configuration doing non-coherent DMA."""
     acpi_only = matching(text) is Matching.ACPI_ONLY
+    buses = dict(headers.knowledge.coherent_buses) if headers is not None else {}
+    bus = only_through(text, set(buses)) if buses else None
+    coherent_bus = buses[bus] if bus is not None else None
     if headers is None:
         return Platform(None, acpi_only)
     arches = headers.arches_of(path)
@@ -159,7 +162,7 @@ def _platform(path: str, text: str, headers: HeaderIndex | None) -> Platform:
         if (arches is None or arch in arches)
         and headers.platforms.builds_on_with(path, arch, dict(needs)) is False)
     headers.consulted |= headers.platforms.consulted
-    return Platform(arches, acpi_only, coherent)
+    return Platform(arches, acpi_only, coherent, coherent_bus)
 
 
 def analyse_facts(facts: FileFacts, rules: tuple[Rule, ...] = RULES,

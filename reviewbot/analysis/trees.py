@@ -30,7 +30,9 @@ def judged_tree(read: Reader | None, arches: Sequence[str] | None,
     """The facts to judge on: the tree ``read`` gives (its ``arches``), unless ``assume``
     names a shipped profile (or there is no tree: the newest shipped), with the
     what-ifs of ``assume`` on top. A bad ``assume`` is a UsageError naming it."""
-    lines = (knowledge or load_knowledge()).line_of_its_cpu
+    knowledge = knowledge or load_knowledge()
+    lines = knowledge.line_of_its_cpu
+    classes = knowledge.kmalloc_size_classes
     names = [a for a in assume if "=" not in a]
     whatifs = [a for a in assume if "=" in a]
     if len(names) > 1:
@@ -39,12 +41,13 @@ def judged_tree(read: Reader | None, arches: Sequence[str] | None,
         if names[0] not in profile_names():
             raise UsageError(f"--assume {names[0]}: no such profile; shipped: "
                              f"{', '.join(profile_names())}")
-        facts = tree_facts(load_profile(names[0]), f"the shipped {names[0]} profile", lines)
+        facts = tree_facts(load_profile(names[0]), f"the shipped {names[0]} profile", lines,
+                           classes)
     elif read is not None:
-        facts = tree_facts(read_profile(read, arches), None, lines)
+        facts = tree_facts(read_profile(read, arches), None, lines, classes)
     else:
         name = default_profile_name()
-        facts = tree_facts(load_profile(name), f"the shipped {name} profile", lines)
+        facts = tree_facts(load_profile(name), f"the shipped {name} profile", lines, classes)
     for w in whatifs:
         key, _, value = w.partition("=")
         if key != WHATIF or not value.isdigit() or int(value) < 1:

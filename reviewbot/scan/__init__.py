@@ -108,23 +108,26 @@ def finding_to_dict(f: Finding) -> dict:
 
 
 def _hazard(h: Hazard | None) -> list | None:
-    return None if h is None else [h.kind.value, h.aligned.value, h.bytes, h.bounced]
+    return None if h is None else [h.kind.value, h.aligned.value, h.bytes, h.bounced, h.length]
 
 
 def _platform(p: Platform | None) -> list | None:
     if p is None:
         return None
-    return [sorted(p.arches) if p.arches is not None else None, p.acpi_only, sorted(p.coherent)]
+    return [sorted(p.arches) if p.arches is not None else None, p.acpi_only, sorted(p.coherent),
+            p.coherent_bus]
 
 
 def _hazard_of(v: list | None) -> Hazard | None:
-    return None if v is None else Hazard(HazardKind(v[0]), Aligned(v[1]), v[2], v[3])
+    return None if v is None else Hazard(HazardKind(v[0]), Aligned(v[1]), v[2], v[3],
+                                         v[4] if len(v) > 4 else None)
 
 
 def _platform_of(v: list | None) -> Platform | None:
     if v is None:
         return None
-    return Platform(frozenset(v[0]) if v[0] is not None else None, v[1], frozenset(v[2]))
+    return Platform(frozenset(v[0]) if v[0] is not None else None, v[1], frozenset(v[2]),
+                    v[3] if len(v) > 3 else None)
 
 
 def _condition(c: Condition | None) -> dict[str, str] | None:

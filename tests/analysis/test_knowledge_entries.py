@@ -66,7 +66,9 @@ def test_every_sink_is_found_and_reports_a_stack_buffer(sink) -> None:
     if paged_out and sink.confidence is not Confidence.HIGH:
         assert found == []  # regmap: the bus decides, and on I2C it copies
         return
-    severity = Severity.WARNING if paged_out else Severity.ERROR
+    # the SPI core maps a stack page by page either way: the contract is what is certain
+    paged = sink.vmalloc_ok and sink.confidence is Confidence.HIGH
+    severity = Severity.WARNING if paged_out or paged else Severity.ERROR
     assert [(f.rule, f.line, f.sink, f.severity) for f in found] == [
         ("dma-stack", 6, sink.function, severity)]
 
@@ -120,8 +122,8 @@ def test_every_field_sink_reports_designated_and_assigned_buffers(fs) -> None:
     shift = 1 if fs.flags_field else 0
     assert sorted((u.line, u.direction) for u in uses) == [(7 + shift, want), (10 + shift, want)]
     found = analyse_source("entry.c", text, K)
-    paged_out = fs.vmalloc_ok and want not in ("from_device", "bidirectional")
-    severity = Severity.WARNING if paged_out else Severity.ERROR  # SPI maps stacks by page
+    # the SPI core maps stacks page by page, either way: the contract is what is certain
+    severity = Severity.WARNING if fs.vmalloc_ok else Severity.ERROR
     assert [(f.rule, f.line, f.direction, f.severity) for f in found] == [
         ("dma-stack", 7 + shift, want, severity), ("dma-stack", 10 + shift, want, severity)]
     if fs.only_with_flag:
@@ -134,8 +136,10 @@ def test_every_field_sink_reports_designated_and_assigned_buffers(fs) -> None:
 def test_vmalloc_ok_sinks_still_report_inbound_stack_buffers() -> None:
     text = wrap("\tspi_read(spi, stackbuf, 4);\n\tspi_write(spi, stackbuf, 4);\n"
                 "\tspi_read(spi, vmalloc(4), 4);\n")
-    assert [(f.rule, f.line, f.severity) for f in analyse_source("entry.c", text, K)] == [
-        ("dma-stack", 6, Severity.ERROR), ("dma-stack", 7, Severity.WARNING)]
+    found = analyse_source("entry.c", text, K)
+    assert [(f.rule, f.line, f.severity) for f in found] == [
+        ("dma-stack", 6, Severity.WARNING), ("dma-stack", 7, Severity.WARNING)]
+    assert "discards CPU writes to the stack lines around it" in found[0].message
 
 
 @pytest.mark.parametrize("consumer", K.consumers, ids=lambda c: c.function)

@@ -43,6 +43,17 @@ class Slot:
     align: int
 
 
+# The bytes a member takes at most: pointers and longs are 8 on a 64-bit build, and
+# 32-bit builds only shrink them (an upper bound is what bounce decisions need).
+_WIDEST = ArchLayout(pointer=8, l1=64, dma=128, kmalloc=8)
+
+
+def field_size(f: Field, structs: Structs, knowledge: Knowledge) -> int | None:
+    """How many bytes member ``f`` takes at most (a 64-bit build), None when not visible."""
+    placed = _Layout(_WIDEST, structs, knowledge, {}).place(f, 0)
+    return placed[0] if placed is not None else None
+
+
 def layout(sdef: StructDef, arch: ArchLayout, structs: Structs, knowledge: Knowledge,
            defines: dict[str, int] | None = None) -> list[Slot]:
     """The known prefix of ``sdef``'s members with their places (all of them when every

@@ -58,6 +58,18 @@ def matching(text: str) -> Matching:
     return Matching.UNKNOWN
 
 
+def only_through(text: str, kinds: set[str]) -> str | None:
+    """The one table type of ``kinds`` the driver in ``text`` binds through, when nothing
+    else can bind it (no other table, no of_match_table, .id_table or MODULE_ALIAS):
+    a driver of a bus whose devices share a DMA property (fsl-mc's are coherent)."""
+    found = {kind for kind in tables(text) if kind not in _QUIRKS}
+    if len(found) != 1 or not found <= kinds:
+        return None
+    if _OF_TABLE.search(text) or _BY_ID_OR_NAME.search(text):
+        return None
+    return next(iter(found))
+
+
 def _has_acpi_entry(text: str) -> bool:
     """Does some acpi_device_id table list an id (``{ "INT33C0", 0 }``), not only ``{}``?"""
     for m in _TABLE.finditer(text):

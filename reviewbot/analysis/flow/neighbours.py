@@ -78,6 +78,8 @@ class Neighbours:
         if private and self._freed_here(fn, base):
             # one transfer's own struct: only descriptors the core updates are a hazard
             busy = tuple(f.name for f in window if self._busy_type(f))
+            if busy and self._between(fn, window, busy):
+                return Neighbourhood(Sharing.BETWEEN, busy=busy)
             return Neighbourhood(Sharing.BUSY, busy=busy, typed=True) if busy else \
                 Neighbourhood(Sharing.OWN_ALLOCATION)
         if synchronous and self.is_setup(fn):
@@ -91,6 +93,8 @@ class Neighbours:
         busy = tuple(f.name for f in window
                      if self._busy(f, serial=fn if synchronous else None,
                               live=None if synchronous else fn))
+        if busy and self._between(fn, window, busy):
+            return Neighbourhood(Sharing.BETWEEN, busy=busy)
         if busy:
             typed = any(self._busy_type(f) for f in window)
             if not typed and synchronous and all(self._path_serial(fn, f)
@@ -344,6 +348,29 @@ class Neighbours:
             return element * int(f.array_len, 0)
         except ValueError:
             return _UNKNOWN_SIZE * 2
+
+    def _between(self, fn: FunctionFacts, window: list[Field], busy: tuple[str, ...]) -> bool:
+        """Every busy neighbour is a descriptor a core writes only between transfers, or
+        another buffer of those descriptors (mcr20a's reg_cmd beside reg_data: filled before
+        the message is submitted), and one descriptor at least."""
+        kinds = self.facts.knowledge.between_transfers
+        descriptors = [f for f in window
+                       if f.name in busy and not f.pointer and base_type(f.type) in kinds]
+        return bool(descriptors) and all(
+            f in descriptors or self._message_buffer(fn, f)
+            for f in window if f.name in busy)
+
+    def _message_buffer(self, fn: FunctionFacts, f: Field) -> bool:
+        """An array member this function stores in a between-transfers descriptor's buffer
+        field (``xfer.tx_buf = lp->reg_cmd``): one more buffer of the same message."""
+        if f.array_len is None:
+            return False
+        fields = "|".join(re.escape(fs.field.split(".")[-1])
+                          for fs in self.facts.knowledge.field_sinks
+                          if fs.struct in self.facts.knowledge.between_transfers)
+        return bool(fields) and re.search(
+            rf"\.\s*(?:{fields})\s*=\s*[^;]*?(?:->|\.)\s*{re.escape(f.name)}\b",
+            self.facts.text.body(fn)) is not None
 
     def _busy_type(self, f: Field) -> bool:
         """A lock, counter, work item or transfer descriptor held in the struct (not a pointer),

@@ -53,6 +53,7 @@ class Member:
     struct: str
     field: str
     starts_region: bool = False  # the isolation annotation is on the member itself
+    bytes: int | None = None  # its size at most, when visible (the most a transfer maps)
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,11 @@ class Origin:
 UNKNOWN = Origin(OriginKind.UNKNOWN, "memory of unknown origin")
 
 
-def embedded(struct: str, member: Field, header: str | None = None) -> Origin:
-    """The origin of a struct member buffer, isolated as its declaration says."""
-    info = Member(struct, member.name, member.starts_region)
+def embedded(struct: str, member: Field, header: str | None = None,
+             size: int | None = None) -> Origin:
+    """The origin of a struct member buffer, isolated as its declaration says; ``size``:
+    the bytes the member takes, when visible."""
+    info = Member(struct, member.name, member.starts_region, size)
     if header is not None:  # a line number alone would point into the wrong file
         return Origin(OriginKind.EMBEDDED, f"member '{member.name}' of struct {struct} "
                       f"({header}:{member.line})", None, member=info,

@@ -23,6 +23,7 @@ from tree_sitter import Node
 from reviewbot.analysis.c.expr import call_args, call_name, last_name
 from reviewbot.analysis.facts.file import FileFacts
 from reviewbot.analysis.facts.functions import FunctionFacts, Var
+from reviewbot.analysis.facts.layout import field_size
 from reviewbot.analysis.facts.structs import Field, StructDef, base_type
 from reviewbot.analysis.flow import clients, contexts, fieldflow, tails
 from reviewbot.analysis.flow.neighbours import Neighbours
@@ -238,7 +239,8 @@ class Resolver:
             special = tails.member_of(self, base, sdef, member, depth, seen)
             if special is not None:
                 return special
-        return [replace(embedded(sdef.name, member, sdef.path),
+        size = field_size(member, self.facts.structs, self.facts.knowledge)
+        return [replace(embedded(sdef.name, member, sdef.path, size),
                         site=self.member_site(base, sdef, member))]
 
     def _field_values(self, name: str, base: Node, struct: str | None, depth: int,

@@ -19,6 +19,9 @@ class Sharing(StrEnum):
     BUSY = "busy"  # ``busy`` names the neighbours written outside setup
     SERIAL = "serial"  # busy only on the DMA function's own call paths (a synchronous sink)
     OFFSET = "offset"  # busy neighbours only before an L1-aligned member: a 64-byte offset question
+    # busy only through descriptors a core writes between transfers, after syncing each
+    # transfer's buffers (SPI's spi_transfer and spi_message)
+    BETWEEN = "between"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     knowledge = judging.knowledge
     if o.kind is not OriginKind.EMBEDDED or not use.inbound or o.level != "l1":
         return None
-    silent, evidence, tail = judged(use, o, judging)
+    # labelled on 6.1 and 6.12: an L1-isolated member beside neighbours that are only
+    # stored (no lock, counter or work item) was right 3 times in 5, as for
+    # dma-embedded-unaligned: that evidence is low here too
+    silent, evidence, tail = judged(use, o, judging, elsewhere=Confidence.LOW)
     if silent:
         return None
     dma = knowledge.level_macro("dma")
@@ -24,7 +27,8 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"__aligned({dma.name})",
         (Evidence("annotation-l1-level", Confidence.HIGH,
                   f"{o.annotation} aligns to the L1 line"), *evidence),
-        hazard=Hazard(HazardKind.LINE, Aligned.L1))
+        hazard=Hazard(HazardKind.LINE, Aligned.L1,
+                      length=o.member.bytes if o.member is not None else None))
 
 
 RULE = Rule(

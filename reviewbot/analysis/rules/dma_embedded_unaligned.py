@@ -43,9 +43,10 @@ def _hazard(o: Origin) -> Hazard:
     where the driver runs (a member after an aligned one starts wherever they end)."""
     starts = o.member is not None and o.member.starts_region
     have = alignment_bytes(o.annotation) if starts else None
+    length = o.member.bytes if o.member is not None else None
     if have is None:
-        return Hazard(HazardKind.LINE)
-    return Hazard(HazardKind.LINE, Aligned.BYTES, have)
+        return Hazard(HazardKind.LINE, length=length)
+    return Hazard(HazardKind.LINE, Aligned.BYTES, have, length=length)
 
 
 RULE = Rule(

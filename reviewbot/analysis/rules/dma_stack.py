@@ -15,6 +15,16 @@ OUTBOUND_PAGED = (
     "works, but it breaks the SPI contract (buffers must be DMA-safe, not on the stack) "
     "and CONFIG_DMA_API_DEBUG reports the mapping; use a kmalloc'd buffer or "
     "spi_write_then_read(), which copies")
+# Inbound, the SPI core maps the stack page by page too; what it corrupts depends on
+# the controller (most move a few bytes by PIO) and on the CPU writing the stack lines
+# around it while the transfer runs (the caller's own frames below it): the contract is
+# broken for certain, the corruption is not visible here (labelled on 6.1 and 6.12).
+INBOUND_PAGED = (
+    "the SPI core maps a vmalloc'd stack page by page; where the controller moves it by "
+    "DMA on a non-coherent machine, the invalidation after the transfer discards CPU writes "
+    "to the stack lines around it (the waiting caller's frames), and it breaks the SPI "
+    "contract (buffers must be DMA-safe, not on the stack); use a kmalloc'd buffer or "
+    "spi_write_then_read(), which copies")
 
 
 def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
@@ -27,6 +37,11 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         return Verdict(OUTBOUND_PAGED, (Evidence("outbound-paged-core", Confidence.HIGH,
                                                  f"{use.via or use.sink} maps vmalloc'd "
                                                  "stacks page by page"),),
+                       severity=Severity.WARNING, hazard=CONTRACT)
+    if use.vmalloc_ok and use.confidence is Confidence.HIGH:
+        return Verdict(INBOUND_PAGED, (Evidence("inbound-paged-core", Confidence.HIGH,
+                                                f"{use.via or use.sink} maps vmalloc'd "
+                                                "stacks page by page"),),
                        severity=Severity.WARNING, hazard=CONTRACT)
     alt = knowledge.copying_alternative(use.via or use.sink)
     instead = " or a copying API"
@@ -45,8 +60,11 @@ RULE = Rule(
     "in the same file that does; a helper that kmemdups or memcpys it first is a copying "
     "API). Outbound stack data to the SPI core (spi_write, tx_buf) is a warning: the core "
     "maps a vmalloc'd stack page by page, so it usually works, but it breaks the SPI "
-    "contract and DMA-API debug reports it. Inbound SPI and USB in either direction are "
-    "errors (usb_hcd_map_urb_for_dma refuses stack buffers).",
+    "contract and DMA-API debug reports it. Inbound stack data to the SPI core is a warning "
+    "too: it corrupts only where the controller DMAs the transfer on a non-coherent machine "
+    "while the CPU writes the stack lines around it, which is not visible here. USB in "
+    "either direction and the DMA API are errors (usb_hcd_map_urb_for_dma refuses stack "
+    "buffers; dma_map_single() cannot map vmalloc memory).",
     "With CONFIG_VMAP_STACK the stack is vmalloc memory, which has no linear mapping: "
     "dma_map_single() returns a bogus address or warns, and on non-coherent CPUs the "
     "cache maintenance corrupts neighbouring stack data.",

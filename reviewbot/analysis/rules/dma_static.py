@@ -15,12 +15,16 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     if use.vmalloc_ok and not use.inbound:
         if use.confidence is not Confidence.HIGH:
             return None  # regmap: on I2C the bus copies; on SPI it may reach the core
+        # labelled on 6.1 and 6.12: spi_map_buf() takes vmalloc'd or linear-map memory
+        # and refuses anything else (-EINVAL); a module's data is neither on x86_64, arm
+        # or arm64 without KASLR
         return Verdict(
-            "the SPI core maps module data page by page, so outbound static data usually "
-            "works, but it breaks the SPI contract (buffers must be DMA-safe) and "
-            "CONFIG_DMA_API_DEBUG reports the mapping; copy it into a kmalloc'd buffer",
+            "it breaks the SPI contract (buffers must be DMA-safe), and where the "
+            "controller uses DMA for it the transfer fails when the driver is a module: "
+            "spi_map_buf() maps only vmalloc'd or linear-map memory, and a module's data is "
+            "neither on most architectures; copy it into a kmalloc'd buffer",
             (Evidence("outbound-paged-core", Confidence.HIGH,
-                      f"{use.via or use.sink} maps vmalloc'd memory page by page"),),
+                      f"{use.via or use.sink} is mapped by the SPI core"),),
             hazard=CONTRACT)
     return Verdict("static data in the kernel image or a module is not DMA-able; "
                    "copy it into a kmalloc'd buffer", hazard=FAILS if use.inbound else CONTRACT)

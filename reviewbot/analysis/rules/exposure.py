@@ -72,6 +72,9 @@ class ArchFacts:
     # dma_minalign): the line of the CPU the driver runs on, where the tree's largest
     # ARCH_DMA_MINALIGN comes from another platform's CPU
     isolating: int | None = None
+    l1: int | None = None  # the smallest L1_CACHE_BYTES of its configurations
+    # the kmalloc size classes (kmalloc_size_roundup() decides a bounce by them)
+    kmalloc_classes: tuple[int, ...] = ()
     # every driver's kmalloc memory is short there alike (parisc's ARCH_KMALLOC_MINALIGN
     # 16 below its non-coherent PA7xxx's 32 in 6.1), a matter for the architecture, not
     # for a driver patch; said in the exposure, never what makes a finding bite
@@ -93,13 +96,15 @@ class Exposure:
 
 
 def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[str] | None,
-           acpi_only: bool = False, coherent: frozenset[str] = frozenset()) -> Exposure:
+           acpi_only: bool = False, coherent: frozenset[str] = frozenset(),
+           coherent_bus: str | None = None) -> Exposure:
     """Where ``hazard`` bites among ``arches`` that the driver ``builds_for`` (None: any).
 
     A driver that matches only ACPI devices (``acpi_only``) runs on x86, where DMA is
     coherent, and on arm64 ACPI servers, whose devices are coherent as SBSA asks
     (_CCA): a shared line does not bite there. Nor on the architectures in
-    ``coherent``, where the driver cannot be in a configuration doing non-coherent DMA.
+    ``coherent``, where the driver cannot be in a configuration doing non-coherent DMA,
+    nor for a driver of a bus whose devices are all coherent (``coherent_bus`` says why).
     """
     if hazard.kind is HazardKind.FAILS:
         return Exposure(Bite.BITES)
@@ -109,7 +114,8 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
     if not considered:
         where = ", ".join(sorted(builds_for or ())) or "no architecture this tree knows"
         return Exposure(Bite.DORMANT, (), f"the driver builds only for {where}")
-    considered = [replace(a, noncoherent=False) if acpi_only or a.name in coherent else a
+    considered = [replace(a, noncoherent=False)
+                  if acpi_only or coherent_bus or a.name in coherent else a
                   for a in considered]
     answers = [(a.name, _bites(hazard, a)) for a in considered]
     bitten = tuple(name for name, b in answers if b)
@@ -119,6 +125,8 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
     if unknown:
         return Exposure(Bite.UNKNOWN, unknown, f"on {_list(unknown)}: the tree does not state "
                         "what decides it")
+    if coherent_bus:
+        return Exposure(Bite.DORMANT, (), coherent_bus)
     if acpi_only:
         return Exposure(Bite.DORMANT, (), "the driver matches only ACPI devices (x86, and "
                         "arm64 servers whose DMA is coherent)")
@@ -132,6 +140,13 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
 
 def _bites(h: Hazard, a: ArchFacts) -> bool | None:
     """Does it bite on ``a``? None where the tree does not state what decides it."""
+    found = _line_bites(h, a)
+    if found and bounced_by_size(h, a):
+        return False  # bounced through swiotlb: slower, not corrupting
+    return found
+
+
+def _line_bites(h: Hazard, a: ArchFacts) -> bool | None:
     if a.noncoherent is False:
         return False  # every DMA is coherent there: no cache maintenance, no shared line
     if h.aligned is Aligned.NOTHING:
@@ -151,6 +166,27 @@ def _bites(h: Hazard, a: ArchFacts) -> bool | None:
     if short and h.bounced and a.bounces_small_kmalloc:
         return False
     return short
+
+
+def bounced_by_size(h: Hazard, a: ArchFacts) -> bool:
+    """The DMA core bounces this inbound mapping on ``a`` by its size alone.
+
+    dma_kmalloc_needs_bounce() looks at the size, not at where the memory comes from:
+    below 2 * ARCH_DMA_MINALIGN, a mapping whose kmalloc_size_roundup() is not a multiple
+    of dma_get_cache_alignment() (the CPU's line: L1 at least) is bounced through swiotlb
+    on a non-coherent device. A shared line needs the longer line where the member is
+    aligned to L1 or more, and then the bounce tests that line; otherwise the shortest.
+    """
+    if not a.bounces_small_kmalloc or h.length is None or a.dma_minalign is None:
+        return False
+    if h.length >= 2 * a.dma_minalign:
+        return False
+    rounded = next((c for c in a.kmalloc_classes if c >= h.length), None)
+    if rounded is None:
+        return False
+    aligned_to_l1 = h.aligned in (Aligned.L1, Aligned.BYTES)
+    line = a.dma_minalign if aligned_to_l1 else a.l1
+    return line is not None and rounded % line != 0
 
 
 def _both(x: bool | None, y: bool | None) -> bool | None:
@@ -177,6 +213,11 @@ def _dormant_reason(h: Hazard, arches: list[ArchFacts]) -> str:
     if all(a.noncoherent is False for a in arches):
         return (f"every architecture it builds for ({_list(a.name for a in arches)}) "
                 "does coherent DMA")
+    bounced = sorted(a.name for a in arches if _line_bites(h, a) and bounced_by_size(h, a))
+    if bounced:
+        return (f"the DMA core bounces a {h.length}-byte inbound mapping through swiotlb on "
+                f"{_list(bounced)} in this tree (slower, not corrupting); where else it "
+                "builds, the line is not shared")
     if h.aligned is Aligned.KMALLOC_MACRO:
         return ("ARCH_KMALLOC_MINALIGN is ARCH_DMA_MINALIGN on every non-coherent "
                 "architecture it builds for in this tree; it bites where an architecture "
@@ -230,7 +271,8 @@ class TreeFacts:
 
 
 def tree_facts(profile: TreeProfile, name: str | None = None,
-               line_of_its_cpu: tuple[tuple[str, int], ...] = ()) -> TreeFacts:
+               line_of_its_cpu: tuple[tuple[str, int], ...] = (),
+               kmalloc_classes: tuple[int, ...] = ()) -> TreeFacts:
     """What ``profile`` says each architecture does, for ``expose``; ``line_of_its_cpu``
     is the knowledge's ``[arch]`` table of what an explicit alignment must reach."""
     lines = dict(line_of_its_cpu)
@@ -257,7 +299,9 @@ def tree_facts(profile: TreeProfile, name: str | None = None,
             if dma.largest is not None or a.name in lines else None
         out.append(ArchFacts(
             a.name, dma.largest, a.can_be_noncoherent, l1_short, runtime_short, macro_short,
-            bounced, isolating, platform))
+            bounced, isolating, kmalloc_platform=platform,
+            l1=min(a.l1_cache_bytes.values) if a.l1_cache_bytes.values else None,
+            kmalloc_classes=kmalloc_classes))
     return TreeFacts(name or f"Linux {profile.version or '(version unknown)'}", tuple(out))
 
 
@@ -312,7 +356,7 @@ def judged(f: Finding, tree: TreeFacts) -> Finding:
     if f.hazard is None:
         return f
     p = f.platform or Platform()
-    e = expose(f.hazard, tree.arches, p.arches, p.acpi_only, p.coherent)
+    e = expose(f.hazard, tree.arches, p.arches, p.acpi_only, p.coherent, p.coherent_bus)
     message = f.message + (f"; {tree_clause(e)}" if e.why else "")
     return replace(f, severity=e.severity or f.severity, message=message,
                    verdict=e.bite.value, arches=e.arches)

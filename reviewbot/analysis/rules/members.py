@@ -33,6 +33,12 @@ def judged(use: Transfer, o: Origin, judging: Judging,
                                 "the struct is allocated for this transfer; its other "
                                 "members are likely the transfer's own"),), \
             " (the struct is allocated for this transfer: check its other members)"
+    if nb.kind is Sharing.BETWEEN:
+        names = ", ".join(nb.busy[:3])
+        return False, (Evidence("neighbours-between-transfers", Confidence.LOW,
+                                f"its neighbours ({names}) are transfer descriptors the core "
+                                "writes between transfers, after syncing each one"),), \
+            f" (its neighbours {names} are descriptors the core writes between transfers)"
     if nb.kind is Sharing.QUIET:
         names = ", ".join(nb.quiet[:3]) or "none"
         return False, (Evidence("neighbours-quiet", Confidence.LOW,

@@ -31,7 +31,8 @@ def check_use(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
                    "minimum is below the DMA alignment",
                    (Evidence("annotation-kmalloc-level", Confidence.HIGH,
                              f"{o.annotation} is a kmalloc-level alignment"),),
-                   hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO))
+                   hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO,
+                                 length=o.member.bytes if o.member is not None else None))
 
 
 def check_diff(change: DiffFile) -> list[Finding]:

@@ -47,6 +47,22 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
     if level == "none":
         known = at.bytes is not None
         shown = f"{at.offset} = {at.bytes} bytes" if known else str(at.offset)
+        if at.tail_of is not None:
+            # the head is the descriptor the CPU fills before the job (and cleans with its
+            # own mapping), which labellers found harmless; what the layout makes certain
+            # is the tail's end, shared with the next object where kmalloc aligns short
+            cond = kmalloc_alignment(knowledge)
+            return Verdict(
+                f"its offset ({shown}) is not a multiple of {dma.name}: the {what} shares its "
+                f"first cache line with the struct in front of it (a hazard while the CPU "
+                f"writes that struct with the {what} mapped) and its last with whatever "
+                f"follows the block where kmalloc aligns below {dma.name}; round the offset "
+                f"up to {dma.name} (PTR_ALIGN) and pad the allocation, or allocate the {what} "
+                f"apart; {phrase(cond)}",
+                (Evidence("offset-known" if known else "offset-likely-unaligned",
+                          Confidence.HIGH if known else Confidence.MEDIUM,
+                          shown if known else f"{at.offset}: no DMA-level alignment in it"),),
+                bites_when=cond, hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC))
         return Verdict(
             f"its offset ({shown}) is not a multiple of {dma.name} ({dma.bytes} on "
             f"{knowledge.quoted_arch}): the {what} shares a cache line with the CPU-written "

@@ -26,7 +26,7 @@ static int bar_next(struct ahash_request *req)
 static int bar_map(struct ahash_request *req)
 {
 	struct bar_state *state = ahash_request_ctx(req);
-	/* ruleid: dma-cacheline-l1 (confidence: medium) */
+	/* ruleid: dma-cacheline-l1 (confidence: low) */
 	dma_addr_t dma = dma_map_single(bar_dev->dev, state->ctx, sizeof(state->ctx),
 					DMA_FROM_DEVICE);
 

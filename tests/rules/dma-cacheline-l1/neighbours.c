@@ -44,10 +44,11 @@ static int ts_irq(struct ts_data *ts)
 
 static int hash_next(struct hash_state *st);
 
-/* update is rewritten after the mapping: a plain store, so only medium (it may be serialised) */
+/* update is rewritten after the mapping: a plain store, so only low (it may be serialised;
+ * such neighbours were right 3 times in 5 on the labelled trees) */
 static int hash_first(struct device *dev, struct hash_state *st)
 {
-	/* ruleid: dma-cacheline-l1 (confidence: medium) */
+	/* ruleid: dma-cacheline-l1 (confidence: low) */
 	dma_addr_t dma = dma_map_single(dev, st->ctx, sizeof(st->ctx), DMA_FROM_DEVICE);
 
 	st->update = hash_next;

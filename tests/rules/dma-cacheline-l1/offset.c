@@ -42,7 +42,7 @@ static int hstate2_next(struct hstate2 *st)
 
 static int hstate2_map(struct device *dev, struct hstate2 *st)
 {
-	/* ruleid: dma-cacheline-l1 (confidence: medium) */
+	/* ruleid: dma-cacheline-l1 (confidence: low) */
 	dma_addr_t dma = dma_map_single(dev, st->ctx, sizeof(st->ctx), DMA_FROM_DEVICE);
 
 	return dma_mapping_error(dev, dma);
@@ -65,7 +65,9 @@ struct joy_dev {
 
 static int joy_open(struct joy_dev *joy)
 {
-	/* ruleid: dma-cacheline-l1 (confidence: medium) */
+	/* a buffer pair only stored outside setup: low, as every stored-only neighbour is
+	 * (ccree's digest pair was harmless, iforce's data_out was not) */
+	/* ruleid: dma-cacheline-l1 (confidence: low) */
 	dma_addr_t dma = dma_map_single(joy->dev, joy->data_in, sizeof(joy->data_in),
 					DMA_FROM_DEVICE);
 
@@ -102,7 +104,9 @@ struct qctx2 {
 
 static dma_addr_t qctx2_map(struct device *dev, struct qctx2 *c)
 {
-	/* ruleid: dma-cacheline-l1 (confidence: medium) */
+	/* a store after the mapping, by a function that did not allocate the struct: low
+	 * (a later to-device mapping may clean it before the job starts, as caam's do) */
+	/* ruleid: dma-cacheline-l1 (confidence: low) */
 	dma_addr_t dma = dma_map_single(dev, c->prehdr, sizeof(c->prehdr), DMA_BIDIRECTIONAL);
 
 	c->sh_desc[0] = 0;

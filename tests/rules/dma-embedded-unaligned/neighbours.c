@@ -64,7 +64,9 @@ static int req_status(struct usb_device *udev)
 	return ret;
 }
 
-/* ... unless it holds a descriptor the SPI core updates while the buffer is mapped. */
+/* ... and low when its only busy neighbours are SPI descriptors: the core writes them
+ * between transfers, after syncing each transfer's buffers (ad7877's ser_req, labelled
+ * harmless on 6.1 and 6.12). */
 struct ser_req {
 	u16 command;
 	struct spi_message msg;
@@ -81,7 +83,7 @@ static int ser_read(struct spi_device *spi)
 		return -ENOMEM;
 	spi_message_init(&req->msg);
 	req->xfer[0].tx_buf = &req->command;
-	/* ruleid: dma-embedded-unaligned (confidence: high) */
+	/* ruleid: dma-embedded-unaligned (confidence: low) */
 	req->xfer[1].rx_buf = &req->sample;
 	spi_message_add_tail(&req->xfer[0], &req->msg);
 	spi_message_add_tail(&req->xfer[1], &req->msg);
