@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from tree_sitter import Parser
@@ -219,12 +219,16 @@ def _helpers_of(flow: FileFlow, fn: FunctionFacts, uses: list[SinkUse]) -> tuple
     if facts.knowledge.sink(fn.name) is not None:
         return ()
     out: dict[int, Helper] = {}
+    directions: dict[int, set[str | None]] = {}
     copy_from = dict(facts.knowledge.copy_from)
     for use in uses:
         for origin in flow.origins(fn, use.buffer):
             if origin.kind is not OriginKind.PARAM or origin.param is None \
-                    or origin.param in out \
                     or copies_param(facts.src, fn, origin.param, copy_from):
+                continue
+            if use.direction_param is None:
+                directions.setdefault(origin.param, set()).add(use.direction)
+            if origin.param in out:
                 continue
             if use.direction is not None or use.direction_param is None:
                 direction = DirectionSpec("fixed", value=use.direction)
@@ -233,4 +237,10 @@ def _helpers_of(flow: FileFlow, fn: FunctionFacts, uses: list[SinkUse]) -> tuple
             sink = Sink(fn.name, origin.param, direction, use.maps, use.confidence,
                         use.vmalloc_ok, use.synchronous)
             out[origin.param] = Helper(sink, use.via or use.sink)
+    for param, seen in directions.items():
+        if len(seen) > 1 and param in out:
+            # one branch sends, another receives (go7007_usb_vendor_request's "in"
+            # argument): which one a caller takes is not read here, so no direction
+            h = out[param]
+            out[param] = replace(h, sink=replace(h.sink, direction=DirectionSpec("fixed")))
     return tuple(out[i] for i in sorted(out))
