@@ -175,6 +175,9 @@ class Knowledge:
     # match-table types of buses whose devices are DMA-coherent wherever the bus exists
     # ([arch] coherent_buses: fsl-mc), with why, for a driver that binds only through them
     coherent_buses: tuple[tuple[str, str], ...] = ()
+    # per architecture, the Kconfig symbols under which dma_alloc_coherent() can return
+    # remapped (vmalloc) memory ([arch] coherent_remap; empty: always possible there)
+    coherent_remap: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = ()
     # member types a core writes only between transfers, after syncing each transfer's
     # buffers ([neighbours] between_transfers: SPI descriptors)
     between_transfers: tuple[str, ...] = ()
@@ -377,7 +380,7 @@ class _Reader(Checker):
                          "between_transfers": list[str]})
         arch = self.entry(top.get("arch", {}), "arch", {},
                           {"symbols": dict, "line_of_its_cpu": dict, "noncoherent_needs": dict,
-                           "coherent_buses": dict})
+                           "coherent_buses": dict, "coherent_remap": dict})
         sizes = top["sizes"]
         for key, value in sizes.items():
             self.value(value, int, f"sizes.{key}")
@@ -416,6 +419,10 @@ class _Reader(Checker):
             coherent_buses=self.str_map(arch.get("coherent_buses", {}), "arch",
                                         "coherent_buses"),
             between_transfers=tuple(nb.get("between_transfers", [])),
+            coherent_remap=tuple(
+                (a, self.str_map(v, "arch.coherent_remap", a, bool))
+                for a, v in self.str_map(arch.get("coherent_remap", {}), "arch",
+                                         "coherent_remap", dict)),
             noncoherent_needs=tuple(
                 (a, self.str_map(v, "arch.noncoherent_needs", a, bool))
                 for a, v in self.str_map(arch.get("noncoherent_needs", {}), "arch",

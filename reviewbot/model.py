@@ -216,6 +216,9 @@ class HazardKind(StrEnum):
     FAILS = "fails"  # not DMA-able memory: the mapping fails or corrupts wherever it runs
     CONTRACT = "contract"  # against the documented contract, but the core copes on this tree
     LINE = "line"  # shares a cache line unless aligned to ARCH_DMA_MINALIGN (non-coherent)
+    # coherent memory mapped again: fails where dma_alloc_coherent() hands out remapped
+    # (vmalloc) addresses, which dma_map_single() refuses
+    REMAP = "remap"
 
 
 class Aligned(StrEnum):
@@ -260,6 +263,9 @@ class Platform:
     coherent: frozenset[str] = frozenset()
     # why every device it binds is DMA-coherent (a bus like fsl-mc), or None
     coherent_bus: str | None = None
+    # the architectures where it can be built in a configuration whose
+    # dma_alloc_coherent() returns remapped memory ([arch] coherent_remap); None: unknown
+    remaps: frozenset[str] | None = None
 
     @property
     def only_arch(self) -> str | None:

@@ -161,8 +161,13 @@ def _platform(path: str, text: str, headers: HeaderIndex | None) -> Platform:
         arch for arch, needs in headers.knowledge.noncoherent_needs
         if (arches is None or arch in arches)
         and headers.platforms.builds_on_with(path, arch, dict(needs)) is False)
+    remaps = frozenset(
+        arch for arch, needs in headers.knowledge.coherent_remap
+        if (arches is None or arch in arches)
+        and (not needs or headers.platforms.builds_on_with(path, arch, dict(needs)) is not False))
     headers.consulted |= headers.platforms.consulted
-    return Platform(arches, acpi_only, coherent, coherent_bus)
+    return Platform(arches, acpi_only, coherent, coherent_bus,
+                    remaps if headers.knowledge.coherent_remap else None)
 
 
 def analyse_facts(facts: FileFacts, rules: tuple[Rule, ...] = RULES,

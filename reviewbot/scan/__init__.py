@@ -115,7 +115,7 @@ def _platform(p: Platform | None) -> list | None:
     if p is None:
         return None
     return [sorted(p.arches) if p.arches is not None else None, p.acpi_only, sorted(p.coherent),
-            p.coherent_bus]
+            p.coherent_bus, sorted(p.remaps) if p.remaps is not None else None]
 
 
 def _hazard_of(v: list | None) -> Hazard | None:
@@ -127,7 +127,8 @@ def _platform_of(v: list | None) -> Platform | None:
     if v is None:
         return None
     return Platform(frozenset(v[0]) if v[0] is not None else None, v[1], frozenset(v[2]),
-                    v[3] if len(v) > 3 else None)
+                    v[3] if len(v) > 3 else None,
+                    frozenset(v[4]) if len(v) > 4 and v[4] is not None else None)
 
 
 def _condition(c: Condition | None) -> dict[str, str] | None:

@@ -207,6 +207,9 @@ def _function(src: Source, node: Node, members: list[Node], knowledge: Knowledge
         t = n.type
         if t == "declaration":
             for var, value in _declared(src, n, knowledge, "local"):
+                have = fn.vars.get(var.name)
+                if have is not None and have.line != var.line:
+                    fn.shadowed.add(var.name)
                 fn.vars[var.name] = var
                 if value is not None:
                     fn.assigns.setdefault(var.name, []).append(value)

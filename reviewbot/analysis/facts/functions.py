@@ -43,6 +43,9 @@ class FunctionFacts:
     end_line: int
     params: list[Var] = field(default_factory=list)
     vars: dict[str, Var] = field(default_factory=dict)
+    # locals declared more than once, in different blocks (vub300: a stack 'buf' in one
+    # branch, a kmalloc'd 'buf' in another): a name alone does not say which
+    shadowed: set[str] = field(default_factory=set)
     assigns: dict[str, list[Node]] = field(default_factory=dict)
     stores: list[tuple[Node, Node]] = field(default_factory=list)  # (lhs field expr, rhs)
     calls: list[Node] = field(default_factory=list)

@@ -173,6 +173,8 @@ class Resolver:
         return [UNKNOWN]
 
     def _identifier(self, name: str, depth: int, seen: frozenset[str]) -> list[Origin]:
+        if name in self.fn.shadowed:
+            return [UNKNOWN]  # declared again in another block: which one is not read
         var = self.fn.var(name)
         if var is None:
             var = self.facts.globals.get(name)
@@ -198,6 +200,8 @@ class Resolver:
             return self._address(node.named_children[0], depth + 1, seen)
         if t == "identifier":
             name = self.src.text_of(node)
+            if name in self.fn.shadowed:
+                return [UNKNOWN]
             var = self.fn.var(name) or self.facts.globals.get(name)
             if var is None:
                 return [UNKNOWN]
@@ -227,7 +231,9 @@ class Resolver:
                 return clients.client_origin(self, node) or found
             return found
         inline = member is not None and (member.array_len is not None or address)
-        if not arrow:
+        # a scalar member's value (attr.ihs) is no memory of attr; its address, or an array
+        # member, is
+        if not arrow and (inline or address):
             container = self._address(base, depth + 1, seen)
             local = (OriginKind.STACK, OriginKind.STATIC)
             if any(o.kind in local for o in container):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from reviewbot.analysis.flow.origin import Origin
 from reviewbot.analysis.flow.transfer import Transfer
 from reviewbot.analysis.rules.base import DMA_HOWTO, Fact, Judging, Rule, Verdict
-from reviewbot.analysis.rules.exposure import FAILS
-from reviewbot.model import Confidence, Evidence, Severity
+from reviewbot.model import Confidence, Evidence, Hazard, HazardKind, Severity
+
+# fails where the allocator remaps: the tree's architectures decide (rules/exposure.py)
+REMAP = Hazard(HazardKind.REMAP)
 
 
 def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
@@ -19,9 +21,9 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
                        "device on purpose: check that this mapping is for another device",
                        (Evidence("force-contiguous", Confidence.LOW,
                                  "DMA_ATTR_FORCE_CONTIGUOUS asks for a mapping by page"),),
-                       hazard=FAILS)
+                       hazard=REMAP)
     return Verdict("coherent memory is already mapped; use the dma_addr_t from the allocator "
-                   "instead of mapping it again", hazard=FAILS)
+                   "instead of mapping it again", hazard=REMAP)
 
 
 RULE = Rule(

@@ -97,7 +97,8 @@ class Exposure:
 
 def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[str] | None,
            acpi_only: bool = False, coherent: frozenset[str] = frozenset(),
-           coherent_bus: str | None = None) -> Exposure:
+           coherent_bus: str | None = None,
+           remaps: frozenset[str] | None = None) -> Exposure:
     """Where ``hazard`` bites among ``arches`` that the driver ``builds_for`` (None: any).
 
     A driver that matches only ACPI devices (``acpi_only``) runs on x86, where DMA is
@@ -106,8 +107,16 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
     ``coherent``, where the driver cannot be in a configuration doing non-coherent DMA,
     nor for a driver of a bus whose devices are all coherent (``coherent_bus`` says why).
     """
-    if hazard.kind is HazardKind.FAILS:
+    if hazard.kind is HazardKind.FAILS or (hazard.kind is HazardKind.REMAP
+                                           and remaps is None):
         return Exposure(Bite.BITES)
+    if hazard.kind is HazardKind.REMAP:
+        if remaps:
+            return Exposure(Bite.BITES, tuple(sorted(remaps)),
+                            f"where dma_alloc_coherent() remaps, on {_few(remaps)}")
+        return Exposure(Bite.DORMANT, (), "the driver builds only where dma_alloc_coherent() "
+                        "memory is in the linear map, which dma_map_single() maps back to "
+                        "it (harmless, if pointless)")
     if hazard.kind is HazardKind.CONTRACT:
         return Exposure(Bite.CONTRACT)
     considered = [a for a in arches if builds_for is None or a.name in builds_for]
@@ -356,7 +365,8 @@ def judged(f: Finding, tree: TreeFacts) -> Finding:
     if f.hazard is None:
         return f
     p = f.platform or Platform()
-    e = expose(f.hazard, tree.arches, p.arches, p.acpi_only, p.coherent, p.coherent_bus)
+    e = expose(f.hazard, tree.arches, p.arches, p.acpi_only, p.coherent, p.coherent_bus,
+               p.remaps)
     message = f.message + (f"; {tree_clause(e)}" if e.why else "")
     return replace(f, severity=e.severity or f.severity, message=message,
                    verdict=e.bite.value, arches=e.arches)
