@@ -232,3 +232,34 @@ def test_a_small_inbound_member_is_bounced_on_612_arm64_and_riscv(tree, knowledg
     [only] = _judge(tree, knowledge, ANY, small, "6.12")
     assert (only.verdict, only.severity.value) == ("dormant", "info")
     assert "the DMA core bounces" in only.message
+
+
+REMAP = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/dma-mapping.h>
+
+static int chip_alloc(struct device *dev)
+{
+\tdma_addr_t bus, again;
+\tvoid *ring = dma_alloc_coherent(dev, 4096, &bus, GFP_KERNEL);
+
+\tif (!ring)
+\t\treturn -ENOMEM;
+\tagain = dma_map_single(dev, ring, 4096, DMA_FROM_DEVICE);
+\treturn dma_mapping_error(dev, again);
+}
+"""
+
+OLD32 = "drivers/input/old32.c"  # depends on X86_32: x86 without 64BIT, and UML
+
+
+def test_coherent_memory_mapped_again_fails_where_the_allocator_remaps(tree, knowledge) -> None:
+    # ruleid: dma-coherent-remap, any architecture: arm, arm64, riscv remap; x86_64 under
+    # an IOMMU does
+    [f] = _judge(tree, knowledge, ANY, REMAP)
+    assert (f.rule, f.verdict, f.severity.value) == ("dma-coherent-remap", "bites", "error")
+    assert set(f.arches) == {"arm", "arm64", "riscv", "x86"}
+    # ok: a 32-bit x86 driver gets linear-map memory, which maps back to itself
+    [old] = _judge(tree, knowledge, OLD32, REMAP)
+    assert (old.verdict, old.severity.value) == ("dormant", "info")
+    assert "only where dma_alloc_coherent() memory is in the linear map" in old.message
