@@ -175,6 +175,12 @@ class Knowledge:
     # match-table types of buses whose devices are DMA-coherent wherever the bus exists
     # ([arch] coherent_buses: fsl-mc), with why, for a driver that binds only through them
     coherent_buses: tuple[tuple[str, str], ...] = ()
+    # path prefixes of core and bus code: many drivers sit behind it, so an impact there
+    # ranks before a leaf driver's ([tree] core_paths)
+    core_paths: tuple[str, ...] = ()
+    # the allocator and the architectures: code defining what kmalloc's alignment is,
+    # never a driver affected by it ([tree] allocator_paths)
+    allocator_paths: tuple[str, ...] = ()
     # per architecture, the Kconfig symbols under which dma_alloc_coherent() can return
     # remapped (vmalloc) memory ([arch] coherent_remap; empty: always possible there)
     coherent_remap: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = ()
@@ -384,7 +390,8 @@ class _Reader(Checker):
         sizes = top["sizes"]
         for key, value in sizes.items():
             self.value(value, int, f"sizes.{key}")
-        tree = self.entry(top["tree"], "tree", {"skip_dirs": list[str]})
+        tree = self.entry(top["tree"], "tree", {"skip_dirs": list[str]},
+                          {"core_paths": list[str], "allocator_paths": list[str]})
         knowledge = Knowledge(
             path=str(self.path),
             directions=directions,
@@ -406,6 +413,8 @@ class _Reader(Checker):
             type_argument_macros=tuple(parse["type_argument_macros"]),
             sizes=tuple(sizes.items()),
             skip_dirs=tuple(tree["skip_dirs"]),
+            core_paths=tuple(tree.get("core_paths", [])),
+            allocator_paths=tuple(tree.get("allocator_paths", [])),
             busy_types=tuple(nb.get("busy_types", [])),
             setup_words=tuple(nb.get("setup_words", [])),
             setup_calls=tuple(nb.get("setup_calls", [])),

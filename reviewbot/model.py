@@ -249,6 +249,9 @@ class Hazard:
     # the most bytes the transfer maps, when visible (a member's size): a small inbound
     # mapping is bounced by size where the tree bounces, whatever memory it is
     length: int | None = None
+    # for a kmalloc-macro hazard, the macro (CRYPTO_MINALIGN, IIO_DMA_MINALIGN): a tree
+    # that defines it as ARCH_DMA_MINALIGN makes the memory DMA-aligned
+    macro: str | None = None
 
 
 @dataclass(frozen=True)
@@ -387,6 +390,18 @@ class ScanStats:
     cached: int = 0  # files whose findings came from the cache (candidates = parsed + cached)
 
 
+class Consequence(StrEnum):
+    """What a change of the tree's alignment facts does at one site, worst first."""
+
+    CORRUPTS = "corrupts"  # a finding that now bites (shares a line, fails)
+    RELIES = "relies"  # code computing an alignment from the changed macro (ALIGN(len, X))
+    BOUNCED = "bounced"  # a mapping the DMA core now bounces: slower, not corrupting
+
+    @property
+    def rank(self) -> int:
+        return list(Consequence).index(self)
+
+
 @dataclass(frozen=True)
 class DriverSite:
     file: str
@@ -394,6 +409,11 @@ class DriverSite:
     function: str | None
     rule: str
     bites_when: Condition | None = None  # the finding's condition, for a conditional hazard
+    # what the change does here (impact; None for a scan's findings), on which
+    # architectures, and how sure the finding is
+    consequence: Consequence | None = None
+    arches: tuple[str, ...] = ()
+    confidence: Confidence | None = None
 
 
 @dataclass(frozen=True)
@@ -409,6 +429,10 @@ class AffectedDriver:
     status: str | None = None  # S: of that section
     # every MAINTAINERS section covering it, most specific first (section is the first)
     sections: tuple[str, ...] = ()
+    # impact: the worst consequence among its sites, and whether it is core or bus code
+    # (many drivers behind it) rather than a leaf driver
+    consequence: Consequence | None = None
+    core: bool = False
 
 
 @dataclass(frozen=True)

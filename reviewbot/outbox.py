@@ -25,7 +25,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
@@ -160,7 +160,8 @@ def _answered(path: Path) -> str:
 
 
 def write_outbox(
-    drafts: Sequence[ComposedDraft], outbox: Path, answers: Iterable[str] = ()
+    drafts: Sequence[ComposedDraft], outbox: Path, answers: Iterable[str] = (),
+    attachments: Mapping[str, bytes] | None = None,
 ) -> tuple[Draft, ...]:
     """Write each draft and the mbox of every draft in DIR; return the records for the JSON.
 
@@ -168,6 +169,8 @@ def write_outbox(
     patches): an unsent draft in DIR answering one of them that this run
     does not write again is stale and removed. A draft that was sent stays,
     and no new draft answering the same message is written beside it.
+    ``attachments`` (name -> bytes) are files a reply names (the whole affected-driver
+    list), written beside the drafts, inside DIR like them.
     """
     try:
         outbox.mkdir(parents=True, exist_ok=True)
@@ -221,6 +224,8 @@ def write_outbox(
                 continue
             path.unlink(missing_ok=True)
             logger.info("removed the stale draft %s (this review does not write it)", name)
+        for name, data in (attachments or {}).items():
+            atomic_write(_inside(root, name), data)
         entries = [mbox_entry(p.read_bytes()) for p in sorted(root.glob("*.eml"))]
         mbox = _inside(root, MBOX_NAME)
         if entries:

@@ -79,12 +79,20 @@ def review_series(
         def after(path: str) -> str | None:  # the tree as the series leaves it
             return view.text(path, last)
 
-        judged = judged_tree(after, tree_arches(tree), assume, knowledge)
+        arches = tree_arches(tree)
+        judged = judged_tree(after, arches, assume, knowledge)
         findings = analyse_series(series, knowledge, images, budget=budget, tree=judged)
         findings = [_with_excerpt(f, series, view) for f in findings]
         missing: list[str] = []  # files of the tree the impact scan could not analyse
+
+        def before(path: str) -> str | None:  # the tree the series applies to
+            return view.text(path, 0)
+
+        # the impact compares the tree's facts before and after the series (what-ifs on
+        # both, so --assume kmalloc-minalign=8 asks what the series adds to that)
+        was = judged_tree(before, arches, assume, knowledge)
         drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress, missing,
-                          budget.work)
+                          budget.work, was, judged)
     finally:
         view.close()
     notes = [f"judged on {describe(judged)}", *view.notes, *_unanalysed_notes(budget)]
@@ -171,12 +179,17 @@ def _checkout_differs(view, tree: Path) -> bool:
 
 
 def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=None,
-            missing: list[str] | None = None, parse_work: int | None = None):
+            missing: list[str] | None = None, parse_work: int | None = None,
+            before=None, after=None):
     from reviewbot.analysis import analyse_source
+    from reviewbot.analysis.facts.headers import HeaderIndex
     from reviewbot.impact import ImpactInput, affected_drivers, changed_macros
+    from reviewbot.impact.changes import changed_arches
     from reviewbot.scan import scan_tree
 
-    if not changed_macros(findings, knowledge):
+    moved = before is not None and after is not None and (
+        changed_arches(before, after) or before.dma_level != after.dma_level)
+    if not changed_macros(findings, knowledge) and not moved:
         return ()
     if progress:
         progress(0, 0)  # the tree-wide part starts here (walk, prefilter, scan, grouping)
@@ -196,10 +209,16 @@ def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=Non
         read_post=lambda path: view.text(path, last),
         skip_dirs=knowledge.skip_dirs,
     )
+    # the tree after the series: its headers' structs and Kconfig reach, for the touched
+    # files analysed again and for where a macro's user can be built
+    headers = HeaderIndex(lambda path: view.text(path, last), knowledge)
     return affected_drivers(
         findings,
         impact_input,
         knowledge,
         scan=scan,
-        analyse_post=lambda path, text: analyse_source(path, text, knowledge),
+        analyse_post=lambda path, text: analyse_source(path, text, knowledge, headers=headers),
+        before=before,
+        after=after,
+        arches_of=headers.arches_of,
     )

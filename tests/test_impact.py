@@ -64,7 +64,17 @@ def test_minalign_change_lists_exactly_the_dependent_drivers(repo):
     lower_kmalloc_minalign(repo)
     review = review_series(series_since(repo, base), tree=repo)
     drivers = {d.name: d for d in review.affected_drivers}
-    assert set(drivers) == {"acme-adc", "acme_led"}
+    # the IIO header defines IIO_DMA_MINALIGN through ARCH_KMALLOC_MINALIGN: the fix
+    # point of every IIO driver behind it, listed with them
+    assert set(drivers) == {"acme-adc", "acme_led", "iio"}
+    # ranked: the LED driver's buffer corrupts; the header (core) relies on the macro
+    # before the driver that relies on it
+    assert [d.name for d in review.affected_drivers] == ["acme_led", "iio", "acme-adc"]
+    assert [(d.consequence.value, d.core) for d in review.affected_drivers] == [
+        ("corrupts", False), ("relies", True), ("relies", False)]
+    iio = drivers["iio"]
+    assert [(s.file, s.rule) for s in iio.sites] == [("include/linux/iio/iio.h",
+                                                      "minalign-usage")]
     adc = drivers["acme-adc"]
     assert adc.kconfig == "CONFIG_ACME_ADC"
     # the driver's own section, then the IIO subsystem's, as get_maintainer.pl names them
@@ -80,8 +90,8 @@ def test_minalign_change_lists_exactly_the_dependent_drivers(repo):
     led = drivers["acme_led"]
     assert led.maintainers == ("Linus Example <linus@example.org>",)
     assert led.reviewers == ("Ken Reviewer <ken@example.org>",)
-    assert [(s.line, s.rule, s.function) for s in led.sites] == [
-        (27, "dma-kmalloc-small", "acme_led_read_state")
+    assert [(s.line, s.rule, s.function, s.arches) for s in led.sites] == [
+        (27, "dma-kmalloc-small", "acme_led_read_state", ("arm64",))
     ]
     assert not any("checked out" in n for n in review.notes)
 

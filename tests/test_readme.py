@@ -173,9 +173,11 @@ def _try_it(command: str, top: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Patch 1/8: usb: serial: acme: report line status\n" in proc.stdout
     assert "4 findings introduced (3 errors, 1 info) by 4 patches" in proc.stdout
-    assert "Affected drivers (2):" in proc.stdout
+    assert "Affected drivers (3), worst first:" in proc.stdout
     drafts = sorted(p.name for p in (top / "drafts").iterdir())
-    assert drafts[-1] == "drafts.mbox" and len(drafts) == 5  # cover reply + patches 1, 2, 4
+    # cover reply + patches 1, 2, 4, and the whole affected-driver list the cover reply names
+    assert drafts[-1] == "drafts.mbox" and len(drafts) == 6
+    assert drafts[-2].startswith("affected-drivers-") and drafts[-2].endswith(".md")
 
 
 def _review_msgid(command: str, top: Path) -> None:
@@ -184,7 +186,7 @@ def _review_msgid(command: str, top: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "4 findings introduced (3 errors, 1 info) by 4 patches" in proc.stdout
     drafts = sorted(p.name for p in (top / "drafts").iterdir())
-    assert drafts[-1] == "drafts.mbox" and len(drafts) == 5
+    assert drafts[-1] == "drafts.mbox" and len(drafts) == 6  # with the affected-driver list
 
 
 def _check_range(command: str, top: Path) -> None:

@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_intake_arguments(p)
     p.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "markdown"),
         default="text",
         metavar="{text,json}",
         help="output format (default: text)",
@@ -109,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
             logger.warning("%s: %s", args.source, note)
         logger.info("reviewbot: tree %s", choice.describe())
         sys.stdout.write(as_json.dumps(as_json.review_dict(review)))
+    elif args.format == "markdown":
+        from reviewbot.render.impact_report import review_markdown
+
+        logger.info("reviewbot: tree %s", choice.describe())
+        sys.stdout.write(review_markdown(review))
     else:
         sys.stdout.write(as_text.render_review(shown, tree=choice.describe()))
     return 0
@@ -119,6 +124,7 @@ def _drafts(args: argparse.Namespace, settings, replies, review):
     import dataclasses
 
     from reviewbot.outbox import write_outbox
+    from reviewbot.render.impact_report import attachments
     from reviewbot.render.reply import compose_drafts, unthreaded_reason
     from reviewbot.settings import smtp_settings
 
@@ -129,7 +135,8 @@ def _drafts(args: argparse.Namespace, settings, replies, review):
     drafts = compose_drafts(review, replies, always=args.always)
     series = review.series
     answers = [p.msgid for p in series.patches] + ([series.cover.msgid] if series.cover else [])
-    review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox, answers))
+    review = dataclasses.replace(review, drafts=write_outbox(drafts, args.outbox, answers,
+                                                             attachments(review)))
     if args.send or args.dry_run:
         from reviewbot.smtp_send import send_drafts
 

@@ -1,12 +1,14 @@
-"""Impact: which drivers depend on an alignment macro a series changes.
+"""Impact: which drivers a series affects by changing what alignment the tree gives.
 
 When a series redefines ``ARCH_KMALLOC_MINALIGN`` (or another macro in
-config/dma.toml), the drivers to audit are those that use the macro or a
-macro defined through it, and, when kmalloc's alignment is what changes,
-those that DMA from the device into small kmalloc buffers. Definitions are
-read as they are *after* the series, so a series that also moves
-``IIO_DMA_MINALIGN`` to ``ARCH_DMA_MINALIGN`` takes the IIO drivers out of
-the list. Each site is grouped into its driver with Kconfig and MAINTAINERS.
+config/dma.toml, or adds bouncing), the drivers to fix are the findings the
+change makes bite (or bounce) on the tree after it, judged against the tree
+before it (impact/changes.py), and the code that computes with the macro or
+with one defined through it. Definitions are read as they are *after* the
+series, so a series that also moves ``IIO_DMA_MINALIGN`` to
+``ARCH_DMA_MINALIGN`` takes the IIO drivers out of the list. Each site is
+grouped into its driver with Kconfig and MAINTAINERS, and the drivers are
+ranked by what the change does to them (``ranked``).
 """
 
 from __future__ import annotations
@@ -16,27 +18,30 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reviewbot.analysis.rules.conditions import aligned_to
+from reviewbot.analysis.rules.exposure import TreeFacts
 
 # The rule registry (and through it the parser) is imported where it is used: a warm
 # scan groups cached findings with impact.drivers and must not pay for loading it.
+from reviewbot.impact.changes import changed_arches, verdict_changes
 from reviewbot.impact.drivers import DriverIndex
 from reviewbot.knowledge import Knowledge
-from reviewbot.model import AffectedDriver, Condition, Confidence, DriverSite, Finding
+from reviewbot.model import (
+    AffectedDriver,
+    Confidence,
+    Consequence,
+    DriverSite,
+    Finding,
+)
 
-__all__ = ["ImpactInput", "affected_drivers", "changed_macros"]
+__all__ = ["ImpactInput", "affected_drivers", "changed_macros", "ranked"]
 
 logger = logging.getLogger(__name__)
 
 _DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)(?:\([^)]*\))?\s+(.*)$")
 _MIN_CONFIDENCE = Confidence.MEDIUM
-# Where a use of the macro is the allocator or the architecture defining the
-# alignment, not a driver relying on it: mm/slab_common.c starts kmalloc's
-# alignment from ARCH_KMALLOC_MINALIGN; that is the change itself, not its impact.
-_CORE = ("mm/", "kernel/", "arch/", "include/", "lib/", "init/")
 
 
 @dataclass(frozen=True)
@@ -74,30 +79,10 @@ def changed_macros(findings: Iterable[Finding], knowledge: Knowledge) -> set[str
     return out
 
 
-def _depends_on_kmalloc_alignment(f: Finding) -> bool:
-    from reviewbot.analysis.rules import find
-
-    r = find(f.rule)
-    return r is not None and r.depends_on_kmalloc_alignment
 
 
-def _bites_with(f: Finding, macros: set[str]) -> bool:
-    """A hazard the series makes true or worse: its memory's alignment macro changes.
-
-    That is the macro of a conditional hazard (``bites_when``), or the one the
-    buffer's container is aligned to (a member of a crypto context, aligned to
-    CRYPTO_MINALIGN, unisolated inside it: a hazard already, and the context
-    itself loses its alignment too).
-    """
-    if f.bites_when is not None:
-        return f.bites_when.macro in macros
-    return f.detail("container") in macros
 
 
-def _condition(f: Finding, macros: set[str], knowledge: Knowledge) -> Condition | None:
-    if f.bites_when is not None or f.detail("container") not in macros:
-        return f.bites_when
-    return aligned_to(knowledge, f.detail("container") or "")
 
 
 def _grep(
@@ -196,15 +181,33 @@ def dependent_macros(
     return closure, lines
 
 
-def _usage_sites(lines: dict[tuple[str, int], str]) -> list[DriverSite]:
-    """Code (not preprocessor plumbing, not comments) that uses a dependent macro."""
+def _usage_sites(lines: dict[tuple[str, int], str], changed: set[str], defined: set[str],
+                 allocator: tuple[str, ...], arches: frozenset[str] | None,
+                 arches_of: Callable[[str], frozenset[str] | None] | None) -> list[DriverSite]:
+    """Code that computes with a dependent macro (``ALIGN(len, ARCH_KMALLOC_MINALIGN)``,
+    ``__aligned(IIO_DMA_MINALIGN)``) and the definitions of the macros defined through a
+    changed one (``#define CRYPTO_MINALIGN ARCH_KMALLOC_MINALIGN``, the fix point of every
+    user behind it); not comments, not the allocator or architecture code, not the
+    definitions the series itself changes, not a driver that cannot build where the
+    facts change."""
     from reviewbot.analysis.rules.minalign_usage import RULE as USAGE_RULE
 
     sites = []
     for (path, line), text in sorted(lines.items()):
-        if text.strip().startswith(("#", "*", "/*", "//")) or path.startswith(_CORE):
+        stripped = text.strip()
+        if stripped.startswith(("*", "/*", "//")) or path.startswith(allocator) \
+                or path in defined:
             continue
-        sites.append(DriverSite(path, line, None, USAGE_RULE.id))
+        if stripped.startswith("#"):
+            m = _DEFINE.match(text)
+            if m is None or m.group(1) in changed:
+                continue  # plumbing (#if), or a changed macro's own definition
+        if arches and arches_of is not None:
+            where = arches_of(path)
+            if where is not None and not where & arches:
+                continue
+        sites.append(DriverSite(path, line, None, USAGE_RULE.id,
+                                consequence=Consequence.RELIES))
     return sites
 
 
@@ -214,37 +217,50 @@ def affected_drivers(
     knowledge: Knowledge,
     scan: Callable[[], list[Finding]] | None = None,
     analyse_post: Callable[[str, str], list[Finding]] | None = None,
+    before: TreeFacts | None = None,
+    after: TreeFacts | None = None,
+    arches_of: Callable[[str], frozenset[str] | None] | None = None,
 ) -> tuple[AffectedDriver, ...]:
-    """Drivers whose DMA safety depends on a macro the series changes.
+    """Drivers a series affects by what it changes in the tree's alignment facts.
 
-    ``scan`` gives tree-wide findings of the base (cached by the caller);
-    ``analyse_post`` analyses one touched file after the series. Both are
-    only needed when kmalloc's own alignment is in play.
+    Two sources, one list: the findings whose verdict on the tree ``after`` the series
+    is worse than ``before`` it (impact/changes.py; ``scan`` gives the tree's findings
+    as the rules made them, ``analyse_post`` a touched file's after the series), and the
+    code that computes with a macro the series redefines, or one defined through it.
+    Ranked: what corrupts, then what relies on the macro, then what is only bounced;
+    core and bus code before leaf drivers; more sites first.
     """
     findings = list(findings)
     changed = changed_macros(findings, knowledge)
-    if not changed:
+    moved = frozenset[str]()
+    if before is not None and after is not None:
+        moved = changed_arches(before, after)
+        if before.dma_level != after.dma_level and not moved:
+            moved = frozenset(a.name for a in after.arches)
+    if not changed and not moved:
         return ()
-    macros, lines = dependent_macros(tree, changed)
-    logger.info(
-        "impact: %s changes; dependent macros: %s",
-        ", ".join(sorted(changed)),
-        ", ".join(sorted(macros - changed)) or "none",
-    )
-    sites = _usage_sites(lines)
-    if macros & knowledge.kmalloc_alignment_macros() and scan is not None:
-        small = [f for f in scan() if f.file not in tree.touched]
+    sites: list[DriverSite] = []
+    if changed:
+        macros, lines = dependent_macros(tree, changed)
+        logger.info(
+            "impact: %s changes; dependent macros: %s",
+            ", ".join(sorted(changed)),
+            ", ".join(sorted(macros - changed)) or "none",
+        )
+        defined = {f.file for f in findings if f.macro in changed}
+        sites += _usage_sites(lines, changed, defined, knowledge.allocator_paths, moved or None,
+                              arches_of)
+    if moved and before is not None and after is not None and scan is not None:
+        candidates = [f for f in scan() if f.file not in tree.touched]
         if analyse_post is not None:
             for path in sorted(tree.touched):
                 text = tree.read_post(path) if path.endswith(".c") else None
                 if text:
-                    small += analyse_post(path, text)
-        sites += [
-            DriverSite(f.file, f.line, f.function, f.rule, _condition(f, macros, knowledge))
-            for f in small
-            if (_depends_on_kmalloc_alignment(f) or _bites_with(f, macros))
-            and f.confidence >= _MIN_CONFIDENCE
-        ]
+                    candidates += analyse_post(path, text)
+        for ch in verdict_changes(candidates, before, after):
+            f = ch.finding
+            sites.append(DriverSite(f.file, f.line, f.function, f.rule, f.bites_when,
+                                    ch.consequence, ch.arches, f.confidence))
 
     def read(path: str) -> str | None:
         if path in tree.touched:
@@ -256,4 +272,28 @@ def affected_drivers(
         except OSError:
             return None
 
-    return DriverIndex(read, lambda p: (tree.root / p).is_dir()).group(sites)
+    drivers = DriverIndex(read, lambda p: (tree.root / p).is_dir()).group(sites)
+    return ranked(drivers, knowledge.core_paths)
+
+
+def ranked(drivers: Iterable[AffectedDriver],
+           core_paths: tuple[str, ...]) -> tuple[AffectedDriver, ...]:
+    """Drivers with their worst consequence and whether they are core code, in the order a
+    maintainer acts on them: corrupting before relying before bounced, core and bus code
+    before leaf drivers, sure findings before guesses, more sites first."""
+    out = []
+    for d in drivers:
+        worst = min((s.consequence for s in d.sites if s.consequence is not None),
+                    key=lambda c: c.rank, default=None)
+        core = any(s.file.startswith(core_paths) for s in d.sites)
+        out.append(replace(d, consequence=worst, core=core))
+
+    def key(d: AffectedDriver) -> tuple:
+        sure = max((_SURE.get(s.confidence, 0) for s in d.sites), default=0)
+        return (d.consequence.rank if d.consequence is not None else 9, not d.core, -sure,
+                -len(d.sites), d.path)
+
+    return tuple(sorted(out, key=key))
+
+
+_SURE = {Confidence.HIGH: 3, Confidence.MEDIUM: 2, Confidence.LOW: 1, None: 2}

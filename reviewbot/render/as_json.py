@@ -67,13 +67,18 @@ def driver_dict(d: AffectedDriver) -> dict[str, Any]:
         "lists": list(d.lists),
         "sites": [
             {"file": s.file, "line": s.line, "function": s.function, "rule": s.rule,
-             "bites_when": condition_dict(s.bites_when)}
+             "bites_when": condition_dict(s.bites_when),
+             "consequence": s.consequence.value if s.consequence is not None else None,
+             "arches": list(s.arches),
+             "confidence": s.confidence.value if s.confidence is not None else None}
             for s in d.sites
         ],
         "section": d.section,
         "reviewers": list(d.reviewers),
         "status": d.status,
         "sections": list(d.sections),
+        "consequence": d.consequence.value if d.consequence is not None else None,
+        "core": d.core,
     }
 
 

@@ -80,10 +80,12 @@ def render_review(review: Review, tree: str | None = None) -> str:
         lines.extend(finding_line(f) for f in older)
     if review.affected_drivers:
         lines.append("")
-        lines.append(f"Affected drivers ({len(review.affected_drivers)}):")
+        lines.append(f"Affected drivers ({len(review.affected_drivers)}), worst first:")
         for d in review.affected_drivers:
             who = ", ".join(d.maintainers[:3]) or "no maintainer listed"
-            lines.append(f"  {d.path}  {d.kconfig or '-'}  {len(d.sites)} site(s)  {who}")
+            what = d.consequence.value if d.consequence is not None else "-"
+            lines.append(f"  {d.path}  {d.kconfig or '-'}  {what}  {len(d.sites)} site(s)  "
+                         f"{who}")
     if review.drafts:
         lines.append("")
         lines.append("Drafts:")

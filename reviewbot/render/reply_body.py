@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from reviewbot import __version__
 from reviewbot.errors import ConfigError
 from reviewbot.model import AffectedDriver, Confidence, Finding, Patch, Review
+from reviewbot.render.impact_report import attachment_name
 from reviewbot.render.reply_headers import clean_msgid, identity, is_real_address
 from reviewbot.render.reply_quote import quote_lines
 from reviewbot.render.reply_text import (
@@ -369,17 +370,18 @@ def driver_table(drivers: Sequence[AffectedDriver], width: int = 80) -> list[str
     its Kconfig symbol gives the symbol a line of its own. The lines under
     a row hold no ``name:`` label, so b4 cannot read them as trailers.
     """
-    rows = [[one_line(d.path), str(len(d.sites)), _kconfig(d.kconfig)] for d in drivers]
-    head = ("path", "sites", "Kconfig")
-    lines = table(head, rows, right=(1,))
+    rows = [[one_line(d.path), d.consequence.value if d.consequence is not None else "-",
+             str(len(d.sites)), _kconfig(d.kconfig)] for d in drivers]
+    head = ("path", "change", "sites", "Kconfig")
+    lines = table(head, rows, right=(2,))
     fits = all(len(line) <= width for line in lines)
     if not fits:
-        lines = table(head[:2], [r[:2] for r in rows], right=(1,))
+        lines = table(head[:3], [r[:3] for r in rows], right=(2,))
     out = [lines[0]]
     for d, row, line in zip(drivers, rows, lines[1:], strict=True):
         out.append(line)
-        if not fits and row[2] != "-":
-            out.append(f"      Kconfig {row[2]}")
+        if not fits and row[3] != "-":
+            out.append(f"      Kconfig {row[3]}")
         people = [one_line(m) for m in d.maintainers]
         out += packed(people or ["no maintainer listed"], "      ", width)
         if d.lists:
@@ -443,6 +445,7 @@ def series_context(
         drivers=drivers,
         driver_table=driver_lines,
         more_drivers=max(0, len(review.affected_drivers) - len(shown)),
+        attachment=attachment_name(series) if review.affected_drivers else "",
         patch_replies=human_list([f"{i}/{total}" for i in patch_replies]),
         patch_reply_count=len(patch_replies),
         embedded=embedded,

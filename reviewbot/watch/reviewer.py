@@ -156,6 +156,7 @@ def review_revision(
     from reviewbot.intake.series import build_series
     from reviewbot.outbox import write_outbox
     from reviewbot.pipeline import review_series
+    from reviewbot.render.impact_report import attachments
     from reviewbot.render.reply import compose_drafts
 
     planned = rev.planned or planned_name(rev)
@@ -238,7 +239,7 @@ def review_revision(
     try:
         config.outbox.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
-        records = write_outbox(drafts, tmp)
+        records = write_outbox(drafts, tmp, attachments=attachments(review))
         pause("written")
         paths = [(str(final / Path(d.path).name), d.in_reply_to, d.subject) for d in records]
         with state.transaction() as db:

@@ -82,12 +82,12 @@ def test_series_reply_lists_affected_drivers_with_maintainers(example_series, re
         ("drivers/usb/serial/acme_serial.c", "ACME_SERIAL"),
     ):
         at = next(i for i, line in enumerate(lines) if line.startswith(f"  {path} "))
-        assert lines[at].split() == [path, "1" if "fw" in path else "2", kconfig]
+        assert lines[at].split() == [path, "-", "1" if "fw" in path else "2", kconfig]
         # the people under the row: indented, no "name:" label b4 could take for a trailer
         people = "Linus Example <linus@example.org>, Ken Reviewer <ken@example.org>"
         assert lines[at + 1] == f"      {people}"
         assert lines[at + 2] == "      list linux-usb@vger.kernel.org"
-    assert "reviewbot scan" in body
+    assert "affected-drivers-" in body  # the whole list, beside the draft
 
 
 def _analysis_available() -> bool:

@@ -50,7 +50,7 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         f"{fix}; {phrase(cond)}",
         (Evidence("context-accessor", Confidence.HIGH,
                   f"{via}() returns memory aligned to {container}"),),
-        bites_when=cond, hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO))
+        bites_when=cond, hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO, macro=container))
 
 
 RULE = Rule(

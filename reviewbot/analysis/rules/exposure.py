@@ -88,6 +88,8 @@ class Exposure:
     bite: Bite
     arches: tuple[str, ...] = ()  # the architectures it bites on (a LINE hazard)
     why: str = ""  # one clause: what happens on this tree, or when it would bite
+    # the architectures where the DMA core bounces it instead (slower, not corrupting)
+    bounced: tuple[str, ...] = ()
 
     @property
     def severity(self) -> Severity | None:
@@ -98,7 +100,8 @@ class Exposure:
 def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[str] | None,
            acpi_only: bool = False, coherent: frozenset[str] = frozenset(),
            coherent_bus: str | None = None,
-           remaps: frozenset[str] | None = None) -> Exposure:
+           remaps: frozenset[str] | None = None,
+           dma_level: frozenset[str] = frozenset()) -> Exposure:
     """Where ``hazard`` bites among ``arches`` that the driver ``builds_for`` (None: any).
 
     A driver that matches only ACPI devices (``acpi_only``) runs on x86, where DMA is
@@ -120,6 +123,8 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
     if hazard.kind is HazardKind.CONTRACT:
         return Exposure(Bite.CONTRACT)
     considered = [a for a in arches if builds_for is None or a.name in builds_for]
+    if hazard.aligned is Aligned.KMALLOC_MACRO and hazard.macro in dma_level:
+        return Exposure(Bite.DORMANT, (), f"{hazard.macro} is ARCH_DMA_MINALIGN in this tree")
     if not considered:
         where = ", ".join(sorted(builds_for or ())) or "no architecture this tree knows"
         return Exposure(Bite.DORMANT, (), f"the driver builds only for {where}")
@@ -128,8 +133,9 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
                   for a in considered]
     answers = [(a.name, _bites(hazard, a)) for a in considered]
     bitten = tuple(name for name, b in answers if b)
+    bounced = tuple(a.name for a in considered if _line_bites(hazard, a) and _bounced(hazard, a))
     if bitten:
-        return Exposure(Bite.BITES, bitten, f"on {_few(bitten)} in this tree")
+        return Exposure(Bite.BITES, bitten, f"on {_few(bitten)} in this tree", bounced)
     unknown = tuple(name for name, b in answers if b is None)
     if unknown:
         return Exposure(Bite.UNKNOWN, unknown, f"on {_list(unknown)}: the tree does not state "
@@ -144,7 +150,7 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
         return Exposure(Bite.DORMANT, (), f"the driver cannot be built where DMA on "
                         f"{_list(a for a in coherent if builds_for is None or a in builds_for)} "
                         "is non-coherent")
-    return Exposure(Bite.DORMANT, (), _dormant_why(hazard, considered))
+    return Exposure(Bite.DORMANT, (), _dormant_why(hazard, considered), bounced)
 
 
 def _bites(h: Hazard, a: ArchFacts) -> bool | None:
@@ -196,6 +202,12 @@ def bounced_by_size(h: Hazard, a: ArchFacts) -> bool:
     aligned_to_l1 = h.aligned in (Aligned.L1, Aligned.BYTES)
     line = a.dma_minalign if aligned_to_l1 else a.l1
     return line is not None and rounded % line != 0
+
+
+def _bounced(h: Hazard, a: ArchFacts) -> bool:
+    """Bounced on ``a`` instead of corrupting: by its size, or as a small kmalloc buffer."""
+    return bounced_by_size(h, a) or (h.bounced and a.bounces_small_kmalloc
+                                    and _both(a.kmalloc_short, a.noncoherent) is True)
 
 
 def _both(x: bool | None, y: bool | None) -> bool | None:
@@ -274,6 +286,9 @@ class TreeFacts:
     name: str
     arches: tuple[ArchFacts, ...]
     assumed: str | None = None
+    # kmalloc-level macros this tree defines as ARCH_DMA_MINALIGN (IIO_DMA_MINALIGN in
+    # 6.12; CRYPTO_MINALIGN after a series moving it)
+    dma_level: frozenset[str] = frozenset()
 
     def arch(self, name: str) -> ArchFacts | None:
         return next((a for a in self.arches if a.name == name), None)
@@ -311,7 +326,12 @@ def tree_facts(profile: TreeProfile, name: str | None = None,
             bounced, isolating, kmalloc_platform=platform,
             l1=min(a.l1_cache_bytes.values) if a.l1_cache_bytes.values else None,
             kmalloc_classes=kmalloc_classes))
-    return TreeFacts(name or f"Linux {profile.version or '(version unknown)'}", tuple(out))
+    dma_level = frozenset(
+        macro for macro, defs in (("IIO_DMA_MINALIGN", profile.iio_dma_minalign),
+                                  ("CRYPTO_MINALIGN", profile.crypto_minalign))
+        if defs and all(DMA_MINALIGN in d.expression for d in defs))
+    return TreeFacts(name or f"Linux {profile.version or '(version unknown)'}", tuple(out),
+                     dma_level=dma_level)
 
 
 def _below(values: tuple[int, ...], d: Definition) -> bool:
@@ -349,7 +369,7 @@ def assume_kmalloc_minalign(tree: TreeFacts, nbytes: int) -> TreeFacts:
                 kmalloc_macro_short=a.dma_minalign is None or nbytes < a.dma_minalign,
                 bounces_small_kmalloc=False, kmalloc_platform=False)
         for a in tree.arches)
-    return TreeFacts(tree.name, arches, f"kmalloc-minalign={nbytes}")
+    return TreeFacts(tree.name, arches, f"kmalloc-minalign={nbytes}", tree.dma_level)
 
 
 def judge_findings(findings: Sequence[Finding], tree: TreeFacts) -> list[Finding]:
@@ -364,12 +384,18 @@ def judged(f: Finding, tree: TreeFacts) -> Finding:
     """One finding judged on ``tree`` (see ``judge_findings``)."""
     if f.hazard is None:
         return f
-    p = f.platform or Platform()
-    e = expose(f.hazard, tree.arches, p.arches, p.acpi_only, p.coherent, p.coherent_bus,
-               p.remaps)
+    e = exposure_of(f, tree)
     message = f.message + (f"; {tree_clause(e)}" if e.why else "")
     return replace(f, severity=e.severity or f.severity, message=message,
                    verdict=e.bite.value, arches=e.arches)
+
+
+def exposure_of(f: Finding, tree: TreeFacts) -> Exposure:
+    """What ``tree`` makes of finding ``f`` (which has a hazard)."""
+    assert f.hazard is not None
+    p = f.platform or Platform()
+    return expose(f.hazard, tree.arches, p.arches, p.acpi_only, p.coherent, p.coherent_bus,
+                  p.remaps, tree.dma_level)
 
 
 def tree_clause(e: Exposure) -> str:

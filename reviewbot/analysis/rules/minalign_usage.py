@@ -32,7 +32,17 @@ def check_use(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
                    (Evidence("annotation-kmalloc-level", Confidence.HIGH,
                              f"{o.annotation} is a kmalloc-level alignment"),),
                    hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC_MACRO,
-                                 length=o.member.bytes if o.member is not None else None))
+                                 length=o.member.bytes if o.member is not None else None,
+                                 macro=_macro_of(o.annotation or "", knowledge)))
+
+
+def _macro_of(annotation: str, knowledge: Knowledge) -> str | None:
+    """The kmalloc-level macro an annotation names (``__aligned(IIO_DMA_MINALIGN)``)."""
+    for token in _TOKEN.findall(annotation):
+        macro = knowledge.macro(token)
+        if macro is not None and macro.level == "kmalloc":
+            return macro.name
+    return None
 
 
 def check_diff(change: DiffFile) -> list[Finding]:

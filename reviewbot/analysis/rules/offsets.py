@@ -43,7 +43,8 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
             (Evidence(f"offset-{level}-level", Confidence.MEDIUM,
                       f"{at.offset} is rounded to {macro}"),), bites_when=bites,
             hazard=Hazard(HazardKind.LINE,
-                          Aligned.KMALLOC_MACRO if level == "kmalloc" else Aligned.L1))
+                          Aligned.KMALLOC_MACRO if level == "kmalloc" else Aligned.L1,
+                          macro=macro if level == "kmalloc" else None))
     if level == "none":
         known = at.bytes is not None
         shown = f"{at.offset} = {at.bytes} bytes" if known else str(at.offset)

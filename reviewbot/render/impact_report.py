@@ -1,0 +1,92 @@
+"""The affected-driver list as a file a maintainer can attach or paste: Markdown.
+
+The reply to a series that changes kmalloc's alignment names the first drivers
+(``[reply] max_drivers``) in rank order; the whole list, every site, grouped by
+MAINTAINERS section so each maintainer finds theirs, is this document: written
+beside the drafts by ``--outbox`` (the reply names it), printed by
+``review --format markdown``, and by ``scan --by-maintainer`` for a tree with a
+what-if instead of a series.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from reviewbot.model import AffectedDriver, DriverSite, Review, Series
+
+_NO_SECTION = "(no MAINTAINERS section)"
+
+
+def attachment_name(series: Series) -> str:
+    """The file name of a series' list: one per series in an outbox shared by many."""
+    digest = hashlib.sha1(series.msgid.encode()).hexdigest()[:10]
+    return f"affected-drivers-{digest}.md"
+
+
+def markdown(drivers: Sequence[AffectedDriver], title: str, about: str) -> str:
+    """The ranked list, grouped by MAINTAINERS section (sections in the order of their
+    first driver); ``about`` says what changed and what it was judged on."""
+    lines = [f"# {title}", "", about, ""]
+    if not drivers:
+        lines += ["No driver of the tree is affected.", ""]
+        return "\n".join(lines)
+    counts = {c: sum(1 for d in drivers if d.consequence == c)
+              for c in dict.fromkeys(d.consequence for d in drivers)}
+    lines.append(f"{len(drivers)} driver(s), worst first: " + ", ".join(
+        f"{n} {c.value if c is not None else 'listed'}" for c, n in counts.items()) + ".")
+    lines.append("")
+    rank = {id(d): i for i, d in enumerate(drivers, 1)}
+    sections: dict[str, list[AffectedDriver]] = {}
+    for d in drivers:
+        sections.setdefault(d.section or _NO_SECTION, []).append(d)
+    for name, group in sections.items():
+        first = group[0]
+        lines.append(f"## {name}")
+        lines.append("")
+        who = ", ".join(first.maintainers) or "no maintainer listed"
+        lists = ", ".join(first.lists)
+        lines.append(f"Maintainers: {who}" + (f"; lists: {lists}" if lists else ""))
+        lines.append("")
+        lines.append("| rank | driver | path | Kconfig | consequence | sites |")
+        lines.append("| --- | --- | --- | --- | --- | --- |")
+        for d in group:
+            what = d.consequence.value if d.consequence is not None else "-"
+            core = " (core)" if d.core else ""
+            lines.append(f"| {rank[id(d)]} | {d.name}{core} | `{d.path}` | {d.kconfig or '-'} "
+                         f"| {what} | {len(d.sites)} |")
+        lines.append("")
+        for d in group:
+            for s in d.sites:
+                lines.append(f"- `{s.file}:{s.line}` {_site(s)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def about(review: Review) -> str:
+    """What changed and what it was judged on, in one paragraph for the list's head."""
+    judged = next((n for n in review.notes if n.startswith("judged on ")), "")
+    return (f"The drivers series \"{review.series.subject}\" affects by changing the "
+            "alignment kmalloc() and the alignment macros give, each judged on the tree "
+            f"before and after it ({judged or 'no tree'}): what now corrupts data, what "
+            "computes with a changed macro, what the DMA core now bounces (slower).")
+
+
+def review_markdown(review: Review) -> str:
+    """``review --format markdown``: the whole ranked list of the series' review."""
+    return markdown(review.affected_drivers, "Affected drivers", about(review))
+
+
+def attachments(review: Review) -> dict[str, bytes]:
+    """The files a reply to ``review`` names: the whole affected-driver list, if any."""
+    if not review.affected_drivers:
+        return {}
+    return {attachment_name(review.series): review_markdown(review).encode()}
+
+
+def _site(s: DriverSite) -> str:
+    where = f"{s.function}(): " if s.function else ""
+    what = s.consequence.value if s.consequence is not None else "listed"
+    arches = f" on {', '.join(s.arches)}" if s.arches else ""
+    sure = f", {s.confidence.value} confidence" if s.confidence is not None else ""
+    return f"{where}{s.rule}, {what}{arches}{sure}"
