@@ -252,6 +252,9 @@ class Hazard:
     # for a kmalloc-macro hazard, the macro (CRYPTO_MINALIGN, IIO_DMA_MINALIGN): a tree
     # that defines it as ARCH_DMA_MINALIGN makes the memory DMA-aligned
     macro: str | None = None
+    # the kmalloc-level macro the object holding the memory is aligned to (a crypto
+    # context: CRYPTO_MINALIGN): a change lowering it moves the memory's lines too
+    container: str | None = None
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="show info findings too (--severity info)")
     add_assume_argument(p)
     p.add_argument(
+        "--by-maintainer",
+        action="store_true",
+        help="with --assume kmalloc-minalign=N: the drivers that what-if affects, ranked and "
+        "grouped by MAINTAINERS section (Markdown: the list a series making that change gets)",
+    )
+    p.add_argument(
         "--maintainer",
         metavar="WHO",
         help="only drivers WHO looks after: a MAINTAINERS section title or an address "
@@ -115,6 +121,28 @@ def _is_kernel_tree(root: Path) -> bool:
     return (root / "Makefile").is_file() and (root / "arch").is_dir()
 
 
+def _by_maintainer(root: Path, kernel: Path | None, findings, args: argparse.Namespace,
+                   after, knowledge) -> str:
+    """The drivers the what-if of ``args.assume`` affects on the tree: the findings it makes
+    worse (judged without and with it) and the code computing with kmalloc's macro."""
+    from reviewbot.commands._common import judged_tree
+    from reviewbot.impact import ImpactInput, affected_drivers
+    from reviewbot.model import Confidence
+    from reviewbot.render.impact_report import markdown
+
+    before = judged_tree(kernel, [a for a in args.assume if "=" not in a])
+    floor = Confidence(args.min_confidence)
+    kmalloc = knowledge.level_macro("kmalloc").name
+    drivers = affected_drivers(
+        [], ImpactInput(root, frozenset(), lambda _path: None, knowledge.skip_dirs), knowledge,
+        scan=lambda: [f for f in findings if f.confidence >= floor],
+        before=before, after=after, changed={kmalloc})
+    about = (f"What {after.assumed} would change on {after.name}: the findings it makes "
+             f"bite or bounce, judged on the tree without and with it, and the code "
+             f"computing with {kmalloc}; confidence {floor.value} and up.")
+    return markdown(drivers, "Affected drivers", about)
+
+
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -142,12 +170,21 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     cache_dir = scan_cache_dir(args, settings)
     knowledge = load_knowledge()
-    tree = judged_tree(root if _is_kernel_tree(root) else None, args.assume)
+    kernel = root if _is_kernel_tree(root) else None
+    tree = judged_tree(kernel, args.assume)
+    whatifs = [a for a in args.assume if "=" in a]
+    if args.by_maintainer and not whatifs:
+        raise UsageError("--by-maintainer lists what a what-if changes: give "
+                         "--assume kmalloc-minalign=N")
     with ScanProgress(progress_wanted(args)) as progress:
         if progress:
             progress(0, 0)  # the walk and prefilter come first
         result = scan_tree(root, knowledge, parts, args.jobs, cache_dir, progress,
-                           parse_work=limits_of(settings).parse_work, tree=tree)
+                           parse_work=limits_of(settings).parse_work,
+                           tree=None if args.by_maintainer else tree)
+    if args.by_maintainer:
+        sys.stdout.write(_by_maintainer(root, kernel, result.findings, args, tree, knowledge))
+        return 0
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
     drivers = affected_drivers(root, findings, cache_dir)

@@ -220,6 +220,7 @@ def affected_drivers(
     before: TreeFacts | None = None,
     after: TreeFacts | None = None,
     arches_of: Callable[[str], frozenset[str] | None] | None = None,
+    changed: set[str] | None = None,
 ) -> tuple[AffectedDriver, ...]:
     """Drivers a series affects by what it changes in the tree's alignment facts.
 
@@ -228,10 +229,12 @@ def affected_drivers(
     as the rules made them, ``analyse_post`` a touched file's after the series), and the
     code that computes with a macro the series redefines, or one defined through it.
     Ranked: what corrupts, then what relies on the macro, then what is only bounced;
-    core and bus code before leaf drivers; more sites first.
+    core and bus code before leaf drivers; more sites first. ``changed``: the macros a
+    what-if changes, for a tree without a series (scan --by-maintainer).
     """
     findings = list(findings)
-    changed = changed_macros(findings, knowledge)
+    if changed is None:
+        changed = changed_macros(findings, knowledge)
     moved = frozenset[str]()
     if before is not None and after is not None:
         moved = changed_arches(before, after)

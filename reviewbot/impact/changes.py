@@ -39,7 +39,8 @@ def verdict_changes(findings: Iterable[Finding], before: TreeFacts,
         was, now = exposure_of(f, before), exposure_of(f, after)
         if now.bite is Bite.BITES:
             new = tuple(a for a in now.arches if was.bite is not Bite.BITES
-                        or a not in was.arches)
+                        or a not in was.arches
+                        or _holder_drops(f, a, before, after))
             if new:
                 out.append(Change(judged(f, after), Consequence.CORRUPTS, new))
                 continue
@@ -47,6 +48,17 @@ def verdict_changes(findings: Iterable[Finding], before: TreeFacts,
         if bounced and now.bite is not Bite.BITES:
             out.append(Change(judged(f, after), Consequence.BOUNCED, bounced))
     return out
+
+
+def _holder_drops(f: Finding, arch: str, before: TreeFacts, after: TreeFacts) -> bool:
+    """The object holding ``f``'s memory (a crypto context, aligned to CRYPTO_MINALIGN)
+    loses its alignment on ``arch``: a hazard there already, made worse by the change."""
+    macro = f.hazard.container if f.hazard is not None else None
+    if macro is None or macro in after.dma_level:
+        return False
+    was, now = before.arch(arch), after.arch(arch)
+    return now is not None and now.kmalloc_macro_short is True and (
+        was is None or was.kmalloc_macro_short is not True or macro in before.dma_level)
 
 
 def _blamed(after: TreeFacts, moved: frozenset[str]) -> TreeFacts:

@@ -29,8 +29,7 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str) -> str:
     first driver); ``about`` says what changed and what it was judged on."""
     lines = [f"# {title}", "", about, ""]
     if not drivers:
-        lines += ["No driver of the tree is affected.", ""]
-        return "\n".join(lines)
+        return "\n".join([*lines, "No driver of the tree is affected."]) + "\n"
     counts = {c: sum(1 for d in drivers if d.consequence == c)
               for c in dict.fromkeys(d.consequence for d in drivers)}
     lines.append(f"{len(drivers)} driver(s), worst first: " + ", ".join(
@@ -60,7 +59,7 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str) -> str:
             for s in d.sites:
                 lines.append(f"- `{s.file}:{s.line}` {_site(s)}")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def about(review: Review) -> str:

@@ -109,7 +109,7 @@ def finding_to_dict(f: Finding) -> dict:
 
 def _hazard(h: Hazard | None) -> list | None:
     return None if h is None else [h.kind.value, h.aligned.value, h.bytes, h.bounced, h.length,
-                                   h.macro]
+                                   h.macro, h.container]
 
 
 def _platform(p: Platform | None) -> list | None:
@@ -122,7 +122,8 @@ def _platform(p: Platform | None) -> list | None:
 def _hazard_of(v: list | None) -> Hazard | None:
     return None if v is None else Hazard(HazardKind(v[0]), Aligned(v[1]), v[2], v[3],
                                          v[4] if len(v) > 4 else None,
-                                         v[5] if len(v) > 5 else None)
+                                         v[5] if len(v) > 5 else None,
+                                         v[6] if len(v) > 6 else None)
 
 
 def _platform_of(v: list | None) -> Platform | None:

@@ -55,6 +55,7 @@ def shifted(r: Values, node: Node, left: list[Origin]) -> list[Origin]:
 
 def _add(r: Values, o: Origin, elem: str, rhs: Node) -> Origin:
     facts = r.facts
+    rhs = _only_value(r, rhs)
     text = " ".join(facts.src.text_of(rhs).split())
     count = facts.evaluator.value(rhs, r.fn.types())
     name = base_type(elem)
@@ -96,6 +97,19 @@ def _add(r: Values, o: Origin, elem: str, rhs: Node) -> Origin:
         combined = "dma" if total % facts.knowledge.dma_minalign_bytes == 0 else "none"
     offset = f"{had.offset} + {term}" if had is not None and had.offset else term
     return replace(o, placement=Placement(offset, total, combined, tail_of))
+
+
+def _only_value(r: Values, node: Node) -> Node:
+    """A local offset variable assigned once (``off = ALIGN(sizeof(*info), 128);``) stands
+    for its value; anything else is itself."""
+    if node.type != "identifier":
+        return node
+    name = r.facts.src.text_of(node)
+    var = r.fn.var(name)
+    values = r.fn.assigns.get(name, [])
+    if var is None or var.storage != "local" or var.pointer or len(values) != 1:
+        return node
+    return values[0]
 
 
 def _sizeof_own_struct(r: Values, left: Node | None, text: str) -> str | None:
@@ -150,7 +164,16 @@ def rounding_level(r: Values, node: Node) -> str | None:
     m = re.search(r",\s*([^,()]*(?:\([^()]*\))?[^,()]*)\)\s*$", text.strip())
     if m is None:
         return None
-    return alignment_level(m.group(1), r.facts.knowledge)
+    level = alignment_level(m.group(1), r.facts.knowledge)
+    if level is None and node.type == "call_expression":
+        # a driver's own constant (#define OTX2_CPT_DMA_MINALIGN 128): its value decides
+        args = node.child_by_field_name("arguments")
+        last = args.named_children[-1] if args is not None and args.named_children else None
+        value = r.facts.evaluator.value(last, r.fn.types()) if last is not None else None
+        dma = r.facts.knowledge.dma_minalign_bytes
+        if value is not None and value > 0:
+            level = "dma" if value % dma == 0 else "none"
+    return level
 
 
 def element_type(r: Values, node: Node, depth: int = 0) -> str | None:

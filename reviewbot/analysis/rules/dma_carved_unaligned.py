@@ -30,6 +30,8 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
         bucket = next((c for c in knowledge.kmalloc_size_classes if c >= o.size), None)
         if bucket is not None and bucket % knowledge.dma_minalign_bytes:
             return None  # a small block: dma-kmalloc-small says it, whatever the offset
+        if at.level == "dma":
+            return None  # its size class is naturally aligned: so are pieces at DMA steps
     verdict = offset_verdict(at, knowledge, "piece")
     if verdict is None:
         return None

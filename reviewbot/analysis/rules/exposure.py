@@ -133,7 +133,8 @@ def expose(hazard: Hazard, arches: Iterable[ArchFacts], builds_for: frozenset[st
                   for a in considered]
     answers = [(a.name, _bites(hazard, a)) for a in considered]
     bitten = tuple(name for name, b in answers if b)
-    bounced = tuple(a.name for a in considered if _line_bites(hazard, a) and _bounced(hazard, a))
+    bounced = tuple(a.name for a in considered
+                    if _line_bites(hazard, a, bounce=False) and _bounced(hazard, a))
     if bitten:
         return Exposure(Bite.BITES, bitten, f"on {_few(bitten)} in this tree", bounced)
     unknown = tuple(name for name, b in answers if b is None)
@@ -161,7 +162,7 @@ def _bites(h: Hazard, a: ArchFacts) -> bool | None:
     return found
 
 
-def _line_bites(h: Hazard, a: ArchFacts) -> bool | None:
+def _line_bites(h: Hazard, a: ArchFacts, bounce: bool = True) -> bool | None:
     if a.noncoherent is False:
         return False  # every DMA is coherent there: no cache maintenance, no shared line
     if h.aligned is Aligned.NOTHING:
@@ -178,7 +179,10 @@ def _line_bites(h: Hazard, a: ArchFacts) -> bool | None:
     if h.aligned is Aligned.KMALLOC_MACRO:
         return _both(a.kmalloc_macro_short, a.noncoherent)
     short = _both(a.kmalloc_short, a.noncoherent)
-    if short and h.bounced and a.bounces_small_kmalloc:
+    if bounce and short and a.bounces_small_kmalloc:
+        # where the tree bounces, kmalloc memory is safe either way: a block of more than
+        # 192 bytes comes from a naturally aligned size class, and a smaller one (or a
+        # piece of it) is a small mapping, which dma_kmalloc_needs_bounce() bounces
         return False
     return short
 
@@ -206,7 +210,7 @@ def bounced_by_size(h: Hazard, a: ArchFacts) -> bool:
 
 def _bounced(h: Hazard, a: ArchFacts) -> bool:
     """Bounced on ``a`` instead of corrupting: by its size, or as a small kmalloc buffer."""
-    return bounced_by_size(h, a) or (h.bounced and a.bounces_small_kmalloc
+    return bounced_by_size(h, a) or (h.aligned is Aligned.KMALLOC and a.bounces_small_kmalloc
                                     and _both(a.kmalloc_short, a.noncoherent) is True)
 
 
@@ -234,7 +238,8 @@ def _dormant_reason(h: Hazard, arches: list[ArchFacts]) -> str:
     if all(a.noncoherent is False for a in arches):
         return (f"every architecture it builds for ({_list(a.name for a in arches)}) "
                 "does coherent DMA")
-    bounced = sorted(a.name for a in arches if _line_bites(h, a) and bounced_by_size(h, a))
+    bounced = sorted(a.name for a in arches
+                     if _line_bites(h, a, bounce=False) and bounced_by_size(h, a))
     if bounced:
         return (f"the DMA core bounces a {h.length}-byte inbound mapping through swiotlb on "
                 f"{_list(bounced)} in this tree (slower, not corrupting); where else it "
@@ -244,7 +249,7 @@ def _dormant_reason(h: Hazard, arches: list[ArchFacts]) -> str:
                 "architecture it builds for in this tree; it bites where an architecture "
                 "defines it smaller")
     if h.aligned is Aligned.KMALLOC:
-        if h.bounced and any(a.bounces_small_kmalloc for a in arches):
+        if any(a.bounces_small_kmalloc for a in arches):
             return ("the DMA core bounces small inbound kmalloc buffers in this tree "
                     "(slower, not corrupting); it bites where kmalloc's alignment is below "
                     "ARCH_DMA_MINALIGN without bouncing")

@@ -10,6 +10,7 @@ here; how sure the finding is comes from its evidence (``confidence_of``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from reviewbot.analysis.flow.origin import MemberSite, Origin
 from reviewbot.analysis.flow.sharing import Neighbourhood
@@ -30,6 +31,7 @@ class Judge:
                  neighbourhood: Callable[[MemberSite, bool], Neighbourhood],
                  platform: Platform | None = None) -> None:
         self._platform = platform
+        self._knowledge = knowledge
         self._rules = [(r, Judging(knowledge, r.needs, neighbourhood))
                        for r in sorted(rules, key=lambda r: r.precedence)
                        if r.check_use is not None]
@@ -54,8 +56,18 @@ class Judge:
                 continue
             r, verdict = found
             if r.id not in out:
-                out[r.id] = _finding(path, use, origin, r, verdict, self._platform)
+                out[r.id] = _finding(path, use, origin, r, self._held(verdict, origin),
+                                     self._platform)
         return list(out.values())
+
+
+    def _held(self, verdict: Verdict, origin: Origin) -> Verdict:
+        """The verdict with the kmalloc-level macro its memory's object is aligned to."""
+        c = origin.container
+        macro = self._knowledge.macro(c.macro) if c is not None and c.macro else None
+        if verdict.hazard is None or macro is None or macro.level != "kmalloc":
+            return verdict
+        return replace(verdict, hazard=replace(verdict.hazard, container=macro.name))
 
 
 def _finding(path: str, use: Transfer, origin: Origin, r: Rule, verdict: Verdict,

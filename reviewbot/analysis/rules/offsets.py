@@ -22,8 +22,9 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
     dma = knowledge.level_macro("dma")
     level = at.level
     if level == "dma":
-        if at.tail_of is None:
-            return None  # pieces of a multiple of ARCH_DMA_MINALIGN: the block is too
+        # a multiple of the DMA alignment from the block's start, which kmalloc() aligns
+        # only to its own minimum: aligned where kmalloc is DMA-aligned (or a block of
+        # more than 192 bytes, whose size class is), bounced where small mappings are
         cond = kmalloc_alignment(knowledge)
         return Verdict(
             f"its offset ({at.offset}) is a multiple of {dma.name} only within the block, whose "
