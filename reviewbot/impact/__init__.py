@@ -192,6 +192,7 @@ def _usage_sites(lines: dict[tuple[str, int], str], changed: set[str], defined: 
     facts change."""
     from reviewbot.analysis.rules.minalign_usage import RULE as USAGE_RULE
 
+    direct = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(changed))) + r")\b")
     sites = []
     for (path, line), text in sorted(lines.items()):
         stripped = text.strip()
@@ -202,6 +203,10 @@ def _usage_sites(lines: dict[tuple[str, int], str], changed: set[str], defined: 
             m = _DEFINE.match(text)
             if m is None or m.group(1) in changed:
                 continue  # plumbing (#if), or a changed macro's own definition
+        elif not direct.search(text):
+            # a user of a macro defined through the changed one (__aligned(IIO_DMA_MINALIGN)):
+            # the fix is that definition's, listed once, not one patch per user
+            continue
         if arches and arches_of is not None:
             where = arches_of(path)
             if where is not None and not where & arches:
@@ -282,8 +287,9 @@ def affected_drivers(
 def ranked(drivers: Iterable[AffectedDriver],
            core_paths: tuple[str, ...]) -> tuple[AffectedDriver, ...]:
     """Drivers with their worst consequence and whether they are core code, in the order a
-    maintainer acts on them: corrupting before relying before bounced, core and bus code
-    before leaf drivers, sure findings before guesses, more sites first."""
+    maintainer acts on them: corrupting before relying before bounced; what rests on a
+    sure finding (or a use of the macro) before what rests only on guesses; core and bus
+    code before leaf drivers; more sites first."""
     out = []
     for d in drivers:
         worst = min((s.consequence for s in d.sites if s.consequence is not None),
@@ -293,8 +299,8 @@ def ranked(drivers: Iterable[AffectedDriver],
 
     def key(d: AffectedDriver) -> tuple:
         sure = max((_SURE.get(s.confidence, 0) for s in d.sites), default=0)
-        return (d.consequence.rank if d.consequence is not None else 9, not d.core, -sure,
-                -len(d.sites), d.path)
+        return (d.consequence.rank if d.consequence is not None else 9, sure <= 1, not d.core,
+                -sure, -len(d.sites), d.path)
 
     return tuple(sorted(out, key=key))
 
