@@ -153,6 +153,13 @@ def review_json(review) -> dict:
     }
 
 
+def _sets(value: object) -> list:
+    """JSON for a Platform's architecture sets: sorted, so fixtures diff cleanly."""
+    if isinstance(value, frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/reviewbot-fixture-scan"))
@@ -175,7 +182,8 @@ def main() -> int:
             review = review_series(series, tree=kernel, cache_dir=args.cache_dir)
         finally:
             shutil.rmtree(work)
-        (out / "review.json").write_text(json.dumps(review_json(review), indent=1) + "\n")
+        (out / "review.json").write_text(
+            json.dumps(review_json(review), indent=1, default=_sets) + "\n")
         print(
             f"{name}: {len(review.findings)} findings, "
             f"{len(review.affected_drivers)} affected drivers -> {out}"

@@ -13,11 +13,17 @@ from pathlib import Path
 from reviewbot.intake import IntakeOptions, load_series
 from reviewbot.model import (
     AffectedDriver,
+    Aligned,
+    Condition,
     Confidence,
+    Consequence,
     DriverSite,
     Evidence,
     Finding,
+    Hazard,
+    HazardKind,
     PatchStatus,
+    Platform,
     Review,
     Severity,
 )
@@ -34,13 +40,41 @@ def _finding(d: dict) -> Finding:
     d["evidence"] = tuple(
         Evidence(e["name"], Confidence(e["confidence"]), e["note"]) for e in d.get("evidence", ())
     )
+    d["bites_when"] = _condition(d.get("bites_when"))
+    d["arches"] = tuple(d.get("arches", ()))
+    if (h := d.get("hazard")) is not None:
+        d["hazard"] = Hazard(**{**h, "kind": HazardKind(h["kind"]),
+                                "aligned": Aligned(h["aligned"])})
+    if (p := d.get("platform")) is not None:
+        d["platform"] = Platform(
+            arches=_set(p["arches"]), acpi_only=p["acpi_only"],
+            coherent=frozenset(p["coherent"]), coherent_bus=p["coherent_bus"],
+            remaps=_set(p["remaps"]))
     return Finding(**d)
+
+
+def _set(names: list[str] | None) -> frozenset[str] | None:
+    return None if names is None else frozenset(names)
+
+
+def _condition(c: dict | None) -> Condition | None:
+    return None if c is None else Condition(**c)
+
+
+def _site(s: dict) -> DriverSite:
+    s = dict(s)
+    s["bites_when"] = _condition(s.get("bites_when"))
+    s["consequence"] = Consequence(c) if (c := s.get("consequence")) else None
+    s["arches"] = tuple(s.get("arches", ()))
+    s["confidence"] = Confidence(c) if (c := s.get("confidence")) else None
+    return DriverSite(**s)
 
 
 def _driver(d: dict) -> AffectedDriver:
     d = dict(d)
-    d["sites"] = tuple(DriverSite(**s) for s in d["sites"])
-    for key in ("maintainers", "lists", "reviewers"):
+    d["sites"] = tuple(_site(s) for s in d["sites"])
+    d["consequence"] = Consequence(c) if (c := d.get("consequence")) else None
+    for key in ("maintainers", "lists", "reviewers", "sections"):
         d[key] = tuple(d.get(key, ()))
     return AffectedDriver(**d)
 
