@@ -147,6 +147,7 @@ def review_json(review) -> dict:
     return {
         "findings": [dataclasses.asdict(f) for f in review.findings],
         "affected_drivers": [dataclasses.asdict(d) for d in review.affected_drivers],
+        "guessed_drivers": [dataclasses.asdict(d) for d in review.guessed_drivers],
         "base": review.base,
         "patch_status": [dataclasses.asdict(s) for s in review.patch_status],
         "notes": list(review.notes),

@@ -466,6 +466,10 @@ class Review:
     series: Series
     findings: tuple[Finding, ...] = ()
     affected_drivers: tuple[AffectedDriver, ...] = ()
+    # drivers whose every site rests on a low-confidence finding (a size or a path not
+    # known where the finding is made): kept apart, in the attachment and the JSON only,
+    # never counted, addressed or put in the reply's table (impact.split_guesses)
+    guessed_drivers: tuple[AffectedDriver, ...] = ()
     drafts: tuple[Draft, ...] = ()
     base: str | None = None
     patch_status: tuple[PatchStatus, ...] = ()

@@ -40,7 +40,7 @@ def review_series(
     """
     from reviewbot.analysis import ParseBudget, analyse_series
     from reviewbot.analysis.trees import describe, judged_tree
-    from reviewbot.impact import changed_macros
+    from reviewbot.impact import changed_macros, split_guesses
     from reviewbot.knowledge import load_knowledge
 
     knowledge = knowledge or load_knowledge()
@@ -93,6 +93,7 @@ def review_series(
         was = judged_tree(before, arches, assume, knowledge)
         drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress, missing,
                           budget.work, was, judged)
+        drivers, guessed = split_guesses(drivers)
     finally:
         view.close()
     notes = [f"judged on {describe(judged)}", *view.notes, *_unanalysed_notes(budget)]
@@ -116,6 +117,7 @@ def review_series(
         series=series,
         findings=tuple(findings),
         affected_drivers=drivers,
+        guessed_drivers=guessed,
         base=view.base_name,
         patch_status=view.status,
         notes=tuple(notes),

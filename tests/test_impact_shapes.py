@@ -65,6 +65,25 @@ static int acme_pc_status(struct usb_device *udev)
 }
 """
 
+# a buffer whose size is a parameter: small or not is not known here (low confidence)
+UNSIZED = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/usb.h>
+#include <linux/slab.h>
+
+static int acme_blob_read(struct usb_device *udev, size_t len)
+{
+\tu8 *buf = kmalloc(len, GFP_KERNEL);
+\tint ret;
+
+\tif (!buf)
+\t\treturn -ENOMEM;
+\tret = usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 2, 0xc0, 0, 0, buf, len, 1000);
+\tkfree(buf);
+\treturn ret;
+}
+"""
+
 X86_KCONFIG = ("config ACME_PC\n\ttristate \"ACME PC-only USB gadget\"\n\tdepends on X86\n")
 
 
@@ -73,8 +92,9 @@ def _with_drivers(repo: Path) -> str:
     (repo / "drivers/crypto/acme-info.c").write_text(CARVED)
     (repo / "drivers/crypto/Makefile").write_text("obj-$(CONFIG_ACME_INFO) += acme-info.o\n")
     (repo / "drivers/usb/misc/acme_pc.c").write_text(X86_ONLY)
+    (repo / "drivers/usb/misc/acme_blob.c").write_text(UNSIZED)
     with (repo / "drivers/usb/misc/Makefile").open("a") as fh:
-        fh.write("obj-$(CONFIG_ACME_PC) += acme_pc.o\n")
+        fh.write("obj-$(CONFIG_ACME_PC) += acme_pc.o\nobj-$(CONFIG_ACME_BLOB) += acme_blob.o\n")
     with (repo / "drivers/usb/misc/Kconfig").open("a") as fh:
         fh.write("\n" + X86_KCONFIG)
     # the Kconfig skeleton a tree has: architectures sourced through $(SRCARCH), the
@@ -109,6 +129,31 @@ def test_a_piece_carved_at_dma_steps_is_affected_and_an_x86_driver_is_not(exampl
     assert "drivers/usb/misc/acme_pc.c" not in drivers
     # the allocator's and the architecture's own uses are not drivers
     assert not any(p.startswith(("mm/", "arch/")) for p in drivers)
+
+
+def test_a_driver_resting_only_on_guesses_is_kept_apart_and_uncounted(example_repo, tmp_path):
+    base = _with_drivers(example_repo)
+    lower_kmalloc_minalign(example_repo)
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(git(example_repo, "format-patch", "--stdout", "--numbered", "--thread",
+                        "--cover-letter", f"{base}..HEAD"))
+    review = review_series(series_since(example_repo, base), tree=example_repo)
+    guessed = {d.path: d for d in review.guessed_drivers}
+    assert [(s.rule, s.confidence.value) for s in guessed["drivers/usb/misc/acme_blob.c"].sites] \
+        == [("dma-kmalloc-small", "low")]
+    assert "drivers/usb/misc/acme_blob.c" not in _sites(review)
+    # not in the reply (table, Cc) but in the attachment, apart, under its own heading
+    out = tmp_path / "out"
+    assert main(["review", "--tree", str(example_repo), "--outbox", str(out),
+                 str(mbox)]) in (0, 1)
+    [listing] = out.glob("affected-drivers-*.md")
+    md = listing.read_text()
+    counted, apart = md.split("## To check by hand: 1 more driver(s)")
+    assert "acme_blob" not in counted and "`drivers/usb/misc/acme_blob.c`" in apart
+    [reply] = [p for p in out.glob("*.eml") if "acme_blob" not in p.read_text()
+               and "affected-drivers-" in p.read_text()]
+    text = " ".join(reply.read_text().split())
+    assert "It also names 1 more driver(s) to check by hand, not counted here" in text
 
 
 def _lower_with_bounce(repo: Path) -> None:

@@ -126,7 +126,7 @@ def _by_maintainer(root: Path, kernel: Path | None, findings, args: argparse.Nam
     """The drivers the what-if of ``args.assume`` affects on the tree: the findings it makes
     worse (judged without and with it) and the code computing with kmalloc's macro."""
     from reviewbot.commands._common import judged_tree
-    from reviewbot.impact import ImpactInput, affected_drivers
+    from reviewbot.impact import ImpactInput, affected_drivers, split_guesses
     from reviewbot.model import Confidence
     from reviewbot.render.impact_report import markdown
 
@@ -135,12 +135,13 @@ def _by_maintainer(root: Path, kernel: Path | None, findings, args: argparse.Nam
     kmalloc = knowledge.level_macro("kmalloc").name
     drivers = affected_drivers(
         [], ImpactInput(root, frozenset(), lambda _path: None, knowledge.skip_dirs), knowledge,
-        scan=lambda: [f for f in findings if f.confidence >= floor],
-        before=before, after=after, changed={kmalloc})
+        scan=lambda: list(findings), before=before, after=after, changed={kmalloc})
+    drivers, guessed = split_guesses(drivers, floor)
     about = (f"What {after.assumed} would change on {after.name}: the findings it makes "
              f"bite or bounce, judged on the tree without and with it, and the code "
-             f"computing with {kmalloc}; confidence {floor.value} and up.")
-    return markdown(drivers, "Affected drivers", about)
+             f"computing with {kmalloc}; a driver whose every site is below {floor.value} "
+             f"confidence is listed apart, to check by hand.")
+    return markdown(drivers, "Affected drivers", about, guessed)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -117,6 +117,7 @@ def review_dict(review: Review) -> dict[str, Any]:
         "series": series_dict(review.series, review),
         "findings": [finding_dict(f) for f in review.findings],
         "affected_drivers": [driver_dict(d) for d in review.affected_drivers],
+        "guessed_drivers": [driver_dict(d) for d in review.guessed_drivers],
         "drafts": [
             {"path": d.path, "in_reply_to": d.in_reply_to, "subject": d.subject}
             for d in review.drafts

@@ -86,6 +86,9 @@ def render_review(review: Review, tree: str | None = None) -> str:
             what = d.consequence.value if d.consequence is not None else "-"
             lines.append(f"  {d.path}  {d.kconfig or '-'}  {what}  {len(d.sites)} site(s)  "
                          f"{who}")
+    if review.guessed_drivers:
+        lines.append(f"  and {_count(len(review.guessed_drivers), 'more driver')} to check by "
+                     "hand, resting only on low-confidence findings (--format markdown)")
     if review.drafts:
         lines.append("")
         lines.append("Drafts:")

@@ -24,17 +24,42 @@ def attachment_name(series: Series) -> str:
     return f"affected-drivers-{digest}.md"
 
 
-def markdown(drivers: Sequence[AffectedDriver], title: str, about: str) -> str:
+def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
+             guessed: Sequence[AffectedDriver] = ()) -> str:
     """The ranked list, grouped by MAINTAINERS section (sections in the order of their
-    first driver); ``about`` says what changed and what it was judged on."""
+    first driver); ``about`` says what changed and what it was judged on. ``guessed``:
+    drivers resting only on low-confidence findings, after the list, apart and uncounted."""
     lines = [f"# {title}", "", about, ""]
     if not drivers:
-        return "\n".join([*lines, "No driver of the tree is affected."]) + "\n"
-    counts = {c: sum(1 for d in drivers if d.consequence == c)
-              for c in dict.fromkeys(d.consequence for d in drivers)}
-    lines.append(f"{len(drivers)} driver(s), worst first: " + ", ".join(
-        f"{n} {c.value if c is not None else 'listed'}" for c, n in counts.items()) + ".")
-    lines.append("")
+        lines += ["No driver of the tree is affected.", ""]
+    else:
+        counts = {c: sum(1 for d in drivers if d.consequence == c)
+                  for c in dict.fromkeys(d.consequence for d in drivers)}
+        lines.append(f"{len(drivers)} driver(s), worst first: " + ", ".join(
+            f"{n} {c.value if c is not None else 'listed'}" for c, n in counts.items()) + ".")
+        lines.append("")
+        lines += _sections(drivers)
+    if guessed:
+        lines += [f"## To check by hand: {len(guessed)} more driver(s)", "",
+                  "Each rests only on low-confidence findings: a buffer whose size, or whose "
+                  "way to the device, is not known where it is found. Not counted above; "
+                  "read the site before writing a fix.", "",
+                  "| driver | path | Kconfig | MAINTAINERS section | sites |",
+                  "| --- | --- | --- | --- | --- |"]
+        for d in guessed:
+            lines.append(f"| {d.name} | `{d.path}` | {d.kconfig or '-'} "
+                         f"| {d.section or _NO_SECTION} | {len(d.sites)} |")
+        lines.append("")
+        for d in guessed:
+            for s in d.sites:
+                lines.append(f"- `{s.file}:{s.line}` {_site(s)}")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _sections(drivers: Sequence[AffectedDriver]) -> list[str]:
+    """One section per MAINTAINERS entry: its people, its drivers' table, their sites."""
+    lines: list[str] = []
     rank = {id(d): i for i, d in enumerate(drivers, 1)}
     sections: dict[str, list[AffectedDriver]] = {}
     for d in drivers:
@@ -59,7 +84,7 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str) -> str:
             for s in d.sites:
                 lines.append(f"- `{s.file}:{s.line}` {_site(s)}")
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return lines
 
 
 def about(review: Review) -> str:
@@ -73,11 +98,13 @@ def about(review: Review) -> str:
 
 def review_markdown(review: Review) -> str:
     """``review --format markdown``: the whole ranked list of the series' review."""
-    return markdown(review.affected_drivers, "Affected drivers", about(review))
+    return markdown(review.affected_drivers, "Affected drivers", about(review),
+                    review.guessed_drivers)
 
 
 def attachments(review: Review) -> dict[str, bytes]:
-    """The files a reply to ``review`` names: the whole affected-driver list, if any."""
+    """The files a reply to ``review`` names: the whole affected-driver list, if any
+    (guesses alone get no file: the reply names none)."""
     if not review.affected_drivers:
         return {}
     return {attachment_name(review.series): review_markdown(review).encode()}

@@ -445,6 +445,7 @@ def series_context(
         drivers=drivers,
         driver_table=driver_lines,
         more_drivers=max(0, len(review.affected_drivers) - len(shown)),
+        guessed_drivers=len(review.guessed_drivers),
         attachment=attachment_name(series) if review.affected_drivers else "",
         patch_replies=human_list([f"{i}/{total}" for i in patch_replies]),
         patch_reply_count=len(patch_replies),

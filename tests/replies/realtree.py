@@ -87,6 +87,7 @@ def realtree_review(name: str) -> Review:
         series=series,
         findings=tuple(_finding(f) for f in data["findings"]),
         affected_drivers=tuple(_driver(d) for d in data["affected_drivers"]),
+        guessed_drivers=tuple(_driver(d) for d in data.get("guessed_drivers", ())),
         base=data["base"],
         patch_status=tuple(PatchStatus(**s) for s in data["patch_status"]),
         notes=tuple(data["notes"]),

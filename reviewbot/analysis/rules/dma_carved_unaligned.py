@@ -35,6 +35,13 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     verdict = offset_verdict(at, knowledge, "piece")
     if verdict is None:
         return None
+    if at.level == "dma":
+        # Rounded to the DMA alignment: the code itself says its pieces must not share
+        # a line (a header the CPU writes before the piece, a result after it); only
+        # the block's start, which kmalloc aligns, decides whether they do.
+        return replace(verdict, evidence=(*verdict.evidence, Evidence(
+            "rounded-for-dma", Confidence.MEDIUM,
+            f"the offset {at.offset} is rounded to the DMA alignment, for lines of its own")))
     # Whether the CPU writes a neighbouring piece while this one takes DMA (the
     # only way a shared line loses data) is not visible: a command piece filled
     # before the transfer, as in most carving on 6.1, is what IIO-style tx/rx
@@ -51,8 +58,10 @@ RULE = Rule(
     "One kmalloc() block is split into per-transfer buffers (buf + i * PIECE, rx = buf + "
     "TX_LEN), and a piece whose offset is not a multiple of ARCH_DMA_MINALIGN is mapped "
     "DMA_FROM_DEVICE or DMA_BIDIRECTIONAL. Offsets rounded to ARCH_KMALLOC_MINALIGN are "
-    "reported as conditional (bites_when). Always low confidence: whether the CPU writes a "
-    "neighbouring piece during the DMA is not visible in the code.",
+    "reported as conditional (bites_when). Low confidence, as whether the CPU writes a "
+    "neighbouring piece during the DMA is not visible in the code; medium for offsets rounded "
+    "to ARCH_DMA_MINALIGN, where the code itself asks for lines of its own and only "
+    "kmalloc's alignment of the block decides whether it gets them.",
     "Neighbouring pieces share a cache line: the invalidation after inbound DMA into one "
     "discards what the CPU wrote into the other (a TX piece filled meanwhile), and no bounce "
     "can see that the mapping starts inside a larger block.",
