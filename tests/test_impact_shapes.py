@@ -29,6 +29,7 @@ CARVED = """\
 struct acme_info {
 \tint nents;
 \tu8 *in_buffer;
+\tu8 *req_buffer;
 \tdma_addr_t dma;
 };
 
@@ -43,6 +44,22 @@ static int acme_info_create(struct device *dev, int len)
 \t\treturn -ENOMEM;
 \tinfo->in_buffer = (u8 *)info + off;
 \tinfo->dma = dma_map_single(dev, info->in_buffer, len, DMA_BIDIRECTIONAL);
+\treturn dma_mapping_error(dev, info->dma);
+}
+
+/* the step in a local given one value (as otx_cptvf_reqmgr.c writes it) */
+static int acme_info_create_local(struct device *dev, int len)
+{
+\tint align = ACME_DMA_ALIGN;
+\tstruct acme_info *info;
+\tu32 info_len;
+
+\tinfo_len = ALIGN(sizeof(*info), align);
+\tinfo = kzalloc(info_len + len, GFP_ATOMIC);
+\tif (!info)
+\t\treturn -ENOMEM;
+\tinfo->req_buffer = (u8 *)info + info_len;
+\tinfo->dma = dma_map_single(dev, info->req_buffer, len, DMA_BIDIRECTIONAL);
 \treturn dma_mapping_error(dev, info->dma);
 }
 """
@@ -123,8 +140,10 @@ def test_a_piece_carved_at_dma_steps_is_affected_and_an_x86_driver_is_not(exampl
     review = review_series(series_since(example_repo, base), tree=example_repo)
     drivers = _sites(review)
     carved = drivers["drivers/crypto/acme-info.c"]
-    assert [(s.rule, s.consequence.value, s.arches) for s in carved.sites] == [
-        ("dma-carved-unaligned", "corrupts", ("arm64",))]
+    assert [(s.function, s.rule, s.consequence.value, s.arches, s.confidence.value)
+            for s in carved.sites] == [
+        ("acme_info_create", "dma-carved-unaligned", "corrupts", ("arm64",), "medium"),
+        ("acme_info_create_local", "dma-carved-unaligned", "corrupts", ("arm64",), "medium")]
     # builds only for x86: arm64's kmalloc alignment is no matter of it
     assert "drivers/usb/misc/acme_pc.c" not in drivers
     # the allocator's and the architecture's own uses are not drivers

@@ -169,6 +169,13 @@ def rounding_level(r: Values, node: Node) -> str | None:
         # a driver's own constant (#define OTX2_CPT_DMA_MINALIGN 128): its value decides
         args = node.child_by_field_name("arguments")
         last = args.named_children[-1] if args is not None and args.named_children else None
+        if last is not None and last.type == "identifier":
+            # int align = OTX2_CPT_DMA_MINALIGN; ... ALIGN(len, align): a local given
+            # one value, never another, is that value
+            # (a name never assigned is a macro's: evaluated as it is)
+            given = r.fn.assigns.get(r.facts.src.text_of(last), [])
+            if given:
+                last = given[0] if len(given) == 1 else None
         value = r.facts.evaluator.value(last, r.fn.types()) if last is not None else None
         dma = r.facts.knowledge.dma_minalign_bytes
         if value is not None and value > 0:
