@@ -234,6 +234,22 @@ def test_a_small_inbound_member_is_bounced_on_612_arm64_and_riscv(tree, knowledg
     assert "the DMA core bounces" in only.message
 
 
+def test_a_member_sized_by_a_define_of_the_file_is_bounced_by_that_size(tree, knowledge) -> None:
+    """u8 rx[CHIP_PACKET] ____cacheline_aligned with #define CHIP_PACKET 169 (elants_i2c's
+    shape): it shares a line only on CPUs with 128-byte lines, and a 169-byte read rounds
+    to kmalloc-192, not a multiple of 128, so 6.12's arm64 bounces it there."""
+    sized = MEMBER.replace("#include <linux/mutex.h>\n",
+                           "#include <linux/mutex.h>\n\n#define CHIP_PACKET 169\n")
+    sized = sized.replace("u8 rx[4];", "u8 rx[CHIP_PACKET] ____cacheline_aligned;")
+    [new] = _judge(tree, knowledge, ANY, sized, "6.12")
+    assert new.rule == "dma-cacheline-l1"
+    assert new.hazard is not None and new.hazard.length == 169
+    assert new.verdict == "bites" and "arm64" not in new.arches  # mips still bites
+    # 256 bytes and more are never bounced by size: arm64 bites again
+    [big] = _judge(tree, knowledge, ANY, sized.replace("169", "300"), "6.12")
+    assert "arm64" in big.arches
+
+
 REMAP = """\
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/dma-mapping.h>

@@ -48,9 +48,11 @@ class Slot:
 _WIDEST = ArchLayout(pointer=8, l1=64, dma=128, kmalloc=8)
 
 
-def field_size(f: Field, structs: Structs, knowledge: Knowledge) -> int | None:
-    """How many bytes member ``f`` takes at most (a 64-bit build), None when not visible."""
-    placed = _Layout(_WIDEST, structs, knowledge, {}).place(f, 0)
+def field_size(f: Field, structs: Structs, knowledge: Knowledge,
+               defines: dict[str, int] | None = None) -> int | None:
+    """How many bytes member ``f`` takes at most (a 64-bit build), None when not visible;
+    ``defines``: the file's simple macros (``u8 buf[MAX_PACKET_SIZE]``)."""
+    placed = _Layout(_WIDEST, structs, knowledge, defines or {}).place(f, 0)
     return placed[0] if placed is not None else None
 
 

@@ -245,7 +245,8 @@ class Resolver:
             special = tails.member_of(self, base, sdef, member, depth, seen)
             if special is not None:
                 return special
-        size = field_size(member, self.facts.structs, self.facts.knowledge)
+        size = field_size(member, self.facts.structs, self.facts.knowledge,
+                          self.facts.evaluator.defines)
         return [replace(embedded(sdef.name, member, sdef.path, size),
                         site=self.member_site(base, sdef, member))]
 
