@@ -23,6 +23,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.diffpaths import file_pair
 from reviewbot.model import Patch, Series
 
 __all__ = ["Found", "find_applied"]
@@ -75,12 +76,8 @@ def _out(repo: Path, *args: str) -> str | None:
 
 
 def _paths(patch: Patch) -> set[str]:
-    out = set()
-    for pf in patch.diff:
-        for name in (pf.source_file, pf.target_file):
-            if name and name != "/dev/null":
-                out.add(name[2:] if name[:2] in ("a/", "b/") else name)
-    return out
+    """The tree paths a patch touches, git's quoting undone (café.c, not "caf\\303...")."""
+    return {name for pf in patch.diff for name in file_pair(pf) if name is not None}
 
 
 def patch_ids(repo: Path, series: Series) -> dict[int, str]:

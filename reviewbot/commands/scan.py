@@ -122,7 +122,7 @@ def _is_kernel_tree(root: Path) -> bool:
 
 
 def _by_maintainer(root: Path, kernel: Path | None, findings, args: argparse.Namespace,
-                   after, knowledge) -> str:
+                   after, knowledge, unanalysed=()) -> str:
     """The drivers the what-if of ``args.assume`` affects on the tree: the findings it makes
     worse (judged without and with it) and the code computing with kmalloc's macro."""
     from reviewbot.commands._common import judged_tree
@@ -141,7 +141,7 @@ def _by_maintainer(root: Path, kernel: Path | None, findings, args: argparse.Nam
              f"bite or bounce, judged on the tree without and with it, and the code "
              f"computing with {kmalloc}; a driver whose every site is below {floor.value} "
              f"confidence is listed apart, to check by hand.")
-    return markdown(drivers, "Affected drivers", about, guessed)
+    return markdown(drivers, "Affected drivers", about, guessed, unanalysed)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -184,7 +184,9 @@ def run(args: argparse.Namespace) -> int:
                            parse_work=limits_of(settings).parse_work,
                            tree=None if args.by_maintainer else tree)
     if args.by_maintainer:
-        sys.stdout.write(_by_maintainer(root, kernel, result.findings, args, tree, knowledge))
+        sys.stdout.write(_by_maintainer(root, kernel, result.findings, args, tree, knowledge,
+                                        result.unanalysed))
+        _warn_unanalysed(result.unanalysed)
         return 0
     floor = Confidence(args.min_confidence)
     findings = [f for f in result.findings if f.confidence >= floor]
@@ -198,12 +200,17 @@ def run(args: argparse.Namespace) -> int:
     }[args.format](findings, drivers, result.stats, bool(args.verbose), shown,
                    result.unanalysed)
     sys.stdout.write(out)
-    if result.unanalysed:
-        # also on a warm rescan, where the parser (and its warning) did not run
-        logger.warning("reviewbot: %d file(s) not analysed, listed in the output: %s",
-                       len(result.unanalysed), ", ".join(u.file for u in result.unanalysed[:5])
-                       + (", ..." if len(result.unanalysed) > 5 else ""))
+    _warn_unanalysed(result.unanalysed)
     return 0
+
+
+def _warn_unanalysed(unanalysed) -> None:
+    """One line on stderr naming what was not analysed, in every format and also on a warm
+    rescan, where the parser (and its warning) did not run."""
+    if unanalysed:
+        logger.warning("reviewbot: %d file(s) not analysed, listed in the output: %s",
+                       len(unanalysed), ", ".join(u.file for u in unanalysed[:5])
+                       + (", ..." if len(unanalysed) > 5 else ""))
 
 
 def _select(

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from reviewbot.model import AffectedDriver, DriverSite, Review, Series
+from reviewbot.model import AffectedDriver, DriverSite, Review, Series, Unanalysed
+from reviewbot.render.terminal import visible
 
 _NO_SECTION = "(no MAINTAINERS section)"
 
@@ -25,10 +26,12 @@ def attachment_name(series: Series) -> str:
 
 
 def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
-             guessed: Sequence[AffectedDriver] = ()) -> str:
+             guessed: Sequence[AffectedDriver] = (),
+             unanalysed: Sequence[Unanalysed] = ()) -> str:
     """The ranked list, grouped by MAINTAINERS section (sections in the order of their
     first driver); ``about`` says what changed and what it was judged on. ``guessed``:
-    drivers resting only on low-confidence findings, after the list, apart and uncounted."""
+    drivers resting only on low-confidence findings, after the list, apart and uncounted;
+    ``unanalysed``: the files whose drivers the list may miss (docs/limits.md)."""
     lines = [f"# {title}", "", about, ""]
     if not drivers:
         lines += ["No driver of the tree is affected.", ""]
@@ -54,7 +57,14 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
             for s in d.sites:
                 lines.append(f"- `{s.file}:{s.line}` {_site(s)}")
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    if unanalysed:
+        lines += [f"## Not analysed: {len(unanalysed)} file(s)", "",
+                  "Their drivers may be missing from the list above.", ""]
+        lines += [f"- `{u.file}`: {u.reason}" for u in unanalysed]
+        lines.append("")
+    # a subject or a tree's file name may hold control characters: written out, never
+    # sent to the terminal that prints this or the mail it is attached to
+    return visible("\n".join(lines).rstrip("\n") + "\n")
 
 
 def _sections(drivers: Sequence[AffectedDriver]) -> list[str]:
@@ -99,7 +109,7 @@ def about(review: Review) -> str:
 def review_markdown(review: Review) -> str:
     """``review --format markdown``: the whole ranked list of the series' review."""
     return markdown(review.affected_drivers, "Affected drivers", about(review),
-                    review.guessed_drivers)
+                    review.guessed_drivers, review.unanalysed)
 
 
 def attachments(review: Review) -> dict[str, bytes]:

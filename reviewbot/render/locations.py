@@ -15,11 +15,8 @@ from __future__ import annotations
 
 from unidiff import PatchedFile
 
+from reviewbot.diffpaths import file_pair
 from reviewbot.model import Finding, Review, Series
-
-
-def _strip(name: str) -> str:
-    return name[2:] if name[:2] in ("a/", "b/") else name
 
 
 def through_patch(pf: PatchedFile, line: int) -> int | None:
@@ -60,12 +57,14 @@ def final_line(series: Series, after: int, file: str, line: int) -> tuple[str, i
         if patch.index <= after:
             continue
         for pf in patch.diff:
-            if pf.is_added_file or _strip(pf.source_file) != file:
+            # git's quoted names (café.c is "caf\303\251.c") read as the tree's paths
+            source, target = file_pair(pf)
+            if pf.is_added_file or source != file:
                 continue
             moved = through_patch(pf, line)
-            if moved is None:
+            if moved is None or target is None:
                 return None
-            file, line = _strip(pf.target_file), moved
+            file, line = target, moved
             break
     return file, line
 

@@ -62,6 +62,32 @@ def test_check_on_a_format_patch_file_reads_a_non_ascii_path(cafe_repo: KernelRe
     assert f"::error file={CAFE}," in proc.stdout.decode()
 
 
+def test_the_annotation_follows_a_later_patch_in_a_non_ascii_file(cafe_repo: KernelRepo):
+    """render/locations.py carries a finding through later patches by their paths: it read
+    git's quoted names and lost café.c, so GitHub pointed 5 lines above the call."""
+    cafe_repo.commit(CAFE, "/* 1 */\n/* 2 */\n/* 3 */\n/* 4 */\n/* 5 */\n" + BASE + STACK_FUNC,
+                     "usb: café: comments")
+    proc = reviewbot("check", "--format", "github", "base..HEAD", cwd=cafe_repo.root)
+    assert proc.returncode == 1, proc.stderr.decode()
+    line = line_of(cafe_repo.read(CAFE), "usb_control_msg(", after="widget_read_status")
+    assert f"::error file={CAFE},line={line}," in proc.stdout.decode()
+
+
+def test_a_patch_the_tree_holds_is_found_in_a_non_ascii_file(tmp_path):
+    """apply/applied.py finds a mailed patch already in the tree by the paths it touches:
+    with git's quoted name it found none, and b4 prep --check reviewed hunks only."""
+    repo = KernelRepo(tmp_path / "linux")
+    repo.commit(CAFE, BASE + "/* marker */\n", "usb: café: add driver")
+    repo.commit(CAFE, BASE + STACK_FUNC, "usb: café: read the status")
+    msg = subprocess.run(["git", "-C", str(repo.root), "format-patch", "--stdout", "-1"],
+                         capture_output=True, check=True).stdout.split(b"\n", 1)[1]
+    proc = reviewbot("check", "--format", "b4", cwd=repo.root, stdin=msg)
+    assert proc.returncode == 1, proc.stderr.decode()
+    [entry] = json.loads(proc.stdout)
+    assert entry["summary"].startswith("in the tree as "), entry["summary"]
+    assert f"dma-stack at {CAFE}:" in entry["summary"]
+
+
 def test_check_reads_a_hand_quoted_ascii_path(tmp_path):
     diff = (
         'diff --git "a/drivers/usb/misc/quoted.c" "b/drivers/usb/misc/quoted.c"\n'

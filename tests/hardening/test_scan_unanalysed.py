@@ -74,3 +74,17 @@ def test_a_bigger_budget_analyses_what_a_smaller_one_could_not(world):
     data = json.loads(out)
     assert data["unanalysed"] == []
     assert data["stats"]["parsed"] >= 1
+
+
+def test_the_affected_driver_list_of_a_what_if_lists_it_cold_and_warm(world):
+    """scan --by-maintainer returned before the list of files not analysed was made."""
+    tree, config, cache = world
+    for _ in range(2):  # cold, then served by the cache
+        proc = reviewbot("--config", str(config), "scan", "--assume", "kmalloc-minalign=8",
+                         "--by-maintainer", "--cache-dir", str(cache), str(tree))
+        assert proc.returncode == 0, proc.stderr.decode()
+        out = proc.stdout.decode()
+        assert f"## Not analysed: 1 file(s)\n\nTheir drivers may be missing from the list " \
+               f"above.\n\n- `{KNOT_C}`: {REASON}\n" in out
+        assert f"1 file(s) not analysed, listed in the output: {KNOT_C}" in \
+            proc.stderr.decode()

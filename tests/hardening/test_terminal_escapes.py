@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from reviewbot.render.terminal import visible
+from tests.conftest import EXAMPLES
 from tests.hardening.series import mbox, new_file
 
 pytestmark = pytest.mark.skipif(shutil.which("script") is None, reason="needs script(1)")
@@ -74,12 +75,14 @@ def _on_a_terminal(tmp_path: Path, *args: str) -> tuple[int, bytes]:
     return proc.returncode, typescript.read_bytes()
 
 
-@pytest.mark.parametrize("command", [["review"], ["check"]])
+@pytest.mark.parametrize("command", [["review"], ["check"], ["review", "--format", "markdown"]])
 def test_an_osc52_subject_reaches_the_terminal_only_as_text(tmp_path, command):
     status, seen = _on_a_terminal(tmp_path, *command, str(_series(tmp_path)))
     assert status == (1 if command == ["check"] else 0), seen.decode(errors="replace")
     assert b"\x1b]52" not in seen and b"\x07" not in seen
-    assert SHOWN.encode() in seen  # the subject is there, its escapes written out
+    # the subject is there, its escapes written out (b4's series subject, which the
+    # Markdown list names, is cut at the bracket: the BEL after it is what is left)
+    assert (SHOWN if "markdown" not in command else "52;c;cHduZWQ=\\a").encode() in seen
 
 
 def test_a_control_character_in_a_file_name_is_shown_too(tmp_path):
@@ -89,6 +92,19 @@ def test_a_control_character_in_a_file_name_is_shown_too(tmp_path):
     assert status == 1, seen.decode(errors="replace")
     assert b"\x1b[2J" not in seen
     assert b"drivers/usb/misc/\\e[2Jclip.c:5: error:" in seen
+
+
+def test_scan_by_maintainer_writes_out_a_file_name_s_escape(tmp_path):
+    """The affected-driver list names files of the tree: an ESC in one is written out."""
+    tree = tmp_path / "linux"
+    shutil.copytree(EXAMPLES / "tree", tree)
+    led = tree / "drivers/usb/misc/acme_led.c"
+    led.rename(led.with_name("acme_\x1b[2Jled.c"))
+    status, seen = _on_a_terminal(tmp_path, "scan", "--no-cache", "--assume",
+                                  "kmalloc-minalign=8", "--by-maintainer", str(tree))
+    assert status == 0, seen.decode(errors="replace")
+    assert b"\x1b[2J" not in seen
+    assert b"`drivers/usb/misc/acme_\\e[2Jled.c:27`" in seen
 
 
 def test_visible_writes_out_every_kind_of_control_character():
