@@ -69,6 +69,18 @@ def sent_record(path: Path) -> Path:
     return path.with_suffix(".sent")
 
 
+def body_text(msg: EmailMessage) -> str:
+    """The text of a draft: its plain body, without an attachment (a series reply carries
+    the whole affected-driver list attached); a body in a charset Python lacks, decoded
+    leniently."""
+    part = msg.get_body(preferencelist=("plain",)) or msg
+    try:
+        return str(part.get_content())
+    except (LookupError, KeyError):
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+
+
 def message_bytes(msg: EmailMessage) -> bytes:
     """The draft as a file: RFC 5322 headers, UTF-8 body, LF line ends."""
     return msg.as_bytes(policy=_FILE_POLICY)

@@ -18,7 +18,14 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-from reviewbot.outbox import MBOX_NAME, atomic_write, mbox_entry, message_bytes, sent_record
+from reviewbot.outbox import (
+    MBOX_NAME,
+    atomic_write,
+    mbox_entry,
+    message_bytes,
+    sent_record,
+)
+from reviewbot.outbox import body_text as body_text  # the pages read a draft's text here
 from reviewbot.render.reply_text import tidy_body
 from reviewbot.smtp_send import sending_marker
 from reviewbot.watch.state import Revision, State
@@ -105,15 +112,6 @@ def find(state: State, outbox: Path, rev_id: int, number: int) -> tuple[Revision
     raise DraftError(f"series {rev_id} has no draft {number}")
 
 
-def body_text(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain",)) or msg
-    try:
-        return str(part.get_content())
-    except (LookupError, KeyError):
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-
-
 def headers(msg: EmailMessage) -> list[tuple[str, str]]:
     """The headers shown read-only, as text (the template escapes them)."""
     return [(h, str(v)) for h in SHOWN_HEADERS for v in msg.get_all(h, [])]
@@ -128,7 +126,9 @@ def wrapped(text: str, width: int) -> str:
 def with_body(msg: EmailMessage, body: str) -> bytes:
     """The draft's file with only its body replaced (headers as the watcher wrote them)."""
     cte = "8bit" if any(ord(c) > 127 for c in body) else "7bit"
-    msg.set_content(body, charset="utf-8", cte=cte)
+    # a reply with the affected-driver list attached keeps it: only its text part changes
+    part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
+    (part or msg).set_content(body, charset="utf-8", cte=cte)
     return message_bytes(msg)
 
 

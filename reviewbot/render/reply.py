@@ -146,6 +146,20 @@ def _message(
     return msg
 
 
+def _attach_list(msg: EmailMessage, review: Review) -> None:
+    """Attach the whole affected-driver list to the reply that names it: the reply shows
+    the first drivers, the attachment every one with its sites (text/plain, as the
+    kernel test robot attaches its .config), so the draft is sent as it is."""
+    from reviewbot.render.impact_report import attachment_name, review_markdown
+
+    if review.affected_drivers:
+        name = attachment_name(review.series)
+        msg.add_attachment(review_markdown(review), subtype="plain", charset="utf-8",
+                           cte="8bit", filename=name)
+        # the same review gives the same bytes (drafts are compared and re-written)
+        msg.set_boundary("=_" + hashlib.sha1(f"{msg['Message-Id']}".encode()).hexdigest())
+
+
 def archive_settings(settings: ReplySettings, series: Series) -> ReplySettings:
     """``settings`` linking to the archive ``series`` was fetched from.
 
@@ -273,6 +287,8 @@ def compose_drafts(
             msgid=msgid,
             date=clock(),
         )
+        if here:
+            _attach_list(msg, review)
         drafts.append(
             ComposedDraft(
                 patch.index, msg, clean_msgid(patch.msgid), series.revision, patch.subject
@@ -348,4 +364,5 @@ def _series_draft(
         msgid=msgid,
         date=clock(),
     )
+    _attach_list(msg, review)
     return ComposedDraft(0, msg, clean_msgid(answered), series.revision, subject)

@@ -14,6 +14,7 @@ from email.parser import BytesParser
 
 import pytest
 
+from reviewbot.outbox import body_text
 from tests.queue.conftest import (
     HOSTILE_CODE,
     HOSTILE_NAME,
@@ -158,7 +159,7 @@ def test_read_edit_approve_send_in_chromium(browser, server, smtp, tmp_path):
     assert mail["Subject"] == "Re: [PATCH 1/8] usb: serial: acme: report line status"
     assert mail["In-Reply-To"] == "<20261102-acme-dma-v1-1@example.org>"
     assert env.rcpt_tos[0] == "dana@example.org"
-    sent_body = mail.get_content()
+    sent_body = body_text(mail)
     assert ADDED in " ".join(sent_body.split()) and "\n> " in sent_body
     mine = [x for x in sent_body.splitlines() if "word" in x or x.startswith("Thanks, Dana.")]
     assert len(mine) >= 2 and all(len(x) <= 72 for x in mine)

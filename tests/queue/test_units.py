@@ -67,3 +67,26 @@ def test_queue_table(tmp_path):
         _settings(tmp_path, 'token = "short"\n')
     with pytest.raises(ConfigError, match=r"queue\.sendmail must be a string, not an integer$"):
         _settings(tmp_path, "sendmail = 1\n")
+
+
+def test_editing_a_reply_keeps_the_list_attached_to_it():
+    """A series reply carries the affected-driver list attached: the queue's edit replaces
+    the text part only (set_content on the whole message dropped the attachment)."""
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    from reviewbot.outbox import body_text
+    from reviewbot.queue.drafts import with_body
+
+    msg = EmailMessage()
+    msg["Subject"] = "Re: [PATCH 0/3] arm64: lower kmalloc's alignment"
+    msg.set_content("Hi,\n\nthe list is attached.\n", charset="utf-8", cte="8bit")
+    msg.add_attachment("# Affected drivers\n", subtype="plain", charset="utf-8", cte="8bit",
+                       filename="affected-drivers-0123456789.md")
+    again = message_from_bytes(with_body(msg, "Hi,\n\nedited, the list is attached.\n"),
+                               policy=policy.default)
+    assert isinstance(again, EmailMessage)
+    assert body_text(again) == "Hi,\n\nedited, the list is attached.\n"
+    [listing] = [p for p in again.iter_attachments()]
+    assert listing.get_filename() == "affected-drivers-0123456789.md"
+    assert listing.get_content() == "# Affected drivers\n"

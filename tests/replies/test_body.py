@@ -8,6 +8,7 @@ import re
 import pytest
 
 from reviewbot.model import Confidence, PatchStatus, Review
+from reviewbot.outbox import body_text
 from reviewbot.render.reply import compose_drafts
 from reviewbot.render.reply_quote import quote_lines
 from reviewbot.render.reply_text import rule_doc, tidy_body
@@ -22,7 +23,7 @@ def _compose(review, settings, **kw):
 
 
 def _body(draft) -> str:
-    return draft.message.get_content()
+    return body_text(draft.message)
 
 
 def _finding(patch):

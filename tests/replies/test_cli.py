@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from reviewbot.cli import main
+from reviewbot.outbox import body_text
 from tests.replies.conftest import EXAMPLE_MBOX
 
 
@@ -105,7 +106,7 @@ def test_with_a_tree_the_series_reply_lists_the_real_affected_drivers(tmp_path, 
     capsys.readouterr()
     series_reply = next(out.glob("0000-*.eml"))
     msg = email.message_from_bytes(series_reply.read_bytes(), policy=policy.default)
-    body = msg.get_content()
+    body = body_text(msg)
     assert msg["In-Reply-To"] == "<20261102-acme-dma-v1-0@example.org>"
     # the series by its archive URL, the tree as a placeholder: no local path
     url = "https://lore.kernel.org/all/20261102-acme-dma-v1-0@example.org/"
@@ -159,8 +160,8 @@ def test_the_sender_comes_from_the_trees_git_identity(tmp_path, capsys, example_
     for path in out.glob("*.eml"):
         msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         assert str(msg["From"]) == "Dana Developer <dana@example.org>"
-        assert "Reported-by" not in msg.get_content() or "| Reported-by: Dana" in (
-            msg.get_content()
+        assert "Reported-by" not in body_text(msg) or "| Reported-by: Dana" in (
+            body_text(msg)
         )
 
 

@@ -12,6 +12,7 @@ import dataclasses
 
 import b4
 
+from reviewbot.outbox import body_text
 from reviewbot.pipeline import review_series
 from reviewbot.render.reply import compose_drafts
 from tests.conftest import git
@@ -40,7 +41,7 @@ def test_a_sink_in_untouched_code_is_shown_from_the_tree(example_repo, reply_set
     mailed = dataclasses.replace(series.patches[0], msgid="skel-1@example.org")
     review = dataclasses.replace(review, series=dataclasses.replace(series, patches=(mailed,)))
     (draft,) = compose_drafts(review, reply_settings, clock=fixed_clock)
-    lines = draft.message.get_content().splitlines()
+    lines = body_text(draft.message).splitlines()
     call = PROBE_READ.splitlines().index(
         "\trv = usb_bulk_msg(dev->udev, usb_rcvbulkpipe(dev->udev, dev->bulk_in_endpointAddr),"
     )
@@ -54,5 +55,5 @@ def test_a_sink_in_untouched_code_is_shown_from_the_tree(example_repo, reply_set
         "dev->bulk_in_buffer, min(dev->bulk_in_size, count), &actual, 1000);"
     )
     assert "drivers/usb/misc/skel.c after this patch, in lines it does not change:" in lines
-    assert "outside the lines this patch changes" not in draft.message.get_content()
-    assert b4.LoreMessage.find_trailers(draft.message.get_content(), followup=True)[0] == []
+    assert "outside the lines this patch changes" not in body_text(draft.message)
+    assert b4.LoreMessage.find_trailers(body_text(draft.message), followup=True)[0] == []

@@ -12,7 +12,7 @@ from email import policy
 
 import pytest
 
-from reviewbot.outbox import draft_name, message_bytes
+from reviewbot.outbox import body_text, draft_name, message_bytes
 from reviewbot.render.reply import compose_drafts
 from tests.replies.conftest import GOLDEN, fixed_clock, fixed_msgid
 from tests.replies.planted import planted_review
@@ -62,7 +62,7 @@ def test_exactly_the_planted_patches_get_a_draft_each_threaded_to_its_patch(
         assert msg["In-Reply-To"] == f"<{patch.msgid}>"
         assert msg["References"].split() == [f"<{r}>" for r in (*patch.references, patch.msgid)]
         assert msg["Subject"] == f"Re: {patch.subject}"
-        body = msg.get_content()
+        body = body_text(msg)
         assert offending[d.index] in body.splitlines()
         if d.index in origin:
             assert origin[d.index] in body.splitlines()
@@ -74,7 +74,7 @@ def test_series_reply_lists_affected_drivers_with_maintainers(example_series, re
     series_draft = _drafts(example_series, reply_settings)[0]
     msg = series_draft.message
     assert msg["In-Reply-To"] == f"<{example_series.cover.msgid}>"
-    body = msg.get_content()
+    body = body_text(msg)
     assert "arm64  ARCH_KMALLOC_MINALIGN  ARCH_DMA_MINALIGN (128)  8" in body
     lines = body.splitlines()
     for path, kconfig in (

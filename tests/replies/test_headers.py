@@ -9,7 +9,7 @@ from email import policy
 import pytest
 
 from reviewbot.model import Person, Review
-from reviewbot.outbox import message_bytes
+from reviewbot.outbox import body_text, message_bytes
 from reviewbot.render.reply import compose_drafts
 from reviewbot.render.reply_headers import clean_msgid, recipients, reply_subject
 from reviewbot.settings import ReplyPolicy
@@ -191,7 +191,7 @@ def test_hostile_names_and_subjects_neither_inject_headers_nor_run(example_serie
     assert msg["Subject"].startswith("Re: [PATCH 1/8] x Bcc: evil@example.com")
     assert HOSTILE in msg["Subject"]
     assert _addrs(msg, "To") == ["eve@example.org"]
-    body = msg.get_content()
+    body = body_text(msg)
     assert HOSTILE in " ".join(body.split())  # printed as it is (maybe wrapped)
     assert body.count("Hi Eve,") == 1  # the include did not run
     assert " 49 " not in " ".join(body.split())  # nor did the arithmetic

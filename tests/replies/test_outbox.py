@@ -9,7 +9,7 @@ import re
 from email import policy
 from pathlib import Path
 
-from reviewbot.outbox import MBOX_NAME, draft_name, sent_record, slug, write_outbox
+from reviewbot.outbox import MBOX_NAME, body_text, draft_name, sent_record, slug, write_outbox
 from reviewbot.render.reply import compose_drafts
 from tests.replies.conftest import fixed_clock, fixed_msgid
 from tests.replies.planted import planted_review
@@ -43,7 +43,7 @@ def test_writes_eml_files_and_one_mbox_and_returns_records(
         with open(rec.path, "rb") as fh:
             msg = email.message_from_binary_file(fh, policy=policy.default)
         assert msg["Message-Id"] == d.message["Message-Id"]
-        assert msg.get_content() == d.message.get_content()
+        assert body_text(msg) == body_text(d.message)
     box = mailbox.mbox(out / MBOX_NAME)
     assert [m["Message-Id"] for m in box] == [str(d.message["Message-Id"]) for d in drafts]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
@@ -167,7 +167,9 @@ def test_drafts_mbox_escapes_from_lines_the_mboxrd_way(tmp_path, example_series,
     pasted = ("From 1a2b3c4d5e6f Mon Sep 17 00:00:00 2001\n"
               ">From a quoted separator at 10:00:00 in 2024\n"
               ">>From deeper still\n")
-    first.set_content(first.get_content() + "\n" + pasted)
+    text = first.get_body(preferencelist=("plain",))
+    assert text is not None
+    text.set_content(body_text(first) + "\n" + pasted)
     out = tmp_path / "out"
     write_outbox(drafts, out)
     raw = (out / MBOX_NAME).read_bytes()

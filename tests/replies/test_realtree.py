@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import b4
 import pytest
 
-from reviewbot.outbox import MBOX_NAME, draft_name, message_bytes, write_outbox
+from reviewbot.outbox import MBOX_NAME, body_text, draft_name, message_bytes, write_outbox
 from reviewbot.render.reply import compose_drafts
 from reviewbot.settings import ReplySettings
 from tests.replies.conftest import GOLDEN, fixed_clock
@@ -37,7 +37,7 @@ def _drafts(name: str, clock=fixed_clock):
 
 
 def _body(d) -> str:
-    return d.message.get_content()
+    return body_text(d.message)
 
 
 def _thread_ids(review) -> set[str]:
@@ -72,7 +72,7 @@ def _all_bodies():
 
     for path in [*GOLDEN.glob("*.eml"), *REALTREE.glob("*/drafts/*.eml")]:
         msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        yield str(path.relative_to(REALTREE.parent)), msg.get_content()
+        yield str(path.relative_to(REALTREE.parent)), body_text(msg)
 
 
 def test_b4_finds_no_trailer_in_any_draft():

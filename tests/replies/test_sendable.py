@@ -15,6 +15,7 @@ import dataclasses
 import re
 
 from reviewbot.model import Finding, Review, Severity
+from reviewbot.outbox import body_text
 from reviewbot.render.reply import compose_drafts
 from reviewbot.render.reply_quote import quote_lines
 from tests.replies.conftest import fixed_clock, fixed_msgid
@@ -28,7 +29,7 @@ def _compose(review, settings=SETTINGS):
 
 
 def _body(d) -> str:
-    return d.message.get_content()
+    return body_text(d.message)
 
 
 def _joined(text: str) -> str:
