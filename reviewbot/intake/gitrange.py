@@ -97,7 +97,10 @@ def series_from_range(spec: str, repo: Path, cap: int | None = None,
         base = _git(repo, "merge-base", a, b).decode().strip()
     except InputError as exc:
         raise InputError(f"{spec}: not a range in {repo} ({exc})") from None
-    commits = _git(repo, "rev-list", "--reverse", "--no-merges", f"{base}..{b}").decode().split()
+    # the commits format-patch makes a mail of: not merges, not empty ones (b4 prep keeps
+    # its cover letter as an empty commit, which format-patch leaves out)
+    commits = _git(repo, "rev-list", "--reverse", "--no-merges", "--full-history",
+                   f"{base}..{b}", "--", ".").decode().split()
     if not commits:
         raise InputError(f"{spec}: no commits in this range")
     try:

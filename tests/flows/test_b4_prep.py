@@ -60,3 +60,19 @@ def test_each_report_line_points_at_an_added_line_of_its_patch(flow_tree, tmp_pa
         (line,) = proc.stdout.decode().splitlines()
         at = int(line.split(":")[1])
         assert mail.split("\n")[at - 1].startswith("+"), (index, line)
+
+
+def test_check_on_a_b4_prep_branch_reads_the_patches_beside_b4_s_cover_commit(flow_tree):
+    """b4 prep keeps the cover letter as an empty commit, which git format-patch leaves out:
+    ``check base..HEAD`` on the branch said "format-patch gave 8 mails for 9 commits"."""
+    import json
+    import subprocess
+
+    _prep_branch(flow_tree)
+    proc = subprocess.run([tool("reviewbot"), "check", "--format", "json", "base..HEAD"],
+                          capture_output=True, cwd=flow_tree)
+    assert proc.returncode == 1, proc.stderr.decode()  # the series has errors
+    data = json.loads(proc.stdout)
+    assert len(data["series"]["patches"]) == len(PATCHES)
+    rules = sorted({f["rule"] for f in data["findings"] if f["severity"] == "error"})
+    assert rules == sorted(set(ERRORS.values()))
