@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -127,15 +128,13 @@ def _base_commit(review: Review) -> str:
 def reproduce_command(review: Review, settings: ReplySettings) -> str:
     """The command that gives the same review, with no path of the reviewer's in it.
 
-    The series is named by its archive URL (a message-id anyone can fetch),
-    the tree by the commit it was checked against: the reader's tree is
-    theirs, not ours, so it is a placeholder.
+    The series is named by its archive URL (a message-id anyone can fetch);
+    the tree is the one the command runs in (a message-id reviewed inside a
+    kernel tree uses it), named in the line before it (``reproduce_where``),
+    so the command holds no placeholder to fill in.
     """
     series = review.series
     words = ["reviewbot", "review"]
-    if review.base is not None:
-        at = _base_commit(review)
-        words += ["--tree", f"<your linux tree at {at}>" if at else "<your linux tree>"]
     if series.revision > 1:
         words += ["--revision", str(series.revision)]
     answered = series.cover.msgid if series.cover else series.msgid
@@ -143,6 +142,15 @@ def reproduce_command(review: Review, settings: ReplySettings) -> str:
         answered = min(series.patches, key=lambda p: p.index).msgid
     words.append(archive_link(settings, answered))
     return " ".join(words)
+
+
+def reproduce_where(review: Review) -> str:
+    """Where the reproduce command runs: ", in a Linux tree at <commit>" for a review on a
+    tree (the commit when known), "" for one without."""
+    if review.base is None:
+        return ""
+    at = _base_commit(review)
+    return f", in a Linux tree at {at}" if at else ", in a Linux tree"
 
 
 def common_context(
@@ -153,6 +161,7 @@ def common_context(
         "greeting_name": first_name(greet),
         "version": __version__,
         "command": one_line(reproduce_command(review, settings)),
+        "command_where": reproduce_where(review),
         "signature": settings.signature,
         "opt_out": one_line(settings.opt_out),
         # Tags are offered only under a name that can be written to.
@@ -370,7 +379,10 @@ def driver_table(drivers: Sequence[AffectedDriver], width: int = 80) -> list[str
     its Kconfig symbol gives the symbol a line of its own. The lines under
     a row hold no ``name:`` label, so b4 cannot read them as trailers.
     """
-    rows = [[one_line(d.path), d.consequence.value if d.consequence is not None else "-",
+    # several modules of one folder (dvb-usb's dozens) are told apart by their name
+    seen = Counter(d.path for d in drivers)
+    rows = [[one_line(d.path if seen[d.path] == 1 else f"{d.path} ({d.name})"),
+             d.consequence.value if d.consequence is not None else "-",
              str(len(d.sites)), _kconfig(d.kconfig)] for d in drivers]
     head = ("path", "change", "sites", "Kconfig")
     lines = table(head, rows, right=(2,))

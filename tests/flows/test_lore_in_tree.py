@@ -100,6 +100,6 @@ def test_drafts_link_to_the_archive_the_series_came_from(series_inbox, flow_tree
     for draft in drafts:
         text = draft.read_text()
         assert "lore.kernel.org" not in text, draft.name
-        assert "reviewbot review --tree <your linux tree at " in text
+        assert ", in a Linux tree at " in text and "\treviewbot review http" in text
         assert f" {series_inbox.url}/{series_inbox.msgids[0]}/" in text, draft.name
         assert f"| Closes: {series_inbox.url}/" in text, draft.name

@@ -108,16 +108,18 @@ def test_with_a_tree_the_series_reply_lists_the_real_affected_drivers(tmp_path, 
     msg = email.message_from_bytes(series_reply.read_bytes(), policy=policy.default)
     body = body_text(msg)
     assert msg["In-Reply-To"] == "<20261102-acme-dma-v1-0@example.org>"
-    # the series by its archive URL, the tree as a placeholder: no local path
+    # the series by its archive URL, the tree as the one it runs in: no local path
     url = "https://lore.kernel.org/all/20261102-acme-dma-v1-0@example.org/"
     # the commit the review was made against (the series' base, or the HEAD
     # of the repository around examples/tree), never the path
     import re
 
     m = re.search(
-        r"^\treviewbot review --tree <your linux tree at ([0-9a-f]{12})> (\S+)$", body, re.M
+        r"^reproduce with reviewbot \S+, in a Linux tree at ([0-9a-f]{12}):\n"
+        r"\treviewbot review (\S+)$", body, re.M
     )
     assert m and m.group(2) == url, body
+    assert "<" not in m.group(0)  # nothing to fill in
     for path in (str(tree), str(EXAMPLE_MBOX), str(out), str(tmp_path)):
         assert path not in series_reply.read_text()
     assert "Drivers this changes, worst first" in body

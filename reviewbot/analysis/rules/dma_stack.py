@@ -48,7 +48,8 @@ def check(use: Transfer, o: Origin, judging: Judging) -> Verdict | None:
     if alt is not None:
         names = " / ".join(f"{f}()" for f in alt.family)
         instead = f" or {names}, which {'copies' if len(alt.family) == 1 else 'copy'}"
-    return Verdict("stack memory is not DMA-able (it is vmalloc'd with CONFIG_VMAP_STACK); "
+    return Verdict("stack memory is not DMA-able (USB refuses it; the DMA API cannot map a "
+                   "CONFIG_VMAP_STACK stack); "
                    f"use a kmalloc'd buffer{instead}", hazard=FAILS)
 
 
@@ -65,12 +66,11 @@ RULE = Rule(
     "while the CPU writes the stack lines around it, which is not visible here. USB in "
     "either direction and the DMA API are errors (usb_hcd_map_urb_for_dma refuses stack "
     "buffers; dma_map_single() cannot map vmalloc memory).",
-    "With CONFIG_VMAP_STACK the stack is vmalloc memory, which has no linear mapping: "
-    "dma_map_single() returns a bogus address or warns, and on non-coherent CPUs the "
-    "cache maintenance corrupts neighbouring stack data.",
-    "Allocate the buffer with kmalloc()/kzalloc() (free it after the transfer), use a "
-    "DMA-safe buffer in the driver's private struct, or switch to a copying API "
-    "(usb_control_msg_recv/send, spi_write_then_read, i2c_transfer).",
+    "USB refuses a stack buffer where the host controller DMAs (usb_hcd_map_urb_for_dma(): "
+    "\"transfer buffer is on stack\", -EAGAIN); elsewhere a CONFIG_VMAP_STACK stack is "
+    "vmalloc memory, which dma_map_single() cannot map.",
+    "Use a kmalloc'd buffer: one the driver already keeps, or kmalloc() for the "
+    "transfer; or a copying API where the bus has one (usb_control_msg_recv/send).",
     (DMA_HOWTO, "Documentation/driver-api/usb/dma.rst",
      "commit 'USB: serial: iuu_phoenix: fix DMA from stack' (v5.11) for a typical fix"),
     needs=(Fact.SINK_USE, Fact.ORIGIN),

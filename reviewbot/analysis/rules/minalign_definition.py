@@ -78,7 +78,7 @@ def finding(change: DiffFile, line: int, name: str, old: list[str],
         rule=RULE.id, severity=RULE.severity, file=change.path, line=line, function=None,
         buffer=None, sink=None, direction=None, macro=name,
         message=f"{name} for {arch} changes from {was} to {now}: drivers that rely on this "
-                "alignment for DMA safety change behaviour; audit them (reviewbot scan)",
+                "alignment for DMA safety change behaviour",
         confidence=Confidence.HIGH,
         evidence=(Evidence("definition-in-diff", Confidence.HIGH,
                            f"the patch changes the definition of {name}"),),
