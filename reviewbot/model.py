@@ -459,6 +459,10 @@ class PatchStatus:
     commit: str | None = None
 
 
+# What a review on a tree without git history gives as its base (Review.base).
+PLAIN_TREE = "a plain source tree (no git commit)"
+
+
 @dataclass(frozen=True)
 class Review:
     """Everything the render stage needs: the product of one pipeline run."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reviewbot.errors import InputError
+from reviewbot.model import PLAIN_TREE
 
 
 class BaseTree(Protocol):
@@ -170,7 +171,7 @@ class PlainBase:
 
     def describe(self) -> str:
         # No local path: this text goes into mail sent to a list.
-        return "a plain source tree (no git commit)"
+        return PLAIN_TREE
 
     def close(self) -> None:
         pass

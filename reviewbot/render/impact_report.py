@@ -11,6 +11,7 @@ what-if instead of a series.
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from collections.abc import Sequence
 
 from reviewbot.model import AffectedDriver, DriverSite, Review, Series, Unanalysed
@@ -32,7 +33,7 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
     first driver); ``about`` says what changed and what it was judged on. ``guessed``:
     drivers resting only on low-confidence findings, after the list, apart and uncounted;
     ``unanalysed``: the files whose drivers the list may miss (docs/limits.md)."""
-    lines = [f"# {title}", "", about, ""]
+    lines = [f"# {title}", "", *_wrapped(about), ""]
     if not drivers:
         lines += ["No driver of the tree is affected.", ""]
     else:
@@ -44,9 +45,10 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
         lines += _sections(drivers)
     if guessed:
         lines += [f"## To check by hand: {len(guessed)} more driver(s)", "",
-                  "Each rests only on low-confidence findings: a buffer whose size, or whose "
-                  "way to the device, is not known where it is found. Not counted above; "
-                  "read the site before writing a fix.", "",
+                  *_wrapped("Each rests only on low-confidence findings: a buffer whose "
+                            "size, or whose way to the device, is not known where it is "
+                            "found. Not counted above; read the site before writing a fix."),
+                  "",
                   "| driver | path | Kconfig | MAINTAINERS section | sites |",
                   "| --- | --- | --- | --- | --- |"]
         for d in guessed:
@@ -65,6 +67,11 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
     # a subject or a tree's file name may hold control characters: written out, never
     # sent to the terminal that prints this or the mail it is attached to
     return visible("\n".join(lines).rstrip("\n") + "\n")
+
+
+def _wrapped(text: str) -> list[str]:
+    """A paragraph of prose at 72 columns, as the mail it is attached to."""
+    return textwrap.wrap(text, 72, break_long_words=False, break_on_hyphens=False)
 
 
 def _sections(drivers: Sequence[AffectedDriver]) -> list[str]:
@@ -100,10 +107,13 @@ def _sections(drivers: Sequence[AffectedDriver]) -> list[str]:
 def about(review: Review) -> str:
     """What changed and what it was judged on, in one paragraph for the list's head."""
     judged = next((n for n in review.notes if n.startswith("judged on ")), "")
-    return (f"The drivers series \"{review.series.subject}\" affects by changing the "
-            "alignment kmalloc() and the alignment macros give, each judged on the tree "
-            f"before and after it ({judged or 'no tree'}): what now corrupts data, what "
-            "computes with a changed macro, what the DMA core now bounces (slower).")
+    tree = judged.removeprefix("judged on ") or "no tree"
+    return (f"Series: \"{review.series.subject}\". It changes the alignment that kmalloc() "
+            "and the alignment macros give; each driver below is judged on the tree before "
+            f"and after it ({tree}). \"corrupts\": a buffer now shares a cache line with "
+            "other data or fails; \"relies\": code computes with a changed macro; "
+            "\"bounced\": the DMA core now bounces a mapping (slower). The rule names are "
+            "explained by `reviewbot explain RULE`.")
 
 
 def review_markdown(review: Review) -> str:

@@ -21,7 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from reviewbot import __version__
 from reviewbot.errors import ConfigError
-from reviewbot.model import AffectedDriver, Confidence, Finding, Patch, Review
+from reviewbot.model import PLAIN_TREE, AffectedDriver, Confidence, Finding, Patch, Review
 from reviewbot.render.impact_report import attachment_name
 from reviewbot.render.reply_headers import clean_msgid, identity, is_real_address
 from reviewbot.render.reply_quote import quote_lines
@@ -95,8 +95,17 @@ def base_phrase(review: Review, patch: Patch | None) -> str:
                 f"from its hunks alone, since it does not apply to {one_line(review.base)} "
                 f"({one_line(st.error)}),"
             )
-        return f"against {one_line(review.base)}"
+        version = _version(review)
+        if version and review.base == PLAIN_TREE:  # the version says more than "plain"
+            return f"against {version}, base commit unknown,"
+        return f"against {one_line(review.base)}" + (f" ({version})" if version else "")
     return "without a kernel tree"
+
+
+def _version(review: Review) -> str:
+    """The kernel the tree holds, as its Makefile says ("Linux 6.1.192"), or ""."""
+    judged = next((n for n in review.notes if n.startswith("judged on Linux ")), "")
+    return one_line(judged.removeprefix("judged on "))
 
 
 def base_line(review: Review) -> str:

@@ -61,7 +61,18 @@ def _header(hunk, rows, start: int, section: str) -> str:
     a -= n_old == 0
     c -= n_new == 0
     head = f"@@ -{a},{n_old} +{c},{n_new} @@"
+    # git names the function the hunk starts in; a quote starting further down may be in
+    # the next one: name the last function line the quote skipped, as git would
+    for r in reversed(before):
+        if not r.is_removed and _FUNCNAME.match(r.value):
+            section = r.value
+            break
     return f"{head} {section.strip()}".rstrip()
+
+
+# A line git's default funcname rule takes for a function's start, in kernel style: at
+# column 0, a name, a parenthesis (not a label, not a preprocessor line, not a brace).
+_FUNCNAME = re.compile(r"^[A-Za-z_][\w \t\*]*\(")
 
 
 # How far above the offending line a quote reaches back for the line the

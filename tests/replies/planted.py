@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from reviewbot.model import (
     AffectedDriver,
+    Condition,
     Confidence,
+    Consequence,
     DriverSite,
     Finding,
     PatchStatus,
@@ -125,33 +127,45 @@ def planted_findings() -> tuple[Finding, ...]:
 
 
 def affected_drivers() -> tuple[AffectedDriver, ...]:
+    """What the impact finds for this series on examples/tree (review --tree --format json):
+    a small inbound kmalloc buffer that now shares its line, and the IIO header computing
+    with the changed macro."""
     return (
         AffectedDriver(
-            name="acme_fw",
-            path="drivers/usb/misc/acme_fw.c",
-            kconfig="ACME_FW",
-            maintainers=USB_PEOPLE,
+            name="acme_led",
+            path="drivers/usb/misc/acme_led.c",
+            kconfig="CONFIG_ACME_LED",
+            maintainers=("Linus Example <linus@example.org>",),
             lists=("linux-usb@vger.kernel.org",),
             sites=(
                 DriverSite(
-                    "drivers/usb/misc/acme_fw.c", 29, "acme_fw_send_chunk", "dma-kmalloc-small"
+                    "drivers/usb/misc/acme_led.c", 27, "acme_led_read_state",
+                    "dma-kmalloc-small",
+                    Condition("ARCH_KMALLOC_MINALIGN", "ARCH_DMA_MINALIGN"),
+                    Consequence.CORRUPTS, ("arm64",), Confidence.HIGH,
                 ),
             ),
+            section="ACME USB DRIVERS",
+            reviewers=("Ken Reviewer <ken@example.org>",),
+            status="Supported",
+            sections=("ACME USB DRIVERS",),
+            consequence=Consequence.CORRUPTS,
         ),
         AffectedDriver(
-            name="acme_serial",
-            path="drivers/usb/serial/acme_serial.c",
-            kconfig="ACME_SERIAL",
-            maintainers=USB_PEOPLE,
-            lists=("linux-usb@vger.kernel.org",),
+            name="iio",
+            path="include/linux/iio",
+            kconfig=None,
+            maintainers=("Jonathan Example <jic@example.org>",),
+            lists=("linux-iio@vger.kernel.org",),
             sites=(
-                DriverSite(
-                    "drivers/usb/serial/acme_serial.c", 24, "acme_set_line", "dma-kmalloc-small"
-                ),
-                DriverSite(
-                    "drivers/usb/serial/acme_serial.c", 46, "acme_port_probe", "dma-kmalloc-small"
-                ),
+                DriverSite("include/linux/iio/iio.h", 11, None, "minalign-usage",
+                           consequence=Consequence.RELIES),
             ),
+            section="IIO SUBSYSTEM AND DRIVERS",
+            status="Maintained",
+            sections=("IIO SUBSYSTEM AND DRIVERS",),
+            consequence=Consequence.RELIES,
+            core=True,
         ),
     )
 
@@ -161,6 +175,8 @@ def planted_review(series: Series) -> Review:
         series=series,
         findings=planted_findings(),
         affected_drivers=affected_drivers(),
-        base=None,
-        patch_status=tuple(PatchStatus(p.index, False) for p in series.patches),
+        # as review --tree examples/tree has it: a plain tree, every patch applied
+        base="a plain source tree (no git commit)",
+        patch_status=tuple(PatchStatus(p.index, True) for p in series.patches),
+        notes=("judged on Linux 6.1.0-acme",),
     )

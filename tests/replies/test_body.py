@@ -62,8 +62,9 @@ def test_quote_is_trimmed_to_the_statement_around_the_offending_line(example_ser
     q = quote_lines(patch4.diff, "drivers/usb/misc/acme_fw.c", 46, before=2)
     assert q is not None
     assert q.lines == (
-        "> @@ -47,0 +44,4 @@ static int acme_fw_send_chunk"
-        "(struct acme_fw *fw, const u8 *data, int len)",
+        # the function the quoted lines are in (the hunk starts in the one before it)
+        "> @@ -47,0 +44,4 @@ static int acme_fw_load"
+        "(struct acme_fw *fw, const struct firmware *blob)",
         "> +\tmemcpy(image, blob->data, blob->size);",
         "> +",
         "> +\tret = usb_bulk_msg(fw->udev, usb_sndbulkpipe(fw->udev, ACME_FW_EP_OUT),",

@@ -77,17 +77,21 @@ def test_series_reply_lists_affected_drivers_with_maintainers(example_series, re
     body = body_text(msg)
     assert "arm64  ARCH_KMALLOC_MINALIGN  ARCH_DMA_MINALIGN (128)  8" in body
     lines = body.splitlines()
-    for path, kconfig in (
-        ("drivers/usb/misc/acme_fw.c", "ACME_FW"),
-        ("drivers/usb/serial/acme_serial.c", "ACME_SERIAL"),
+    for path, change, kconfig, people, mlist in (
+        ("drivers/usb/misc/acme_led.c", "corrupts", "ACME_LED",
+         "Linus Example <linus@example.org>", "linux-usb@vger.kernel.org"),
+        ("include/linux/iio", "relies", "-",
+         "Jonathan Example <jic@example.org>", "linux-iio@vger.kernel.org"),
     ):
         at = next(i for i, line in enumerate(lines) if line.startswith(f"  {path} "))
-        assert lines[at].split() == [path, "-", "1" if "fw" in path else "2", kconfig]
+        assert lines[at].split() == [path, change, "1", kconfig]
         # the people under the row: indented, no "name:" label b4 could take for a trailer
-        people = "Linus Example <linus@example.org>, Ken Reviewer <ken@example.org>"
         assert lines[at + 1] == f"      {people}"
-        assert lines[at + 2] == "      list linux-usb@vger.kernel.org"
-    assert "affected-drivers-" in body  # the whole list, beside the draft
+        assert lines[at + 2] == f"      list {mlist}"
+    # the whole list travels attached
+    [listing] = list(msg.iter_attachments())
+    assert listing.get_filename().startswith("affected-drivers-")
+    assert "`drivers/usb/misc/acme_led.c:27` acme_led_read_state()" in listing.get_content()
 
 
 def _analysis_available() -> bool:

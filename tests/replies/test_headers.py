@@ -158,14 +158,14 @@ def test_list_id_makes_an_unknown_domain_a_list(reply_settings):
 def test_maintainers_of_affected_drivers_only_when_the_policy_asks(example_series, reply_settings):
     review = planted_review(example_series)
     msg = _parsed(_compose(review, reply_settings)[0])
-    assert "ken@example.org" not in _addrs(msg, "To") + _addrs(msg, "Cc")
+    assert "jic@example.org" not in _addrs(msg, "To") + _addrs(msg, "Cc")
     settings = dataclasses.replace(
         reply_settings, default_policy=ReplyPolicy(cc_maintainers_of_affected=True)
     )
     series_msg = _parsed(_compose(review, settings)[0])
-    assert {"linus@example.org", "ken@example.org"} <= set(_addrs(series_msg, "Cc"))
+    assert {"linus@example.org", "jic@example.org"} <= set(_addrs(series_msg, "Cc"))
     patch_msg = _parsed(_compose(review, settings)[1])
-    assert "ken@example.org" not in _addrs(patch_msg, "To") + _addrs(patch_msg, "Cc")
+    assert "jic@example.org" not in _addrs(patch_msg, "To") + _addrs(patch_msg, "Cc")
 
 
 def test_hostile_names_and_subjects_neither_inject_headers_nor_run(example_series, reply_settings):

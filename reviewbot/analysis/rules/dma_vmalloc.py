@@ -21,8 +21,9 @@ RULE = Rule(
     "vmalloc/vzalloc/vmap/kvmalloc-family memory reaches a DMA sink",
     "Memory from vmalloc(), vzalloc(), vmap() or kvmalloc()/kvzalloc() (which fall back "
     "to vmalloc for large sizes) is handed to a DMA API by address.",
-    "vmalloc memory is only virtually contiguous; dma_map_single() and the USB/SPI cores "
-    "map one linear range, so the device reads or writes the wrong pages.",
+    "vmalloc memory is only virtually contiguous: dma_map_single() refuses it (\"rejecting "
+    "DMA map of vmalloc memory\", DMA_MAPPING_ERROR), so a USB transfer fails with "
+    "-EAGAIN; only the SPI core maps it page by page.",
     "Use kmalloc()/__get_free_pages() for DMA buffers, or map vmalloc memory page by page "
     "with a scatterlist (vmalloc_to_page()) and flush with flush_kernel_vmap_range().",
     (DMA_HOWTO, "include/linux/dma-mapping.h (dma_map_single_attrs warns on vmalloc)"),
