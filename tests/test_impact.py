@@ -67,10 +67,11 @@ def test_minalign_change_lists_exactly_the_dependent_drivers(repo):
     # the IIO header defines IIO_DMA_MINALIGN through ARCH_KMALLOC_MINALIGN: the fix
     # point of every IIO driver behind it, listed once (not one entry per user)
     assert set(drivers) == {"acme_led", "iio"}
-    # ranked: the LED driver's buffer corrupts; the header (core) relies on the macro
-    assert [d.name for d in review.affected_drivers] == ["acme_led", "iio"]
+    # ranked: the header (core: one fix reaches every IIO driver) relies on the macro,
+    # then the LED driver, whose buffer corrupts
+    assert [d.name for d in review.affected_drivers] == ["iio", "acme_led"]
     assert [(d.consequence.value, d.core) for d in review.affected_drivers] == [
-        ("corrupts", False), ("relies", True)]
+        ("relies", True), ("corrupts", False)]
     iio = drivers["iio"]
     assert [(s.file, s.rule) for s in iio.sites] == [("include/linux/iio/iio.h",
                                                       "minalign-usage")]

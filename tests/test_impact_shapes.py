@@ -101,6 +101,28 @@ static int acme_blob_read(struct usb_device *udev, size_t len)
 }
 """
 
+# code comparing kmalloc's macro with a constant: the outcome at 128 and at 8 decides
+COMPARED = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/slab.h>
+
+#define ACME_INFOMASK\t7UL
+
+/* the low bits of a kmalloc pointer are free for flags: true at 128 and at 8 */
+static bool acme_ptr_flags_fit(void)
+{
+\treturn !(ARCH_KMALLOC_MINALIGN <= ACME_INFOMASK);
+}
+
+/* a 32-byte pool makes sense only below 32: false at 128, true at 8 */
+static unsigned int acme_pool_min(void)
+{
+\tif (ARCH_KMALLOC_MINALIGN <= 32)
+\t\treturn 32;
+\treturn 64;
+}
+"""
+
 X86_KCONFIG = ("config ACME_PC\n\ttristate \"ACME PC-only USB gadget\"\n\tdepends on X86\n")
 
 
@@ -110,6 +132,7 @@ def _with_drivers(repo: Path) -> str:
     (repo / "drivers/crypto/Makefile").write_text("obj-$(CONFIG_ACME_INFO) += acme-info.o\n")
     (repo / "drivers/usb/misc/acme_pc.c").write_text(X86_ONLY)
     (repo / "drivers/usb/misc/acme_blob.c").write_text(UNSIZED)
+    (repo / "drivers/usb/misc/acme_pool.c").write_text(COMPARED)
     with (repo / "drivers/usb/misc/Makefile").open("a") as fh:
         fh.write("obj-$(CONFIG_ACME_PC) += acme_pc.o\nobj-$(CONFIG_ACME_BLOB) += acme_blob.o\n")
     with (repo / "drivers/usb/misc/Kconfig").open("a") as fh:
@@ -181,6 +204,17 @@ def test_a_driver_resting_only_on_guesses_is_kept_apart_and_uncounted(example_re
     assert "It also names 1 more driver(s) to check by hand, not counted here" in text
 
 
+def test_a_comparison_that_comes_out_the_same_after_the_change_relies_on_nothing(
+        example_repo):
+    base = _with_drivers(example_repo)
+    lower_kmalloc_minalign(example_repo)
+    review = review_series(series_since(example_repo, base), tree=example_repo)
+    pool = [s.line for d in review.affected_drivers for s in d.sites
+            if s.file == "drivers/usb/misc/acme_pool.c"]
+    # <= 7 is false at 128 and at 8 (not listed); <= 32 turns true at 8 (listed)
+    assert pool == [COMPARED.splitlines().index("\tif (ARCH_KMALLOC_MINALIGN <= 32)") + 1]
+
+
 def _lower_with_bounce(repo: Path) -> None:
     edit(repo, "include/linux/dma-map-ops.h", "#endif /* _LINUX_DMA_MAP_OPS_H */",
          "static inline bool dma_kmalloc_needs_bounce(struct device *dev, size_t size,\n"
@@ -230,7 +264,7 @@ def test_the_reply_names_the_whole_list_written_beside_the_drafts(example_repo, 
     md = capsys.readouterr().out
     assert md.startswith("# Affected drivers\n")
     assert "## ACME USB DRIVERS" in md
-    assert "| 1 | acme_led | `drivers/usb/misc/acme_led.c` | CONFIG_ACME_LED | corrupts | 1 |" \
+    assert "| 2 | acme_led | `drivers/usb/misc/acme_led.c` | CONFIG_ACME_LED | corrupts | 1 |" \
         in md
 
 

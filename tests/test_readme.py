@@ -173,7 +173,7 @@ def _try_it(command: str, top: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Patch 1/8: usb: serial: acme: report line status\n" in proc.stdout
     assert "4 findings introduced (3 errors, 1 info) by 4 patches" in proc.stdout
-    assert "Affected drivers (2), worst first:" in proc.stdout
+    assert "Affected drivers (2), core code first, then the worst:" in proc.stdout
     drafts = sorted(p.name for p in (top / "drafts").iterdir())
     # cover reply + patches 1, 2, 4, and the whole affected-driver list the cover reply names
     assert drafts[-1] == "drafts.mbox" and len(drafts) == 6
@@ -328,15 +328,15 @@ def _profile(command: str, top: Path) -> None:
 
 
 def _scan_by_maintainer(command: str, top: Path) -> None:
-    """The what-if's affected drivers, worst first, under their MAINTAINERS sections."""
+    """The what-if's affected drivers, core code first, under their MAINTAINERS sections."""
     proc = _run(command, top)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.startswith("# Affected drivers\n"), out[:200]
     usb, iio = out.index("## ACME USB DRIVERS"), out.index("## IIO SUBSYSTEM AND DRIVERS")
-    assert usb < iio  # the corrupting driver's section before the one that relies
+    assert iio < usb  # the IIO core's section (one fix for every IIO driver) first
     assert "`drivers/usb/misc/acme_led.c:27` acme_led_read_state(): dma-kmalloc-small" in out
-    row = "| 1 | acme_led | `drivers/usb/misc/acme_led.c` | CONFIG_ACME_LED | corrupts | 1 |"
+    row = "| 2 | acme_led | `drivers/usb/misc/acme_led.c` | CONFIG_ACME_LED | corrupts | 1 |"
     assert row in out
 
 

@@ -181,9 +181,84 @@ def dependent_macros(
     return closure, lines
 
 
+_OP = r"(<=|>=|==|!=|<|>)"
+_OPERAND = r"(\d+[uUlL]*|[A-Za-z_]\w*)"
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+_INT_DEFINE = r"^\s*#\s*define\s+{name}\s+\(?\s*(\d+)[uUlL]*\s*\)?\s*(?:/[*/].*)?$"
+
+
+class Comparisons:
+    """Whether a line that uses the kmalloc macro only compares it with a constant, and
+    the comparison comes out the same before and after the change: nf_conntrack's
+    ``ARCH_KMALLOC_MINALIGN <= NFCT_INFOMASK`` (7) is false at 128 and at 8, so nothing
+    there relies on the change. A constant named by a macro is looked up once in the tree
+    (a ``#define NAME 7`` anywhere); what is not a plain number keeps the site."""
+
+    def __init__(self, tree: ImpactInput, macro: str, before: tuple[int, ...],
+                 after: tuple[int, ...]) -> None:
+        self.tree = tree
+        self.macro = macro
+        self.values = list(zip(before, after, strict=True))
+        self.rx = re.compile(rf"\b{re.escape(macro)}\s*{_OP}\s*{_OPERAND}\b"
+                             rf"|\b{_OPERAND}\s*{_OP}\s*{re.escape(macro)}\b")
+        self.known: dict[str, int | None] = {}
+
+    def unchanged(self, text: str, changed: set[str]) -> bool:
+        """Every use of the macro in ``text`` is such a comparison (and no other changed
+        macro is named there)."""
+        if any(re.search(rf"\b{re.escape(m)}\b", text) for m in changed - {self.macro}):
+            return False
+        uses = len(re.findall(rf"\b{re.escape(self.macro)}\b", text))
+        found = list(self.rx.finditer(text))
+        if not found or len(found) != uses or not self.values:
+            return False
+        for m in found:
+            if m.group(1) is not None:
+                op, other = m.group(1), m.group(2)
+            else:
+                op, other = _FLIP[m.group(4)], m.group(3)
+            value = self._value(other)
+            if value is None:
+                return False
+            if any(_holds(b, op, value) != _holds(a, op, value) for b, a in self.values):
+                return False
+        return True
+
+    def _value(self, operand: str) -> int | None:
+        digits = operand.rstrip("uUlL")
+        if digits.isdigit():
+            return int(digits)
+        if operand not in self.known:
+            rx = re.compile(_INT_DEFINE.format(name=re.escape(operand)))
+            values = {int(m.group(1)) for _p, _n, line in _lines_naming(self.tree, {operand})
+                      if (m := rx.match(line))}
+            self.known[operand] = values.pop() if len(values) == 1 else None
+        return self.known[operand]
+
+
+def _holds(left: int, op: str, right: int) -> bool:
+    return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right,
+            "==": left == right, "!=": left != right}[op]
+
+
+def comparisons(tree: ImpactInput, macro: str, before: TreeFacts | None,
+                after: TreeFacts | None, arches: frozenset[str]) -> Comparisons | None:
+    """The comparison check for the kmalloc macro on the architectures whose facts move,
+    when its value is a number before and after on each; else None (nothing skipped)."""
+    if before is None or after is None or not arches:
+        return None
+    pairs = [(b.kmalloc_minalign, a.kmalloc_minalign) for name in sorted(arches)
+             if (b := before.arch(name)) is not None and (a := after.arch(name)) is not None]
+    if not pairs or any(b is None or a is None for b, a in pairs):
+        return None
+    return Comparisons(tree, macro, tuple(b for b, _ in pairs if b is not None),
+                       tuple(a for _, a in pairs if a is not None))
+
+
 def _usage_sites(lines: dict[tuple[str, int], str], changed: set[str], defined: set[str],
                  allocator: tuple[str, ...], arches: frozenset[str] | None,
-                 arches_of: Callable[[str], frozenset[str] | None] | None) -> list[DriverSite]:
+                 arches_of: Callable[[str], frozenset[str] | None] | None,
+                 compared: Comparisons | None = None) -> list[DriverSite]:
     """Code that computes with a dependent macro (``ALIGN(len, ARCH_KMALLOC_MINALIGN)``,
     ``__aligned(IIO_DMA_MINALIGN)``) and the definitions of the macros defined through a
     changed one (``#define CRYPTO_MINALIGN ARCH_KMALLOC_MINALIGN``, the fix point of every
@@ -207,6 +282,8 @@ def _usage_sites(lines: dict[tuple[str, int], str], changed: set[str], defined: 
             # a user of a macro defined through the changed one (__aligned(IIO_DMA_MINALIGN)):
             # the fix is that definition's, listed once, not one patch per user
             continue
+        elif compared is not None and compared.unchanged(text, changed):
+            continue  # compares the macro with a constant, with the same outcome after
         if arches and arches_of is not None:
             where = arches_of(path)
             if where is not None and not where & arches:
@@ -256,8 +333,11 @@ def affected_drivers(
             ", ".join(sorted(macros - changed)) or "none",
         )
         defined = {f.file for f in findings if f.macro in changed}
+        kmalloc = knowledge.level_macro("kmalloc").name
+        compared = comparisons(tree, kmalloc, before, after, moved) \
+            if kmalloc in changed else None
         sites += _usage_sites(lines, changed, defined, knowledge.allocator_paths, moved or None,
-                              arches_of)
+                              arches_of, compared)
     if moved and before is not None and after is not None and scan is not None:
         candidates = [f for f in scan() if f.file not in tree.touched]
         if analyse_post is not None:
@@ -287,9 +367,10 @@ def affected_drivers(
 def ranked(drivers: Iterable[AffectedDriver],
            core_paths: tuple[str, ...]) -> tuple[AffectedDriver, ...]:
     """Drivers with their worst consequence and whether they are core code, in the order a
-    maintainer acts on them: corrupting before relying before bounced; what rests on a
-    sure finding (or a use of the macro) before what rests only on guesses; core and bus
-    code before leaf drivers; more sites first."""
+    maintainer acts on them: what is only bounced (slower) last; core and bus code before
+    leaf drivers (one fix there reaches every driver behind it); corrupting before
+    relying; what rests on a sure finding (or a use of the macro) before guesses; more
+    sites first."""
     out = []
     for d in drivers:
         worst = min((s.consequence for s in d.sites if s.consequence is not None),
@@ -299,8 +380,11 @@ def ranked(drivers: Iterable[AffectedDriver],
 
     def key(d: AffectedDriver) -> tuple:
         sure = max((_SURE.get(s.confidence, 0) for s in d.sites), default=0)
-        return (d.consequence.rank if d.consequence is not None else 9, sure <= 1, not d.core,
-                -sure, -len(d.sites), d.path)
+        rank = d.consequence.rank if d.consequence is not None else 9
+        # what is only slower comes last; core and bus code first (one fix there reaches
+        # every driver behind it: devres, the crypto API, the IIO core), then leaf drivers
+        return (d.consequence is Consequence.BOUNCED, not d.core, rank, sure <= 1, -sure,
+                -len(d.sites), d.path)
 
     return tuple(sorted(out, key=key))
 

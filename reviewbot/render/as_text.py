@@ -80,7 +80,8 @@ def render_review(review: Review, tree: str | None = None) -> str:
         lines.extend(finding_line(f) for f in older)
     if review.affected_drivers:
         lines.append("")
-        lines.append(f"Affected drivers ({len(review.affected_drivers)}), worst first:")
+        lines.append(f"Affected drivers ({len(review.affected_drivers)}), "
+                     "core code first, then the worst:")
         for d in review.affected_drivers:
             who = ", ".join(d.maintainers[:3]) or "no maintainer listed"
             what = d.consequence.value if d.consequence is not None else "-"

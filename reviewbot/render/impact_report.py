@@ -39,8 +39,9 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
     else:
         counts = {c: sum(1 for d in drivers if d.consequence == c)
                   for c in dict.fromkeys(d.consequence for d in drivers)}
-        lines.append(f"{len(drivers)} driver(s), worst first: " + ", ".join(
-            f"{n} {c.value if c is not None else 'listed'}" for c, n in counts.items()) + ".")
+        lines.append(f"{len(drivers)} driver(s), core and bus code first, then the worst: "
+                     + ", ".join(f"{n} {c.value if c is not None else 'listed'}"
+                                 for c, n in counts.items()) + ".")
         lines.append("")
         lines += _sections(drivers)
     if guessed:

@@ -64,7 +64,7 @@ def test_review_tree_scan_draws_a_bar_on_a_terminal_only(tmp_path):
     assert status == 0
     # rich drew (and erased) its bar
     assert "finding the affected drivers" in tty and "\x1b[" in tty
-    assert "Affected drivers (2), worst first:" in out
+    assert "Affected drivers (2), core code first, then the worst:" in out
     status, out, err = run_on_pipe(argv)
     assert status == 0
     assert "finding the affected drivers" not in err and "\x1b[" not in err

@@ -121,9 +121,10 @@ def test_patch_files_inside_a_kernel_repo_find_what_the_range_finds(
     by_range, by_files = _findings(out_range), _findings(out_files)
     assert by_files == by_range
     # the tree was really used: the minalign change lists drivers, which needs the tree
-    # ranked: the LED driver's small kmalloc buffer corrupts; the IIO header defines
-    # IIO_DMA_MINALIGN through ARCH_KMALLOC_MINALIGN, the fix point of the ADC driver
-    assert by_range[1] == ["drivers/usb/misc/acme_led.c", "include/linux/iio"]
+    # ranked: the IIO header (core) defines IIO_DMA_MINALIGN through
+    # ARCH_KMALLOC_MINALIGN, the fix point of the ADC driver; the LED driver's small
+    # kmalloc buffer corrupts
+    assert by_range[1] == ["include/linux/iio", "drivers/usb/misc/acme_led.c"]
     # on the same base (the files' commits are in the tree), where every patch applies
     assert by_range[2] == git(series_repo, "rev-parse", "base").strip()
     assert by_range[3] == [True] * 8

@@ -122,7 +122,7 @@ def test_with_a_tree_the_series_reply_lists_the_real_affected_drivers(tmp_path, 
     assert "<" not in m.group(0)  # nothing to fill in
     for path in (str(tree), str(EXAMPLE_MBOX), str(out), str(tmp_path)):
         assert path not in series_reply.read_text()
-    assert "Drivers this changes, worst first" in body
+    assert "Drivers this changes, core and bus code first, then the worst" in body
     # every driver row is followed by its maintainers from MAINTAINERS
     lines = body.splitlines()
     rows = [i for i, line in enumerate(lines) if line.startswith("  drivers/")]

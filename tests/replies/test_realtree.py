@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import b4
 import pytest
 
+from reviewbot.model import Consequence
 from reviewbot.outbox import MBOX_NAME, body_text, draft_name, message_bytes, write_outbox
 from reviewbot.render.reply import compose_drafts
 from reviewbot.settings import ReplySettings
@@ -181,9 +182,10 @@ def test_driver_table_rows_are_whole_one_per_driver():
         kconfig = (d.kconfig or "-").removeprefix("CONFIG_")
         if d.kconfig:
             assert lines[i + 1].split() == ["Kconfig", kconfig], lines[i + 1]
-    # worst first: no driver shown is milder than one left to the attachment
-    ranks = [d.consequence.rank for d in review.affected_drivers if d.consequence]
-    assert ranks == sorted(ranks)
+    # core code first, then the worst; what is only bounced last
+    order = [(d.consequence is Consequence.BOUNCED, not d.core, d.consequence.rank)
+             for d in review.affected_drivers if d.consequence]
+    assert order == sorted(order)
     # C as written, and no "changes from not defined here"
     body = _body(series_reply)
     assert "not defined here" not in body

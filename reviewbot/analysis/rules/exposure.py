@@ -79,6 +79,9 @@ class ArchFacts:
     # 16 below its non-coherent PA7xxx's 32 in 6.1), a matter for the architecture, not
     # for a driver patch; said in the exposure, never what makes a finding bite
     kmalloc_platform: bool = False
+    # the smallest value ARCH_KMALLOC_MINALIGN has in its configurations (None: not a
+    # number here): what code comparing the macro with a constant sees
+    kmalloc_minalign: int | None = None
 
 
 @dataclass(frozen=True)
@@ -330,7 +333,9 @@ def tree_facts(profile: TreeProfile, name: str | None = None,
             a.name, dma.largest, a.can_be_noncoherent, l1_short, runtime_short, macro_short,
             bounced, isolating, kmalloc_platform=platform,
             l1=min(a.l1_cache_bytes.values) if a.l1_cache_bytes.values else None,
-            kmalloc_classes=kmalloc_classes))
+            kmalloc_classes=kmalloc_classes,
+            kmalloc_minalign=_smallest(a.kmalloc_minalign.definitions, dma.definitions,
+                                       DMA_MINALIGN)))
     dma_level = frozenset(
         macro for macro, defs in (("IIO_DMA_MINALIGN", profile.iio_dma_minalign),
                                   ("CRYPTO_MINALIGN", profile.crypto_minalign))
@@ -342,6 +347,21 @@ def tree_facts(profile: TreeProfile, name: str | None = None,
 def _below(values: tuple[int, ...], d: Definition) -> bool:
     """Some value is below what definition ``d`` of ARCH_DMA_MINALIGN can be."""
     return bool(d.bytes) and min(values) < max(d.bytes)
+
+
+def _smallest(defs: tuple[Definition, ...], dma: tuple[Definition, ...],
+              same: str) -> int | None:
+    """The smallest value a macro defined by ``defs`` takes: ARCH_DMA_MINALIGN's where it is
+    defined as ``same``; None where a definition is not a number here."""
+    values: list[int] = []
+    for d in defs:
+        if same in d.expression:
+            values += [b for x in dma for b in x.bytes]
+        elif d.bytes:
+            values += list(d.bytes)
+        else:
+            return None
+    return min(values) if values else None
 
 
 def _short(defs: tuple[Definition, ...], dma: tuple[Definition, ...], same: str) -> bool | None:
@@ -372,7 +392,8 @@ def assume_kmalloc_minalign(tree: TreeFacts, nbytes: int) -> TreeFacts:
     arches = tuple(
         replace(a, kmalloc_short=a.dma_minalign is None or nbytes < a.dma_minalign,
                 kmalloc_macro_short=a.dma_minalign is None or nbytes < a.dma_minalign,
-                bounces_small_kmalloc=False, kmalloc_platform=False)
+                bounces_small_kmalloc=False, kmalloc_platform=False,
+                kmalloc_minalign=nbytes)
         for a in tree.arches)
     return TreeFacts(tree.name, arches, f"kmalloc-minalign={nbytes}", tree.dma_level)
 
