@@ -55,11 +55,7 @@ def markdown(drivers: Sequence[AffectedDriver], title: str, about: str,
         for d in guessed:
             lines.append(f"| {d.name} | `{d.path}` | {d.kconfig or '-'} "
                          f"| {d.section or _NO_SECTION} | {len(d.sites)} |")
-        lines.append("")
-        for d in guessed:
-            for s in d.sites:
-                lines.append(f"- `{s.file}:{s.line}` {_site(s)}")
-        lines.append("")
+        lines += ["", *_site_lines(guessed), ""]
     if unanalysed:
         lines += [f"## Not analysed: {len(unanalysed)} file(s)", "",
                   "Their drivers may be missing from the list above.", ""]
@@ -97,12 +93,13 @@ def _sections(drivers: Sequence[AffectedDriver]) -> list[str]:
             core = " (core)" if d.core else ""
             lines.append(f"| {rank[id(d)]} | {d.name}{core} | `{d.path}` | {d.kconfig or '-'} "
                          f"| {what} | {len(d.sites)} |")
-        lines.append("")
-        for d in group:
-            for s in d.sites:
-                lines.append(f"- `{s.file}:{s.line}` {_site(s)}")
-        lines.append("")
+        lines += ["", *_site_lines(group), ""]
     return lines
+
+
+def _site_lines(drivers: Sequence[AffectedDriver]) -> list[str]:
+    """Every site of ``drivers``, a list item each."""
+    return [f"- `{s.file}:{s.line}` {_site(s)}" for d in drivers for s in d.sites]
 
 
 def about(review: Review) -> str:

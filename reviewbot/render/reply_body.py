@@ -97,7 +97,7 @@ def base_phrase(review: Review, patch: Patch | None) -> str:
             )
         version = _version(review)
         if version and review.base == PLAIN_TREE:  # the version says more than "plain"
-            return f"against {version}, base commit unknown,"
+            return f"against {version} (no git history)"
         return f"against {one_line(review.base)}" + (f" ({version})" if version else "")
     return "without a kernel tree"
 
@@ -371,7 +371,7 @@ def _fix_sentence(fixes: Sequence[Finding], total: int) -> str:
     return one_line(
         f"{who} {moves} {what}{span}: that is the fix, which keeps the DMA buffers "
         "aligned with them in cache lines of their own when kmalloc() aligns to less "
-        "(the structs that use them grow). Nothing to change there, so "
+        "Nothing to change there, so "
         f"{'it gets' if len(patches) == 1 else 'they get'} no reply of "
         f"{'its' if len(patches) == 1 else 'their'} own."
     )

@@ -127,10 +127,26 @@ def planted_findings() -> tuple[Finding, ...]:
 
 
 def affected_drivers() -> tuple[AffectedDriver, ...]:
-    """What the impact finds for this series on examples/tree (review --tree --format json):
-    a small inbound kmalloc buffer that now shares its line, and the IIO header computing
-    with the changed macro."""
+    """What the impact finds for this series on examples/tree (review --tree --format json),
+    in its order: the IIO header (core) computing with the changed macro, and a small
+    inbound kmalloc buffer that now shares its line."""
     return (
+        AffectedDriver(
+            name="iio",
+            path="include/linux/iio",
+            kconfig=None,
+            maintainers=("Jonathan Example <jic@example.org>",),
+            lists=("linux-iio@vger.kernel.org",),
+            sites=(
+                DriverSite("include/linux/iio/iio.h", 11, None, "minalign-usage",
+                           consequence=Consequence.RELIES),
+            ),
+            section="IIO SUBSYSTEM AND DRIVERS",
+            status="Maintained",
+            sections=("IIO SUBSYSTEM AND DRIVERS",),
+            consequence=Consequence.RELIES,
+            core=True,
+        ),
         AffectedDriver(
             name="acme_led",
             path="drivers/usb/misc/acme_led.c",
@@ -150,22 +166,6 @@ def affected_drivers() -> tuple[AffectedDriver, ...]:
             status="Supported",
             sections=("ACME USB DRIVERS",),
             consequence=Consequence.CORRUPTS,
-        ),
-        AffectedDriver(
-            name="iio",
-            path="include/linux/iio",
-            kconfig=None,
-            maintainers=("Jonathan Example <jic@example.org>",),
-            lists=("linux-iio@vger.kernel.org",),
-            sites=(
-                DriverSite("include/linux/iio/iio.h", 11, None, "minalign-usage",
-                           consequence=Consequence.RELIES),
-            ),
-            section="IIO SUBSYSTEM AND DRIVERS",
-            status="Maintained",
-            sections=("IIO SUBSYSTEM AND DRIVERS",),
-            consequence=Consequence.RELIES,
-            core=True,
         ),
     )
 

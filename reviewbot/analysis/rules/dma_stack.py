@@ -70,7 +70,7 @@ RULE = Rule(
     "\"transfer buffer is on stack\", -EAGAIN); elsewhere a CONFIG_VMAP_STACK stack is "
     "vmalloc memory, which dma_map_single() cannot map.",
     "Use a kmalloc'd buffer: one the driver already keeps, or kmalloc() for the "
-    "transfer; or a copying API where the bus has one (usb_control_msg_recv/send).",
+    "transfer.",
     (DMA_HOWTO, "Documentation/driver-api/usb/dma.rst",
      "commit 'USB: serial: iuu_phoenix: fix DMA from stack' (v5.11) for a typical fix"),
     needs=(Fact.SINK_USE, Fact.ORIGIN),
