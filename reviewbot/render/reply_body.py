@@ -370,7 +370,7 @@ def _fix_sentence(fixes: Sequence[Finding], total: int) -> str:
     )
     return one_line(
         f"{who} {moves} {what}{span}: that is the fix, which keeps the DMA buffers "
-        "aligned with them in cache lines of their own when kmalloc() aligns to less "
+        "aligned with them in cache lines of their own when kmalloc() aligns to less. "
         "Nothing to change there, so "
         f"{'it gets' if len(patches) == 1 else 'they get'} no reply of "
         f"{'its' if len(patches) == 1 else 'their'} own."

@@ -94,7 +94,8 @@ RULE = Rule(
     "KMALLOC_MIN_SIZE or dma_get_cache_alignment(); the finding gives the values before "
     "and after and the architecture.",
     "Every driver that relies on kmalloc alignment for DMA safety changes behaviour with "
-    "it: the drivers it affects are listed with the finding.",
+    "it: on a non-coherent machine, a DMA buffer that kmalloc() aligns below the cache "
+    "line shares that line with other data, unless the DMA core bounces it.",
     "Nothing to fix in the patch itself: check the affected drivers list and that the "
     "bounce path (CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) covers the architecture.",
     ("include/linux/slab.h", "include/linux/cache.h",
