@@ -310,8 +310,8 @@ def affected_drivers(
     is worse than ``before`` it (impact/changes.py; ``scan`` gives the tree's findings
     as the rules made them, ``analyse_post`` a touched file's after the series), and the
     code that computes with a macro the series redefines, or one defined through it.
-    Ranked: what corrupts, then what relies on the macro, then what is only bounced;
-    core and bus code before leaf drivers; more sites first. ``changed``: the macros a
+    Ranked (``ranked``): core and bus code before leaf drivers, what corrupts before what
+    relies on the macro, what is only bounced last. ``changed``: the macros a
     what-if changes, for a tree without a series (scan --by-maintainer).
     """
     findings = list(findings)

@@ -154,8 +154,12 @@ def _attach_list(msg: EmailMessage, review: Review) -> None:
 
     if review.affected_drivers:
         name = attachment_name(review.series)
-        msg.add_attachment(review_markdown(review), subtype="plain", charset="utf-8",
-                           cte="8bit", filename=name)
+        text = review_markdown(review)
+        # 8bit keeps it readable in any mail client; SMTP allows no line over 998 octets
+        # (a site list naming many architectures could reach it): quoted-printable then
+        long = any(len(line.encode()) > 900 for line in text.splitlines())
+        msg.add_attachment(text, subtype="plain", charset="utf-8",
+                           cte="quoted-printable" if long else "8bit", filename=name)
         # the same review gives the same bytes (drafts are compared and re-written)
         msg.set_boundary("=_" + hashlib.sha1(f"{msg['Message-Id']}".encode()).hexdigest())
 

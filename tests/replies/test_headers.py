@@ -204,3 +204,20 @@ def test_a_bot_identity_that_is_not_an_address_is_a_config_error(example_series,
     settings = dataclasses.replace(reply_settings, identity="reviewbot")
     with pytest.raises(ConfigError, match=r"reply\.from"):
         _compose(planted_review(example_series), settings)
+
+
+def test_an_attached_list_with_a_line_over_smtp_s_limit_goes_quoted_printable(
+        example_series, reply_settings):
+    """SMTP takes no line over 998 octets: a list line that long (a driver named at
+    length) is sent quoted-printable, and decodes to the same list."""
+    review = planted_review(example_series)
+    long_name = "acme_" + "x" * 1200
+    drivers = (dataclasses.replace(review.affected_drivers[0], name=long_name),
+               *review.affected_drivers[1:])
+    review = dataclasses.replace(review, affected_drivers=drivers)
+    raw = message_bytes(_compose(review, reply_settings)[0].message)
+    assert max(len(line) for line in raw.split(b"\n")) <= 998
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    [listing] = list(msg.iter_attachments())
+    assert listing["Content-Transfer-Encoding"] == "quoted-printable"
+    assert long_name in listing.get_content()
