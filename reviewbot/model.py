@@ -459,6 +459,9 @@ class PatchStatus:
     commit: str | None = None
 
 
+# The note every review carries, naming what its findings were judged on.
+JUDGED_ON = "judged on "
+
 # What a review on a tree without git history gives as its base (Review.base).
 PLAIN_TREE = "a plain source tree (no git commit)"
 
@@ -481,6 +484,13 @@ class Review:
     # files that could not be analysed: their findings are missing, so a CI gate
     # fails closed on them.
     unanalysed: tuple[Unanalysed, ...] = ()
+
+    @property
+    def judged_on(self) -> str | None:
+        """What the findings were judged on ("Linux 6.1.192", "the shipped 6.12 profile
+        (no tree)"), from the note the pipeline writes for every review."""
+        note = next((n for n in self.notes if n.startswith(JUDGED_ON)), None)
+        return note.removeprefix(JUDGED_ON) if note is not None else None
 
     @property
     def hunks_only(self) -> tuple[tuple[int, str], ...]:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reviewbot.diffpaths import file_path
-from reviewbot.model import Finding, PatchStatus, Review, Series
+from reviewbot.model import JUDGED_ON, Finding, PatchStatus, Review, Series
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def review_series(
         judged = judged_tree(None, None, assume, knowledge)
         findings = analyse_series(series, knowledge, budget=budget, tree=judged)
         status = tuple(PatchStatus(p.index, False) for p in series.patches)
-        notes = [f"judged on {describe(judged)} (no tree)", *_unanalysed_notes(budget)]
+        notes = [f"{JUDGED_ON}{describe(judged)} (no tree)", *_unanalysed_notes(budget)]
         if changed_macros(findings, knowledge):
             notes.append(
                 "this series changes an alignment macro: give --tree to list "
@@ -96,7 +96,7 @@ def review_series(
         drivers, guessed = split_guesses(drivers)
     finally:
         view.close()
-    notes = [f"judged on {describe(judged)}", *view.notes, *_unanalysed_notes(budget)]
+    notes = [f"{JUDGED_ON}{describe(judged)}", *view.notes, *_unanalysed_notes(budget)]
     if missing:
         notes.append(
             f"{len(missing)} file(s) of the tree were not analysed, so the affected drivers "

@@ -104,8 +104,7 @@ def _site_lines(drivers: Sequence[AffectedDriver]) -> list[str]:
 
 def about(review: Review) -> str:
     """What changed and what it was judged on, in one paragraph for the list's head."""
-    judged = next((n for n in review.notes if n.startswith("judged on ")), "")
-    tree = judged.removeprefix("judged on ") or "no tree"
+    tree = review.judged_on or "no tree"
     return (f"Series: \"{review.series.subject}\". It changes the alignment that kmalloc() "
             "and the alignment macros give; each driver below is judged on the tree before "
             f"and after it ({tree}). \"corrupts\": a buffer now shares a cache line with "

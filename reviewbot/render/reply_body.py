@@ -104,8 +104,8 @@ def base_phrase(review: Review, patch: Patch | None) -> str:
 
 def _version(review: Review) -> str:
     """The kernel the tree holds, as its Makefile says ("Linux 6.1.192"), or ""."""
-    judged = next((n for n in review.notes if n.startswith("judged on Linux ")), "")
-    return one_line(judged.removeprefix("judged on "))
+    judged = review.judged_on or ""
+    return one_line(judged) if judged.startswith("Linux ") else ""
 
 
 def base_line(review: Review) -> str:

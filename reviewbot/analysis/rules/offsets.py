@@ -49,6 +49,9 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
     if level == "none":
         known = at.bytes is not None
         shown = f"{at.offset} = {at.bytes} bytes" if known else str(at.offset)
+        evidence = (Evidence("offset-known" if known else "offset-likely-unaligned",
+                             Confidence.HIGH if known else Confidence.MEDIUM,
+                             shown if known else f"{at.offset}: no DMA-level alignment in it"),)
         if at.tail_of is not None:
             # the head is the descriptor the CPU fills before the job (and cleans with its
             # own mapping), which labellers found harmless; what the layout makes certain
@@ -61,19 +64,13 @@ def offset_verdict(at: Placement, knowledge: Knowledge, what: str) -> Verdict | 
                 f"follows the block where kmalloc aligns below {dma.name}; round the offset "
                 f"up to {dma.name} (PTR_ALIGN) and pad the allocation, or allocate the {what} "
                 f"apart; {phrase(cond)}",
-                (Evidence("offset-known" if known else "offset-likely-unaligned",
-                          Confidence.HIGH if known else Confidence.MEDIUM,
-                          shown if known else f"{at.offset}: no DMA-level alignment in it"),),
-                bites_when=cond, hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC))
+                evidence, bites_when=cond, hazard=Hazard(HazardKind.LINE, Aligned.KMALLOC))
         return Verdict(
             f"its offset ({shown}) is not a multiple of {dma.name} ({dma.bytes} on "
             f"{knowledge.quoted_arch}): the {what} shares a cache line with the CPU-written "
             f"data in front of it, and no bounce can see inside the block; round the offset "
             f"up to {dma.name} (PTR_ALIGN) and pad the allocation, or allocate the {what} apart",
-            (Evidence("offset-known" if known else "offset-likely-unaligned",
-                      Confidence.HIGH if known else Confidence.MEDIUM,
-                      shown if known else f"{at.offset}: no DMA-level alignment in it"),),
-            hazard=Hazard(HazardKind.LINE))
+            evidence, hazard=Hazard(HazardKind.LINE))
     return Verdict(
         f"its offset ({at.offset}) is not known to be a multiple of {dma.name}",
         (Evidence("offset-unknown", Confidence.LOW, f"{at.offset} is not visible here"),),
