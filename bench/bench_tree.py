@@ -81,6 +81,50 @@ DRIVER_SERIES = [
             )
         ],
     ),
+    (
+        "net: usb: rtl8150: say what probe sets up",
+        [
+            (
+                "drivers/net/usb/rtl8150.c",
+                "static int rtl8150_probe(struct usb_interface *intf,\n",
+                "/* Probe allocates the URBs and the net device; open starts the reads. */\n"
+                "static int rtl8150_probe(struct usb_interface *intf,\n",
+            )
+        ],
+    ),
+    (
+        "spi: bcm2835: describe probe",
+        [
+            (
+                "drivers/spi/spi-bcm2835.c",
+                "static int bcm2835_spi_probe(struct platform_device *pdev)\n",
+                "/* The DMA channels are optional: without them transfers use PIO. */\n"
+                "static int bcm2835_spi_probe(struct platform_device *pdev)\n",
+            )
+        ],
+    ),
+    (
+        "i2c: tiny-usb: explain the transfer loop",
+        [
+            (
+                "drivers/i2c/busses/i2c-tiny-usb.c",
+                "static int usb_xfer(struct i2c_adapter *adapter, struct i2c_msg *msgs, int num)\n",
+                "/* Each message is one control transfer, then a status read. */\n"
+                "static int usb_xfer(struct i2c_adapter *adapter, struct i2c_msg *msgs, int num)\n",
+            )
+        ],
+    ),
+    (
+        "media: af9035: document the firmware message format",
+        [
+            (
+                "drivers/media/usb/dvb-usb-v2/af9035.c",
+                "static int af9035_ctrl_msg(struct dvb_usb_device *d, struct usb_req *req)\n",
+                "/* A request is a length, a command, a sequence number, data and a checksum. */\n"
+                "static int af9035_ctrl_msg(struct dvb_usb_device *d, struct usb_req *req)\n",
+            )
+        ],
+    ),
 ]
 
 

@@ -32,9 +32,10 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from reviewbot.errors import NetworkError
 from reviewbot.limits import Inflater, TooLarge, default_limits, describe_size
@@ -143,6 +144,10 @@ class HttpClient:
         self.clock = clock
         self.sleep = sleep or (stop.wait if stop is not None else _default_sleep)
         self.jitter = jitter
+        # httpx (and its TLS stack) is imported by the first client, not with this module:
+        # a review of a local mbox reads no URL and should not pay 70 ms for it
+        import httpx
+
         base = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
         self.client = httpx.Client(headers={**base, **(headers or {})}, follow_redirects=True)
 
@@ -235,6 +240,8 @@ class HttpClient:
         if left <= 0:
             raise _Deadline
         per_op = max(0.05, min(p.timeout, left))
+        import httpx
+
         timeout = httpx.Timeout(per_op, connect=min(per_op, 10.0))
         try:
             with self.client.stream(

@@ -13,9 +13,16 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.diffpaths import file_path
 from reviewbot.model import JUDGED_ON, Finding, PatchStatus, Review, Series
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.facts.platforms import Platforms
+    from reviewbot.analysis.facts.profile import TreeProfile
+    from reviewbot.scan.cache import ScanCache
+    from reviewbot.scan.tree_memo import KconfigMemo
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +74,7 @@ def review_series(
     from reviewbot.apply import apply_series
 
     view = apply_series(series, tree)
+    memo: _TreeMemo | None = None
     try:
 
         def images(path: str, index: int) -> tuple[str | None, str | None] | None:
@@ -80,8 +88,11 @@ def review_series(
             return view.text(path, last)
 
         arches = tree_arches(tree)
-        judged = judged_tree(after, arches, assume, knowledge)
-        findings = analyse_series(series, knowledge, images, budget=budget, tree=judged)
+        memo = _TreeMemo(view, tree, knowledge, arches, cache_dir)
+        judged = judged_tree(after, arches, assume, knowledge, profile=memo.after_profile)
+        findings = analyse_series(series, knowledge, images, budget=budget, tree=judged,
+                                  platforms=memo.platforms)
+        memo.keep()
         findings = [_with_excerpt(f, series, view) for f in findings]
         missing: list[str] = []  # files of the tree the impact scan could not analyse
 
@@ -90,11 +101,13 @@ def review_series(
 
         # the impact compares the tree's facts before and after the series (what-ifs on
         # both, so --assume kmalloc-minalign=8 asks what the series adds to that)
-        was = judged_tree(before, arches, assume, knowledge)
+        was = judged_tree(before, arches, assume, knowledge, profile=memo.base_profile)
         drivers = _impact(findings, view, tree, knowledge, cache_dir, jobs, progress, missing,
-                          budget.work, was, judged)
+                          budget.work, was, judged, memo.platforms)
         drivers, guessed = split_guesses(drivers)
     finally:
+        if memo is not None:
+            memo.close()
         view.close()
     notes = [f"{JUDGED_ON}{describe(judged)}", *view.notes, *_unanalysed_notes(budget)]
     if missing:
@@ -123,6 +136,69 @@ def review_series(
         notes=tuple(notes),
         unanalysed=tuple(budget.unparsed),
     )
+
+
+class _TreeMemo:
+    """What a review reads from the base tree's own files, from the scan cache when they
+    are unchanged (scan/tree_memo.py): the tree profile and the Kconfig walk.
+
+    The profile after the series is the base's when the series touches none of the
+    files it was read from; the Kconfig walk serves every patch while the series
+    leaves every non-C file alone (a Kconfig or Makefile change: each side is walked
+    as it is). Without a cache folder everything is read from the tree.
+    """
+
+    def __init__(self, view, tree: Path, knowledge, arches: Sequence[str],
+                 cache_dir: Path | None) -> None:
+        from reviewbot.apply.base import GitBase
+
+        self.view, self.tree, self.arches = view, tree, arches
+        self.commit = view.base.commit if isinstance(view.base, GitBase) else None
+        self.cache: ScanCache | None = None
+        if cache_dir is not None:
+            from reviewbot.scan.cache import open_cache
+
+            self.cache = open_cache(cache_dir, tree, "tree-memo")
+        self._base: TreeProfile | None = None
+        self.platforms: Platforms | None = None
+        self._kconfig: KconfigMemo | None = None
+        if all(p.endswith((".c", ".h")) for p in view.versions):
+            from reviewbot.analysis.facts.headers import tree_platforms
+
+            walk = None
+            if self.cache is not None:
+                from reviewbot.scan.tree_memo import KconfigMemo
+
+                self._kconfig = KconfigMemo(self.cache, tree, self.commit)
+                walk = self._kconfig.walk
+            self.platforms = tree_platforms(lambda path: view.text(path, 0), knowledge, walk)
+
+    def base_profile(self) -> TreeProfile:
+        if self._base is None:
+            from reviewbot.scan.tree_memo import tree_profile
+
+            self._base = tree_profile(self.cache, self.tree, self.commit,
+                                      lambda path: self.view.text(path, 0), self.arches)
+        return self._base
+
+    def after_profile(self) -> TreeProfile:
+        base = self.base_profile()
+        if not set(self.view.versions) & set(base.files):
+            return base
+        from reviewbot.analysis.facts.profile import read_profile
+
+        last = max((s.index for s in self.view.status), default=0)
+        return read_profile(lambda path: self.view.text(path, last), self.arches)
+
+    def keep(self) -> None:
+        """Store the Kconfig walk if the review made one."""
+        if self._kconfig is not None and self.platforms is not None:
+            self._kconfig.keep(self.platforms.walked())
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
 
 def _unanalysed_notes(budget) -> list[str]:
@@ -182,7 +258,7 @@ def _checkout_differs(view, tree: Path) -> bool:
 
 def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=None,
             missing: list[str] | None = None, parse_work: int | None = None,
-            before=None, after=None):
+            before=None, after=None, platforms=None):
     from reviewbot.analysis import analyse_source
     from reviewbot.analysis.facts.headers import HeaderIndex
     from reviewbot.impact import ImpactInput, affected_drivers, changed_macros
@@ -213,7 +289,7 @@ def _impact(findings, view, tree: Path, knowledge, cache_dir, jobs, progress=Non
     )
     # the tree after the series: its headers' structs and Kconfig reach, for the touched
     # files analysed again and for where a macro's user can be built
-    headers = HeaderIndex(lambda path: view.text(path, last), knowledge)
+    headers = HeaderIndex(lambda path: view.text(path, last), knowledge, platforms=platforms)
     return affected_drivers(
         findings,
         impact_input,

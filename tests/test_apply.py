@@ -142,3 +142,42 @@ def test_symlink_pointing_outside_is_refused(tmp_path):
 def test_not_a_directory(tmp_path):
     with pytest.raises(InputError, match="no such kernel tree"):
         apply_series(example_series(), tmp_path / "nope")
+
+
+def test_plain_base_reads_what_resolve_would(tmp_path):
+    """PlainBase resolves each folder once (speed, issue 27); every answer stays that
+    of resolving the whole path: inside links read, outside links and folders are
+    refused, loops, FIFOs and folders read as absent, an unreadable file is an error."""
+    import os
+
+    from reviewbot.apply.base import PlainBase
+
+    tree = tmp_path / "tree"
+    (tree / "drivers" / "usb").mkdir(parents=True)
+    (tree / "drivers" / "usb" / "a.c").write_text("a\n")
+    (tree / "drivers" / "alias").symlink_to(tree / "drivers" / "usb")
+    (tree / "b.c").symlink_to("drivers/usb/a.c")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "c.c").write_text("secret\n")
+    (tree / "escape").symlink_to(tmp_path / "out")
+    (tree / "loop").symlink_to(tree / "loop")
+    os.mkfifo(tree / "fifo.c")
+    (tree / "locked.c").write_text("x\n")
+    (tree / "locked.c").chmod(0)
+    base = PlainBase(tree)
+    assert base.read("drivers/usb/a.c") == b"a\n"
+    assert base.read("drivers/alias/a.c") == b"a\n"
+    assert base.read("b.c") == b"a\n"
+    assert base.read("drivers/usb/missing.c") is None
+    assert base.read("nowhere/at/all.c") is None
+    assert base.read("drivers/usb") is None
+    assert base.read("loop/x.c") is None
+    assert base.read("fifo.c") is None
+    for _ in range(2):  # the refusal is remembered with the folder, and said again
+        with pytest.raises(InputError, match="symlink pointing outside"):
+            base.read("escape/c.c")
+    with pytest.raises(InputError, match="leaving the tree"):
+        base.read("../out/c.c")
+    if os.geteuid() != 0:  # root reads mode 000 files
+        with pytest.raises(InputError, match="cannot read"):
+            base.read("locked.c")

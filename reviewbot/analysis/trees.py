@@ -10,9 +10,9 @@ minalign change needs). The answer says which, for every output to say.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from reviewbot.analysis.facts.profile import Reader, read_profile
+from reviewbot.analysis.facts.profile import Reader, TreeProfile, read_profile
 from reviewbot.analysis.facts.profile_store import (
     default_profile_name,
     load_profile,
@@ -26,10 +26,13 @@ WHATIF = "kmalloc-minalign"
 
 
 def judged_tree(read: Reader | None, arches: Sequence[str] | None,
-                assume: Sequence[str] = (), knowledge: Knowledge | None = None) -> TreeFacts:
+                assume: Sequence[str] = (), knowledge: Knowledge | None = None, *,
+                profile: Callable[[], TreeProfile] | None = None) -> TreeFacts:
     """The facts to judge on: the tree ``read`` gives (its ``arches``), unless ``assume``
     names a shipped profile (or there is no tree: the newest shipped), with the
-    what-ifs of ``assume`` on top. A bad ``assume`` is a UsageError naming it."""
+    what-ifs of ``assume`` on top. A bad ``assume`` is a UsageError naming it.
+    ``profile``: gives the tree's profile instead of reading it through ``read`` (a
+    caller's cache); asked only when no shipped profile is named."""
     knowledge = knowledge or load_knowledge()
     lines = knowledge.line_of_its_cpu
     classes = knowledge.kmalloc_size_classes
@@ -43,6 +46,8 @@ def judged_tree(read: Reader | None, arches: Sequence[str] | None,
                              f"{', '.join(profile_names())}")
         facts = tree_facts(load_profile(names[0]), f"the shipped {names[0]} profile", lines,
                            classes)
+    elif profile is not None:
+        facts = tree_facts(profile(), None, lines, classes)
     elif read is not None:
         facts = tree_facts(read_profile(read, arches), None, lines, classes)
     else:

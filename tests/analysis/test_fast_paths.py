@@ -95,7 +95,7 @@ def test_includes_are_the_old_line_start_pattern() -> None:
     pieces = ['#include "a.h"', "#include <linux/b.h>", "  # include <c.h>", "x #include <d.h>",
               '"#include <e.h>"', "\n", "\r\n", " ", "\t", '#include "f#include<g>"']
     for text in _texts(pieces, 4000, seed=19):  # _INCLUDE: the meaning, by line start
-        assert headers._includes(text) == headers._INCLUDE.findall(text), text
+        assert headers.include_lines(text) == headers._INCLUDE.findall(text), text
 
 
 def test_struct_starts_are_the_old_search() -> None:

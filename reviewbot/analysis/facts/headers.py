@@ -23,6 +23,7 @@ from tree_sitter import Parser
 
 from reviewbot.analysis.c.parser import captures, parse
 from reviewbot.analysis.c.words import is_word_char
+from reviewbot.analysis.facts.kconfig import KconfigWalk
 from reviewbot.analysis.facts.platforms import Platforms
 from reviewbot.analysis.facts.structs import StructDef, collect_structs
 from reviewbot.knowledge import Knowledge
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 Reader = Callable[[str], "str | None"]  # tree-relative path -> text, None if absent
 
-# what an include line is; _includes() finds the same faster (tests/analysis/test_fast_paths.py)
+# what an include line is; include_lines() finds the same faster (tests/analysis/test_fast_paths.py)
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
 _DEFINITION = re.compile(r"(?:struct|union)\s+(\w+)\s*\{")
 
@@ -41,7 +42,11 @@ _MAX_HEADERS = 64  # includes followed per file; drivers name a handful
 class HeaderIndex:
     """Struct definitions of one tree's headers, found on demand and remembered."""
 
-    def __init__(self, read: Reader, knowledge: Knowledge, parser: Parser | None = None) -> None:
+    def __init__(self, read: Reader, knowledge: Knowledge, parser: Parser | None = None,
+                 platforms: Platforms | None = None) -> None:
+        """``platforms``: one already made over a reader that agrees with ``read`` on every
+        Kconfig, Kbuild and Makefile (a series' patches that leave those alone share one,
+        so the Kconfig tree is walked once, not twice per patch)."""
         self.read = read
         self.knowledge = knowledge
         self.parser = parser
@@ -52,7 +57,7 @@ class HeaderIndex:
         # since the caller last reset it: what a file's findings depend on besides
         # its own text, so a scan cache knows to redo the file when one changes.
         self.consulted: set[str] = set()
-        self._platforms: Platforms | None = None
+        self._platforms = platforms
 
     def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
         """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
@@ -75,8 +80,7 @@ class HeaderIndex:
         """The architectures the tree's files build for (Makefiles and Kconfig), read
         through the same reader on first use; its answers name the files they read."""
         if self._platforms is None:
-            names = dict.fromkeys(a for _, a in self.knowledge.arch_symbols)
-            self._platforms = Platforms(self.read, names)
+            self._platforms = tree_platforms(self.read, self.knowledge)
         return self._platforms
 
     def arches_of(self, path: str) -> frozenset[str] | None:
@@ -147,11 +151,18 @@ class HeaderIndex:
         return replace(sdef, fields=fields, line=sdef.line + offset, path=header)
 
 
+def tree_platforms(read: Reader, knowledge: Knowledge, walk: KconfigWalk | None = None
+                   ) -> Platforms:
+    """The platform facts of the tree ``read`` reads, for the architectures the knowledge
+    file names; ``walk``: an earlier walk of its Kconfig files (a cache's)."""
+    return Platforms(read, dict.fromkeys(a for _, a in knowledge.arch_symbols), walk)
+
+
 def includes(path: str, text: str) -> list[str]:
     """Tree-relative headers a file includes: ``"x.h"`` beside it, ``<x.h>`` in include/."""
     here = posixpath.dirname(path)
     out: list[str] = []
-    for kind, name in _includes(text):
+    for kind, name in include_lines(text):
         if kind == '"':
             h = posixpath.normpath(posixpath.join(here, name))
         else:
@@ -164,7 +175,7 @@ def includes(path: str, text: str) -> list[str]:
     return out
 
 
-def _includes(text: str) -> list[tuple[str, str]]:
+def include_lines(text: str) -> list[tuple[str, str]]:
     """``_INCLUDE.findall(text)``, searched from each ``#`` rather than at every line start
     (a third of the cost of finding a file's headers was trying lines that hold none)."""
     out = []

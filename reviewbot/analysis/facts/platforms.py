@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from reviewbot.analysis.facts.kconfig import KconfigTree, Unknown
+from reviewbot.analysis.facts.kconfig import KconfigTree, KconfigWalk, Unknown
 from reviewbot.analysis.facts.kexpr import Expr, Sym
 from reviewbot.analysis.facts.makefiles import Makefiles, Unreadable
 
@@ -43,9 +43,13 @@ class Reach:
 class Platforms:
     """Platform reach of the C files of one tree."""
 
-    def __init__(self, read: Reader, arches: Iterable[str]) -> None:
+    def __init__(self, read: Reader, arches: Iterable[str], walk: KconfigWalk | None = None
+                 ) -> None:
+        """``walk``: an earlier walk of the same Kconfig files (a cache's), so the first
+        question does not walk them again."""
         self.read = read
         self._names = tuple(dict.fromkeys(arches))
+        self._walk = walk
         self._tree: KconfigTree | None = None
         self._makefiles = Makefiles(read)
         self._answers: dict[str, Reach] = {}
@@ -58,8 +62,14 @@ class Platforms:
     def kconfig(self) -> KconfigTree:
         """The tree's Kconfig files, walked on first use."""
         if self._tree is None:
-            self._tree = KconfigTree(self.read, self._names)
+            self._tree = KconfigTree(self.read, self._names, self._walk)
         return self._tree
+
+    def walked(self) -> KconfigWalk | None:
+        """The walk this object made of the Kconfig files (for a cache to keep), None when
+        it made none (it was given one, or no question needed Kconfig)."""
+        tree = self._tree
+        return tree.snapshot() if tree is not None and tree.walked else None
 
     def arches_of(self, path: str) -> frozenset[str] | None:
         """The architectures ``path`` can be built for; None when unknown."""
