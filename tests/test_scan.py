@@ -167,3 +167,63 @@ def test_a_damaged_grouping_in_the_cache_is_grouped_again(tree, tmp_path, capsys
                                                                "drivers": [{"name": 1}]}),))
     db.close()
     assert _drivers(capsys, tree, cache) == cold
+
+
+def _age(tree: Path) -> None:
+    """Every file of ``tree`` last changed ten seconds ago (a fresh file's scan keeps no
+    snapshot: it may be changing while it is read)."""
+    old = 1_700_000_000_000_000_000
+    for dirpath, _dirs, files in os.walk(tree):
+        for name in files:
+            os.utime(Path(dirpath) / name, ns=(old, old))
+
+
+def test_an_unchanged_tree_is_answered_by_the_snapshot(tree, tmp_path, monkeypatch):
+    """Issue 27: a warm rescan of an unchanged tree reads one memo, not the stat table
+    and every stored result; any change of a file it depends on misses it."""
+    from reviewbot.scan.cache import ScanCache
+
+    k = load_knowledge()
+    cache = tmp_path / "cache"
+    _age(tree)
+    first = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    real_results = ScanCache.results
+
+    def refused(self):
+        raise AssertionError("the per-file results were read")
+
+    monkeypatch.setattr(ScanCache, "results", refused)
+    again = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    assert again.findings == first.findings and again.unanalysed == first.unanalysed
+    assert (again.stats.files, again.stats.candidates, again.stats.parsed, again.stats.cached) \
+        == (first.stats.files, first.stats.candidates, 0, first.stats.parsed)
+    # a Makefile the findings depend on (outside the walk) changes: the snapshot is not used
+    monkeypatch.setattr(ScanCache, "results", real_results)
+    makefile = tree / "drivers/usb/misc/Makefile"
+    makefile.write_text(makefile.read_text().replace("CONFIG_USB_WIDGET", "CONFIG_NOWHERE"))
+    moved = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    assert moved.stats.parsed >= 1
+    widget = next(f for f in moved.findings if f.file.endswith("widget.c"))
+    assert widget.platform is not None and widget.platform.arches is None  # no Kconfig says
+    # a file of the walk changes: its digest differs, the per-file cache answers
+    _age(tree)
+    scan_tree(tree, k, jobs=1, cache_dir=cache)
+    monkeypatch.setattr(ScanCache, "results", refused)
+    assert scan_tree(tree, k, jobs=1, cache_dir=cache).findings == moved.findings
+    monkeypatch.setattr(ScanCache, "results", real_results)
+    (tree / "drivers/usb/misc/quiet.c").write_text(QUIET + "\n")
+    os.utime(tree / "drivers/usb/misc/quiet.c", ns=(1, 1))
+    assert scan_tree(tree, k, jobs=1, cache_dir=cache).findings == moved.findings
+
+
+def test_a_tree_changed_during_the_scan_keeps_no_snapshot(tree, tmp_path, monkeypatch):
+    from reviewbot.scan.cache import ScanCache
+
+    k = load_knowledge()
+    cache = tmp_path / "cache"
+    scan_tree(tree, k, jobs=1, cache_dir=cache)  # the fixture's files were written just now
+    called = []
+    real = ScanCache.results
+    monkeypatch.setattr(ScanCache, "results", lambda self: called.append(1) or real(self))
+    scan_tree(tree, k, jobs=1, cache_dir=cache)
+    assert called  # answered file by file: no snapshot was kept

@@ -19,6 +19,7 @@ from reviewbot.progress import Bar as ScanProgress
 from reviewbot.progress import progress_wanted
 
 if TYPE_CHECKING:
+    from reviewbot.analysis.facts.profile import TreeProfile
     from reviewbot.analysis.rules.exposure import TreeFacts
     from reviewbot.intake import IntakeOptions
     from reviewbot.limits import Limits
@@ -356,14 +357,29 @@ def add_assume_argument(p: argparse.ArgumentParser) -> None:
                    help=ASSUME_HELP)
 
 
-def judged_tree(root: Path | None, assume: Sequence[str]) -> TreeFacts:
-    """The facts findings are judged on for a tree at ``root`` (None: no tree)."""
+def judged_tree(root: Path | None, assume: Sequence[str],
+                cache_dir: Path | None = None) -> TreeFacts:
+    """The facts findings are judged on for a tree at ``root`` (None: no tree); its
+    profile is kept in the scan cache under ``cache_dir`` (scan/tree_memo.py)."""
     from reviewbot.analysis.facts.profile import directory_reader, tree_arches
     from reviewbot.analysis.trees import judged_tree as judged
 
     if root is None:
         return judged(None, None, assume)
-    return judged(directory_reader(root), tree_arches(root), assume)
+    read, arches = directory_reader(root), tree_arches(root)
+
+    def profile() -> TreeProfile:
+        from reviewbot.scan.cache import open_cache
+        from reviewbot.scan.tree_memo import tree_profile
+
+        cache = open_cache(cache_dir, root, "tree-memo") if cache_dir is not None else None
+        try:
+            return tree_profile(cache, root, None, read, arches)
+        finally:
+            if cache is not None:
+                cache.close()
+
+    return judged(read, arches, assume, profile=profile)
 
 
 def add_all_argument(p: argparse.ArgumentParser) -> None:

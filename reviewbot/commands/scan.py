@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     cache_dir = scan_cache_dir(args, settings)
     knowledge = load_knowledge()
     kernel = root if _is_kernel_tree(root) else None
-    tree = judged_tree(kernel, args.assume)
+    tree = judged_tree(kernel, args.assume, cache_dir)
     whatifs = [a for a in args.assume if "=" in a]
     if args.by_maintainer and not whatifs:
         raise UsageError("--by-maintainer lists what a what-if changes: give "

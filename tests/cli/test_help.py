@@ -141,3 +141,31 @@ def test_explain_is_folded_to_the_terminal_without_losing_a_word(monkeypatch, ca
     assert max(len(line) for line in out.splitlines()) <= 60
     assert out.split() == explain("dma-stack").split()
     assert "\n  A local variable" in out  # paragraphs keep their indent
+
+
+@pytest.mark.parametrize(("argv", "only"), [
+    (["scan", "tree"], "scan"),
+    (["-q", "review", "x.mbox"], "review"),
+    (["--config", "review", "scan", "tree"], "scan"),  # "review" is --config's file
+    (["--config=c.toml", "-v", "check"], "check"),
+    (["--conf", "c.toml", "scan"], None),  # an abbreviation: argparse decides
+    (["--help"], None),
+    (["completion", "bash"], None),  # describes every command
+    (["manpage"], None),
+    (["scna", "tree"], None),  # not a command: the full parser says so
+    ([], None),
+])
+def test_only_the_named_command_is_built(argv, only):
+    """Building every command's options was a tenth of a warm rescan (issue 27); the
+    command is taken from argv only where that is sure."""
+    from reviewbot.cli import _command_in
+
+    assert _command_in(argv) == only
+
+
+def test_a_command_parsed_alone_parses_as_in_the_whole_parser():
+    argv = ["-q", "scan", "--jobs", "2", "--format", "json", "tree", "drivers/usb"]
+    alone = build_parser("scan").parse_args(argv)
+    whole = build_parser().parse_args(argv)
+    assert {k: v for k, v in vars(alone).items() if k != "func"} == \
+        {k: v for k, v in vars(whole).items() if k != "func"}

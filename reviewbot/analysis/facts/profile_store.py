@@ -15,6 +15,7 @@ typo in a profile silently changes which findings bite.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -73,12 +74,21 @@ def from_dict(raw: Any, checker: Checker) -> TreeProfile:
     return profile
 
 
-def _build(cls: type, raw: Any, where: str, checker: Checker) -> Any:
+@functools.cache
+def _schema(cls: type) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """A class's field types, their coarse types and the required fields: the same for
+    every instance, and ``get_type_hints`` per instance was most of reading a profile."""
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     wants = {name: _coarse(hints[name]) for name in fields}
     required = [n for n, f in fields.items()
                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    return {n: hints[n] for n in fields}, wants, required
+
+
+def _build(cls: type, raw: Any, where: str, checker: Checker) -> Any:
+    hints, wants, required = _schema(cls)
+    fields = hints
     table = checker.table(raw, where, wants, required)
     values = {name: _convert(table[name], hints[name], checker.key(where, name), checker)
               for name in fields if name in table}
