@@ -181,3 +181,21 @@ def test_plain_base_reads_what_resolve_would(tmp_path):
     if os.geteuid() != 0:  # root reads mode 000 files
         with pytest.raises(InputError, match="cannot read"):
             base.read("locked.c")
+
+
+def test_plain_base_reads_1100_nested_folders(tmp_path):
+    """Folders are resolved by a loop, not recursion (issue 26's deep trees)."""
+    import subprocess
+
+    from reviewbot.apply.base import PlainBase
+
+    tree = tmp_path / "tree"
+    deep = tree
+    try:
+        for _ in range(1100):
+            deep = deep / "d"
+            deep.mkdir(parents=deep.parent == tree)
+        (deep / "x.c").write_text("x\n")
+        assert PlainBase(tree).read("d/" * 1100 + "x.c") == b"x\n"
+    finally:
+        subprocess.run(["rm", "-rf", str(tree)], check=True)

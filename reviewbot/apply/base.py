@@ -176,21 +176,28 @@ class PlainBase:
     def _folder(self, rel: str) -> str | None:
         """Each folder is resolved once (a review reads 1,700 Kconfig files: resolving
         every path cost more than reading it)."""
-        if rel not in self._folders:
-            head, _, name = rel.rpartition("/")
-            parent = self._folder(head)
+        todo = []  # down from the deepest folder known: a loop (1,100 nested folders)
+        here = rel
+        while here not in self._folders:
+            here, _, name = here.rpartition("/")
+            todo.append(name)
+        for name in reversed(todo):
+            parent = self._folders[here]
+            here = f"{here}/{name}" if here else name
             got: str | InputError | None = None
-            if parent is not None:
+            if isinstance(parent, str):
                 full = os.path.join(parent, name)
                 try:
                     mode = os.lstat(full).st_mode
                     got = full if stat.S_ISDIR(mode) else \
-                        self._real(rel, full) if stat.S_ISLNK(mode) else None
+                        self._real(here, full) if stat.S_ISLNK(mode) else None
                 except InputError as exc:
                     got = exc
                 except OSError:
                     got = None
-            self._folders[rel] = got
+            else:
+                got = parent  # under an absent folder, or one refused: the same answer
+            self._folders[here] = got
         got = self._folders[rel]
         if isinstance(got, InputError):
             raise got

@@ -38,7 +38,6 @@ from reviewbot.scan.files import (
     check_subpaths,
     file_stat,
     grep_filter,
-    inside,
     mentions_any,
     read_error,
     sink_tokens,
@@ -191,17 +190,18 @@ def _init_worker(knowledge_path: str, parse_work: int) -> None:
 def _headers(root: str):
     """One header index per worker and tree: header structs are parsed once per process."""
     from reviewbot.analysis.facts.headers import HeaderIndex
+    from reviewbot.analysis.facts.profile import directory_reader
 
     key = ("headers", root)
     if key not in _WORKER:
-
-        base = Path(root).resolve()
+        # each folder resolved once (a worker reads 1,700 Kconfig files and hundreds of
+        # headers: resolving every path was a second of each worker's cold scan); a
+        # symlink out of the tree, a FIFO or a folder reads as absent
+        tree_read = directory_reader(Path(root))
 
         def read(rel: str) -> str | None:
-            if not inside(base, rel) or file_stat(base / rel) is None:
-                return None  # a symlink out of the tree is not the tree's header
             try:
-                return (base / rel).read_text(errors="replace")
+                return tree_read(rel)
             except OSError:
                 return None  # an unreadable header: its structs are unknown, as if absent
 

@@ -146,3 +146,18 @@ def test_member_origins_merge_by_neighbourhood_and_compute_it_only_then(knowledg
     assert not flow.same(a, plain) and not asked
     assert flow.same(a, a) and not asked
     assert flow.same(a, b) is first_equal and asked
+
+
+def test_match_tables_are_the_old_word_boundary_pattern() -> None:
+    """matching._TABLE lost its leading ``\\b`` (18x faster); the matches kept are those the
+    pattern with it finds."""
+    from reviewbot.analysis.facts import matching
+
+    old = re.compile(r"\b" + matching._TABLE.pattern)
+    pieces = ["struct of_device_id ids[] = {", "xstruct acpi_device_id a[] = {",
+              "_struct usb_device_id u[] = {", "struct  amba_id  t[] __initconst = {",
+              "struct acpi_device_id", " b[2] = {", "static const ", "struct", "é", " ", "\n",
+              "{ \"INT33C0\", 0 },", "};", "[", "]"]
+    for text in _texts(pieces, 6000, seed=23):
+        assert [m.groups() for m in matching._table_defs(text)] == \
+            [m.groups() for m in old.finditer(text)], text

@@ -107,9 +107,16 @@ def directory_reader(root: Path) -> Reader:
         return path == base or path.startswith(base + os.sep)
 
     def folder(rel: str) -> str | None:
-        if rel not in folders:
-            parent, name = posixpath.split(rel)
-            up = folder(parent)
+        if rel in folders:
+            return folders[rel]
+        # down from the deepest folder known, one level at a time (a loop, not recursion:
+        # a tree may nest 1,100 folders, issue 26)
+        todo = []
+        while rel not in folders:
+            rel, name = posixpath.split(rel)
+            todo.append(name)
+        up = folders[rel]
+        for name in reversed(todo):
             if up is None or name in ("", ".", ".."):
                 return None
             where = os.path.join(up, name)
@@ -118,8 +125,9 @@ def directory_reader(root: Path) -> Reader:
                     where = os.path.realpath(where)
             except OSError:
                 return None  # not remembered: the folder may appear later
-            folders[rel] = where if inside(where) else None
-        return folders[rel]
+            rel = posixpath.join(rel, name) if rel else name
+            up = folders[rel] = where if inside(where) else None
+        return up
 
     def read(rel: str) -> str | None:
         head, name = posixpath.split(rel)
