@@ -9,14 +9,18 @@ cached by content, so a rescan re-parses only what changed.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import posixpath
+import shutil
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from reviewbot.knowledge import Knowledge
 from reviewbot.limits import default_limits
@@ -47,11 +51,15 @@ from reviewbot.scan.files import (
 if TYPE_CHECKING:  # imported when a pool starts: a warm rescan needs none (20 ms)
     from concurrent.futures import ProcessPoolExecutor
 
+    from reviewbot.analysis.facts.kconfig import KconfigWalk
     from reviewbot.analysis.rules.exposure import TreeFacts
+    from reviewbot.scan.tree_memo import KconfigMemo
 
 __all__ = ["ScanResult", "ScanStats", "scan_tree"]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 Progress = Callable[[int, int], None]
 
@@ -175,7 +183,7 @@ _FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction"
            "hazard", "platform")
 
 
-def _init_worker(knowledge_path: str, parse_work: int) -> None:
+def _init_worker(knowledge_path: str, parse_work: int, walk_file: str | None = None) -> None:
     from reviewbot.analysis.c.parser import new_parser
     from reviewbot.knowledge import load_knowledge
 
@@ -185,6 +193,7 @@ def _init_worker(knowledge_path: str, parse_work: int) -> None:
     _WORKER["knowledge"] = load_knowledge(Path(knowledge_path))
     _WORKER["parser"] = new_parser()
     _WORKER["work"] = parse_work
+    _WORKER["walk_file"] = walk_file
 
 
 def _headers(root: str):
@@ -205,8 +214,25 @@ def _headers(root: str):
             except OSError:
                 return None  # an unreadable header: its structs are unknown, as if absent
 
-        _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"])
+        _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"],
+                                   _given_platforms(read, _WORKER.get("walk_file")))
     return _WORKER[key]
+
+
+def _given_platforms(read, walk_file: str | None):
+    """The platform facts over the Kconfig walk the parent made (``_KconfigShare``), so
+    each worker does not walk the 1,700 Kconfig files again; None (walk here) without one."""
+    from reviewbot.analysis.facts.headers import tree_platforms
+    from reviewbot.analysis.facts.kconfig import KconfigWalk
+
+    if walk_file is None:
+        return None
+    try:
+        with open(walk_file, encoding="utf-8") as fh:
+            walk = KconfigWalk.from_json(json.load(fh))
+    except (OSError, ValueError):
+        return None
+    return tree_platforms(read, _WORKER["knowledge"], walk) if walk is not None else None
 
 
 Outcome = tuple[str, str | None, list[tuple], list[str], str | None]
@@ -254,12 +280,13 @@ def _analyse_file(job: tuple[str, str]) -> Outcome:
 _EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
 
 
-def _start_pool(workers: int, knowledge: Knowledge, parse_work: int) -> ProcessPoolExecutor:
+def _start_pool(workers: int, knowledge: Knowledge, parse_work: int,
+                walk_file: str | None = None) -> ProcessPoolExecutor:
     """A pool whose workers are all started (and initialised) now, not at the first map."""
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(workers, initializer=_init_worker,
-                               initargs=(knowledge.path, parse_work))
+                               initargs=(knowledge.path, parse_work, walk_file))
     for _ in range(workers):
         pool.submit(os.getpid)
     return pool
@@ -305,6 +332,7 @@ def scan_tree(
     cache = open_cache(cache_dir, root, engine) if cache_dir else None
     workers = max(1, jobs or os.cpu_count() or 1)
     early: ProcessPoolExecutor | None = None
+    kconfig = _KconfigShare(cache, root, knowledge)
     try:
         paths, refused = walk(root, subpaths, knowledge.skip_dirs)
         unanalysed: dict[str, Unanalysed] = {u.file: u for u in refused}
@@ -335,9 +363,11 @@ def scan_tree(
             # thousands of new files will need parsing: start the workers now, so their
             # imports and parsers are ready when the prefilter is done (never for a warm
             # rescan or a small tree, which may not need them at all)
-            early = _start_pool(workers, knowledge, parse_work)
-        # which of the changed or new files name a sink
-        relevant_fresh = grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1) \
+            early = _start_pool(workers, knowledge, parse_work, kconfig.path)
+        # which of the changed or new files name a sink; while grep reads them, this
+        # process walks the Kconfig files once for every worker
+        relevant_fresh = kconfig.walking_while(
+            lambda: grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1)) \
             if len(fresh) > 200 else None
         if relevant_fresh is None:
             btoks = [t.encode() for t in tokens]
@@ -389,12 +419,13 @@ def scan_tree(
             to_parse.sort(key=lambda p: -stats[p][1])
             done = 0
             outcomes: Iterable[Outcome]
+            kconfig.ready()
             if workers == 1 or (len(to_parse) < 4 and early is None):
-                _init_worker(knowledge.path, parse_work)
+                _init_worker(knowledge.path, parse_work, kconfig.path)
                 outcomes = map(_analyse_file, [(base, p) for p in to_parse])
                 pool = None
             else:
-                pool = early or _start_pool(workers, knowledge, parse_work)
+                pool = early or _start_pool(workers, knowledge, parse_work, kconfig.path)
                 outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
             try:
                 for path, sha, records, consulted, why in outcomes:
@@ -436,6 +467,97 @@ def scan_tree(
     finally:
         if early is not None:  # not used (nothing to parse), or an error on the way
             early.shutdown(cancel_futures=True)
+        kconfig.close()
+
+
+class _KconfigShare:
+    """One walk of the tree's Kconfig files for every worker of a scan.
+
+    Each worker walked all 1,700 Kconfig files of Linux 6.1 on its first file (half a
+    second each); the walk now comes from the scan cache (scan/tree_memo.py) or is made
+    here once, while grep prefilters (``walking_while``) or before parsing begins
+    (``ready``), kept in the cache, and handed to the workers as a JSON file whose path
+    they are started with: a worker that finds no file walks for itself, as before.
+    """
+
+    def __init__(self, cache: ScanCache | None, root: Path, knowledge: Knowledge) -> None:
+        self.cache, self.root, self.knowledge = cache, root, knowledge
+        self.memo: KconfigMemo | None = None
+        self.walk: KconfigWalk | None = None
+        self._loaded = self._written = False
+        self._folder: Path | None = None
+
+    @property
+    def path(self) -> str:
+        """Where the workers find the walk (written by ``ready``)."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="reviewbot-kconfig-"))
+        return str(self._folder / "walk.json")
+
+    def _load(self) -> None:
+        if not self._loaded and self.cache is not None:
+            from reviewbot.scan.tree_memo import KconfigMemo
+
+            self.memo = KconfigMemo(self.cache, self.root, None)
+            self.walk = self.memo.walk
+        self._loaded = True
+
+    def walking_while(self, work: Callable[[], _T]) -> _T:
+        """``work()`` (a wait on grep), with the walk made meanwhile in this process."""
+        self._load()
+        if self.walk is not None:
+            return work()
+        result: list[_T] = []
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                result.append(work())
+            except BaseException as exc:  # handed back to the caller below
+                errors.append(exc)
+
+        thread = threading.Thread(target=run, name="reviewbot-prefilter")
+        thread.start()
+        try:
+            self._walk()
+        finally:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return result[0]
+
+    def _walk(self) -> None:
+        from reviewbot.analysis.facts.headers import tree_platforms
+        from reviewbot.analysis.facts.profile import directory_reader
+
+        tree_read = directory_reader(self.root)
+
+        def read(rel: str) -> str | None:
+            try:
+                return tree_read(rel)
+            except OSError:
+                return None
+
+        self.walk = tree_platforms(read, self.knowledge).walk_now()
+        if self.memo is not None:
+            self.memo.keep(self.walk)
+
+    def ready(self) -> None:
+        """Have the walk written for the workers (made now if the prefilter did not run)."""
+        if self._written:
+            return
+        self._load()
+        if self.walk is None:
+            self._walk()
+        if self.walk is not None:
+            tmp = Path(self.path).with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.walk.to_json()), encoding="utf-8")
+            tmp.replace(self.path)  # whole or absent, never half written
+        self._written = True
+
+    def close(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 SNAPSHOT = "scan-snapshot"
