@@ -215,23 +215,24 @@ def _headers(root: str):
                 return None  # an unreadable header: its structs are unknown, as if absent
 
         _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"],
-                                   _given_platforms(read, _WORKER.get("walk_file")))
+                                   _given_platforms(read, _WORKER.get("walk_file"),
+                                                    _WORKER.get("walk")))
     return _WORKER[key]
 
 
-def _given_platforms(read, walk_file: str | None):
-    """The platform facts over the Kconfig walk the parent made (``_KconfigShare``), so
-    each worker does not walk the 1,700 Kconfig files again; None (walk here) without one."""
+def _given_platforms(read, walk_file: str | None, walk: KconfigWalk | None = None):
+    """The platform facts over the Kconfig walk the parent made (``_KconfigShare``): given
+    in this process, or in a worker read from ``walk_file``, so no worker walks the 1,700
+    Kconfig files again; None (walk here) without one."""
     from reviewbot.analysis.facts.headers import tree_platforms
     from reviewbot.analysis.facts.kconfig import KconfigWalk
 
-    if walk_file is None:
-        return None
-    try:
-        with open(walk_file, encoding="utf-8") as fh:
-            walk = KconfigWalk.from_json(json.load(fh))
-    except (OSError, ValueError):
-        return None
+    if walk is None and walk_file is not None:
+        try:
+            with open(walk_file, encoding="utf-8") as fh:
+                walk = KconfigWalk.from_json(json.load(fh))
+        except (OSError, ValueError):
+            walk = None
     return tree_platforms(read, _WORKER["knowledge"], walk) if walk is not None else None
 
 
@@ -419,12 +420,13 @@ def scan_tree(
             to_parse.sort(key=lambda p: -stats[p][1])
             done = 0
             outcomes: Iterable[Outcome]
-            kconfig.ready()
             if workers == 1 or (len(to_parse) < 4 and early is None):
-                _init_worker(knowledge.path, parse_work, kconfig.path)
+                _init_worker(knowledge.path, parse_work)
+                _WORKER["walk"] = kconfig.walk_here()
                 outcomes = map(_analyse_file, [(base, p) for p in to_parse])
                 pool = None
             else:
+                kconfig.ready()
                 pool = early or _start_pool(workers, knowledge, parse_work, kconfig.path)
                 outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
             try:
@@ -542,16 +544,20 @@ class _KconfigShare:
         if self.memo is not None:
             self.memo.keep(self.walk)
 
+    def walk_here(self) -> KconfigWalk | None:
+        """The walk, for analysis in this process: the cache's, or one made and kept now."""
+        self._load()
+        if self.walk is None:
+            self._walk()
+        return self.walk
+
     def ready(self) -> None:
         """Have the walk written for the workers (made now if the prefilter did not run)."""
         if self._written:
             return
-        self._load()
-        if self.walk is None:
-            self._walk()
-        if self.walk is not None:
+        if (walk := self.walk_here()) is not None:
             tmp = Path(self.path).with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.walk.to_json()), encoding="utf-8")
+            tmp.write_text(json.dumps(walk.to_json()), encoding="utf-8")
             tmp.replace(self.path)  # whole or absent, never half written
         self._written = True
 
