@@ -63,3 +63,27 @@ def test_impact_search_skips_the_same_folders(tree, monkeypatch, grep) -> None:
     tree_in = ImpactInput(tree, frozenset(), lambda _p: None, k.skip_dirs)
     _macros, lines = dependent_macros(tree_in, {"ARCH_KMALLOC_MINALIGN"})
     assert {path for path, _line in lines} == set(WALKED)
+
+
+def test_the_split_walk_is_the_one_process_walk(tmp_path):
+    """walk_stat hands drivers/ to a forked process in a whole-tree scan (issue 27); paths,
+    their order, refusals and stats are those of one process, and only the top-level
+    drivers/ is left out of this process's part (sound/drivers is not)."""
+    from reviewbot.scan.files import walk_stat
+
+    root = tmp_path / "tree"
+    for rel in ("Makefile.c", "arch/arm/a.c", "drivers/usb/u.c", "drivers/usb/u.h",
+                "drivers/zz/z.c", "drivers/.git/no.c", "fs/f.c", "sound/drivers/s.c",
+                "zz/last.c", "include/linux/usb.h"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    (tmp_path / "outside.c").write_text("x")
+    (root / "drivers/usb/out.c").symlink_to(tmp_path / "outside.c")
+    (root / "drivers/linked").symlink_to(root / "fs")
+    (root / "fs/out.c").symlink_to(tmp_path / "outside.c")
+    one = walk_stat(root, [], [".git"], 1)
+    two = walk_stat(root, [], [".git"], 2)
+    assert one == two and list(one[2]) == list(two[2])
+    assert "sound/drivers/s.c" in one[0] and "drivers/.git/no.c" not in one[0]
+    assert {u.file for u in one[1]} == {"drivers/usb/out.c", "fs/out.c"}
+    assert one[0].index("drivers/zz/z.c") < one[0].index("fs/f.c")

@@ -45,7 +45,7 @@ from reviewbot.scan.files import (
     mentions_any,
     read_error,
     sink_tokens,
-    walk,
+    walk_stat,
 )
 
 if TYPE_CHECKING:  # imported when a pool starts: a warm rescan needs none (20 ms)
@@ -335,15 +335,10 @@ def scan_tree(
     early: ProcessPoolExecutor | None = None
     kconfig = _KconfigShare(cache, root, knowledge)
     try:
-        paths, refused = walk(root, subpaths, knowledge.skip_dirs)
+        _paths, refused, stats = walk_stat(root, subpaths, knowledge.skip_dirs, workers)
         unanalysed: dict[str, Unanalysed] = {u.file: u for u in refused}
         tokens = sink_tokens(knowledge)
-
-        stats: dict[str, tuple[int, int]] = {}
         prefix = base + os.sep
-        for p in paths:
-            if (state := file_stat(prefix + p)) is not None:
-                stats[p] = state
         snapshot = _Snapshot(engine, subpaths, knowledge.skip_dirs, stats, refused)
         if cache is not None and (hit := snapshot.load(cache, prefix)) is not None:
             cache.close()

@@ -34,8 +34,72 @@ def sink_tokens(knowledge: Knowledge) -> list[str]:
     return sorted(knowledge.trigger_words())
 
 
+Stats = dict[str, tuple[int, int]]
+
+# The folder a second process walks and stats in a whole-tree scan: half of Linux's
+# C files (28,500 of 55,400 in 6.1).
+SPLIT = "drivers"
+
+
+def walk_stat(root: Path, subpaths: list[str], skip: Iterable[str],
+              jobs: int) -> tuple[list[str], list[Unanalysed], Stats]:
+    """``walk``, and the (mtime, size) of each regular file found (``file_stat``): what a
+    warm rescan compares. In a whole-tree scan with ``jobs`` > 1 a forked process does
+    ``drivers/`` meanwhile (0.4 s -> 0.25 s on Linux 6.1: the two halves cost the
+    same), and its part is put where the one-process walk has it, so the order is the
+    same. Should that process fail, ``drivers/`` is walked here."""
+    skipped = frozenset(skip)
+    split = root / SPLIT
+    if jobs < 2 or subpaths or SPLIT in skipped or not split.is_dir() or split.is_symlink():
+        paths, refused = walk(root, subpaths, skipped)
+        return paths, refused, _stats(root, paths)
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_walk_part, args=(send, root, skipped), daemon=True)
+    child.start()
+    send.close()
+    try:
+        paths, refused = walk(root, (), skipped, leave_out=SPLIT)
+        stats = _stats(root, paths)
+        try:
+            part_paths, part_refused, part_stats = receive.recv()
+        except (EOFError, OSError):  # the process died: walk its part here
+            part_paths, part_refused = walk(root, [SPLIT], skipped)
+            part_stats = _stats(root, part_paths)
+    finally:
+        receive.close()
+        child.join()
+    at = next((i for i, p in enumerate(paths) if "/" in p and p.split("/", 1)[0] > SPLIT),
+              len(paths))
+    paths[at:at] = part_paths
+    refused.extend(part_refused)
+    refused.sort(key=lambda u: u.file)
+    stats.update(part_stats)
+    return paths, refused, {p: stats[p] for p in paths if p in stats}
+
+
+def _walk_part(send, root: Path, skip: frozenset[str]) -> None:
+    try:
+        paths, refused = walk(root, [SPLIT], skip)
+        send.send((paths, refused, _stats(root, paths)))
+    finally:
+        send.close()
+
+
+def _stats(root: Path, paths: list[str]) -> Stats:
+    prefix = str(root) + os.sep
+    out: Stats = {}
+    for p in paths:
+        if (state := file_stat(prefix + p)) is not None:
+            out[p] = state
+    return out
+
+
 def walk(root: Path, subpaths: Iterable[str] = (),
-         skip: Iterable[str] = ()) -> tuple[list[str], list[Unanalysed]]:
+         skip: Iterable[str] = (), leave_out: str | None = None
+         ) -> tuple[list[str], list[Unanalysed]]:
     """Relative paths of C sources and headers under ``root`` (or its subpaths), and
     what could not be read: a folder that cannot be listed, a file that is a
     symlink out of the tree (never read: it is not the tree's code).
@@ -45,7 +109,8 @@ def walk(root: Path, subpaths: Iterable[str] = (),
     ``os.walk``: the same order and the same rules (symlinked folders are
     listed, not entered), without ``os.walk``'s extra ``lstat`` per folder,
     a third of a warm rescan; and a stack, not recursion, so 1,100 nested
-    folders are no RecursionError (issue 26).
+    folders are no RecursionError (issue 26). ``leave_out``: a folder of the tree's
+    top level not entered (another process walks it: ``walk_stat``).
     """
     skipped = frozenset(skip)
     starts = [root / s for s in subpaths] or [root]
@@ -60,7 +125,8 @@ def walk(root: Path, subpaths: Iterable[str] = (),
                 out.append(rel)
             continue
         rel = os.path.relpath(start, root)
-        _walk_dir(root, str(start), "" if rel == "." else rel + "/", out, refused, skipped)
+        _walk_dir(root, str(start), "" if rel == "." else rel + "/", out, refused, skipped,
+                  leave_out if rel == "." else None)
     return out, refused
 
 
@@ -78,11 +144,13 @@ def inside(root: Path, rel: str) -> bool:
 
 
 def _walk_dir(root: Path, top: str, top_prefix: str, out: list[str],
-              refused: list[Unanalysed], skip: frozenset[str]) -> None:
+              refused: list[Unanalysed], skip: frozenset[str],
+              leave_out: str | None = None) -> None:
     """Depth first, files of a folder before its subfolders, both sorted by name."""
     stack = [(top, top_prefix)]
     while stack:
         path, prefix = stack.pop()
+        left_out = leave_out if path == top else None
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
         except OSError as exc:
@@ -95,7 +163,7 @@ def _walk_dir(root: Path, top: str, top_prefix: str, out: list[str],
             except OSError:
                 is_dir = False
             if is_dir:
-                if e.name not in skip and not e.is_symlink():
+                if e.name not in skip and e.name != left_out and not e.is_symlink():
                     dirs.append(e)
             elif e.name.endswith(SUFFIXES):
                 if e.is_symlink() and not inside(root, prefix + e.name):
