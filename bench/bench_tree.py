@@ -11,8 +11,8 @@ In one run, side by side:
      of the tree under /tmp (the tree itself is never written);
   4. a Coccinelle semantic patch for DMA-from-stack (bench/cocci/dma_stack.cocci)
      on ``drivers/usb``, bounded by ``--timeout`` per file and a total limit;
-  5. ``reviewbot review --tree`` of a 4-patch driver series beside
-     ``scripts/checkpatch.pl`` on the same patches.
+  5. ``reviewbot review --tree`` of an 8-patch driver series beside
+     ``scripts/checkpatch.pl --no-tree`` on the same patches: five alternating pairs.
 Usage: bench/bench_tree.py [--jobs N ...] [--runs 3] [--quick] [--old-src DIR]
 (``--old-src /tmp/old``, a checkout of the engine before, times it in the same runs.)
 """
@@ -322,16 +322,67 @@ def coccinelle(kernel: Path, limit: float, findings: list[dict]) -> None:
           "as outbound regmap writes from the stack)")
 
 
+def series(kernel: Path, runs: int) -> None:
+    """``review --tree`` of the 8-patch driver series against ``checkpatch.pl --no-tree`` on
+    the same patches: ``runs`` alternating pairs, medians. reviewbot's first run (no
+    Kconfig walk or tree profile in its cache yet) is shown apart; checkpatch reading the
+    tree (its spelling and compat lists) once, for scale."""
+    out_dir = Path(tempfile.mkdtemp(prefix="reviewbot-bench-series-"))
+    cache = Path(tempfile.mkdtemp(prefix="reviewbot-bench-cache-"))
+    try:
+        patches = make_series(kernel, DRIVER_SERIES, out_dir)
+        mbox = out_dir / "series.mbox"
+        mbox.write_bytes(b"".join(p.read_bytes() for p in patches))
+        review = [*REVIEWBOT, "-q", "review", "--format", "json", "--tree", str(kernel),
+                  "--cache-dir", str(cache), str(mbox)]
+        check = ["perl", "scripts/checkpatch.pl", "--terse", "--no-signoff", "--no-tree",
+                 *map(str, patches[1:])]
+        first_s, first_mem, rv_out = timed(review)
+        rv_times, cp_times, rv_peak = [], [], first_mem
+        for _ in range(runs):
+            s, mem, rv_out = timed(review)
+            rv_times.append(s)
+            rv_peak = max(rv_peak, mem)
+            s, _, cp_out = timed(check, cwd=kernel)
+            cp_times.append(s)
+        tree_s, _, _ = timed([c for c in check if c != "--no-tree"], cwd=kernel)
+        rv = json.loads(rv_out)
+        n = len(patches) - 1
+        applied = sum(p["applied"] for p in rv["series"]["patches"])
+        rv_s, cp_s = median(rv_times), median(cp_times)
+        print(
+            f"\n{f'reviewbot review --tree ({n} patches)':38} {rv_s:6.2f} s ({rv_s / cp_s:.1f}x "
+            f"checkpatch)  first run {first_s:.2f} s  peak {rv_peak / 2**20:.0f} MiB  "
+            f"{applied}/{n} applied, {len(rv['findings'])} finding(s): "
+            + ", ".join(f"{f['rule']}@{f['file']}:{f['line']}" for f in rv["findings"])
+            + f"  [runs: {', '.join(f'{t:.2f}' for t in rv_times)}]"
+        )
+        print(
+            f"{f'checkpatch.pl --no-tree (same {n})':38} {cp_s:6.2f} s  "
+            f"{len([ln for ln in cp_out.splitlines() if ': ' in ln])} message(s)  "
+            f"[runs: {', '.join(f'{t:.2f}' for t in cp_times)}]; with the tree: {tree_s:.2f} s"
+        )
+    finally:
+        shutil.rmtree(out_dir)
+        shutil.rmtree(cache)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, nargs="+", default=sorted({1, 2, os.cpu_count() or 1}))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cocci-limit", type=float, default=600.0, help="seconds for spatch")
     ap.add_argument("--quick", action="store_true", help="skip coccinelle and the series")
+    ap.add_argument("--series-only", action="store_true", help="only the series pairs")
+    ap.add_argument("--runs-series", type=int, default=5,
+                    help="alternating review/checkpatch pairs for the series")
     ap.add_argument("--old-src", type=Path, metavar="DIR",
                     help="also time this checkout's engine, alternating (a before/after table)")
     args = ap.parse_args()
     kernel = kernel_tree()
+    if args.series_only:
+        series(kernel, args.runs_series)
+        return 0
     from reviewbot.knowledge import load_knowledge
 
     k = load_knowledge()
@@ -379,31 +430,7 @@ def main() -> int:
     print()
     coccinelle(kernel, args.cocci_limit, data["findings"])
 
-    out_dir = Path(tempfile.mkdtemp(prefix="reviewbot-bench-series-"))
-    try:
-        patches = make_series(kernel, DRIVER_SERIES, out_dir)
-        mbox = out_dir / "series.mbox"
-        mbox.write_bytes(b"".join(p.read_bytes() for p in patches))
-        rv_s, rv_mem, rv_out = timed(
-            [*REVIEWBOT, "-q", "review", "--format", "json", "--tree", str(kernel), str(mbox)]
-        )
-        rv = json.loads(rv_out)
-        cp_s, _, cp_out = timed(
-            ["perl", "scripts/checkpatch.pl", "--terse", "--no-signoff", *map(str, patches[1:])],
-            cwd=kernel,
-        )
-        applied = sum(p["applied"] for p in rv["series"]["patches"])
-        print(
-            f"\n{'reviewbot review --tree (4 patches)':34} {rv_s:7.2f} s  peak {rv_mem / 2**20:.0f} MiB  "
-            f"{applied}/4 applied, {len(rv['findings'])} finding(s): "
-            + ", ".join(f"{f['rule']}@{f['file']}:{f['line']}" for f in rv["findings"])
-        )
-        print(
-            f"{'scripts/checkpatch.pl (same 4)':34} {cp_s:7.2f} s  "
-            f"{len([ln for ln in cp_out.splitlines() if ': ' in ln])} message(s)"
-        )
-    finally:
-        shutil.rmtree(out_dir)
+    series(kernel, args.runs_series)
     return 0
 
 

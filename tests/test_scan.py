@@ -227,3 +227,36 @@ def test_a_tree_changed_during_the_scan_keeps_no_snapshot(tree, tmp_path, monkey
     monkeypatch.setattr(ScanCache, "results", lambda self: called.append(1) or real(self))
     scan_tree(tree, k, jobs=1, cache_dir=cache)
     assert called  # answered file by file: no snapshot was kept
+
+
+@pytest.mark.parametrize("grep", [True, False])
+def test_the_streamed_cold_scan_finds_what_the_batch_scan_finds(tree, tmp_path, monkeypatch,
+                                                                grep):
+    """Issue 27: a cold scan of thousands of files hands each file grep finds to the workers
+    as it is found (GrepStream); without grep, or when it fails, the files it did not name
+    are tested in Python. Either way the result is the batch scan's."""
+    import reviewbot.scan as scan
+    import reviewbot.scan.files as files
+
+    k = load_knowledge()
+    for i in range(12):  # enough files for several four-file tasks
+        (tree / f"drivers/usb/misc/copy{i}.c").write_text(BAD_USB.replace("widget", f"w{i}"))
+    batch = scan_tree(tree, k, jobs=2, cache_dir=tmp_path / "batch")
+    monkeypatch.setattr(scan, "_EARLY_POOL", 0)
+    monkeypatch.setattr(files, "SPLIT", "no-such-folder")
+    if not grep:
+        real_which = files.shutil.which
+        monkeypatch.setattr(files.shutil, "which",
+                            lambda name: None if name == "grep" else real_which(name))
+    streams = []
+    real_stream = scan.GrepStream
+    monkeypatch.setattr(scan, "GrepStream", lambda *a: streams.append(1) or real_stream(*a))
+    streamed = scan_tree(tree, k, jobs=2, cache_dir=tmp_path / "streamed")
+    assert streams == [1]  # the streamed path was taken
+    assert streamed.findings == batch.findings and len(batch.findings) >= 13
+    assert streamed.unanalysed == batch.unanalysed
+    assert (streamed.stats.files, streamed.stats.candidates, streamed.stats.parsed) == \
+        (batch.stats.files, batch.stats.candidates, batch.stats.parsed)
+    # what the streamed scan stored answers the next one, file by file
+    again = scan_tree(tree, k, jobs=2, cache_dir=tmp_path / "streamed")
+    assert again.findings == batch.findings and again.stats.parsed == 0

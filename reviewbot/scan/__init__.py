@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -39,6 +39,7 @@ from reviewbot.model import (
 )
 from reviewbot.scan.cache import ScanCache, code_digest, open_cache
 from reviewbot.scan.files import (
+    GrepStream,
     check_subpaths,
     file_stat,
     grep_filter,
@@ -49,7 +50,7 @@ from reviewbot.scan.files import (
 )
 
 if TYPE_CHECKING:  # imported when a pool starts: a warm rescan needs none (20 ms)
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from reviewbot.analysis.facts.kconfig import KconfigWalk
     from reviewbot.analysis.rules.exposure import TreeFacts
@@ -355,18 +356,25 @@ def scan_tree(
         known = cache.known_files() if cache else {}
         unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
         fresh = [p for p in stats if p not in unchanged]
+        stream: GrepStream | None = None
         if workers > 1 and len(fresh) > _EARLY_POOL:
-            # thousands of new files will need parsing: start the workers now, so their
-            # imports and parsers are ready when the prefilter is done (never for a warm
-            # rescan or a small tree, which may not need them at all)
+            # thousands of new files will need parsing: start the workers now, and hand
+            # them each file grep finds as it finds it (biggest first), while this
+            # process walks the Kconfig files once for all of them (never for a warm
+            # rescan or a small tree, which may not need the workers at all)
             early = _start_pool(workers, knowledge, parse_work, kconfig.path)
-        # which of the changed or new files name a sink; while grep reads them, this
-        # process walks the Kconfig files once for every worker
-        relevant_fresh = kconfig.walking_while(
-            lambda: grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1)) \
-            if len(fresh) > 200 else None
+            stream = GrepStream(root, sorted(fresh, key=lambda p: -stats[p][1]), tokens,
+                                jobs or os.cpu_count() or 1)
+            kconfig.ready()
+            relevant_fresh: set[str] | None = set()
+        else:
+            # which of the changed or new files name a sink; while grep reads them, this
+            # process walks the Kconfig files once for every worker
+            relevant_fresh = kconfig.walking_while(
+                lambda: grep_filter(root, fresh, tokens, jobs or os.cpu_count() or 1)) \
+                if len(fresh) > 200 else None
+        btoks = [t.encode() for t in tokens]
         if relevant_fresh is None:
-            btoks = [t.encode() for t in tokens]
             relevant_fresh = set()
             for p in fresh:
                 data = _read(base, p, unanalysed)
@@ -380,6 +388,7 @@ def scan_tree(
         stored = cache.results() if cache else {}
         deps = _DepStats(prefix, stats)
         from_cache = 0
+        parsing = _Parsing(early, base) if stream is not None else None
         for p in sorted(unchanged):
             _m, _s, sha, relevant = known[p]
             if not relevant:
@@ -390,11 +399,10 @@ def scan_tree(
             else:
                 from_cache += 1
                 _take(cached, p, findings, unanalysed)
-        for p in fresh:
+
+        def fresh_relevant(p: str) -> None:
+            nonlocal from_cache
             mtime, size = stats[p]
-            if p not in relevant_fresh:
-                file_rows.append((p, mtime, size, None, False))
-                continue
             # content-keyed reuse: changed stat, but content seen before (a revert, a copy)
             cached = None
             data = _read(base, p, unanalysed) if cache else None
@@ -402,28 +410,61 @@ def scan_tree(
                 sha = hashlib.sha1(data).hexdigest()
                 cached = deps.usable(stored.get(_result_key(sha, p)))
             if cached is None:
-                to_parse.append(p)
+                if parsing is not None:
+                    parsing.add(p)
+                else:
+                    to_parse.append(p)
             else:
                 from_cache += 1
                 file_rows.append((p, mtime, size, sha, True))
                 _take(cached, p, findings, unanalysed)
 
+        if stream is not None:
+            assert parsing is not None
+            for p in to_parse:
+                parsing.add(p)
+            to_parse = []
+            wanted = set(fresh)
+            for p in stream:
+                if p in wanted and p not in relevant_fresh:
+                    relevant_fresh.add(p)
+                    fresh_relevant(p)
+            if not stream.ok:  # grep failed: the files it did not name are tested here
+                for p in fresh:
+                    if p not in relevant_fresh:
+                        data = _read(base, p, unanalysed)
+                        if data is None or mentions_any(data, btoks):
+                            relevant_fresh.add(p)
+                            fresh_relevant(p)
+        for p in fresh:
+            if p not in relevant_fresh:
+                mtime, size = stats[p]
+                file_rows.append((p, mtime, size, None, False))
+            elif stream is None:
+                fresh_relevant(p)
+
         results: dict[str, dict] = {}
         parsed = 0
-        if to_parse:
+        if to_parse or parsing is not None:
             # biggest first keeps the pool busy to the end
             to_parse.sort(key=lambda p: -stats[p][1])
             done = 0
             outcomes: Iterable[Outcome]
-            if workers == 1 or (len(to_parse) < 4 and early is None):
+            if parsing is not None:
+                pool = parsing.pool
+                outcomes = parsing.outcomes()
+                total = parsing.count
+            elif workers == 1 or (len(to_parse) < 4 and early is None):
                 _init_worker(knowledge.path, parse_work)
                 _WORKER["walk"] = kconfig.walk_here()
                 outcomes = map(_analyse_file, [(base, p) for p in to_parse])
                 pool = None
+                total = len(to_parse)
             else:
                 kconfig.ready()
                 pool = early or _start_pool(workers, knowledge, parse_work, kconfig.path)
                 outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
+                total = len(to_parse)
             try:
                 for path, sha, records, consulted, why in outcomes:
                     mtime, size = stats[path]
@@ -441,7 +482,7 @@ def scan_tree(
                     parsed += 1
                     done += 1
                     if progress:
-                        progress(done, len(to_parse))
+                        progress(done, total)
             finally:
                 if pool is not None:
                     pool.shutdown()
@@ -465,6 +506,38 @@ def scan_tree(
         if early is not None:  # not used (nothing to parse), or an error on the way
             early.shutdown(cancel_futures=True)
         kconfig.close()
+
+
+class _Parsing:
+    """Files handed to the pool as they become known, four to a task (one per file cost
+    more in messages than the parse), and their outcomes in the order handed."""
+
+    def __init__(self, pool: ProcessPoolExecutor | None, base: str) -> None:
+        assert pool is not None
+        self.pool, self.base = pool, base
+        self._chunk: list[tuple[str, str]] = []
+        self._futures: list[Future[list[Outcome]]] = []
+        self.count = 0
+
+    def add(self, path: str) -> None:
+        self._chunk.append((self.base, path))
+        self.count += 1
+        if len(self._chunk) == 4:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._chunk:
+            self._futures.append(self.pool.submit(_analyse_files, self._chunk))
+            self._chunk = []
+
+    def outcomes(self) -> Iterator[Outcome]:
+        self._flush()
+        for future in self._futures:
+            yield from future.result()
+
+
+def _analyse_files(jobs: list[tuple[str, str]]) -> list[Outcome]:
+    return [_analyse_file(job) for job in jobs]
 
 
 class _KconfigShare:

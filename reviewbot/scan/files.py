@@ -14,7 +14,7 @@ import re
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from reviewbot.errors import InputError
@@ -214,6 +214,88 @@ def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
 
 def mentions_any(data: bytes, tokens: list[bytes]) -> bool:
     return any(t in data for t in tokens)
+
+
+class GrepStream:
+    """``grep_filter``'s hits as grep finds them, so the workers parse while it reads.
+
+    A cold scan of Linux 6.1 waited 3 s for grep to read 51,720 files before the
+    first parse. Here ``jobs`` threads each run grep on batches (the same command,
+    flushing a name per file found) and queue the names as they come; iterating
+    yields them. ``paths`` in the order given are the order of the hits (biggest
+    first keeps the workers busy to the end). Afterwards ``ok`` says whether every
+    grep ran to its end: when not (no grep, an error), the caller tests the files
+    not yielded itself, as ``grep_filter``'s None asks.
+    """
+
+    _DONE = object()
+
+    def __init__(self, root: Path, paths: list[str], tokens: list[str], jobs: int) -> None:
+        import queue
+        import threading
+
+        self.ok = True
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        grep = shutil.which("grep")
+        if grep is None:
+            self.ok = False
+            self._threads: list[threading.Thread] = []
+            self._queue.put(self._DONE)
+            return
+        self._command = [grep, "-lZE", "--line-buffered", "-D", "skip", "-e",
+                         "|".join(re.sub(r"(\W)", r"\\\1", t) for t in tokens), "--"]
+        self._root = root
+        self._env = dict(os.environ, LC_ALL="C")
+        size = max(1, min(8000, -(-len(paths) // max(1, jobs))))
+        self._batches = [paths[i:i + size] for i in range(0, len(paths), size)]
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, name="reviewbot-grep", daemon=True)
+                         for _ in range(max(1, min(jobs, len(self._batches))))]
+        self._left = len(self._threads)
+        for t in self._threads:
+            t.start()
+        if not self._threads:
+            self._queue.put(self._DONE)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    if not self._batches:
+                        return
+                    batch = self._batches.pop(0)
+                self._grep(batch)
+        except OSError:
+            self.ok = False
+        finally:
+            with self._lock:
+                self._left -= 1
+                last = self._left == 0
+            if last:
+                self._queue.put(self._DONE)
+
+    def _grep(self, batch: list[str]) -> None:
+        proc = subprocess.Popen([*self._command, *batch], cwd=self._root, env=self._env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        rest = b""
+        while chunk := os.read(proc.stdout.fileno(), 65536):
+            *names, rest = (rest + chunk).split(b"\0")
+            for name in names:
+                if name:
+                    self._queue.put(name.decode(errors="surrogateescape"))
+        if rest:
+            self._queue.put(rest.decode(errors="surrogateescape"))
+        proc.stdout.close()
+        if proc.wait() > 1:
+            self.ok = False
+
+    def __iter__(self) -> Iterator[str]:
+        while (item := self._queue.get()) is not self._DONE:
+            assert isinstance(item, str)
+            yield item
+        for t in self._threads:
+            t.join()
 
 
 def grep_filter(root: Path, paths: list[str], tokens: list[str],
