@@ -82,32 +82,13 @@ def _present(names: tuple[str, ...], text: bytes, regions: Regions,
     ``tokens`` (the regions' ``__`` words, found in one pass) instead.
     """
     out = []
-    anywhere = _in_text(names, text)
     for n in _encoded(names):
         if tokens is not None and n.startswith(b"__"):
             if n in tokens:
                 out.append(n)
-        elif n in anywhere and any(text.find(n, a, b) >= 0 for a, b in regions):
+        elif any(text.find(n, a, b) >= 0 for a, b in regions):
             out.append(n)
     return tuple(out)
-
-
-# (text, names, the names found anywhere in the text): the last few asked. A sliced
-# parse preprocesses the same text once per round, with new regions each time; most
-# names are nowhere in the file, and one search of the whole text per file settles
-# them for every round (half a million region searches on a sixth of Linux 6.1).
-_WHOLE: list[tuple[bytes, tuple[str, ...], frozenset[bytes]]] = []
-
-
-def _in_text(names: tuple[str, ...], text: bytes) -> frozenset[bytes]:
-    for seen, asked, found in _WHOLE:
-        if seen is text and asked is names:
-            return found
-    found = frozenset(n for n in _encoded(names) if n in text)
-    if type(text) is bytes:  # a bytearray may change: never remembered
-        _WHOLE.append((text, names, found))
-        del _WHOLE[:-8]
-    return found
 
 
 @lru_cache(maxsize=16)
