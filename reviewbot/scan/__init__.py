@@ -442,6 +442,11 @@ def scan_tree(
                 file_rows.append((p, mtime, size, None, False))
             elif stream is None:
                 fresh_relevant(p)
+        if parsing is not None and cache is not None:
+            # the 49,000 rows of files without a sink are written while the workers parse,
+            # not after them (half a second at the end of a cold scan)
+            cache.store(file_rows, {}, forget=[])
+            file_rows = []
 
         results: dict[str, dict] = {}
         parsed = 0
