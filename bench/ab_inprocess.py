@@ -52,16 +52,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from kernel_tree import kernel_tree
 
-    import reviewbot.scan as scan
     from reviewbot.knowledge import load_knowledge
     from reviewbot.limits import default_limits
+    from reviewbot.scan import workers
     from reviewbot.scan.files import grep_filter, sink_tokens, walk
 
     tree = args.tree or kernel_tree()
     knowledge = load_knowledge()
     paths, _refused = walk(tree, [], knowledge.skip_dirs)
     candidates = sorted(grep_filter(tree, paths, sink_tokens(knowledge), 2) or [])[::args.every]
-    scan._init_worker(knowledge.path, default_limits().parse_work)
+    workers.init_worker(knowledge.path, default_limits().parse_work)
     variants = {"A": [setter(s) for s in args.a], "B": [setter(s) for s in args.b]}
     cpu = {"A": 0.0, "B": 0.0}
     found = {"A": 0, "B": 0}
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             for apply, _ in variants[v]:
                 apply()
             start = time.process_time()
-            found[v] += len(scan._analyse_file((str(tree), path))[2])
+            found[v] += len(workers.analyse_file((str(tree), path))[2])
             cpu[v] += time.process_time() - start
             for _, undo in variants[v]:
                 undo()

@@ -9,35 +9,19 @@ cached by content, so a rescan re-parses only what changed.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import posixpath
-import shutil
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from reviewbot.knowledge import Knowledge
 from reviewbot.limits import default_limits
-from reviewbot.model import (
-    Aligned,
-    Condition,
-    Confidence,
-    Evidence,
-    Finding,
-    Hazard,
-    HazardKind,
-    Platform,
-    ScanStats,
-    Severity,
-    Unanalysed,
-)
-from reviewbot.scan.cache import ScanCache, code_digest, open_cache
+from reviewbot.model import Finding, ScanStats, Unanalysed
+from reviewbot.scan.cache import code_digest, open_cache
 from reviewbot.scan.files import (
     GrepStream,
     check_subpaths,
@@ -48,19 +32,27 @@ from reviewbot.scan.files import (
     sink_tokens,
     walk_stat,
 )
+from reviewbot.scan.kconfig_share import KconfigShare
+from reviewbot.scan.records import finding_from_dict, record_dict
+from reviewbot.scan.snapshot import Snapshot
+from reviewbot.scan.workers import (
+    Outcome,
+    Parsing,
+    analyse_file,
+    init_worker,
+    start_pool,
+)
 
-if TYPE_CHECKING:  # imported when a pool starts: a warm rescan needs none (20 ms)
-    from concurrent.futures import Future, ProcessPoolExecutor
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
-    from reviewbot.analysis.facts.kconfig import KconfigWalk
     from reviewbot.analysis.rules.exposure import TreeFacts
-    from reviewbot.scan.tree_memo import KconfigMemo
 
 __all__ = ["ScanResult", "ScanStats", "scan_tree"]
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
+_EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
 
 Progress = Callable[[int, int], None]
 
@@ -90,216 +82,6 @@ def _engine_id(knowledge: Knowledge, parse_work: int) -> str:
     # findings are cached as the rules see them, before a tree judges them: one cache
     # serves every --assume and the impact's before/after judgement
     return hashlib.sha1(f"{code} parse_work={parse_work}".encode()).hexdigest()[:16]
-
-
-def finding_to_dict(f: Finding) -> dict:
-    return {
-        "rule": f.rule,
-        "severity": f.severity.value,
-        "file": f.file,
-        "line": f.line,
-        "function": f.function,
-        "buffer": f.buffer,
-        "sink": f.sink,
-        "direction": f.direction,
-        "message": f.message,
-        "confidence": f.confidence.value,
-        "details": list(f.details),
-        "macro": f.macro,
-        "evidence": [[e.name, e.confidence.value, e.note] for e in f.evidence],
-        "bites_when": _condition(f.bites_when),
-        "verdict": f.verdict,
-        "arches": list(f.arches),
-        "hazard": _hazard(f.hazard),
-        "platform": _platform(f.platform),
-    }
-
-
-def _hazard(h: Hazard | None) -> list | None:
-    return None if h is None else [h.kind.value, h.aligned.value, h.bytes, h.bounced, h.length,
-                                   h.macro, h.container]
-
-
-def _platform(p: Platform | None) -> list | None:
-    if p is None:
-        return None
-    return [sorted(p.arches) if p.arches is not None else None, p.acpi_only, sorted(p.coherent),
-            p.coherent_bus, sorted(p.remaps) if p.remaps is not None else None]
-
-
-def _hazard_of(v: list | None) -> Hazard | None:
-    return None if v is None else Hazard(HazardKind(v[0]), Aligned(v[1]), v[2], v[3],
-                                         v[4] if len(v) > 4 else None,
-                                         v[5] if len(v) > 5 else None,
-                                         v[6] if len(v) > 6 else None)
-
-
-def _platform_of(v: list | None) -> Platform | None:
-    if v is None:
-        return None
-    return Platform(frozenset(v[0]) if v[0] is not None else None, v[1], frozenset(v[2]),
-                    v[3] if len(v) > 3 else None,
-                    frozenset(v[4]) if len(v) > 4 and v[4] is not None else None)
-
-
-def _condition(c: Condition | None) -> dict[str, str] | None:
-    return None if c is None else {"macro": c.macro, "below": c.below, "since": c.since,
-                                   "text": c.text()}
-
-
-def finding_from_dict(d: dict, path: str) -> Finding:
-    return Finding(
-        rule=d["rule"],
-        severity=Severity(d["severity"]),
-        file=path,
-        line=d["line"],
-        function=d["function"],
-        buffer=d["buffer"],
-        sink=d["sink"],
-        direction=d["direction"],
-        message=d["message"],
-        confidence=Confidence(d["confidence"]),
-        details=tuple(tuple(x) for x in d.get("details", ())),
-        macro=d.get("macro"),
-        evidence=tuple(Evidence(n, Confidence(c), note) for n, c, note in d.get("evidence", ())),
-        bites_when=Condition(w["macro"], w["below"], w.get("since", ""))
-        if (w := d.get("bites_when")) else None,
-        verdict=d.get("verdict"),
-        arches=tuple(d.get("arches", ())),
-        hazard=_hazard_of(d.get("hazard")),
-        platform=_platform_of(d.get("platform")),
-    )
-
-
-# ---- worker side: one parser and knowledge per process
-
-
-_WORKER: dict = {}
-
-# A finding travels between processes as a tuple of its fields (the file is
-# the job's): pickling a tuple is several times cheaper than a dict or a
-# dataclass, and the parent needs the dict form only for the cache.
-_FIELDS = ("rule", "severity", "line", "function", "buffer", "sink", "direction", "message",
-           "confidence", "details", "macro", "evidence", "bites_when", "verdict", "arches",
-           "hazard", "platform")
-
-
-def _init_worker(knowledge_path: str, parse_work: int, walk_file: str | None = None) -> None:
-    from reviewbot.analysis.c.parser import new_parser
-    from reviewbot.knowledge import load_knowledge
-
-    # A scan in this process (jobs 1, or a handful of files) after another must not
-    # see the header texts the last one read: the tree may have changed since.
-    _WORKER.clear()
-    _WORKER["knowledge"] = load_knowledge(Path(knowledge_path))
-    _WORKER["parser"] = new_parser()
-    _WORKER["work"] = parse_work
-    _WORKER["walk_file"] = walk_file
-
-
-def _headers(root: str):
-    """One header index per worker and tree: header structs are parsed once per process."""
-    from reviewbot.analysis.facts.headers import HeaderIndex
-    from reviewbot.analysis.facts.profile import directory_reader
-
-    key = ("headers", root)
-    if key not in _WORKER:
-        # each folder resolved once (a worker reads 1,700 Kconfig files and hundreds of
-        # headers: resolving every path was a second of each worker's cold scan); a
-        # symlink out of the tree, a FIFO or a folder reads as absent
-        tree_read = directory_reader(Path(root))
-
-        def read(rel: str) -> str | None:
-            try:
-                return tree_read(rel)
-            except OSError:
-                return None  # an unreadable header: its structs are unknown, as if absent
-
-        _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"],
-                                   _given_platforms(read, _WORKER.get("walk_file"),
-                                                    _WORKER.get("walk")))
-    return _WORKER[key]
-
-
-def _given_platforms(read, walk_file: str | None, walk: KconfigWalk | None = None):
-    """The platform facts over the Kconfig walk the parent made (``_KconfigShare``): given
-    in this process, or in a worker read from ``walk_file``, so no worker walks the 1,700
-    Kconfig files again; None (walk here) without one."""
-    from reviewbot.analysis.facts.headers import tree_platforms
-    from reviewbot.analysis.facts.kconfig import KconfigWalk
-
-    if walk is None and walk_file is not None:
-        try:
-            with open(walk_file, encoding="utf-8") as fh:
-                walk = KconfigWalk.from_json(json.load(fh))
-        except (OSError, ValueError):
-            walk = None
-    return tree_platforms(read, _WORKER["knowledge"], walk) if walk is not None else None
-
-
-Outcome = tuple[str, str | None, list[tuple], list[str], str | None]
-
-
-def _analyse_file(job: tuple[str, str]) -> Outcome:
-    """(path, content hash, findings as tuples, the other tree files they depend on, and
-    why the file was not analysed or None). No hash when it could not even be read."""
-    from reviewbot.analysis import analyse_source
-
-    root, path = job
-    try:
-        with open(os.path.join(root, path), "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return path, None, [], [], read_error(path, exc).reason
-    sha = hashlib.sha1(data).hexdigest()
-    headers = _headers(root)
-    headers.consulted = set()
-    why: list[str] = []
-    try:
-        found = analyse_source(
-            path,
-            data.decode("utf-8", "surrogateescape"),
-            _WORKER["knowledge"],
-            _WORKER["parser"],
-            work=_WORKER["work"],
-            headers=headers,
-            missed=why.append,
-        )
-    except RecursionError:
-        logger.warning("%s: not analysed: too deeply nested for the analysis", path)
-        why.append("too deeply nested for the analysis (RecursionError)")
-        found = []
-    return path, sha, [
-        (f.rule, f.severity.value, f.line, f.function, f.buffer, f.sink, f.direction, f.message,
-         f.confidence.value, f.details, f.macro,
-         tuple((e.name, e.confidence.value, e.note) for e in f.evidence),
-         _condition(f.bites_when), f.verdict, f.arches, _hazard(f.hazard),
-         _platform(f.platform))
-        for f in found
-    ], sorted(headers.consulted - {path}), why[0] if why else None
-
-
-_EARLY_POOL = 2000  # new files in a scan that start the workers before the prefilter
-
-
-def _start_pool(workers: int, knowledge: Knowledge, parse_work: int,
-                walk_file: str | None = None) -> ProcessPoolExecutor:
-    """A pool whose workers are all started (and initialised) now, not at the first map."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(workers, initializer=_init_worker,
-                               initargs=(knowledge.path, parse_work, walk_file))
-    for _ in range(workers):
-        pool.submit(os.getpid)
-    return pool
-
-
-def _record_dict(record: tuple) -> dict:
-    d = dict(zip(_FIELDS, record, strict=True))
-    d["details"] = [list(x) for x in d["details"]]
-    d["evidence"] = [list(x) for x in d["evidence"]]
-    d["arches"] = list(d["arches"])
-    return d
 
 
 def scan_tree(
@@ -334,13 +116,13 @@ def scan_tree(
     cache = open_cache(cache_dir, root, engine) if cache_dir else None
     workers = max(1, jobs or os.cpu_count() or 1)
     early: ProcessPoolExecutor | None = None
-    kconfig = _KconfigShare(cache, root, knowledge)
+    kconfig = KconfigShare(cache, root, knowledge)
     try:
         _paths, refused, stats = walk_stat(root, subpaths, knowledge.skip_dirs, workers)
         unanalysed: dict[str, Unanalysed] = {u.file: u for u in refused}
         tokens = sink_tokens(knowledge)
         prefix = base + os.sep
-        snapshot = _Snapshot(engine, subpaths, knowledge.skip_dirs, stats, refused)
+        snapshot = Snapshot(engine, subpaths, knowledge.skip_dirs, stats, refused)
         if cache is not None and (hit := snapshot.load(cache, prefix)) is not None:
             cache.close()
             kept, unanalysed_list, candidates, cached_files = hit
@@ -362,7 +144,7 @@ def scan_tree(
             # them each file grep finds as it finds it (biggest first), while this
             # process walks the Kconfig files once for all of them (never for a warm
             # rescan or a small tree, which may not need the workers at all)
-            early = _start_pool(workers, knowledge, parse_work, kconfig.path)
+            early = start_pool(workers, knowledge, parse_work, kconfig.path)
             stream = GrepStream(root, sorted(fresh, key=lambda p: -stats[p][1]), tokens,
                                 jobs or os.cpu_count() or 1)
             kconfig.ready()
@@ -388,7 +170,7 @@ def scan_tree(
         stored = cache.results() if cache else {}
         deps = _DepStats(prefix, stats)
         from_cache = 0
-        parsing = _Parsing(early, base) if stream is not None else None
+        parsing = Parsing(early, base) if stream is not None else None
         for p in sorted(unchanged):
             _m, _s, sha, relevant = known[p]
             if not relevant:
@@ -460,15 +242,14 @@ def scan_tree(
                 outcomes = parsing.outcomes()
                 total = parsing.count
             elif workers == 1 or (len(to_parse) < 4 and early is None):
-                _init_worker(knowledge.path, parse_work)
-                _WORKER["walk"] = kconfig.walk_here()
-                outcomes = map(_analyse_file, [(base, p) for p in to_parse])
+                init_worker(knowledge.path, parse_work, walk=kconfig.walk_here())
+                outcomes = map(analyse_file, [(base, p) for p in to_parse])
                 pool = None
                 total = len(to_parse)
             else:
                 kconfig.ready()
-                pool = early or _start_pool(workers, knowledge, parse_work, kconfig.path)
-                outcomes = pool.map(_analyse_file, [(base, p) for p in to_parse], chunksize=4)
+                pool = early or start_pool(workers, knowledge, parse_work, kconfig.path)
+                outcomes = pool.map(analyse_file, [(base, p) for p in to_parse], chunksize=4)
                 total = len(to_parse)
             try:
                 for path, sha, records, consulted, why in outcomes:
@@ -476,7 +257,7 @@ def scan_tree(
                     # unreadable (no hash): no row, so the next scan tries it again
                     if sha is not None:
                         file_rows.append((path, mtime, size, sha, True))
-                        entry: dict = {"findings": [_record_dict(r) for r in records],
+                        entry: dict = {"findings": [record_dict(r) for r in records],
                                        "deps": [[d, *deps.state(d)] for d in consulted]}
                         if why is not None:
                             entry["unanalysed"] = why  # kept as such: never findings-free
@@ -511,188 +292,6 @@ def scan_tree(
         if early is not None:  # not used (nothing to parse), or an error on the way
             early.shutdown(cancel_futures=True)
         kconfig.close()
-
-
-class _Parsing:
-    """Files handed to the pool as they become known, four to a task (one per file cost
-    more in messages than the parse), and their outcomes in the order handed."""
-
-    def __init__(self, pool: ProcessPoolExecutor | None, base: str) -> None:
-        assert pool is not None
-        self.pool, self.base = pool, base
-        self._chunk: list[tuple[str, str]] = []
-        self._futures: list[Future[list[Outcome]]] = []
-        self.count = 0
-
-    def add(self, path: str) -> None:
-        self._chunk.append((self.base, path))
-        self.count += 1
-        if len(self._chunk) == 4:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._chunk:
-            self._futures.append(self.pool.submit(_analyse_files, self._chunk))
-            self._chunk = []
-
-    def outcomes(self) -> Iterator[Outcome]:
-        self._flush()
-        for future in self._futures:
-            yield from future.result()
-
-
-def _analyse_files(jobs: list[tuple[str, str]]) -> list[Outcome]:
-    return [_analyse_file(job) for job in jobs]
-
-
-class _KconfigShare:
-    """One walk of the tree's Kconfig files for every worker of a scan.
-
-    Each worker walked all 1,700 Kconfig files of Linux 6.1 on its first file (half a
-    second each); the walk now comes from the scan cache (scan/tree_memo.py) or is made
-    here once, while grep prefilters (``walking_while``) or before parsing begins
-    (``ready``), kept in the cache, and handed to the workers as a JSON file whose path
-    they are started with: a worker that finds no file walks for itself, as before.
-    """
-
-    def __init__(self, cache: ScanCache | None, root: Path, knowledge: Knowledge) -> None:
-        self.cache, self.root, self.knowledge = cache, root, knowledge
-        self.memo: KconfigMemo | None = None
-        self.walk: KconfigWalk | None = None
-        self._loaded = self._written = False
-        self._folder: Path | None = None
-
-    @property
-    def path(self) -> str:
-        """Where the workers find the walk (written by ``ready``)."""
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="reviewbot-kconfig-"))
-        return str(self._folder / "walk.json")
-
-    def _load(self) -> None:
-        if not self._loaded and self.cache is not None:
-            from reviewbot.scan.tree_memo import KconfigMemo
-
-            self.memo = KconfigMemo(self.cache, self.root, None)
-            self.walk = self.memo.walk
-        self._loaded = True
-
-    def walking_while(self, work: Callable[[], _T]) -> _T:
-        """``work()`` (a wait on grep), with the walk made meanwhile in this process."""
-        self._load()
-        if self.walk is not None:
-            return work()
-        result: list[_T] = []
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                result.append(work())
-            except BaseException as exc:  # handed back to the caller below
-                errors.append(exc)
-
-        thread = threading.Thread(target=run, name="reviewbot-prefilter")
-        thread.start()
-        try:
-            self._walk()
-        finally:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return result[0]
-
-    def _walk(self) -> None:
-        from reviewbot.analysis.facts.headers import tree_platforms
-        from reviewbot.analysis.facts.profile import directory_reader
-
-        tree_read = directory_reader(self.root)
-
-        def read(rel: str) -> str | None:
-            try:
-                return tree_read(rel)
-            except OSError:
-                return None
-
-        self.walk = tree_platforms(read, self.knowledge).walk_now()
-        if self.memo is not None:
-            self.memo.keep(self.walk)
-
-    def walk_here(self) -> KconfigWalk | None:
-        """The walk, for analysis in this process: the cache's, or one made and kept now."""
-        self._load()
-        if self.walk is None:
-            self._walk()
-        return self.walk
-
-    def ready(self) -> None:
-        """Have the walk written for the workers (made now if the prefilter did not run)."""
-        if self._written:
-            return
-        if (walk := self.walk_here()) is not None:
-            tmp = Path(self.path).with_suffix(".tmp")
-            tmp.write_text(json.dumps(walk.to_json()), encoding="utf-8")
-            tmp.replace(self.path)  # whole or absent, never half written
-        self._written = True
-
-    def close(self) -> None:
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-
-
-SNAPSHOT = "scan-snapshot"
-
-
-class _Snapshot:
-    """The whole outcome of the last scan of a tree, kept under the stat of every file.
-
-    A warm rescan of an unchanged tree used to read the stat table and every stored
-    result (55,000 rows and 2,700 JSON texts on Linux 6.1) to learn that nothing
-    changed. The snapshot is one memo keyed by a digest of what the walk saw (every
-    path with its (mtime, size), the folders refused) and of the engine; it holds the
-    findings before judgement, so every ``--assume`` shares it, and the stat of the
-    files outside the walk the findings depend on (Kconfig, Makefiles, headers of
-    another folder), checked before it is used. Any other change misses it and the
-    per-file cache answers as before. A scan during which a file changed (an mtime
-    at or after its start, less a second for coarse clocks) stores none.
-    """
-
-    def __init__(self, engine: str, subpaths: list[str], skip: Iterable[str],
-                 stats: dict[str, tuple[int, int]], refused: list[Unanalysed]) -> None:
-        self.stats = stats
-        digest = hashlib.sha1(f"{engine}\0{subpaths}\0{sorted(skip)}\0".encode())
-        digest.update(repr(sorted((u.file, u.reason) for u in refused)).encode())
-        digest.update("\n".join(f"{p}\t{m}\t{n}" for p, (m, n) in stats.items()).encode())
-        self.key = digest.hexdigest()
-
-    def load(self, cache: ScanCache, prefix: str
-             ) -> tuple[list[Finding], tuple[Unanalysed, ...], int, int] | None:
-        memo = cache.memo(SNAPSHOT, "", self.key)
-        if memo is None:
-            return None
-        try:
-            for path, mtime, size in memo["extra"]:
-                if (file_stat(prefix + path) or (None, None)) != (mtime, size):
-                    return None
-            findings = [finding_from_dict(d, d["file"]) for d in memo["findings"]]
-            unanalysed = tuple(Unanalysed(f, why) for f, why in memo["unanalysed"])
-            return findings, unanalysed, int(memo["candidates"]), int(memo["cached"])
-        except (KeyError, TypeError, ValueError):
-            return None  # a damaged memo: the per-file cache answers
-
-    def store(self, cache: ScanCache, findings: list[Finding],
-              unanalysed: dict[str, Unanalysed], candidates: int, cached: int,
-              extra: dict[str, tuple[int, int] | tuple[None, None]], started_ns: int) -> None:
-        recent = started_ns - 1_000_000_000
-        if any(m >= recent for m, _n in self.stats.values()) or \
-                any(m is not None and m >= recent for m, _n in extra.values()):
-            return
-        cache.store_memo(SNAPSHOT, "", self.key, {
-            "findings": [finding_to_dict(f) for f in findings],
-            "unanalysed": [[u.file, u.reason] for u in
-                           (unanalysed[p] for p in sorted(unanalysed))],
-            "candidates": candidates, "cached": cached,
-            "extra": [[p, m, n] for p, (m, n) in sorted(extra.items())],
-        })
 
 
 def _result_key(sha: str, path: str) -> str:
