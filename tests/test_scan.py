@@ -260,3 +260,28 @@ def test_the_streamed_cold_scan_finds_what_the_batch_scan_finds(tree, tmp_path, 
     # what the streamed scan stored answers the next one, file by file
     again = scan_tree(tree, k, jobs=2, cache_dir=tmp_path / "streamed")
     assert again.findings == batch.findings and again.stats.parsed == 0
+
+
+def test_a_file_that_could_not_be_read_is_tried_again_despite_the_snapshot(tree, tmp_path,
+                                                                           monkeypatch):
+    """A file unreadable in one scan (mode 000) and readable in the next has the same
+    mtime (chmod changes none): the snapshot must not answer for it (issue 26's rule that
+    such a file is tried again, kept by issue 27's snapshot)."""
+    import reviewbot.scan as scan
+
+    k = load_knowledge()
+    cache = tmp_path / "cache"
+    _age(tree)
+    real = scan.analyse_file
+
+    def refuse_widget(job):
+        if job[1].endswith("widget.c"):
+            return job[1], None, [], [], "cannot be read (Permission denied)"
+        return real(job)
+
+    monkeypatch.setattr(scan, "analyse_file", refuse_widget)
+    first = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    assert [u.file for u in first.unanalysed] == ["drivers/usb/misc/widget.c"]
+    monkeypatch.setattr(scan, "analyse_file", real)
+    again = scan_tree(tree, k, jobs=1, cache_dir=cache)
+    assert again.unanalysed == () and any(f.file.endswith("widget.c") for f in again.findings)

@@ -232,6 +232,7 @@ def scan_tree(
 
         results: dict[str, dict] = {}
         parsed = 0
+        unreadable = False  # a file to try again next time: no snapshot may answer for it
         if to_parse or parsing is not None:
             # biggest first keeps the pool busy to the end
             to_parse.sort(key=lambda p: -stats[p][1])
@@ -265,6 +266,7 @@ def scan_tree(
                         _take(entry, path, findings, unanalysed)
                     else:
                         unanalysed[path] = Unanalysed(path, why or "cannot be read")
+                        unreadable = True  # chmod changes no mtime: the stat key would hold
                     parsed += 1
                     done += 1
                     if progress:
@@ -275,8 +277,9 @@ def scan_tree(
         candidates = len(relevant_fresh) + sum(1 for p in unchanged if known[p][3])
         if cache:
             cache.store(file_rows, results, forget=[p for p in known if p not in stats])
-            snapshot.store(cache, findings, unanalysed, candidates, from_cache + parsed,
-                           deps.extra, started_ns)
+            if not unreadable:
+                snapshot.store(cache, findings, unanalysed, candidates, from_cache + parsed,
+                               deps.extra, started_ns)
             cache.close()
         if tree is not None:
             from reviewbot.analysis.rules.exposure import judge_findings
