@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import posixpath
-import stat
 import subprocess
 from pathlib import Path
 from typing import Protocol
 
 from reviewbot.errors import InputError
 from reviewbot.model import PLAIN_TREE
+from reviewbot.treepaths import OutsideTree, TreeFiles
 
 
 class BaseTree(Protocol):
@@ -155,76 +155,20 @@ class PlainBase:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self._base = str(self.root)
-        # tree-relative folder -> its real path inside the tree, or None (absent, not a
-        # folder, or a symlink loop); a folder resolving outside the tree is an error
-        self._folders: dict[str, str | InputError | None] = {"": self._base}
-
-    def _inside(self, real: str) -> bool:
-        return real == self._base or real.startswith(self._base + os.sep)
-
-    def _real(self, rel: str, full: str) -> str | None:
-        """The real path of ``full`` (``rel`` in the tree); None when it cannot be resolved."""
-        try:
-            real = os.path.realpath(full, strict=True)
-        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-            return None
-        if not self._inside(real):
-            raise InputError(f"{rel}: a symlink pointing outside the tree is refused")
-        return real
-
-    def _folder(self, rel: str) -> str | None:
-        """Each folder is resolved once (a review reads 1,700 Kconfig files: resolving
-        every path cost more than reading it)."""
-        todo = []  # down from the deepest folder known: a loop (1,100 nested folders)
-        here = rel
-        while here not in self._folders:
-            here, _, name = here.rpartition("/")
-            todo.append(name)
-        for name in reversed(todo):
-            parent = self._folders[here]
-            here = f"{here}/{name}" if here else name
-            got: str | InputError | None = None
-            if isinstance(parent, str):
-                full = os.path.join(parent, name)
-                try:
-                    mode = os.lstat(full).st_mode
-                    got = full if stat.S_ISDIR(mode) else \
-                        self._real(here, full) if stat.S_ISLNK(mode) else None
-                except InputError as exc:
-                    got = exc
-                except OSError:
-                    got = None
-            else:
-                got = parent  # under an absent folder, or one refused: the same answer
-            self._folders[here] = got
-        got = self._folders[rel]
-        if isinstance(got, InputError):
-            raise got
-        return got
+        self._files = TreeFiles(self.root)  # each folder resolved once
 
     def read(self, path: str) -> bytes | None:
         rel = posixpath.normpath(path)
         if rel.startswith(("/", "../")) or rel == "..":
             raise InputError(f"{path}: a path leaving the tree is refused")
-        head, _, name = rel.rpartition("/")
-        folder = self._folder(head)
-        if folder is None or name in ("", "."):
-            return None
-        full = os.path.join(folder, name)
         try:
-            mode = os.lstat(full).st_mode
-        except OSError:
-            return None
-        if stat.S_ISLNK(mode):
-            real = self._real(path, full)
-            if real is None or not os.path.isfile(real):
-                return None
-            full = real
-        elif not stat.S_ISREG(mode):
+            where = self._files.locate(rel)
+        except OutsideTree:
+            raise InputError(f"{path}: a symlink pointing outside the tree is refused") from None
+        if where is None:
             return None
         try:
-            with open(full, "rb") as f:
+            with open(where, "rb") as f:
                 return f.read()
         except OSError as exc:  # mode 000, an I/O error: not "no such file" (issue 26)
             raise InputError(f"{self.root / path}: cannot read ({exc.strerror or exc})") from None

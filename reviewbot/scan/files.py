@@ -242,10 +242,14 @@ class GrepStream:
             self._threads: list[threading.Thread] = []
             self._queue.put(self._DONE)
             return
+        # One extended regex (an alternation) rather than -F -f: GNU grep's DFA beats its
+        # multi-string matcher by a fifth here. -Z keeps odd file names intact; -D skip
+        # never reads a device or FIFO, should one slip through.
         self._command = [grep, "-lZE", "--line-buffered", "-D", "skip", "-e",
                          "|".join(re.sub(r"(\W)", r"\\\1", t) for t in tokens), "--"]
         self._root = root
-        self._env = dict(os.environ, LC_ALL="C")
+        self._env = dict(os.environ, LC_ALL="C")  # bytes, not characters: faster, the same
+        # batches keep the command line short; ``jobs`` of them run at once
         size = max(1, min(8000, -(-len(paths) // max(1, jobs))))
         self._batches = [paths[i:i + size] for i in range(0, len(paths), size)]
         self._lock = threading.Lock()
@@ -300,38 +304,8 @@ class GrepStream:
 
 def grep_filter(root: Path, paths: list[str], tokens: list[str],
                 jobs: int = 1) -> set[str] | None:
-    """The subset of ``paths`` that contain a token, via grep; None if grep is missing.
-
-    One extended regex (an alternation) rather than ``-F -f``: GNU grep's
-    DFA beats its multi-string matcher by a fifth here. Batches keep the
-    command line short; ``jobs`` of them run at once; -Z keeps odd file
-    names intact.
-    """
-    grep = shutil.which("grep")
-    if grep is None or not paths:
-        return None if grep is None else set()
-    pattern = "|".join(re.sub(r"(\W)", r"\\\1", t) for t in tokens)
-    env = dict(os.environ, LC_ALL="C")  # bytes, not characters: the same matches, faster
-    size = max(1, min(8000, -(-len(paths) // max(1, jobs))))
-    batches = [paths[i:i + size] for i in range(0, len(paths), size)]
-    hits: set[str] = set()
-    running: list[subprocess.Popen[bytes]] = []
-    ok = True
-
-    def reap(proc: subprocess.Popen[bytes]) -> None:
-        nonlocal ok
-        out, _ = proc.communicate()
-        if proc.returncode is None or proc.returncode > 1:
-            ok = False
-        hits.update(p.decode(errors="surrogateescape") for p in out.split(b"\0") if p)
-
-    for batch in batches:
-        if len(running) >= max(1, jobs):
-            reap(running.pop(0))
-        # -D skip: never read a device or FIFO, should one slip through
-        running.append(subprocess.Popen([grep, "-lZE", "-D", "skip", "-e", pattern, "--", *batch],
-                                        cwd=root, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, env=env))
-    for proc in running:
-        reap(proc)
-    return hits if ok else None
+    """The subset of ``paths`` that contain a token, via grep (``GrepStream``, waited for
+    to its end); None if grep is missing or failed."""
+    stream = GrepStream(root, paths, tokens, jobs)
+    hits = set(stream)
+    return hits if stream.ok else None

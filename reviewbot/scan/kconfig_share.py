@@ -80,15 +80,8 @@ class KconfigShare:
         from reviewbot.analysis.facts.headers import tree_platforms
         from reviewbot.analysis.facts.profile import directory_reader
 
-        tree_read = directory_reader(self.root)
-
-        def read(rel: str) -> str | None:
-            try:
-                return tree_read(rel)
-            except OSError:
-                return None
-
-        self.walk = tree_platforms(read, self.knowledge).walk_now()
+        tree = tree_platforms(directory_reader(self.root), self.knowledge).kconfig  # walks
+        self.walk = tree.snapshot() if tree.walked else None
         if self.memo is not None:
             self.memo.keep(self.walk)
 

@@ -56,15 +56,9 @@ def _headers(root: str):
     if key not in _WORKER:
         # each folder resolved once (a worker reads 1,700 Kconfig files and hundreds of
         # headers: resolving every path was a second of each worker's cold scan); a
-        # symlink out of the tree, a FIFO or a folder reads as absent
-        tree_read = directory_reader(Path(root))
-
-        def read(rel: str) -> str | None:
-            try:
-                return tree_read(rel)
-            except OSError:
-                return None  # an unreadable header: its structs are unknown, as if absent
-
+        # symlink out of the tree, a FIFO, a folder or an unreadable header reads as
+        # absent (its structs are unknown)
+        read = directory_reader(Path(root))
         _WORKER[key] = HeaderIndex(read, _WORKER["knowledge"], _WORKER["parser"],
                                    _given_platforms(read, _WORKER.get("walk_file"),
                                                     _WORKER.get("walk")))

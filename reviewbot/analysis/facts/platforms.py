@@ -65,14 +65,6 @@ class Platforms:
             self._tree = KconfigTree(self.read, self._names, self._walk)
         return self._tree
 
-    def walk_now(self) -> KconfigWalk | None:
-        """Walk the Kconfig files now (if no walk was given) and return the walk; None
-        when the tree has no Kconfig to walk."""
-        tree = self.kconfig
-        if self._walk is not None:
-            return self._walk
-        return tree.snapshot() if tree.walked else None
-
     def walked(self) -> KconfigWalk | None:
         """The walk this object made of the Kconfig files (for a cache to keep), None when
         it made none (it was given one, or no question needed Kconfig)."""

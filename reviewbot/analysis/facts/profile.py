@@ -21,10 +21,7 @@ of CPU on Debian's 6.1 and 6.12 trees (bench/tree_profile.py).
 from __future__ import annotations
 
 import hashlib
-import os
-import posixpath
 import re
-import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -45,6 +42,7 @@ from reviewbot.analysis.facts.profile_model import (
     Stated,
     TreeProfile,
 )
+from reviewbot.treepaths import OutsideTree, TreeFiles
 
 __all__ = [
     "DMA_MINALIGN", "KMALLOC_MINALIGN", "L1_CACHE_BYTES", "Api", "ArchProfile",
@@ -95,59 +93,23 @@ class _Recorder:
 
 
 def directory_reader(root: Path) -> Reader:
-    """A reader of the tree at ``root``; a path leaving the tree (a symlink out) reads None.
+    """A reader of the tree at ``root``: a path leaving the tree (a symlink out), and a
+    file that cannot be read (mode 000), read None, as if absent.
 
-    Folders are resolved once each, one ``lstat`` per new folder: a profile reads
-    ~350 paths, and ``Path.resolve`` per path cost more than the reading.
+    Folders are resolved once each (``treepaths.TreeFiles``): a profile reads ~350
+    paths, and ``Path.resolve`` per path cost more than the reading.
     """
-    base = os.path.realpath(root)
-    folders: dict[str, str | None] = {"": base}
-
-    def inside(path: str) -> bool:
-        return path == base or path.startswith(base + os.sep)
-
-    def folder(rel: str) -> str | None:
-        if rel in folders:
-            return folders[rel]
-        # down from the deepest folder known, one level at a time (a loop, not recursion:
-        # a tree may nest 1,100 folders, issue 26)
-        todo = []
-        while rel not in folders:
-            rel, name = posixpath.split(rel)
-            todo.append(name)
-        up = folders[rel]
-        for name in reversed(todo):
-            if up is None or name in ("", ".", ".."):
-                return None
-            where = os.path.join(up, name)
-            try:
-                if stat.S_ISLNK(os.lstat(where).st_mode):
-                    where = os.path.realpath(where)
-            except OSError:
-                return None  # not remembered: the folder may appear later
-            rel = posixpath.join(rel, name) if rel else name
-            up = folders[rel] = where if inside(where) else None
-        return up
+    files = TreeFiles(root)
 
     def read(rel: str) -> str | None:
-        head, name = posixpath.split(rel)
-        where = folder(head)
-        if where is None or name in ("", ".", ".."):
-            return None
-        path = os.path.join(where, name)
         try:
-            mode = os.lstat(path).st_mode
-            if stat.S_ISLNK(mode):
-                path = os.path.realpath(path)
-                if not inside(path):
-                    return None
-                mode = os.stat(path).st_mode
-        except OSError:
+            where = files.locate(rel)
+            if where is None:
+                return None
+            with open(where, encoding="utf-8", errors="replace") as fh:
+                return fh.read()
+        except (OutsideTree, OSError):
             return None
-        if not stat.S_ISREG(mode):
-            return None
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
     return read
 
 

@@ -88,10 +88,9 @@ def _schema(cls: type) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
 
 def _build(cls: type, raw: Any, where: str, checker: Checker) -> Any:
     hints, wants, required = _schema(cls)
-    fields = hints
     table = checker.table(raw, where, wants, required)
     values = {name: _convert(table[name], hints[name], checker.key(where, name), checker)
-              for name in fields if name in table}
+              for name in hints if name in table}
     return cls(**values)
 
 
