@@ -104,6 +104,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     sub.required = True
     for name in COMMANDS:
+        if only is not None and name != only:
+            # listed, never parsed or described (argv names another command), so not
+            # imported: the eight other command modules were 0.04 s of a warm rescan
+            sub.add_parser(name, formatter_class=_Formatter)
+            continue
         module = importlib.import_module(f"reviewbot.commands.{name}")
         description, epilog = _text(
             getattr(module, "DESCRIPTION", module.__doc__ or module.HELP),
@@ -116,8 +121,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             epilog=epilog,
             formatter_class=_Formatter,
         )
-        if only is not None and name != only:
-            continue  # listed, never parsed: argv names another command
         module.add_arguments(cmd)
         # watch has a --config of its own (the watch file, which also holds settings)
         has_config = any("--config" in a.option_strings for a in cmd._actions)
@@ -265,6 +268,34 @@ def _internal(args: argparse.Namespace, exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+def run() -> NoReturn:
+    """Console-script entry point.
+
+    Two costs of a short run that buy nothing (measured on a warm rescan of Linux 6.1,
+    0.5 s in all): the cyclic collector ran 200 times (0.05 s) over objects that hold
+    no cycles, and tearing down the interpreter freed every object one by one (0.02 s).
+    So the collector waits for 100,000 new objects, as mypy's does, and a run that
+    leaves no other thread ends with ``os._exit`` once the output is flushed and the
+    ``atexit`` handlers have run (mypy's --fast-exit). ``main`` (what tests call) is
+    left as it is.
+    """
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
+    status = main()
+    _exit(status)
+
+
+def _exit(status: int) -> NoReturn:
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:  # a thread still at work: the usual way out waits for it
+        sys.exit(status)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or full stdout: the usual way says so
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    os._exit(status)

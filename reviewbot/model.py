@@ -16,6 +16,7 @@ from enum import StrEnum
 from unidiff import PatchSet
 
 from reviewbot.diffpaths import file_path
+from reviewbot.levels import Confidence, Severity
 
 
 @dataclass(frozen=True)
@@ -110,65 +111,6 @@ class Series:
             return None
         have = ", ".join(str(p.index) for p in self.patches)
         return f"v{self.revision} is incomplete: have {have} of {self.expected}"
-
-
-class Severity(StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        return {"info": 0, "warning": 1, "error": 2}[self.value]
-
-
-class Confidence(StrEnum):
-    """How sure a finding is, ordered: ``LOW < MEDIUM < HIGH``.
-
-    The order is the enum's own (not the strings', where "high" < "low"), so
-    ``min()`` of several confidences is the weakest and ``--min-confidence``
-    filters compare members, never spellings.
-    """
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-    @property
-    def rank(self) -> int:
-        return _CONFIDENCE_ORDER.index(self)
-
-    @classmethod
-    def parse(cls, text: str) -> Confidence:
-        """The member spelled ``text``; ValueError naming the choices otherwise."""
-        try:
-            return cls(text)
-        except ValueError:
-            choices = ", ".join(c.value for c in _CONFIDENCE_ORDER)
-            raise ValueError(f"{text!r} is not one of {choices}") from None
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Confidence):
-            return NotImplemented
-        return self.rank < other.rank
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, Confidence):
-            return NotImplemented
-        return self.rank <= other.rank
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Confidence):
-            return NotImplemented
-        return self.rank > other.rank
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Confidence):
-            return NotImplemented
-        return self.rank >= other.rank
-
-
-_CONFIDENCE_ORDER = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
 
 
 @dataclass(frozen=True)
