@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     from reviewbot.knowledge import load_knowledge
     from reviewbot.limits import default_limits
     from reviewbot.scan import workers
-    from reviewbot.scan.files import grep_filter, sink_tokens, walk
+    from reviewbot.scan.files import grep_filter, sink_tokens
+    from reviewbot.treewalk import walk
 
     tree = args.tree or kernel_tree()
     knowledge = load_knowledge()

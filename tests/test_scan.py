@@ -237,13 +237,14 @@ def test_the_streamed_cold_scan_finds_what_the_batch_scan_finds(tree, tmp_path, 
     are tested in Python. Either way the result is the batch scan's."""
     import reviewbot.scan as scan
     import reviewbot.scan.files as files
+    import reviewbot.treewalk as treewalk
 
     k = load_knowledge()
     for i in range(12):  # enough files for several four-file tasks
         (tree / f"drivers/usb/misc/copy{i}.c").write_text(BAD_USB.replace("widget", f"w{i}"))
     batch = scan_tree(tree, k, jobs=2, cache_dir=tmp_path / "batch")
     monkeypatch.setattr(scan, "_EARLY_POOL", 0)
-    monkeypatch.setattr(files, "SPLIT", "no-such-folder")
+    monkeypatch.setattr(treewalk, "SPLIT", ("no-such-folder",))
     if not grep:
         real_which = files.shutil.which
         monkeypatch.setattr(files.shutil, "which",
@@ -285,3 +286,82 @@ def test_a_file_that_could_not_be_read_is_tried_again_despite_the_snapshot(tree,
     monkeypatch.setattr(scan, "analyse_file", real)
     again = scan_tree(tree, k, jobs=1, cache_dir=cache)
     assert again.unanalysed == () and any(f.file.endswith("widget.c") for f in again.findings)
+
+
+def test_a_split_walk_is_answered_without_moving_the_other_part(tree, tmp_path, monkeypatch):
+    """Issue 27: with two jobs a forked process walks drivers/ and the folders after it
+    (treewalk.DriversWalk). An unchanged tree is answered by the snapshot on the digest
+    that process sends; its stats are never asked for. A scan with one job keys the same
+    snapshot, and a change in either process's part misses it."""
+    from reviewbot.scan.cache import ScanCache
+    from reviewbot.treewalk import DriversWalk
+
+    (tree / "fs").mkdir(exist_ok=True)
+    (tree / "fs/f.c").write_text("int f;\n")
+    k = load_knowledge()
+    cache = tmp_path / "cache"
+    _age(tree)
+    first = scan_tree(tree, k, jobs=2, cache_dir=cache)
+    real_stats, real_results = DriversWalk.stats, ScanCache.results
+
+    def refused(self):
+        raise AssertionError("asked for what an unchanged tree does not need")
+
+    monkeypatch.setattr(DriversWalk, "stats", refused)
+    monkeypatch.setattr(ScanCache, "results", refused)
+    assert scan_tree(tree, k, jobs=2, cache_dir=cache).findings == first.findings
+    assert scan_tree(tree, k, jobs=1, cache_dir=cache).findings == first.findings
+    monkeypatch.setattr(DriversWalk, "stats", real_stats)
+    monkeypatch.setattr(ScanCache, "results", real_results)
+    # the other process's part, then this one's: the digest misses, the stats are fetched
+    for changed in ("fs/f.c", "arch/arm64/include/asm/cache.h"):
+        os.utime(tree / changed, ns=(1, 1))
+        asked: list[str] = []
+        monkeypatch.setattr(DriversWalk, "stats",
+                            lambda self: asked.append("stats") or real_stats(self))
+        monkeypatch.setattr(ScanCache, "results",
+                            lambda self: asked.append("results") or real_results(self))
+        again = scan_tree(tree, k, jobs=2, cache_dir=cache)
+        assert again.findings == first.findings and asked == ["stats", "results"], changed
+
+
+def test_a_walk_whose_other_process_died_keeps_no_snapshot(tree, tmp_path, monkeypatch):
+    """Should the forked walker die after sending its digest, its part is walked again here
+    and the scan is complete, but its snapshot would be keyed by a digest of other stats:
+    none is kept."""
+    from reviewbot.scan.cache import open_cache
+    from reviewbot.scan.snapshot import SNAPSHOT
+    from reviewbot.treewalk import DriversWalk
+
+    k = load_knowledge()
+    _age(tree)
+    whole = scan_tree(tree, k, jobs=1, cache_dir=tmp_path / "one")
+    monkeypatch.setattr(DriversWalk, "stats", lambda self: None)
+    cache = tmp_path / "cache"
+    split = scan_tree(tree, k, jobs=2, cache_dir=cache)
+    assert split.findings == whole.findings and split.stats.files == whole.stats.files
+    kept = open_cache(cache, tree, "any")
+    assert kept is not None
+    try:
+        assert kept.latest_memo(SNAPSHOT, "") is None
+    finally:
+        kept.close()
+
+
+def test_a_walker_not_waited_for_is_stopped(tmp_path, monkeypatch):
+    """A scan that fails before it reads the walk (a bad setting, say) must not wait for a
+    whole tree to be walked, nor leave the process behind."""
+    import time
+
+    import reviewbot.treewalk as treewalk
+
+    root = tmp_path / "tree"
+    (root / "drivers/usb").mkdir(parents=True)
+    (root / "drivers/usb/x.c").write_text("int x;\n")
+    # the forked walker takes a minute over its stats, as a cold tree on a slow disk may
+    monkeypatch.setattr(treewalk, "_stats", lambda root, paths: time.sleep(60) or {})
+    walker = treewalk.DriversWalk(root)
+    started = time.monotonic()
+    walker.close()
+    assert time.monotonic() - started < 5
+    assert not walker._child.is_alive()

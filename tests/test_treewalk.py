@@ -69,7 +69,7 @@ def test_the_split_walk_is_the_one_process_walk(tmp_path):
     """walk_stat hands drivers/ to a forked process in a whole-tree scan (issue 27); paths,
     their order, refusals and stats are those of one process, and only the top-level
     drivers/ is left out of this process's part (sound/drivers is not)."""
-    from reviewbot.scan.files import walk_stat
+    from reviewbot.treewalk import walk_stat
 
     root = tmp_path / "tree"
     for rel in ("Makefile.c", "arch/arm/a.c", "drivers/usb/u.c", "drivers/usb/u.h",
@@ -83,7 +83,12 @@ def test_the_split_walk_is_the_one_process_walk(tmp_path):
     (root / "fs/out.c").symlink_to(tmp_path / "outside.c")
     one = walk_stat(root, [], [".git"], 1)
     two = walk_stat(root, [], [".git"], 2)
-    assert one == two and list(one[2]) == list(two[2])
-    assert "sound/drivers/s.c" in one[0] and "drivers/.git/no.c" not in one[0]
-    assert {u.file for u in one[1]} == {"drivers/usb/out.c", "fs/out.c"}
-    assert one[0].index("drivers/zz/z.c") < one[0].index("fs/f.c")
+    assert two.digest == one.digest and two.files == one.files == len(one.stats())
+    assert two.refused == one.refused
+    assert two.stats() == one.stats() and list(two.stats()) == list(one.stats())
+    walked = list(one.stats())
+    assert "sound/drivers/s.c" in walked and "drivers/.git/no.c" not in walked
+    assert {u.file for u in one.refused} == {"drivers/usb/out.c", "fs/out.c"}
+    assert walked.index("drivers/zz/z.c") < walked.index("fs/f.c") < walked.index(
+        "include/linux/usb.h") < walked.index("sound/drivers/s.c")
+    assert walked[0] == "Makefile.c" and walked[-1] == "zz/last.c"

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from reviewbot.analysis.facts.profile import Reader, TreeProfile, read_profile
+from reviewbot.analysis.facts.profile_model import TreeProfile
 from reviewbot.analysis.facts.profile_store import (
     default_profile_name,
     load_profile,
     profile_names,
 )
+from reviewbot.analysis.facts.tree_reader import Reader
 from reviewbot.analysis.rules.exposure import TreeFacts, assume_kmalloc_minalign, tree_facts
 from reviewbot.errors import UsageError
 from reviewbot.knowledge import Knowledge, load_knowledge
@@ -49,6 +50,9 @@ def judged_tree(read: Reader | None, arches: Sequence[str] | None,
     elif profile is not None:
         facts = tree_facts(profile(), None, lines, classes)
     elif read is not None:
+        # the profile's readers only when one is read (not to judge on a kept profile)
+        from reviewbot.analysis.facts.profile import read_profile
+
         facts = tree_facts(read_profile(read, arches), None, lines, classes)
     else:
         name = default_profile_name()

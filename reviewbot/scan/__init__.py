@@ -25,16 +25,14 @@ from reviewbot.scan.cache import code_digest, open_cache
 from reviewbot.scan.files import (
     GrepStream,
     check_subpaths,
-    file_stat,
     grep_filter,
     mentions_any,
     read_error,
     sink_tokens,
-    walk_stat,
 )
 from reviewbot.scan.kconfig_share import KconfigShare
 from reviewbot.scan.records import finding_from_dict, record_dict
-from reviewbot.scan.snapshot import Snapshot
+from reviewbot.scan.snapshot import Kept, Snapshot, read_kept
 from reviewbot.scan.workers import (
     Outcome,
     Parsing,
@@ -42,6 +40,7 @@ from reviewbot.scan.workers import (
     init_worker,
     start_pool,
 )
+from reviewbot.treewalk import DriversWalk, file_stat, walk_stat
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -93,6 +92,7 @@ def scan_tree(
     progress: Progress | None = None,
     parse_work: int | None = None,
     tree: TreeFacts | None = None,
+    drivers: DriversWalk | None = None,
 ) -> ScanResult:
     """Analyse every C file under ``root`` (or ``subpaths`` of it).
 
@@ -103,11 +103,23 @@ def scan_tree(
     is new or what it depends on changed). ``parse_work`` is ``limits.parse_work``
     (the bundled default when None). ``tree`` is what the tree's profile says each
     architecture does (rules/exposure.py), which decides each finding's verdict and
-    severity; None judges as if there were no tree.
+    severity; None judges as if there were no tree. ``drivers``: the walk of
+    ``drivers/`` a front end started before it got here (``treewalk.DriversWalk``); this
+    scan reaps it, whatever happens.
     """
+    try:
+        return _scan_tree(root, knowledge, list(subpaths), jobs, cache_dir, progress,
+                          parse_work, tree, drivers)
+    finally:
+        if drivers is not None:
+            drivers.close()
+
+
+def _scan_tree(root: Path, knowledge: Knowledge, subpaths: list[str], jobs: int | None,
+               cache_dir: Path | None, progress: Progress | None, parse_work: int | None,
+               tree: TreeFacts | None, drivers: DriversWalk | None) -> ScanResult:
     start = time.monotonic()
-    started_ns = time.time_ns()
-    subpaths = list(subpaths)
+    started_ns = min(time.time_ns(), drivers.started_ns) if drivers else time.time_ns()
     check_subpaths(root, subpaths)
     root = root.resolve()
     base = str(root)
@@ -117,24 +129,38 @@ def scan_tree(
     workers = max(1, jobs or os.cpu_count() or 1)
     early: ProcessPoolExecutor | None = None
     kconfig = KconfigShare(cache, root, knowledge)
+    closing: list[Callable[[], None]] = []
     try:
-        _paths, refused, stats = walk_stat(root, subpaths, knowledge.skip_dirs, workers)
-        unanalysed: dict[str, Unanalysed] = {u.file: u for u in refused}
-        tokens = sink_tokens(knowledge)
         prefix = base + os.sep
-        snapshot = Snapshot(engine, subpaths, knowledge.skip_dirs, stats, refused)
-        if cache is not None and (hit := snapshot.load(cache, prefix)) is not None:
-            cache.close()
-            kept, unanalysed_list, candidates, cached_files = hit
-            if tree is not None:
-                from reviewbot.analysis.rules.exposure import judge_findings
+        # the last snapshot, and its findings judged and sorted, made while the other
+        # process still walks (when one does and this one is done first)
+        kept_early: list[Kept | None] = []
+        ready: list[list[Finding]] = []
 
-                kept = judge_findings(kept, tree)
-            kept.sort(key=lambda f: (f.file, f.line, f.rule))
+        def read_early() -> None:
+            if cache is not None:
+                kept_early.append(got := read_kept(cache, prefix))
+                if got is not None:
+                    ready.append(_judged_and_sorted(got.findings, tree))
+
+        walked = walk_stat(root, subpaths, knowledge.skip_dirs, workers,
+                           meanwhile=read_early, drivers=drivers)
+        closing.append(walked.close)
+        unanalysed: dict[str, Unanalysed] = {u.file: u for u in walked.refused}
+        tokens = sink_tokens(knowledge)
+        snapshot = Snapshot(engine, subpaths, knowledge.skip_dirs, walked)
+        hit = snapshot.load(cache, prefix, kept_early[0] if kept_early else None,
+                            bool(kept_early)) if cache is not None else None
+        if cache is not None and hit is not None:
+            cache.close()
+            kept = ready[0] if ready else _judged_and_sorted(hit.findings, tree)
+            unanalysed_list = hit.unanalysed
+            candidates, cached_files = hit.candidates, hit.cached
             return ScanResult(tuple(kept),
-                              ScanStats(len(stats), candidates, 0,
+                              ScanStats(walked.files, candidates, 0,
                                         round(time.monotonic() - start, 2), cached_files),
                               unanalysed_list)
+        stats = walked.stats()
         known = cache.known_files() if cache else {}
         unchanged = {p for p, st in stats.items() if p in known and known[p][:2] == st}
         fresh = [p for p in stats if p not in unchanged]
@@ -281,20 +307,27 @@ def scan_tree(
                 snapshot.store(cache, findings, unanalysed, candidates, from_cache + parsed,
                                deps.extra, started_ns)
             cache.close()
-        if tree is not None:
-            from reviewbot.analysis.rules.exposure import judge_findings
-
-            findings = judge_findings(findings, tree)
-        findings.sort(key=lambda f: (f.file, f.line, f.rule))
+        findings = _judged_and_sorted(findings, tree)
         elapsed = time.monotonic() - start
         return ScanResult(tuple(findings),
                           ScanStats(len(stats), candidates, parsed, round(elapsed, 2),
                                     from_cache),
                           tuple(unanalysed[p] for p in sorted(unanalysed)))
     finally:
+        for close in closing:
+            close()
         if early is not None:  # not used (nothing to parse), or an error on the way
             early.shutdown(cancel_futures=True)
         kconfig.close()
+
+
+def _judged_and_sorted(findings: list[Finding], tree: TreeFacts | None) -> list[Finding]:
+    """``findings`` as ``tree`` judges them (as they are without one), in report order."""
+    if tree is not None:
+        from reviewbot.analysis.rules.exposure import judge_findings
+
+        findings = judge_findings(findings, tree)
+    return sorted(findings, key=lambda f: (f.file, f.line, f.rule))
 
 
 def _result_key(sha: str, path: str) -> str:

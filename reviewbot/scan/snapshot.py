@@ -4,13 +4,45 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from reviewbot.model import Finding, Unanalysed
 from reviewbot.scan.cache import ScanCache
-from reviewbot.scan.files import file_stat
 from reviewbot.scan.records import finding_from_dict, finding_to_dict
+from reviewbot.treewalk import Walked, file_stat
 
 SNAPSHOT = "scan-snapshot"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A snapshot as stored: its key, the findings before judgement, and the stats."""
+    key: str
+    findings: list[Finding]
+    unanalysed: tuple[Unanalysed, ...]
+    candidates: int
+    cached: int
+
+
+def read_kept(cache: ScanCache, prefix: str) -> Kept | None:
+    """The snapshot kept for this tree whatever its key, decoded, and None if the files
+    outside the walk it depends on changed. Read by the scan while a forked process
+    walks ``drivers/`` (``walk_stat``'s ``meanwhile``): the parent would wait 0.06 s
+    for it, and decoding 1,600 findings takes about that."""
+    got = cache.latest_memo(SNAPSHOT, "")
+    return None if got is None else _decoded(got[0], got[1], prefix)
+
+
+def _decoded(key: str, memo: dict, prefix: str) -> Kept | None:
+    try:
+        for path, mtime, size in memo["extra"]:
+            if (file_stat(prefix + path) or (None, None)) != (mtime, size):
+                return None
+        findings = [finding_from_dict(d, d["file"]) for d in memo["findings"]]
+        unanalysed = tuple(Unanalysed(f, why) for f, why in memo["unanalysed"])
+        return Kept(key, findings, unanalysed, int(memo["candidates"]), int(memo["cached"]))
+    except (KeyError, TypeError, ValueError):
+        return None  # a damaged memo: the per-file cache answers
 
 
 class Snapshot:
@@ -28,33 +60,27 @@ class Snapshot:
     """
 
     def __init__(self, engine: str, subpaths: list[str], skip: Iterable[str],
-                 stats: dict[str, tuple[int, int]], refused: list[Unanalysed]) -> None:
-        self.stats = stats
+                 walked: Walked) -> None:
+        self.walked = walked
         digest = hashlib.sha1(f"{engine}\0{subpaths}\0{sorted(skip)}\0".encode())
-        digest.update(repr(sorted((u.file, u.reason) for u in refused)).encode())
-        digest.update("\n".join(f"{p}\t{m}\t{n}" for p, (m, n) in stats.items()).encode())
+        digest.update(repr(sorted((u.file, u.reason) for u in walked.refused)).encode())
+        digest.update(walked.digest.encode())
         self.key = digest.hexdigest()
 
-    def load(self, cache: ScanCache, prefix: str
-             ) -> tuple[list[Finding], tuple[Unanalysed, ...], int, int] | None:
+    def load(self, cache: ScanCache, prefix: str, early: Kept | None = None,
+             read_early: bool = False) -> Kept | None:
+        """The kept outcome if it was stored under this key; None otherwise. ``early``: what
+        ``read_kept`` gave while the walk ran (``read_early``), so no second read."""
+        if read_early:
+            return early if early is not None and early.key == self.key else None
         memo = cache.memo(SNAPSHOT, "", self.key)
-        if memo is None:
-            return None
-        try:
-            for path, mtime, size in memo["extra"]:
-                if (file_stat(prefix + path) or (None, None)) != (mtime, size):
-                    return None
-            findings = [finding_from_dict(d, d["file"]) for d in memo["findings"]]
-            unanalysed = tuple(Unanalysed(f, why) for f, why in memo["unanalysed"])
-            return findings, unanalysed, int(memo["candidates"]), int(memo["cached"])
-        except (KeyError, TypeError, ValueError):
-            return None  # a damaged memo: the per-file cache answers
+        return None if memo is None else _decoded(self.key, memo, prefix)
 
     def store(self, cache: ScanCache, findings: list[Finding],
               unanalysed: dict[str, Unanalysed], candidates: int, cached: int,
               extra: dict[str, tuple[int, int] | tuple[None, None]], started_ns: int) -> None:
         recent = started_ns - 1_000_000_000
-        if any(m >= recent for m, _n in self.stats.values()) or \
+        if not self.walked.exact or any(m >= recent for m, _n in self.walked.stats().values()) or \
                 any(m is not None and m >= recent for m, _n in extra.values()):
             return
         cache.store_memo(SNAPSHOT, "", self.key, {

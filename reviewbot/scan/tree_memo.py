@@ -21,23 +21,28 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from reviewbot import __version__
-from reviewbot.analysis.facts.kconfig import KconfigWalk
-from reviewbot.analysis.facts.profile import Reader, TreeProfile
+from reviewbot.analysis.facts.profile_model import TreeProfile
+from reviewbot.analysis.facts.tree_reader import Reader
 from reviewbot.scan.cache import ScanCache
+
+if TYPE_CHECKING:
+    from reviewbot.analysis.facts.kconfig import KconfigWalk
 
 KCONFIG = "kconfig-walk"
 PROFILE = "tree-profile"
 
 
-def engine(modules: Sequence[ModuleType]) -> str:
-    """The identity of a memo's reader: the version and the source of ``modules``."""
+def engine(modules: Sequence[str]) -> str:
+    """The identity of a memo's reader: the version and the source of ``modules`` (names
+    in analysis/facts), read from their files: a kept memo is used without importing
+    the readers it spares."""
+    facts = Path(__file__).resolve().parent.parent / "analysis" / "facts"
     digest = hashlib.sha1(__version__.encode())
     for module in modules:
-        if module.__file__:
-            digest.update(Path(module.__file__).read_bytes())
+        digest.update((facts / f"{module}.py").read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -82,14 +87,11 @@ def tree_profile(cache: ScanCache | None, root: Path, commit: str | None,
                  read: Reader, arches: Sequence[str] | None) -> TreeProfile:
     """The profile of the tree ``read`` reads (the tree at ``root``, at ``commit`` for a
     git base), from the cache when its files are unchanged; read and kept otherwise."""
-    from reviewbot.analysis.facts import profile as reader
-    from reviewbot.analysis.facts import profile_arch, profile_cpp, profile_kconfig
-    from reviewbot.analysis.facts.profile import read_profile
     from reviewbot.analysis.facts.profile_store import as_dict, from_dict
     from reviewbot.errors import ConfigError
     from reviewbot.tomlcheck import Checker
 
-    code = engine([reader, profile_arch, profile_cpp, profile_kconfig])
+    code = engine(["profile", "profile_arch", "profile_cpp", "profile_kconfig", "tree_reader"])
     kind = f"{PROFILE}:{','.join(arches) if arches is not None else '*'}"
     started = time.time_ns()
     if cache is not None:
@@ -99,6 +101,8 @@ def tree_profile(cache: ScanCache | None, root: Path, commit: str | None,
                 return from_dict(data, Checker(cache.path))
             except ConfigError:
                 pass  # a damaged memo: read the tree again
+    from reviewbot.analysis.facts.profile import read_profile
+
     profile = read_profile(read, arches)
     if cache is not None:
         store(cache, kind, code, root, commit, as_dict(profile), profile.files, started)
@@ -110,10 +114,10 @@ class KconfigMemo:
     and ``keep`` to store one made this run."""
 
     def __init__(self, cache: ScanCache, root: Path, commit: str | None) -> None:
-        from reviewbot.analysis.facts import kconfig, kexpr
+        from reviewbot.analysis.facts.kconfig import KconfigWalk
 
         self.cache, self.root, self.commit = cache, root, commit
-        self.code = engine([kconfig, kexpr])
+        self.code = engine(["kconfig", "kexpr"])
         self.started = time.time_ns()
         data = load(cache, KCONFIG, self.code, root, commit)
         self.walk = KconfigWalk.from_json(data) if data is not None else None

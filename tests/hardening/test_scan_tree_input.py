@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.scan.files import OUTSIDE
+from reviewbot.treewalk import OUTSIDE
 from tests.conftest import EXAMPLES
 from tests.hardening.series import reviewbot
 from tests.hardening.test_symlinks import SECRET_C

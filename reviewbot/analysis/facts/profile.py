@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from reviewbot.analysis.facts import profile_cpp as cpp
@@ -42,7 +42,7 @@ from reviewbot.analysis.facts.profile_model import (
     Stated,
     TreeProfile,
 )
-from reviewbot.treepaths import OutsideTree, TreeFiles
+from reviewbot.analysis.facts.tree_reader import Reader, directory_reader, tree_arches
 
 __all__ = [
     "DMA_MINALIGN", "KMALLOC_MINALIGN", "L1_CACHE_BYTES", "Api", "ArchProfile",
@@ -51,7 +51,6 @@ __all__ = [
     "read_tree_profile", "tree_arches",
 ]
 
-Reader = Callable[[str], "str | None"]  # tree-relative path -> text, None if absent
 
 # Where the tree states the tree-wide facts (the per-architecture ones: profile_arch.py).
 MAKEFILE = "Makefile"
@@ -90,36 +89,6 @@ class _Recorder:
             except (OSError, ValueError):
                 self.texts[path] = None
         return self.texts[path]
-
-
-def directory_reader(root: Path) -> Reader:
-    """A reader of the tree at ``root``: a path leaving the tree (a symlink out), and a
-    file that cannot be read (mode 000), read None, as if absent.
-
-    Folders are resolved once each (``treepaths.TreeFiles``): a profile reads ~350
-    paths, and ``Path.resolve`` per path cost more than the reading.
-    """
-    files = TreeFiles(root)
-
-    def read(rel: str) -> str | None:
-        try:
-            where = files.locate(rel)
-            if where is None:
-                return None
-            with open(where, encoding="utf-8", errors="replace") as fh:
-                return fh.read()
-        except (OutsideTree, OSError):
-            return None
-    return read
-
-
-def tree_arches(root: Path) -> tuple[str, ...]:
-    """The architectures of the tree at ``root``: the folders of ``arch/``."""
-    arch = root / "arch"
-    try:
-        return tuple(sorted(p.name for p in arch.iterdir() if p.is_dir()))
-    except OSError:
-        return ()
 
 
 def read_tree_profile(root: Path) -> TreeProfile:
