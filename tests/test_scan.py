@@ -318,9 +318,10 @@ def test_a_split_walk_is_answered_without_moving_the_other_part(tree, tmp_path, 
         os.utime(tree / changed, ns=(1, 1))
         asked: list[str] = []
         monkeypatch.setattr(DriversWalk, "stats",
-                            lambda self: asked.append("stats") or real_stats(self))
+                            lambda self, asked=asked: asked.append("stats") or real_stats(self))
         monkeypatch.setattr(ScanCache, "results",
-                            lambda self: asked.append("results") or real_results(self))
+                            lambda self, asked=asked: asked.append("results")
+                            or real_results(self))
         again = scan_tree(tree, k, jobs=2, cache_dir=cache)
         assert again.findings == first.findings and asked == ["stats", "results"], changed
 
