@@ -266,13 +266,11 @@ def _walk_part(pipe, other_end, root: Path, parts: list[str],
     other_end.close()  # the fork's copy of the parent's end: else closing it is no EOF here
     try:
         if skip is None:
-            from reviewbot.knowledge import load_knowledge
-
-            skip = frozenset(load_knowledge().skip_dirs)
-        paths, refused = walk(root, parts, skip)
+            skip = _bundled_skip_dirs()
+        paths, refused = _walk(root, parts, skip)
         stats = _stats(root, paths)
         # marshal, not pickle: plain data from our own fork, read back three times faster
-        pipe.send_bytes(marshal.dumps((skip, [(u.file, u.reason) for u in refused],
+        pipe.send_bytes(marshal.dumps((skip, refused,
                                        _segment(list(stats.items())), len(stats))))
         if pipe.recv_bytes() == b"stats":
             pipe.send_bytes(marshal.dumps(stats))
@@ -280,6 +278,21 @@ def _walk_part(pipe, other_end, root: Path, parts: list[str],
         pass  # the other side closed: nothing more is wanted
     finally:
         pipe.close()
+
+
+def _bundled_skip_dirs() -> frozenset[str]:
+    """The bundled knowledge's ``[tree] skip_dirs``, read without the knowledge module
+    (its import and checks were 0.06 s of this process); the scan compares them with
+    the knowledge it loaded, and walks this part itself if they differ."""
+    import tomllib
+
+    from reviewbot.resources import data_path
+
+    try:
+        with open(data_path("config/dma.toml"), "rb") as fh:
+            return frozenset(tomllib.load(fh)["tree"]["skip_dirs"])
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        return frozenset()
 
 
 def _stats(root: Path, paths: list[str]) -> Stats:
@@ -306,17 +319,26 @@ def walk(root: Path, subpaths: Iterable[str] = (),
     folders are no RecursionError (issue 26). ``leave_out``: folders of the tree's
     top level not entered (another process walks it: ``walk_stat``).
     """
+    paths, refused = _walk(root, subpaths, skip, leave_out)
+    if not refused:
+        return paths, []
     from reviewbot.model import Unanalysed  # here, not above: see the module's docstring
 
+    return paths, [Unanalysed(f, why) for f, why in refused]
+
+
+def _walk(root: Path, subpaths: Iterable[str] = (), skip: Iterable[str] = (),
+          leave_out: Iterable[str] = ()) -> tuple[list[str], list[tuple[str, str]]]:
+    """``walk`` with the refusals as (file, reason): the forked walker imports no model."""
     skipped = frozenset(skip)
     starts = [root / s for s in subpaths] or [root]
     out: list[str] = []
-    refused: list[Unanalysed] = []
+    refused: list[tuple[str, str]] = []
     for start in starts:
         if start.is_file():
             rel = str(start.relative_to(root))
             if start.is_symlink() and not inside(root, rel):
-                refused.append(Unanalysed(rel, OUTSIDE))
+                refused.append((rel, OUTSIDE))
             else:
                 out.append(rel)
             continue
@@ -343,11 +365,9 @@ _name = operator.attrgetter("name")  # a C call per entry, where a lambda is a P
 
 
 def _walk_dir(root: Path, top: str, top_prefix: str, out: list[str],
-              refused: list[Unanalysed], skip: frozenset[str],
+              refused: list[tuple[str, str]], skip: frozenset[str],
               leave_out: frozenset[str] = frozenset()) -> None:
     """Depth first, files of a folder before its subfolders, both sorted by name."""
-    from reviewbot.model import Unanalysed
-
     stack = [(top, top_prefix)]
     while stack:
         path, prefix = stack.pop()
@@ -355,7 +375,7 @@ def _walk_dir(root: Path, top: str, top_prefix: str, out: list[str],
         try:
             entries = sorted(os.scandir(path), key=_name)
         except OSError as exc:
-            refused.append(Unanalysed(prefix or ".", f"folder cannot be read ({exc.strerror})"))
+            refused.append((prefix or ".", f"folder cannot be read ({exc.strerror})"))
             continue
         dirs = []
         for e in entries:
@@ -368,7 +388,7 @@ def _walk_dir(root: Path, top: str, top_prefix: str, out: list[str],
                     dirs.append(e)
             elif e.name.endswith(SUFFIXES):
                 if e.is_symlink() and not inside(root, prefix + e.name):
-                    refused.append(Unanalysed(prefix + e.name, OUTSIDE))
+                    refused.append((prefix + e.name, OUTSIDE))
                 else:
                     out.append(prefix + e.name)
         stack.extend((d.path, prefix + d.name + "/") for d in reversed(dirs))

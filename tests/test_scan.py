@@ -366,3 +366,22 @@ def test_a_walker_not_waited_for_is_stopped(tmp_path, monkeypatch):
     walker.close()
     assert time.monotonic() - started < 5
     assert not walker._child.is_alive()
+
+
+def test_a_walker_started_before_the_knowledge_skips_what_it_says(tmp_path):
+    """``scan`` forks its walker before it loads the knowledge: the walker reads the bundled
+    knowledge's skip_dirs itself (without the model), and its part is used only if they are
+    the scan's; else the scan walks that part itself."""
+    from reviewbot.treewalk import DriversWalk, _bundled_skip_dirs
+
+    skip = frozenset(load_knowledge().skip_dirs)
+    assert _bundled_skip_dirs() == skip
+    root = tmp_path / "tree"
+    (root / "drivers/usb").mkdir(parents=True)
+    (root / "drivers/usb/x.c").write_text("int x;\n")
+    for asked, used in ((skip, True), (skip | {"usb"}, False)):
+        walker = DriversWalk(root)
+        try:
+            assert (walker.summary(asked) is not None) is used
+        finally:
+            walker.close()
