@@ -47,6 +47,18 @@ def init_worker(knowledge_path: str, parse_work: int, walk_file: str | None = No
     _WORKER["walk"] = walk
 
 
+def _init_pool_worker(knowledge_path: str, parse_work: int, walk_file: str | None) -> None:
+    """``init_worker`` in a pool's own process, with CPython's default collector
+    thresholds: a worker is forked from a command line that raised them (cli.run), and
+    with the raised ones the cyclic garbage of each file's facts, holding its parse
+    tree, piled up (peak memory of a cold scan of Linux 6.1: 550 MiB, not 410) to save
+    about 1% of the CPU."""
+    import gc
+
+    gc.set_threshold(700, 10, 10)
+    init_worker(knowledge_path, parse_work, walk_file)
+
+
 def _headers(root: str):
     """One header index per worker and tree: header structs are parsed once per process."""
     from reviewbot.analysis.facts.headers import HeaderIndex
@@ -128,7 +140,7 @@ def start_pool(workers: int, knowledge: Knowledge, parse_work: int,
     """A pool whose workers are all started (and initialised) now, not at the first map."""
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(workers, initializer=init_worker,
+    pool = ProcessPoolExecutor(workers, initializer=_init_pool_worker,
                                initargs=(knowledge.path, parse_work, walk_file))
     for _ in range(workers):
         pool.submit(os.getpid)
