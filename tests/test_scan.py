@@ -385,3 +385,34 @@ def test_a_walker_started_before_the_knowledge_skips_what_it_says(tmp_path):
             assert (walker.summary(asked) is not None) is used
         finally:
             walker.close()
+
+
+def _children() -> list[str]:
+    """This process's children, zombies included (their /proc stat lines)."""
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            out.append(f"{pid} {fields[0]}")
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_no_walker_is_left_behind(tree, tmp_path, capsys):
+    """The forked walker is let go as soon as a warm rescan has its answer, and reaped:
+    by scan_tree when it started it, by the scan command (which starts it first thing)
+    once the output is written. Neither leaves a process, running or zombie."""
+    from reviewbot.cli import main
+
+    k = load_knowledge()
+    _age(tree)
+    for _ in range(2):  # cold, then answered by the snapshot
+        scan_tree(tree, k, jobs=2, cache_dir=tmp_path / "cache")
+        assert _children() == []
+        assert main(["scan", "--format", "json", "--jobs", "2", "--cache-dir",
+                     str(tmp_path / "cache2"), str(tree)]) == 0
+        capsys.readouterr()
+        assert _children() == []

@@ -105,14 +105,15 @@ def scan_tree(
     architecture does (rules/exposure.py), which decides each finding's verdict and
     severity; None judges as if there were no tree. ``drivers``: the walk of
     ``drivers/`` a front end started before it got here (``treewalk.DriversWalk``); this
-    scan reaps it, whatever happens.
+    scan lets it end, whatever happens, and the caller reaps it (``close``) when its
+    output is out.
     """
     try:
         return _scan_tree(root, knowledge, list(subpaths), jobs, cache_dir, progress,
                           parse_work, tree, drivers)
     finally:
         if drivers is not None:
-            drivers.close()
+            drivers.release()
 
 
 def _scan_tree(root: Path, knowledge: Knowledge, subpaths: list[str], jobs: int | None,
