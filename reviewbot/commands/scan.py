@@ -162,9 +162,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _walk_drivers_now(root: Path, parts: list[str], jobs: int | None) -> DriversWalk | None:
-    """Start walking the tree's ``drivers/`` in another process before anything else: the
-    imports, the knowledge and the tree's profile that come next keep one core busy for
-    0.15 s, which on a warm rescan is most of the time that walk takes."""
+    """Start walking the tree's ``drivers/``, ``fs/`` and ``include/`` in another process
+    before anything else (``treewalk.DriversWalk``): the imports, the knowledge and the
+    tree's profile that come next keep one core busy for 0.15 s, which on a warm rescan
+    is most of the time that walk takes."""
     from reviewbot.treewalk import DriversWalk
 
     root = root.resolve()

@@ -104,7 +104,7 @@ def scan_tree(
     (the bundled default when None). ``tree`` is what the tree's profile says each
     architecture does (rules/exposure.py), which decides each finding's verdict and
     severity; None judges as if there were no tree. ``drivers``: the walk of
-    ``drivers/`` a front end started before it got here (``treewalk.DriversWalk``); this
+    part of the tree a front end started before it got here (``treewalk.DriversWalk``); this
     scan lets it end, whatever happens, and the caller reaps it (``close``) when its
     output is out.
     """

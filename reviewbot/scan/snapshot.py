@@ -16,7 +16,8 @@ SNAPSHOT = "scan-snapshot"
 
 @dataclass(frozen=True)
 class Kept:
-    """A snapshot as stored: its key, the findings before judgement, and the stats."""
+    """A snapshot as stored: its key, the findings before judgement, the files not
+    analysed, and the scan's counts (candidates, answered from the cache)."""
     key: str
     findings: list[Finding]
     unanalysed: tuple[Unanalysed, ...]
@@ -27,8 +28,8 @@ class Kept:
 def read_kept(cache: ScanCache, prefix: str) -> Kept | None:
     """The snapshot kept for this tree whatever its key, decoded, and None if the files
     outside the walk it depends on changed. Read by the scan while a forked process
-    walks ``drivers/`` (``walk_stat``'s ``meanwhile``): the parent would wait 0.06 s
-    for it, and decoding 1,600 findings takes about that."""
+    walks its part of the tree (``walk_stat``'s ``meanwhile``), before the key is
+    known: decoding 1,600 findings takes about as long as this process would wait."""
     got = cache.latest_memo(SNAPSHOT, "")
     return None if got is None else _decoded(got[0], got[1], prefix)
 
