@@ -127,8 +127,13 @@ def split_of(root: Path) -> list[str]:
     """The folders of SPLIT a whole-tree walk of ``root`` hands to another process (none
     without a real ``drivers/``). The digest of a walk is taken in three segments cut
     at them, split or not, so a scan with ``--jobs 1`` and one with two agree."""
+    return _consecutive(root) if _has_split(root) else []
+
+
+def _has_split(root: Path) -> bool:
+    """Whether ``root`` has a real ``drivers/`` (a folder, not a link to one)."""
     split = root / SPLIT[0]
-    return _consecutive(root) if split.is_dir() and not split.is_symlink() else []
+    return split.is_dir() and not split.is_symlink()
 
 
 def stats_digest(stats: Stats, parts: list[str]) -> str:
@@ -138,8 +143,7 @@ def stats_digest(stats: Stats, parts: list[str]) -> str:
     if not parts:
         return _joined([_segment(items)])
     keys = [p for p, _ in items]
-    first = next((i for i, p in enumerate(keys) if "/" in p), len(keys))
-    start = bisect.bisect_left(keys, parts[0], lo=first, key=_top)
+    start = bisect.bisect_left(keys, parts[0], lo=_first_in_folder(keys), key=_top)
     end = bisect.bisect_right(keys, parts[-1], lo=start, key=_top)
     return _joined([_segment(items[:start]), _segment(items[start:end]),
                     _segment(items[end:])])
@@ -187,8 +191,12 @@ def _consecutive(root: Path) -> list[str]:
 def _after(paths: list[str], name: str) -> int:
     """Where a folder ``name`` of the top level would be in a walk's ``paths`` that left
     it out: the top-level files come first, then folders by name."""
-    first = next((i for i, p in enumerate(paths) if "/" in p), len(paths))
-    return bisect.bisect_right(paths, name, lo=first, key=_top)
+    return bisect.bisect_right(paths, name, lo=_first_in_folder(paths), key=_top)
+
+
+def _first_in_folder(paths: list[str]) -> int:
+    """Where a walk's ``paths`` leave the top-level files for the folders."""
+    return next((i for i, p in enumerate(paths) if "/" in p), len(paths))
 
 
 class DriversWalk:
@@ -223,9 +231,8 @@ class DriversWalk:
                 jobs: int) -> bool:
         """Whether the walk of ``root`` splits: a whole tree, ``jobs`` > 1, a real
         ``drivers/`` folder, and none of SPLIT skipped."""
-        split = root / SPLIT[0]
         return jobs >= 2 and not subpaths and (skip is None or not skip & set(SPLIT)) and \
-            split.is_dir() and not split.is_symlink()
+            _has_split(root)
 
     def finished(self) -> bool:
         return self._closed or self._pipe.poll()

@@ -154,28 +154,21 @@ class ScanCache:
 
     def memo(self, kind: str, engine: str, key: str) -> dict | None:
         """The value stored for this tree, ``kind``, ``engine`` and ``key``; None if not that."""
-        try:
-            row = self.db.execute(
-                "SELECT value FROM memos WHERE root = ? AND kind = ? AND engine = ? AND key = ?",
-                (self.root, kind, engine, key),
-            ).fetchone()
-        except sqlite3.Error as exc:
-            logger.warning("scan cache %s is unreadable (%s); not used", self.path, exc)
-            return None
-        try:
-            value = orjson.loads(row[0]) if row else None
-        except (TypeError, ValueError):
-            return None
-        return value if isinstance(value, dict) else None
+        got = self._memo(kind, engine, key)
+        return got[1] if got is not None else None
 
     def latest_memo(self, kind: str, engine: str) -> tuple[str, dict] | None:
         """The key and value kept for this tree and ``kind`` (one at most), whatever its key:
         read before the key is known, while another process works it out."""
+        return self._memo(kind, engine, None)
+
+    def _memo(self, kind: str, engine: str, key: str | None) -> tuple[str, dict] | None:
+        query = "SELECT key, value FROM memos WHERE root = ? AND kind = ? AND engine = ?"
+        args: tuple[str, ...] = (self.root, kind, engine)
+        if key is not None:
+            query, args = query + " AND key = ?", (*args, key)
         try:
-            row = self.db.execute(
-                "SELECT key, value FROM memos WHERE root = ? AND kind = ? AND engine = ?",
-                (self.root, kind, engine),
-            ).fetchone()
+            row = self.db.execute(query, args).fetchone()
             value = orjson.loads(row[1]) if row else None
         except sqlite3.Error as exc:
             logger.warning("scan cache %s is unreadable (%s); not used", self.path, exc)
