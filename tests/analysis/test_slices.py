@@ -129,8 +129,9 @@ LOCAL_STRUCT = """static int foo_local(void)
 
 """
 
-TEXT = (HEAD + "".join(filler(i) for i in range(8)) + LOCAL_STRUCT + HELPER + CALLER + STATUS
-        + "".join(filler(i) for i in range(8, 14)) + PROBE + DIRECTION)
+# past slices.MIN_BYTES, so the slicer cuts it
+TEXT = (HEAD + "".join(filler(i) for i in range(16)) + LOCAL_STRUCT + HELPER + CALLER + STATUS
+        + "".join(filler(i) for i in range(16, 28)) + PROBE + DIRECTION)
 
 
 def whole_file(monkeypatch: pytest.MonkeyPatch, knowledge, text: str):

@@ -38,11 +38,16 @@ from reviewbot.knowledge import Knowledge
 
 _EDGE = re.compile(rb"\n[{}]")
 _BRACE = re.compile(rb"[{}]")
+# a comment, a continued line, an initialiser or a literal: no function header
+_NOT_A_HEADER = re.compile(rb"/\*|\*/|//|[\\='\"]")
 _AGGREGATE = (re.compile(rb"struct\b[ \t\r\n]*(?:[A-Za-z_]\w*[ \t\r\n]*)?\{"),
               re.compile(rb"union\b[ \t\r\n]*(?:[A-Za-z_]\w*[ \t\r\n]*)?\{"))
 _MAX_HEADER_LINES = 24
-# Below this size parsing the whole text is as cheap as deciding what to skip.
-MIN_BYTES = 4096
+# Below this size parsing the whole text is as cheap as deciding what to skip and
+# parsing again for what the first cut missed: 8 KiB took 2.3% off the analysis of
+# Linux 6.1's candidate files and 2.4% off 6.12's against 4 KiB (16 KiB gained
+# nothing; bench/ab_inprocess.py).
+MIN_BYTES = 8192
 
 
 @dataclass
@@ -93,7 +98,7 @@ def _header_start(clean: bytes, brace: int) -> int | None:
     header = clean[start:brace]
     if not _is_word(header[0]) or header[0] <= 0x39 or not header.rstrip().endswith(b")"):
         return None
-    if any(t in header for t in (b"/*", b"*/", b"//", b"\\", b"=", b'"', b"'")):
+    if _NOT_A_HEADER.search(header):
         return None
     return start
 
@@ -170,22 +175,51 @@ def trigger_hits(text: bytes, knowledge: Knowledge) -> tuple[list[int], bool]:
     A hit next to a non-ASCII byte is a word here but not for the str regex
     of ``may_reach_device`` (a UTF-8 letter is a word character there), so
     only hits between ASCII neighbours decide on their own.
+
+    Words sharing a long prefix (``regmap_``, ``usb_fill_``) are found by one
+    search for the prefix: each search reads the whole text, and the searches were
+    6% of the analysis of Linux 6.1's candidate files (35 words, 22 searches now,
+    a fifth less time). The offsets come grouped by prefix: callers take them as a set.
     """
     hits = []
     certain = False
-    for word in _trigger_bytes(knowledge.trigger_words()):
-        for pos in _occurrences(text, word):
-            hits.append(pos)
-            end = pos + len(word)
-            if not certain and (pos == 0 or text[pos - 1] < 0x80) and \
-                    (end >= len(text) or text[end] < 0x80):
-                certain = True
+    n = len(text)
+    for prefix, words in _trigger_groups(knowledge.trigger_words()):
+        i = text.find(prefix)
+        while i >= 0:
+            if i == 0 or not _is_word(text[i - 1]):
+                for word in words:  # at most one is a whole word here
+                    end = i + len(word)
+                    if text.startswith(word, i) and (end >= n or not _is_word(text[end])):
+                        hits.append(i)
+                        if not certain and (i == 0 or text[i - 1] < 0x80) and \
+                                (end >= n or text[end] < 0x80):
+                            certain = True
+                        break
+            i = text.find(prefix, i + 1)
     return hits, certain
 
 
+# Trigger words sharing at least this many leading bytes are searched for together.
+_SHARED_PREFIX = 6
+
+
 @lru_cache(maxsize=4)
-def _trigger_bytes(words: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(w.encode() for w in words)
+def _trigger_groups(words: tuple[str, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """The words as (prefix, words starting with it): neighbours in sorted order are
+    merged while they share ``_SHARED_PREFIX`` bytes or more."""
+    groups: list[tuple[bytes, list[bytes]]] = []
+    for word in sorted({w.encode() for w in words}):
+        if groups:
+            prefix, members = groups[-1]
+            n = 0
+            while n < min(len(prefix), len(word)) and prefix[n] == word[n]:
+                n += 1
+            if n >= _SHARED_PREFIX:
+                groups[-1] = (prefix[:n], [*members, word])
+                continue
+        groups.append((word, [word]))
+    return tuple((prefix, tuple(members)) for prefix, members in groups)
 
 
 class _File:
