@@ -244,3 +244,18 @@ def test_whole_files_on_request(monkeypatch, knowledge) -> None:
     plan = slices.Plan(raw, knowledge, slices.trigger_hits(raw, knowledge)[0])
     plan.cut(bytes(conditionals(raw)))
     assert plan.spans() is not None
+
+
+def test_trigger_words_sharing_a_prefix_are_each_found_as_whole_words(knowledge) -> None:
+    # dma_map_page is a prefix of dma_map_page_attrs, and both share "dma_map_" with
+    # dma_map_single: one search finds them all, and only whole words count
+    raw = (b"x = dma_map_page_attrs(d, p, 0, n, DMA_TO_DEVICE, 0);\n"
+           b"y = dma_map_page(d, p, 0, n, DMA_TO_DEVICE);\n"
+           b"z = my_dma_map_single(d, b, n); w = dma_map_singles; dma_map_single(d, b, n);\n"
+           b"regmap_bulk_read(m, 0, b, 2); regmap_raw_write_async(m, 0, b, 2);\n")
+    hits, certain = slices.trigger_hits(raw, knowledge)
+    words = sorted(raw[h:h + 24].split(b"(")[0] for h in hits)
+    assert words == [b"dma_map_page", b"dma_map_page_attrs", b"dma_map_single",
+                     b"regmap_bulk_read"]
+    assert certain
+    assert slices.trigger_hits(b"u8 *my_tx_buffer = regmap_raw_writes;\n", knowledge) == ([], False)
