@@ -38,7 +38,16 @@ _RANGE = re.compile(rb"(?<=[ \t])\.\.\.(?=[ \t])")
 # Patterns below start with a literal or a character class, not '\b', so the
 # regex engine skips ahead to candidate bytes instead of trying every position;
 # where a leading word boundary matters it is checked per match (_word_start).
-_ODD_NUMBER = re.compile(rb"[0-9]+[A-DG-KM-TV-Z]\b")
+# Each byte as the class ``_odd_numbers`` asks about: a digit (0), a letter no C
+# number suffix uses (A: ``330A`` names a revision), another word byte (a), or
+# anything else (space). Two ``find`` calls in the translated text replace a regex
+# that tried ``[0-9]+`` from every digit of every number: a third of the rewrites'
+# time in files of hex tables.
+_ODD_CLASSES = bytes(
+    0x30 if 0x30 <= c <= 0x39
+    else 0x41 if chr(c) in "ABCDGHIJKMNOPQRSTVWXYZ"
+    else 0x61 if c == 0x5F or 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
+    else 0x20 for c in range(256))
 # comments, strings and character literals (unrolled loops: no per-byte alternation)
 _CODE_NOISE = re.compile(rb'/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
                          rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'", re.S)
@@ -156,8 +165,8 @@ def rewrite(buf: bytearray, text: bytes, knowledge: Knowledge, regions: Regions)
     if b"..." in text:
         for at in _ranges(bytes(buf), regions):
             buf[at:at + 3] = b"-  "  # case 1 ... 3: -> case 1 -   3:
-    for m in _words(_ODD_NUMBER, bytes(buf), regions):
-        buf[m.start()] = 0x5F  # DWC3_VER_IS(DWC3, 330A): 330A -> _30A, an identifier
+    for at in _odd_numbers(bytes(buf), regions):
+        buf[at] = 0x5F  # DWC3_VER_IS(DWC3, 330A): 330A -> _30A, an identifier
 
 
 def _scan(pattern: re.Pattern[bytes], text: bytes, regions: Regions) -> Iterator[re.Match[bytes]]:
@@ -171,6 +180,25 @@ def _scan(pattern: re.Pattern[bytes], text: bytes, regions: Regions) -> Iterator
     """
     for a, b in regions:
         yield from pattern.finditer(text, a, b)
+
+
+def _odd_numbers(text: bytes, regions: Regions) -> list[int]:
+    """Starts of the whole words ``[0-9]+[A-DG-KM-TV-Z]`` in the regions (a match may
+    start at a region's start, as ``finditer`` would: its word-start test fails there
+    unless a non-word byte precedes)."""
+    classes = text.translate(_ODD_CLASSES)
+    out = []
+    for a, b in regions:
+        i = classes.find(b"0A", a, b)
+        while i >= 0:
+            if i + 2 == b or classes[i + 2] == 0x20:  # the letter ends the word
+                start = i
+                while start > a and classes[start - 1] == 0x30:
+                    start -= 1
+                if start == 0 or classes[start - 1] == 0x20:
+                    out.append(start)
+            i = classes.find(b"0A", i + 2, b)
+    return out
 
 
 def _ranges(text: bytes, regions: Regions) -> list[int]:
