@@ -375,17 +375,22 @@ class Plan:
 
 
 def _minus(spans: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` without ``taken`` (both sorted and disjoint)."""
+    """``spans`` without ``taken`` (both sorted and disjoint), in one pass over each: a
+    file cut into hundreds of functions made the pairwise loop 1.3% of a scan."""
     out = []
+    j, n = 0, len(taken)
     for a, b in spans:
-        for c, d in taken:
-            if d <= a or c >= b:
-                continue
+        while j < n and taken[j][1] <= a:  # ends before this span (and every later one)
+            j += 1
+        k = j
+        while k < n and taken[k][0] < b:
+            c, d = taken[k]
             if c > a:
                 out.append((a, c))
             a = max(a, d)
             if a >= b:
                 break
+            k += 1
         if a < b:
             out.append((a, b))
     return out
