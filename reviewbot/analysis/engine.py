@@ -25,7 +25,7 @@ from reviewbot.analysis.c.expr import buffer_text
 from reviewbot.analysis.c.parser import Refused, new_parser, parse
 from reviewbot.analysis.c.preprocess import conditionals, rewrite
 from reviewbot.analysis.c.slices import Plan, trigger_hits
-from reviewbot.analysis.facts.file import FileFacts, collect
+from reviewbot.analysis.facts.file import FileFacts, PlatformQuestion, collect
 from reviewbot.analysis.facts.functions import FunctionFacts, copies_param
 from reviewbot.analysis.facts.headers import HeaderIndex
 from reviewbot.analysis.facts.matching import Matching, matching, only_through
@@ -99,7 +99,9 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
     rounds = 0
     # the same for every round: the headers' structs and where the driver runs
     find = headers.finder(path, text) if headers is not None and needs.headers else None
-    platform = _platform(path, text, headers) if needs.platform else None
+    # asked of the tree only when a finding needs it (most files make none)
+    where = PlatformQuestion(lambda: _platform(path, text, headers)) if needs.platform \
+        else None
     while True:
         # preprocessing is finished only where the parser will look
         rewrite(buf, raw, knowledge, plan.fresh())
@@ -108,7 +110,7 @@ def analyse_source(path: str, text: str, knowledge: Knowledge,
                     old_tree=src.tree if src is not None else None, refused=missed)
         if src is None:
             return []
-        facts = collect(src, knowledge, find, platform)
+        facts = collect(src, knowledge, find, where)
         findings, follow = _analyse(facts, rules, tree)
         demand = facts.demand
         if not plan.extend(follow | demand.words, demand.fields, demand.members):
@@ -141,7 +143,8 @@ def file_facts(path: str, text: str, knowledge: Knowledge, parser: Parser | None
     find: Callable[[str], StructDef | None] | None = None
     if headers is not None and needs.headers:
         find = headers.finder(path, text)
-    return collect(src, knowledge, find, _platform(path, text, headers) if needs.platform
+    return collect(src, knowledge, find,
+                   PlatformQuestion(lambda: _platform(path, text, headers)) if needs.platform
                    else None)
 
 
@@ -181,7 +184,7 @@ def _analyse(facts: FileFacts, rules: tuple[Rule, ...],
     """Findings, and the functions whose callers matter (helpers, directions from callers)."""
     flow = FileFlow(facts)
     uses, follow = _uses_with_helpers(flow)
-    judge = Judge(facts.knowledge, rules, flow.neighbourhood, facts.platform)
+    judge = Judge(facts.knowledge, rules, flow.neighbourhood, facts.where.answer)
     findings: list[Finding] = []
     for fn in facts.functions:
         for use in uses.get(id(fn), []):

@@ -29,7 +29,8 @@ class Judge:
 
     def __init__(self, knowledge: Knowledge, rules: Iterable[Rule],
                  neighbourhood: Callable[[MemberSite, bool], Neighbourhood],
-                 platform: Platform | None = None) -> None:
+                 platform: Callable[[], Platform] | None = None) -> None:
+        """``platform``: where the file's driver runs, asked only when a finding is made."""
         self._platform = platform
         self._knowledge = knowledge
         self._rules = [(r, Judging(knowledge, r.needs, neighbourhood))
@@ -57,7 +58,7 @@ class Judge:
             r, verdict = found
             if r.id not in out:
                 out[r.id] = _finding(path, use, origin, r, self._held(verdict, origin),
-                                     self._platform)
+                                     self._platform() if self._platform is not None else None)
         return list(out.values())
 
 
