@@ -275,3 +275,41 @@ def test_a_tree_before_4_18_writes_its_variables_without_parentheses(tmp_path: P
     platforms = Platforms(reader(tmp_path), ARCHES)
     assert platforms.arches_of("drivers/bus/ti-sysc.c") == {"arm"}
     assert platforms.arches_of("drivers/input/old32.c") == {"x86", "um"}
+
+
+STACK_READ = """\
+static int ibmvscsi_probe_version(struct usb_device *udev)
+{
+	u8 version[4];
+
+	return usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 0x01, 0xc0, 0, 0,
+				version, sizeof(version), 1000);
+}
+"""
+
+HEAP_READ = """\
+static int ibmvscsi_probe_version(struct usb_device *udev)
+{
+	u8 *version = kmalloc(512, GFP_KERNEL);
+
+	return usb_control_msg(udev, usb_rcvctrlpipe(udev, 0), 0x01, 0xc0, 0, 0,
+				version, 512, 1000);
+}
+"""
+
+
+def test_where_a_driver_runs_is_asked_only_for_a_finding(tree: Path, knowledge) -> None:
+    from reviewbot.analysis import analyse_source
+
+    path = "drivers/scsi/ibmvscsi/ibmvscsi.c"
+    headers = HeaderIndex(reader(tree), knowledge)
+    found = analyse_source(path, STACK_READ, knowledge, headers=headers)
+    assert [f.rule for f in found] == ["dma-stack"]
+    assert found[0].platform is not None and found[0].platform.arches == frozenset({"powerpc"})
+    # the finding depends on the Kconfig and Makefiles that say where it runs
+    assert {"drivers/scsi/ibmvscsi/Makefile", "drivers/scsi/Kconfig"} <= headers.consulted
+
+    headers = HeaderIndex(reader(tree), knowledge)
+    assert analyse_source(path, HEAP_READ, knowledge, headers=headers) == []
+    # no finding, no question: a cached empty result does not depend on them
+    assert not {f for f in headers.consulted if f.endswith(("Kconfig", "Makefile"))}
