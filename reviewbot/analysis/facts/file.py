@@ -128,7 +128,8 @@ def collect(src: Source, knowledge: Knowledge,
     """
     found = captures(src.tree.root_node)
     # definitions from the headers the file includes, where a finder is given
-    structs = Structs(collect_structs(src, knowledge, found.get("struct", [])), find_struct)
+    structs = Structs(lambda: collect_structs(src, knowledge, found.get("struct", [])),
+                      find_struct)
     evaluator = Evaluator(src, knowledge, structs, simple_defines(src.text))
     demand = Demand()
     functions: list[FunctionFacts] = []

@@ -63,19 +63,25 @@ class StructDef:
 class Structs:
     """The struct definitions a text can see: its own, then (on a miss) its headers'.
 
-    ``find`` looks a name up in the headers the file includes (facts/headers.py);
-    without it only the text's own definitions are known.
+    ``own`` reads the text's own definitions, on the first lookup: most files
+    analysed never look a struct up (1,533 of Linux 6.1's 2,667 candidates), and
+    reading every layout of those was 1% of the analysis. ``find`` looks a name up
+    in the headers the file includes (facts/headers.py); without it only the
+    text's own definitions are known.
     """
 
-    def __init__(self, own: dict[str, StructDef],
+    def __init__(self, own: Callable[[], dict[str, StructDef]],
                  find: Callable[[str], StructDef | None] | None = None) -> None:
-        self._own = own
+        self._read_own = own
+        self._own: dict[str, StructDef] | None = None
         self._find = find
 
     def get(self, name: str | None) -> StructDef | None:
         """The definition of struct (or typedef) ``name``, or None when not visible."""
         if not name:
             return None
+        if self._own is None:
+            self._own = self._read_own()
         found = self._own.get(name)
         if found is None and self._find is not None:
             found = self._find(name)
