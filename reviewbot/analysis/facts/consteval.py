@@ -38,14 +38,24 @@ def simple_defines(text: bytes) -> dict[str, int]:
 
 
 class Evaluator:
-    """Evaluates integer constant expressions against one file's definitions."""
+    """Evaluates integer constant expressions against one file's definitions.
+
+    The file's ``#define NAME 64`` macros are read when a name is first looked up
+    (``simple_defines(src.text)``): most analyses never ask.
+    """
 
     def __init__(self, src: Source, knowledge: Knowledge, structs: Structs,
-                 defines: dict[str, int]) -> None:
+                 defines: dict[str, int] | None = None) -> None:
         self.src = src
         self.knowledge = knowledge
         self.structs = structs
-        self.defines = defines
+        self._defines = defines
+
+    @property
+    def defines(self) -> dict[str, int]:
+        if self._defines is None:
+            self._defines = simple_defines(self.src.text)
+        return self._defines
 
     def value(self, node: Node | None, types: dict[str, str] | None = None,
               depth: int = 0) -> int | None:

@@ -19,7 +19,7 @@ from tree_sitter import Node
 
 from reviewbot.analysis.c.parser import Source, captures, function_name
 from reviewbot.analysis.facts.calls import CallIndex
-from reviewbot.analysis.facts.consteval import Evaluator, simple_defines
+from reviewbot.analysis.facts.consteval import Evaluator
 from reviewbot.analysis.facts.demand import Demand
 from reviewbot.analysis.facts.functions import FunctionFacts, Var
 from reviewbot.analysis.facts.structs import StructDef, Structs, annotation_of, collect_structs
@@ -130,7 +130,7 @@ def collect(src: Source, knowledge: Knowledge,
     # definitions from the headers the file includes, where a finder is given
     structs = Structs(lambda: collect_structs(src, knowledge, found.get("struct", [])),
                       find_struct)
-    evaluator = Evaluator(src, knowledge, structs, simple_defines(src.text))
+    evaluator = Evaluator(src, knowledge, structs)
     demand = Demand()
     functions: list[FunctionFacts] = []
     facts = FileFacts(src, knowledge, structs, {}, functions, evaluator, demand,
