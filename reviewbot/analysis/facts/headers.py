@@ -60,11 +60,14 @@ class HeaderIndex:
         self._platforms = platforms
 
     def finder(self, path: str, text: str) -> Callable[[str], StructDef | None]:
-        """Looks a struct name up in the headers ``path`` (with ``text``) includes."""
-        headers = includes(path, text)
+        """Looks a struct name up in the headers ``path`` (with ``text``) includes; the
+        #include lines are read on the first lookup (most files never make one)."""
+        headers: list[str] = []
         misses: dict[str, StructDef | None] = {}
 
         def find(name: str) -> StructDef | None:
+            if not misses:
+                headers.extend(includes(path, text))
             if name not in misses:
                 misses[name] = None
                 for h in headers:
