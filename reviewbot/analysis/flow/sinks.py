@@ -231,12 +231,6 @@ class _Finder:
                        self._waits())
 
 
-
-
-
-
-
-
 def _strip_path(src: Source, obj: Node, path: str, field: str) -> str | Node:
     """The expression holding ``field``: the object itself, or its text if nested."""
     if path == field:
