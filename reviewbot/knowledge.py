@@ -9,6 +9,7 @@ key, wrong type) because a typo in a knowledge file silently disables a check.
 from __future__ import annotations
 
 import logging
+from collections.abc import KeysView
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,10 @@ class Knowledge:
 
     def sink(self, name: str) -> Sink | None:
         return self._by_name["sink"].get(name)
+
+    def sink_names(self) -> KeysView[str]:
+        """Every sink's name (a set view: ``isdisjoint`` tests a function's calls at once)."""
+        return self._by_name["sink"].keys()
 
     def consumer(self, name: str) -> ObjectConsumer | None:
         return self._by_name["consumer"].get(name)
