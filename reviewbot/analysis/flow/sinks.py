@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -144,7 +145,9 @@ class _Finder:
 
     # -- transfer descriptors filled field by field
     def stores(self) -> list[SinkUse]:
-        out = []
+        out: list[SinkUse] = []
+        if _last_members(self.k.field_sinks).isdisjoint(self.fn.stored_members):
+            return out  # no store names a descriptor's field: one test in C
         for lhs, rhs in self.fn.stores:
             path, obj = field_path(self.src, lhs)
             for fs in self.k.field_sinks:
@@ -269,3 +272,10 @@ def _element_lists(init: Node) -> list[list[tuple[str, Node]]]:
         if pairs:
             out.append(pairs)
     return out
+
+
+@lru_cache(maxsize=4)
+def _last_members(field_sinks: tuple[FieldSink, ...]) -> frozenset[str]:
+    """The member each field sink's path ends in (``buf.in``: ``in``): a store that
+    fills one names it last."""
+    return frozenset(fs.field.rsplit(".", 1)[-1] for fs in field_sinks)
