@@ -165,13 +165,15 @@ class _TreeMemo:
         if all(p.endswith((".c", ".h")) for p in view.versions):
             from reviewbot.analysis.facts.headers import tree_platforms
 
-            walk = None
+            kconfig: KconfigMemo | None = None
             if self.cache is not None:
                 from reviewbot.scan.tree_memo import KconfigMemo
 
-                self._kconfig = KconfigMemo(self.cache, tree, self.commit)
-                walk = self._kconfig.walk
-            self.platforms = tree_platforms(lambda path: view.text(path, 0), knowledge, walk)
+                kconfig = self._kconfig = KconfigMemo(self.cache, tree, self.commit)
+            # the kept walk is read when a finding first asks where its driver runs
+            self.platforms = tree_platforms(
+                lambda path: view.text(path, 0), knowledge,
+                load_walk=(lambda: kconfig.walk) if kconfig is not None else None)
 
     def base_profile(self) -> TreeProfile:
         if self._base is None:

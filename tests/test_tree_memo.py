@@ -121,3 +121,36 @@ def test_the_profile_memo_gives_the_profile_and_follows_an_edit(tmp_path: Path) 
     assert tree_memo.tree_profile(cache, tree, None, counting, arches) == first
     assert "include/linux/slab.h" in asked  # read again, not answered from the memo
     cache.close()
+
+
+def test_a_kept_walk_is_read_only_when_a_question_needs_it(tmp_path: Path,
+                                                           monkeypatch) -> None:
+    tree = write_tree(tmp_path / "t", DRIVERS)
+    _walked, walk = _walk(tree)
+    loads: list[int] = []
+
+    def load() -> KconfigWalk:
+        loads.append(1)
+        return walk
+
+    lazy = Platforms(reader(tree), ARCHES, load_walk=load)
+    assert loads == []  # a review whose series makes no finding never reads it
+    assert _answers(lazy) == _answers(Platforms(reader(tree), ARCHES, walk))
+    assert loads == [1]  # read once, on the first question
+    assert lazy.walked() is None  # given, not walked: nothing new to keep
+
+    cache = open_cache(tmp_path / "cache", tree, "test")
+    assert cache is not None
+    tree_memo.KconfigMemo(cache, tree, "c0ffee").keep(walk)
+    reads: list[str] = []
+    real = tree_memo.load
+
+    def spy(*args):
+        reads.append("read")
+        return real(*args)
+
+    monkeypatch.setattr(tree_memo, "load", spy)
+    memo = tree_memo.KconfigMemo(cache, tree, "c0ffee")
+    assert reads == []
+    assert memo.walk == walk and memo.walk == walk
+    assert reads == ["read"]

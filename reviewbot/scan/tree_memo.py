@@ -114,13 +114,22 @@ class KconfigMemo:
     and ``keep`` to store one made this run."""
 
     def __init__(self, cache: ScanCache, root: Path, commit: str | None) -> None:
-        from reviewbot.analysis.facts.kconfig import KconfigWalk
-
         self.cache, self.root, self.commit = cache, root, commit
         self.code = engine(["kconfig", "kexpr"])
         self.started = time.time_ns()
-        data = load(cache, KCONFIG, self.code, root, commit)
-        self.walk = KconfigWalk.from_json(data) if data is not None else None
+        self._walk: KconfigWalk | None = None
+        self._read = False
+
+    @property
+    def walk(self) -> KconfigWalk | None:
+        """The kept walk, read from the cache on first use (1.2 MB of JSON on 6.1)."""
+        if not self._read:
+            from reviewbot.analysis.facts.kconfig import KconfigWalk
+
+            self._read = True
+            data = load(self.cache, KCONFIG, self.code, self.root, self.commit)
+            self._walk = KconfigWalk.from_json(data) if data is not None else None
+        return self._walk
 
     def keep(self, walk: KconfigWalk | None) -> None:
         if walk is not None:

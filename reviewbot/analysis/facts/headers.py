@@ -154,11 +154,13 @@ class HeaderIndex:
         return replace(sdef, fields=fields, line=sdef.line + offset, path=header)
 
 
-def tree_platforms(read: Reader, knowledge: Knowledge, walk: KconfigWalk | None = None
-                   ) -> Platforms:
+def tree_platforms(read: Reader, knowledge: Knowledge, walk: KconfigWalk | None = None,
+                   load_walk: Callable[[], KconfigWalk | None] | None = None) -> Platforms:
     """The platform facts of the tree ``read`` reads, for the architectures the knowledge
-    file names; ``walk``: an earlier walk of its Kconfig files (a cache's)."""
-    return Platforms(read, dict.fromkeys(a for _, a in knowledge.arch_symbols), walk)
+    file names; ``walk``: an earlier walk of its Kconfig files (a cache's), or
+    ``load_walk`` to read one on the first question."""
+    return Platforms(read, dict.fromkeys(a for _, a in knowledge.arch_symbols), walk,
+                     load_walk)
 
 
 def includes(path: str, text: str) -> list[str]:
