@@ -41,8 +41,8 @@ _RANGE = re.compile(rb"(?<=[ \t])\.\.\.(?=[ \t])")
 # Each byte as the class ``_odd_numbers`` asks about: a digit (0), a letter no C
 # number suffix uses (A: ``330A`` names a revision), another word byte (a), or
 # anything else (space). Two ``find`` calls in the translated text replace a regex
-# that tried ``[0-9]+`` from every digit of every number: a third of the rewrites'
-# time in files of hex tables.
+# that tried ``[0-9]+`` from every digit of every number: over a quarter of the
+# rewrites' time (hex tables are full of digits).
 _ODD_CLASSES = bytes(
     0x30 if 0x30 <= c <= 0x39
     else 0x41 if chr(c) in "ABCDGHIJKMNOPQRSTVWXYZ"
