@@ -44,12 +44,11 @@ class Evaluator:
     (``simple_defines(src.text)``): most analyses never ask.
     """
 
-    def __init__(self, src: Source, knowledge: Knowledge, structs: Structs,
-                 defines: dict[str, int] | None = None) -> None:
+    def __init__(self, src: Source, knowledge: Knowledge, structs: Structs) -> None:
         self.src = src
         self.knowledge = knowledge
         self.structs = structs
-        self._defines = defines
+        self._defines: dict[str, int] | None = None
 
     @property
     def defines(self) -> dict[str, int]:

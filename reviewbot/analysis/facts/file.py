@@ -251,8 +251,6 @@ def _function(src: Source, node: Node, members: list[Node], knowledge: Knowledge
                     fn.stored_members.add(member)
                     facts.stores.add(member,
                                      Store(right, fn, left.child_by_field_name("argument")))
-                else:
-                    fn.stored_members.add("?")
         elif t == "call_expression":
             fn.calls.append(n)
         elif t == "initializer_list" and (n.parent is None or n.parent.type not in

@@ -48,8 +48,8 @@ class FunctionFacts:
     shadowed: set[str] = field(default_factory=set)
     assigns: dict[str, list[Node]] = field(default_factory=dict)
     stores: list[tuple[Node, Node]] = field(default_factory=list)  # (lhs field expr, rhs)
-    # the member each store names last (``x->buf.in = v``: ``in``), or "?" without one:
-    # whether any store can fill a transfer descriptor is one set test
+    # the member each store names last (``x->buf.in = v``: ``in``): whether any store
+    # can fill a transfer descriptor is one set test
     stored_members: set[str] = field(default_factory=set)
     calls: list[Node] = field(default_factory=list)
     initializers: list[Node] = field(default_factory=list)
